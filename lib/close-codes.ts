@@ -1,0 +1,164 @@
+import type { CloseInfo } from './events';
+import {
+  ConnectionTimeoutError,
+  HandshakeError,
+  InvalidCloseCodeError,
+  InvalidCloseReasonError,
+  TransportError,
+  WebSocketCloseError,
+} from './errors';
+import { utf8ByteLength } from './utf8';
+
+/**
+ * Close codes from RFC 6455 §7.4.1 and the IANA WebSocket close code registry.
+ * 3000–3999 are registered for libraries and frameworks, 4000–4999 are private to applications.
+ */
+export enum CloseCode {
+  NormalClosure = 1000,
+  GoingAway = 1001,
+  ProtocolError = 1002,
+  UnsupportedData = 1003,
+  /** Reserved: never sent on the wire; reported when a close frame carried no code. */
+  NoStatusReceived = 1005,
+  /** Reserved: never sent on the wire; reported when the connection dropped without a close frame. */
+  AbnormalClosure = 1006,
+  InvalidFramePayloadData = 1007,
+  PolicyViolation = 1008,
+  MessageTooBig = 1009,
+  MandatoryExtension = 1010,
+  InternalError = 1011,
+  ServiceRestart = 1012,
+  TryAgainLater = 1013,
+  BadGateway = 1014,
+  /** Reserved: never sent on the wire; reported when the TLS handshake failed. */
+  TlsHandshake = 1015,
+}
+
+/** A close code, or an inclusive range of them such as `[4000, 4099]`. */
+export type CloseCodeMatcher = number | readonly [from: number, to: number];
+
+/** The range registered with IANA for libraries and frameworks. */
+export const LIBRARY_CLOSE_CODES = [3000, 3999] as const satisfies CloseCodeMatcher;
+/** The range private to applications. */
+export const APPLICATION_CLOSE_CODES = [4000, 4999] as const satisfies CloseCodeMatcher;
+
+/**
+ * Whether `code` may appear in a close frame.
+ * `'send'`: what a client may pass to `close()` (1000 or 3000–4999, as browsers enforce).
+ * `'receive'`: what a peer may legally put on the wire (1000–1003, 1007–1014, 3000–4999).
+ */
+export function isValidCloseCode(code: number, direction: 'send' | 'receive' = 'receive'): boolean {
+  if (!Number.isInteger(code)) return false;
+  if (code >= 3000 && code <= 4999) return true;
+  if (direction === 'send') return code === 1000;
+  return code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006;
+}
+
+/** Throws {@link InvalidCloseCodeError} or {@link InvalidCloseReasonError} unless `close(code, reason)` is one a client may send. */
+export function assertValidClose(code: unknown, reason: unknown): void {
+  if (code !== undefined && !(typeof code === 'number' && isValidCloseCode(code, 'send'))) {
+    throw new InvalidCloseCodeError(code);
+  }
+  if (reason === undefined) return;
+  if (typeof reason !== 'string') throw new InvalidCloseReasonError(NaN);
+  const bytes = utf8ByteLength(reason);
+  if (bytes > 123) throw new InvalidCloseReasonError(bytes);
+}
+
+/** Decides, from why a connection ended and how many attempts have been made, whether to try again. */
+export type ReconnectPolicy = (reason: unknown, attempt: number) => boolean;
+
+/** The close code carried by `reason`: a {@link WebSocketCloseError}, a {@link CloseInfo} or a browser `CloseEvent`. */
+export function closeCodeOf(reason: unknown): number | undefined {
+  if (reason instanceof WebSocketCloseError) return reason.closeCode;
+  if (typeof reason === 'object' && reason !== null && 'code' in reason && 'wasClean' in reason) {
+    const { code } = reason as CloseInfo;
+    return typeof code === 'number' ? code : undefined;
+  }
+  return undefined;
+}
+
+const TRANSIENT_CLOSE_CODES: ReadonlySet<number> = new Set([1001, 1005, 1006, 1011, 1012, 1013, 1014]);
+
+/**
+ * The default reconnection policy.
+ *
+ * | reason | decision |
+ * |---|---|
+ * | 1001, 1005, 1006, 1011, 1012, 1013, 1014 | retry: the server went away, restarted, is overloaded, or the network dropped |
+ * | 1000 | stop: the server ended the session normally; streams complete |
+ * | 1002, 1003, 1007, 1008, 1009, 1010, 1015, 3000–4999, any other code | stop: retrying cannot fix it; streams error with {@link WebSocketCloseError} |
+ * | connection refused or reset, connect timeout, an error from a URL provider | retry |
+ * | HTTP 408, 429 or 5xx instead of an upgrade | retry |
+ * | any other HTTP status, a bad URL, no common sub-protocol | stop |
+ */
+export function defaultCloseCodePolicy(reason: unknown): boolean {
+  const code = closeCodeOf(reason);
+  if (code !== undefined) return TRANSIENT_CLOSE_CODES.has(code);
+  if (reason instanceof HandshakeError) return reason.status === 408 || reason.status === 429 || reason.status >= 500;
+  if (reason instanceof ConnectionTimeoutError || reason instanceof TransportError) return true;
+  // Our own typed errors other than the above name problems that retrying cannot fix (bad URL, options, protocols).
+  if (reason instanceof Error && 'code' in reason && typeof reason.code === 'string' && reason.code.startsWith('ERR_')) {
+    return false;
+  }
+  // Anything else is what a URL or protocols provider threw: likely transient (a token service hiccup).
+  return true;
+}
+
+/** Configuration of {@link closeCodePolicy}. */
+export interface CloseCodePolicyConfig {
+  /** Close codes (or ranges) to retry. */
+  readonly retry?: readonly CloseCodeMatcher[];
+  /** Close codes (or ranges) to stop on. Wins over `retry` where both match. */
+  readonly stop?: readonly CloseCodeMatcher[];
+  /**
+   * Decides for closes matched by neither list, and for errors without a close code.
+   * @default {@link defaultCloseCodePolicy}
+   */
+  readonly otherwise?: ReconnectPolicy;
+}
+
+/**
+ * Builds a policy from close codes and ranges, e.g. `closeCodePolicy({ retry: [4000, [4500, 4599]], stop: [1001] })`.
+ * A close the client asked for is never retried, whatever the policy says.
+ */
+export function closeCodePolicy({ retry = [], stop = [], otherwise = defaultCloseCodePolicy }: CloseCodePolicyConfig): ReconnectPolicy {
+  for (const matcher of [...retry, ...stop]) assertMatcher(matcher);
+  return (reason, attempt) => {
+    const code = closeCodeOf(reason);
+    if (code !== undefined) {
+      if (stop.some((m) => matches(m, code))) return false;
+      if (retry.some((m) => matches(m, code))) return true;
+    }
+    return otherwise(reason, attempt);
+  };
+}
+
+function matches(matcher: CloseCodeMatcher, code: number): boolean {
+  return typeof matcher === 'number' ? matcher === code : code >= matcher[0] && code <= matcher[1];
+}
+
+function assertMatcher(matcher: CloseCodeMatcher): void {
+  const ok =
+    typeof matcher === 'number'
+      ? Number.isInteger(matcher)
+      : Array.isArray(matcher) && matcher.length === 2 && Number.isInteger(matcher[0]) && Number.isInteger(matcher[1]) && matcher[0] <= matcher[1];
+  if (!ok) throw new TypeError(`closeCodePolicy: ${JSON.stringify(matcher)} is neither a close code nor a [from, to] range`);
+}
+
+/** The least a reconnection waits after 1012 (Service Restart): a restart takes seconds, not milliseconds. */
+export const SERVICE_RESTART_MIN_DELAY_MS = 2_000;
+/** The least a reconnection waits after 1013 (Try Again Later): the server asked for relief. */
+export const TRY_AGAIN_LATER_MIN_DELAY_MS = 5_000;
+
+/** The least delay before retrying after `reason`: 0, or the minimum that 1012 and 1013 call for. */
+export function minimumRetryDelayMs(reason: unknown): number {
+  switch (closeCodeOf(reason)) {
+    case CloseCode.ServiceRestart:
+      return SERVICE_RESTART_MIN_DELAY_MS;
+    case CloseCode.TryAgainLater:
+      return TRY_AGAIN_LATER_MIN_DELAY_MS;
+    default:
+      return 0;
+  }
+}

@@ -1,0 +1,208 @@
+import type { CloseInfo } from './events';
+import { redactUrl } from './redact-url';
+
+/**
+ * Every error code this library reports, stable across versions.
+ * Match on `error.code` rather than on messages, which may change.
+ */
+export type RxWebSocketErrorCode =
+  | 'ERR_WEBSOCKET_CLOSED'
+  | 'ERR_CONNECT_TIMEOUT'
+  | 'ERR_SEND_QUEUE_OVERFLOW'
+  | 'ERR_MESSAGE_NOT_SENT'
+  | 'ERR_INVALID_CLOSE_CODE'
+  | 'ERR_INVALID_CLOSE_REASON'
+  | 'ERR_DECODE'
+  | 'ERR_ENCODE'
+  | 'ERR_UNSUPPORTED_URL'
+  | 'ERR_PROTOCOL_NEGOTIATION'
+  | 'ERR_HANDSHAKE'
+  | 'ERR_TRANSPORT'
+  | 'ERR_INVALID_OPTION';
+
+/** Base class of every error this library creates. */
+export abstract class RxWebSocketError extends Error {
+  /** A stable, machine-readable code. */
+  abstract readonly code: RxWebSocketErrorCode;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    // Keeps `instanceof` right where the class is compiled down to ES5.
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/**
+ * The connection closed and the reconnection policy decided not to try again
+ * (or reconnection is off). Carries the close frame's code, reason and `wasClean`.
+ */
+export class WebSocketCloseError extends RxWebSocketError {
+  override readonly name = 'WebSocketCloseError';
+  readonly code = 'ERR_WEBSOCKET_CLOSED' as const;
+  /** The close code received (or 1006 when the connection dropped without a close frame). */
+  readonly closeCode: number;
+  readonly reason: string;
+  readonly wasClean: boolean;
+
+  constructor(
+    /** The close event as this library reports it on `close$`. */
+    readonly close: CloseInfo,
+  ) {
+    super(
+      `WebSocket closed with code ${close.code}${close.reason ? ` (${JSON.stringify(close.reason)})` : ''}${
+        close.wasClean ? '' : ', not cleanly'
+      }`,
+    );
+    this.closeCode = close.code;
+    this.reason = close.reason;
+    this.wasClean = close.wasClean;
+  }
+}
+
+/** An attempt did not reach the open state within `connectTimeoutMs`. */
+export class ConnectionTimeoutError extends RxWebSocketError {
+  override readonly name = 'ConnectionTimeoutError';
+  readonly code = 'ERR_CONNECT_TIMEOUT' as const;
+  constructor(
+    readonly timeoutMs: number,
+    url: string,
+  ) {
+    super(`WebSocket to ${redactUrl(url)} did not open within ${timeoutMs} ms`);
+  }
+}
+
+/** A message was handed to `send` while the queue already held `maxMessages` or `maxBytes`. The message was not queued. */
+export class SendQueueOverflowError<Out = unknown> extends RxWebSocketError {
+  override readonly name = 'SendQueueOverflowError';
+  readonly code = 'ERR_SEND_QUEUE_OVERFLOW' as const;
+  constructor(
+    /** The message that was rejected. */
+    readonly rejected: Out,
+    readonly limit: { readonly maxMessages: number; readonly maxBytes: number },
+  ) {
+    super(
+      `Send queue is full (limit ${limit.maxMessages} messages / ${limit.maxBytes} bytes) while the socket is not open; the message was not queued`,
+    );
+  }
+}
+
+/** Messages were still queued when the client closed the socket, so they were never sent. */
+export class MessageNotSentError<Out = unknown> extends RxWebSocketError {
+  override readonly name = 'MessageNotSentError';
+  readonly code = 'ERR_MESSAGE_NOT_SENT' as const;
+  constructor(
+    /** The messages, in the order they were handed to `send`. */
+    readonly messages: readonly Out[],
+  ) {
+    super(`${messages.length} queued message(s) were not sent because the socket was closed before it opened`);
+  }
+}
+
+/** `close(code)` was given a code a client may not send. */
+export class InvalidCloseCodeError extends RxWebSocketError {
+  override readonly name = 'InvalidCloseCodeError';
+  readonly code = 'ERR_INVALID_CLOSE_CODE' as const;
+  constructor(readonly closeCode: unknown) {
+    super(
+      `Invalid close code ${String(closeCode)}: a client may only close with 1000 or an integer in 3000-4999`,
+    );
+  }
+}
+
+/** `close(code, reason)` was given a reason longer than 123 UTF-8 bytes, or one that is not a string. */
+export class InvalidCloseReasonError extends RxWebSocketError {
+  override readonly name = 'InvalidCloseReasonError';
+  readonly code = 'ERR_INVALID_CLOSE_REASON' as const;
+  constructor(readonly byteLength: number) {
+    super(`Invalid close reason: it is ${byteLength} UTF-8 bytes long and the limit is 123`);
+  }
+}
+
+/** The deserializer threw on an incoming message. The raw data is kept on `data`. */
+export class DecodeError extends RxWebSocketError {
+  override readonly name = 'DecodeError';
+  readonly code = 'ERR_DECODE' as const;
+  constructor(
+    readonly data: unknown,
+    cause: unknown,
+  ) {
+    super(`Could not decode an incoming message: ${describe(cause)}`, { cause });
+  }
+}
+
+/** The serializer threw, or returned something a WebSocket cannot send. The message was not sent. */
+export class EncodeError<Out = unknown> extends RxWebSocketError {
+  override readonly name = 'EncodeError';
+  readonly code = 'ERR_ENCODE' as const;
+  constructor(
+    readonly value: Out,
+    cause: unknown,
+  ) {
+    super(`Could not encode an outgoing message: ${describe(cause)}`, { cause });
+  }
+}
+
+/** The URL is not absolute `ws:`/`wss:`/`http:`/`https:`, or could not be parsed. */
+export class UnsupportedUrlError extends RxWebSocketError {
+  override readonly name = 'UnsupportedUrlError';
+  readonly code = 'ERR_UNSUPPORTED_URL' as const;
+  constructor(
+    url: unknown,
+    why: string,
+  ) {
+    super(`Unsupported WebSocket URL ${typeof url === 'string' ? JSON.stringify(redactUrl(url)) : String(typeof url)}: ${why}`);
+  }
+}
+
+/** The server accepted none of the sub-protocols the client offered. */
+export class ProtocolNegotiationError extends RxWebSocketError {
+  override readonly name = 'ProtocolNegotiationError';
+  readonly code = 'ERR_PROTOCOL_NEGOTIATION' as const;
+  constructor(
+    readonly offered: readonly string[],
+    detail: string,
+  ) {
+    super(`The server accepted none of the offered sub-protocols [${offered.join(', ')}]: ${detail}`);
+  }
+}
+
+/** The server answered the upgrade request with an HTTP status instead of switching protocols (Node only: browsers hide it). */
+export class HandshakeError extends RxWebSocketError {
+  override readonly name = 'HandshakeError';
+  readonly code = 'ERR_HANDSHAKE' as const;
+  constructor(readonly status: number) {
+    super(`The server refused the WebSocket upgrade with HTTP ${status}`);
+  }
+}
+
+/** The transport reported an error (connection refused, reset, TLS failure...). A close event follows. */
+export class TransportError extends RxWebSocketError {
+  override readonly name = 'TransportError';
+  readonly code = 'ERR_TRANSPORT' as const;
+  constructor(detail: string, cause?: unknown) {
+    super(`WebSocket transport error: ${detail}`, { cause });
+  }
+}
+
+/** An option was given a value outside its range. */
+export class InvalidOptionError extends RxWebSocketError {
+  override readonly name = 'InvalidOptionError';
+  readonly code = 'ERR_INVALID_OPTION' as const;
+  constructor(
+    readonly option: string,
+    value: unknown,
+    rule: string,
+  ) {
+    super(`Invalid option ${option}: ${describeValue(value)} (${rule})`);
+  }
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return String(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return typeof value;
+}

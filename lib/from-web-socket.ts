@@ -1,0 +1,261 @@
+import WebSocketImpl from 'isomorphic-ws';
+import { BehaviorSubject, defer, Observable, share, Subject, timer, type Subscription } from 'rxjs';
+import { assertValidClose } from './close-codes';
+import { EncodeError, SendQueueOverflowError } from './errors';
+import type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
+import { assertBinaryType, resolveOptions, type WebSocketOptions } from './options';
+import { describeNonPayload, isPayload } from './payload';
+import { createSendQueue } from './send-queue';
+import { session, type SessionControl, type SessionEvent } from './session';
+import type { Source } from './source';
+import type { ConnectionState } from './state';
+import { normalizeUrl, type UrlInput } from './url';
+import { CLOSED, OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
+
+/** Sub-protocols to offer: one, several, or a function giving them before every attempt. */
+export type ProtocolsInput = Source<string | readonly string[]>;
+
+/** A WebSocket as RxJS streams, kept connected. See `fromWebSocket`. */
+export interface ReactiveWebSocket<In, Out> {
+  /** Each open, reconnections included. */
+  readonly open$: Observable<OpenInfo>;
+  /** Decoded messages, across reconnections. Errors with the reason when the connection stops for good (other than a 1000 close). */
+  readonly message$: Observable<In>;
+  /** Each whole message event: `data`, `origin`, `lastEventId`, `source`, `ports`. Ends like `message$`. */
+  readonly messageEvent$: Observable<WebSocketMessageEvent>;
+  /** Each close, retried ones included. */
+  readonly close$: Observable<CloseInfo>;
+  /** Each error: transport, decode, encode, queue overflow, failed attempts. Reporting never tears the connection down. */
+  readonly error$: Observable<unknown>;
+  /** The current state first, then each change. Subscribing does not connect. */
+  readonly state$: Observable<ConnectionState>;
+  /** `next` sends now when open, else queues; `complete` flushes and then closes with 1000. */
+  readonly send$: Subject<Out>;
+  /** The same as `send$.next(value)`. */
+  send(value: Out): void;
+  /**
+   * Closes with `code` (1000 or 3000–4999) and `reason` (at most 123 UTF-8 bytes), and stops reconnecting.
+   * Throws `InvalidCloseCodeError` / `InvalidCloseReasonError` otherwise. The streams complete once the close event arrives.
+   */
+  close(code?: number, reason?: string): void;
+  /** Drops the current socket and connects again now, with the backoff reset. */
+  reconnect(): void;
+  /** Holds the connection open without consuming anything; unsubscribe to let go. */
+  connect(): Subscription;
+  /** The current (or last) socket's absolute URL; before any, the configured URL when it is a plain value. */
+  readonly url: string;
+  readonly protocol: string;
+  readonly extensions: string;
+  readonly readyState: number;
+  /** Bytes the socket has not yet sent, plus bytes waiting in the send queue. */
+  readonly bufferedAmount: number;
+  binaryType: 'arraybuffer' | 'blob';
+}
+
+/**
+ * Opens a WebSocket as typed RxJS streams that keep themselves connected.
+ *
+ * The socket opens lazily, when the first of `open$`, `message$`, `messageEvent$`, `close$`, `error$`
+ * is subscribed (or `connect()` called), and is shared by all of them; it closes with 1000 when the
+ * last one unsubscribes (after `lingerMs`).
+ *
+ * @example
+ * const socket = fromWebSocket<Tick, Command>('wss://feed.example/ws', ['v2.feed'], json());
+ * socket.message$.subscribe(render);
+ * socket.send({ subscribe: 'BTC' });
+ */
+export function fromWebSocket<In = WebSocketData, Out = WebSocketPayload>(
+  url: Source<UrlInput>,
+  options?: WebSocketOptions<In, Out>,
+): ReactiveWebSocket<In, Out>;
+export function fromWebSocket<In = WebSocketData, Out = WebSocketPayload>(
+  url: Source<UrlInput>,
+  protocols: ProtocolsInput | undefined,
+  options?: WebSocketOptions<In, Out>,
+): ReactiveWebSocket<In, Out>;
+export function fromWebSocket<In, Out>(
+  url: Source<UrlInput>,
+  protocolsOrOptions?: ProtocolsInput | WebSocketOptions<In, Out>,
+  maybeOptions?: WebSocketOptions<In, Out>,
+): ReactiveWebSocket<In, Out> {
+  const protocolsGiven =
+    typeof protocolsOrOptions === 'string' || typeof protocolsOrOptions === 'function' || Array.isArray(protocolsOrOptions);
+  const protocols = (protocolsGiven ? protocolsOrOptions : undefined) as ProtocolsInput | undefined;
+  const options = resolveOptions<In, Out>((protocolsGiven ? maybeOptions : protocolsOrOptions) as WebSocketOptions<In, Out> | undefined);
+  const { serializer, lingerMs } = options;
+  const WebSocketCtor = options.WebSocketCtor ?? (WebSocketImpl as unknown as WebSocketConstructor);
+
+  const state = new BehaviorSubject<ConnectionState>({ status: 'idle' });
+  const queue = createSendQueue<Out>(options.sendQueue);
+  const reports = new Subject<unknown>();
+  let socket: WebSocketLike | undefined;
+  let control: SessionControl | undefined;
+  let binaryType = options.binaryType;
+  let closeWhenFlushed = false;
+
+  let errorListeners = 0;
+  const report = (error: unknown): void => {
+    // With nobody listening on error$, a report would vanish: throw it to the caller instead.
+    if (errorListeners === 0) throw error;
+    reports.next(error);
+  };
+
+  const shared$ = defer(() =>
+    session<In>(
+      { ...options, url, protocols, WebSocketCtor, deserializer: options.deserializer },
+      {
+        binaryType: () => binaryType,
+        setState: (next) => state.next(next),
+        setSocket: (next) => (socket = next),
+        opened(open) {
+          for (const entry of queue.drain()) open.send(entry.payload);
+          if (closeWhenFlushed) {
+            closeWhenFlushed = false;
+            control?.close(1000, undefined);
+          }
+        },
+        takeUnsent: () => queue.drain().map((entry) => entry.value),
+        report$: reports,
+      },
+      (next) => (control = next),
+    ),
+  ).pipe(
+    share<SessionEvent<In>>({
+      resetOnError: true,
+      resetOnComplete: true,
+      resetOnRefCountZero: lingerMs > 0 ? () => timer(lingerMs) : true,
+    }),
+  );
+
+  /** One public stream: the events of one type, ending as the session ends (or completing, for streams that report the end themselves). */
+  const stream = <T>(type: SessionEvent<In>['type'], project: (event: never) => T, errorsAtEnd: boolean): Observable<T> =>
+    new Observable<T>((subscriber) =>
+      shared$.subscribe({
+        next: (event) => {
+          if (event.type === type) subscriber.next(project(event as never));
+        },
+        error: (error: unknown) => (errorsAtEnd ? subscriber.error(error) : subscriber.complete()),
+        complete: () => subscriber.complete(),
+      }),
+    );
+
+  const send = (value: Out): void => {
+    let payload: unknown = value;
+    if (serializer) {
+      try {
+        payload = serializer(value);
+      } catch (cause) {
+        return report(new EncodeError(value, cause));
+      }
+    }
+    if (!isPayload(payload)) {
+      const what = describeNonPayload(payload);
+      const hint = serializer ? 'the serializer returned' : 'without a serializer, send was given';
+      return report(new EncodeError(value, new TypeError(`${hint} ${what}, not a string, ArrayBuffer, Blob or ArrayBufferView`)));
+    }
+    if (socket !== undefined && queue.size === 0 && state.value.status === 'open' && socket.readyState === OPEN) {
+      socket.send(payload);
+      return;
+    }
+    if (!queue.offer(payload, value)) {
+      const overflow = new SendQueueOverflowError(value, queue.limits);
+      if (queue.limits.overflow === 'throw') throw overflow;
+      report(overflow);
+    }
+  };
+
+  const close = (code?: number, reason?: string): void => {
+    assertValidClose(code, reason);
+    control?.close(code ?? 1000, reason);
+  };
+
+  const send$ = new SendSubject<Out>(send, () => {
+    if (state.value.status === 'open') close(1000);
+    else closeWhenFlushed = true;
+  });
+
+  return {
+    open$: stream('open', (event: { info: OpenInfo }) => event.info, false),
+    message$: stream('message', (event: { value: In }) => event.value, true),
+    messageEvent$: stream('message', (event: { event: unknown }) => toMessageEvent(event.event), true),
+    close$: stream('close', (event: { close: CloseInfo }) => event.close, false),
+    error$: new Observable<unknown>((subscriber) => {
+      errorListeners++;
+      const subscription = stream('error', (event: { error: unknown }) => event.error, false).subscribe(subscriber);
+      return () => {
+        errorListeners--;
+        subscription.unsubscribe();
+      };
+    }),
+    state$: state.asObservable(),
+    send$,
+    send,
+    close,
+    reconnect: () => control?.reconnect(),
+    connect: () => shared$.subscribe({ error: () => {} }),
+    get url() {
+      if (socket) return socket.url;
+      try {
+        return typeof url === 'function' ? '' : normalizeUrl(url);
+      } catch {
+        return '';
+      }
+    },
+    get protocol() {
+      return socket?.protocol ?? '';
+    },
+    get extensions() {
+      return socket?.extensions ?? '';
+    },
+    get readyState() {
+      return socket?.readyState ?? CLOSED;
+    },
+    get bufferedAmount() {
+      return (socket?.bufferedAmount ?? 0) + queue.bytes;
+    },
+    get binaryType() {
+      return binaryType;
+    },
+    set binaryType(next) {
+      assertBinaryType(next);
+      binaryType = next;
+      if (socket) socket.binaryType = next;
+    },
+  };
+}
+
+/** `send$`: a Subject whose `next` sends synchronously, so that a `'throw'` overflow reaches the caller. */
+class SendSubject<Out> extends Subject<Out> {
+  constructor(
+    private readonly sendValue: (value: Out) => void,
+    private readonly finish: () => void,
+  ) {
+    super();
+  }
+  override next(value: Out): void {
+    this.sendValue(value);
+    super.next(value);
+  }
+  override complete(): void {
+    this.finish();
+    super.complete();
+  }
+  override error(error: unknown): void {
+    this.finish();
+    super.error(error);
+  }
+}
+
+interface PartialMessageEvent {
+  readonly data: unknown;
+  readonly origin?: string;
+  readonly lastEventId?: string;
+  readonly source?: unknown;
+  readonly ports?: readonly unknown[];
+}
+
+/** The browser's event is complete as it is; `ws` gives only `data`, so fill in what the browser would. */
+function toMessageEvent(event: unknown): WebSocketMessageEvent {
+  const { data, origin = '', lastEventId = '', source = null, ports = [] } = event as PartialMessageEvent;
+  return { data: data as WebSocketData, origin, lastEventId, source, ports };
+}

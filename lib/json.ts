@@ -1,0 +1,19 @@
+import type { WebSocketMessageEvent } from './events';
+
+const decoder = /* @__PURE__ */ new TextDecoder();
+
+/**
+ * Serializer and deserializer for JSON messages: `fromWebSocket<In, Out>(url, { ...json<In, Out>() })`.
+ * Binary frames are decoded as UTF-8 first; a `Blob` cannot be read synchronously and is rejected.
+ */
+export function json<In, Out>(): { serializer: (value: Out) => string; deserializer: (event: WebSocketMessageEvent) => In } {
+  return {
+    serializer: (value) => JSON.stringify(value),
+    deserializer: (event) => {
+      const { data } = event;
+      if (typeof data === 'string') return JSON.parse(data) as In;
+      if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return JSON.parse(decoder.decode(data)) as In;
+      throw new TypeError('a Blob message cannot be parsed synchronously; use binaryType "arraybuffer"');
+    },
+  };
+}

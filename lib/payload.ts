@@ -1,0 +1,28 @@
+import type { WebSocketPayload } from './events';
+import { utf8ByteLength } from './utf8';
+
+/** Whether a WebSocket can send `value` as it is. */
+export function isPayload(value: unknown): value is WebSocketPayload {
+  return (
+    typeof value === 'string' ||
+    value instanceof ArrayBuffer ||
+    ArrayBuffer.isView(value) ||
+    (typeof Blob !== 'undefined' && value instanceof Blob) ||
+    (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)
+  );
+}
+
+/** The number of bytes `payload` puts on the wire (before framing), as `bufferedAmount` counts them. */
+export function payloadByteLength(payload: WebSocketPayload): number {
+  if (typeof payload === 'string') return utf8ByteLength(payload);
+  if (ArrayBuffer.isView(payload)) return payload.byteLength;
+  if (typeof Blob !== 'undefined' && payload instanceof Blob) return payload.size;
+  return (payload as ArrayBufferLike).byteLength;
+}
+
+/** A short description of a value that is not a payload, for error messages. */
+export function describeNonPayload(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'no prototype'})`;
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,20 @@
+import { InvalidOptionError } from './errors';
+
+// RFC 6455 §4.1: each sub-protocol is an RFC 7230 token, and none repeats.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** The sub-protocols to offer, checked as the browser checks them; throws {@link InvalidOptionError} otherwise. */
+export function validateProtocols(protocols: unknown): string | readonly string[] | undefined {
+  if (protocols === undefined) return undefined;
+  const list = typeof protocols === 'string' ? [protocols] : protocols;
+  if (!Array.isArray(list)) throw new InvalidOptionError('protocols', protocols, 'a string or an array of strings');
+  const seen = new Set<string>();
+  for (const protocol of list as unknown[]) {
+    if (typeof protocol !== 'string' || !TOKEN.test(protocol)) {
+      throw new InvalidOptionError('protocols', protocol, 'each sub-protocol must be a non-empty token without spaces or separators');
+    }
+    if (seen.has(protocol)) throw new InvalidOptionError('protocols', protocol, 'sub-protocols must not repeat');
+    seen.add(protocol);
+  }
+  return protocols as string | readonly string[];
+}

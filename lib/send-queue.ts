@@ -1,0 +1,78 @@
+import { InvalidOptionError } from './errors';
+import type { WebSocketPayload } from './events';
+import { payloadByteLength } from './payload';
+
+/** Bounds of the queue that holds messages sent while the socket is not open. */
+export interface SendQueueOptions {
+  /**
+   * The most messages held while not open.
+   * @default 1000
+   */
+  readonly maxMessages?: number;
+  /**
+   * The most bytes (UTF-8 for text) held while not open.
+   * @default 1_048_576 (1 MiB)
+   */
+  readonly maxBytes?: number;
+  /**
+   * What a `send` that does not fit does: `'report'` emits a `SendQueueOverflowError` on `error$`
+   * (the message is not queued; the queue keeps its older messages); `'throw'` throws it from `send`.
+   * Either way nothing is dropped without a word.
+   * @default 'report'
+   */
+  readonly overflow?: 'report' | 'throw';
+}
+
+/** The default {@link SendQueueOptions}. */
+export const DEFAULT_SEND_QUEUE = { maxMessages: 1000, maxBytes: 1_048_576, overflow: 'report' } as const;
+
+interface Entry<Out> {
+  readonly payload: WebSocketPayload;
+  readonly value: Out;
+  readonly bytes: number;
+}
+
+/** A bounded FIFO of encoded messages waiting for the socket to open. */
+export interface SendQueue<Out> {
+  readonly size: number;
+  readonly bytes: number;
+  readonly limits: { readonly maxMessages: number; readonly maxBytes: number; readonly overflow: 'report' | 'throw' };
+  /** Adds the message; false when it does not fit (nothing changes then). */
+  offer(payload: WebSocketPayload, value: Out): boolean;
+  /** Removes and returns every entry, oldest first. */
+  drain(): Entry<Out>[];
+}
+
+export function createSendQueue<Out>(options: SendQueueOptions = {}): SendQueue<Out> {
+  const { maxMessages = DEFAULT_SEND_QUEUE.maxMessages, maxBytes = DEFAULT_SEND_QUEUE.maxBytes, overflow = DEFAULT_SEND_QUEUE.overflow } = options;
+  if (!(Number.isInteger(maxMessages) && maxMessages >= 0)) {
+    throw new InvalidOptionError('sendQueue.maxMessages', maxMessages, 'an integer ≥ 0');
+  }
+  if (!(maxBytes >= 0) || Number.isNaN(maxBytes)) throw new InvalidOptionError('sendQueue.maxBytes', maxBytes, 'a number ≥ 0');
+  if (overflow !== 'report' && overflow !== 'throw') throw new InvalidOptionError('sendQueue.overflow', overflow, "'report' or 'throw'");
+
+  let entries: Entry<Out>[] = [];
+  let bytes = 0;
+  return {
+    get size() {
+      return entries.length;
+    },
+    get bytes() {
+      return bytes;
+    },
+    limits: { maxMessages, maxBytes, overflow },
+    offer(payload, value) {
+      const size = payloadByteLength(payload);
+      if (entries.length + 1 > maxMessages || bytes + size > maxBytes) return false;
+      entries.push({ payload, value, bytes: size });
+      bytes += size;
+      return true;
+    },
+    drain() {
+      const all = entries;
+      entries = [];
+      bytes = 0;
+      return all;
+    },
+  };
+}

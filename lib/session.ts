@@ -1,0 +1,250 @@
+import { fromEvent, NEVER, Observable, of, race, switchMap, take, timer, type Subscription } from 'rxjs';
+import type { BackoffStrategy } from './backoff';
+import { type ReconnectPolicy } from './close-codes';
+import { connection, type ConnectionEvent, type NativeMessageEvent } from './connection';
+import { DecodeError, MessageNotSentError, WebSocketCloseError } from './errors';
+import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
+import { planRetry } from './retry-with-backoff';
+import { resolveSource, type Source } from './source';
+import type { ConnectionState } from './state';
+import { normalizeUrl, type UrlInput } from './url';
+import { validateProtocols } from './protocols';
+import { OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
+
+/** What a session reports to the shared streams. */
+export type SessionEvent<In> =
+  | { readonly type: 'open'; readonly info: OpenInfo }
+  | MessageSessionEvent<In>
+  | { readonly type: 'close'; readonly close: CloseInfo }
+  | { readonly type: 'error'; readonly error: unknown };
+
+export interface MessageSessionEvent<In> {
+  readonly type: 'message';
+  readonly value: In;
+  readonly event: NativeMessageEvent;
+}
+
+/** Reconnection settings with every default applied. */
+export interface ResolvedReconnect {
+  readonly backoff: BackoffStrategy;
+  readonly shouldReconnect: ReconnectPolicy;
+  readonly maxAttempts: number;
+  readonly resetAfterMs: number;
+}
+
+export interface SessionConfig<In> {
+  readonly url: Source<UrlInput>;
+  readonly protocols: Source<string | readonly string[] | undefined>;
+  readonly WebSocketCtor: WebSocketConstructor;
+  readonly socketOptions: object | undefined;
+  readonly deserializer: (event: WebSocketMessageEvent<never>) => In;
+  readonly decodeErrors: 'report' | 'fatal';
+  /** `undefined` when reconnection is off. */
+  readonly reconnect: ResolvedReconnect | undefined;
+  readonly connectTimeoutMs: number;
+}
+
+/** What the session needs of the socket object that owns it. */
+export interface SessionHost {
+  binaryType(): string;
+  setState(state: ConnectionState): void;
+  setSocket(socket: WebSocketLike): void;
+  /** Called when a socket opens, before `open$` emits: flushes the send queue. */
+  opened(socket: WebSocketLike): void;
+  /** Empties the send queue and returns what was in it. */
+  takeUnsent(): unknown[];
+  /** Errors raised outside the session (the send path) to report on `error$`. */
+  readonly report$: Observable<unknown>;
+}
+
+/** How the owner steers a running session. */
+export interface SessionControl {
+  close(code: number | undefined, reason: string | undefined): void;
+  reconnect(): void;
+}
+
+/**
+ * A connection kept alive across closes as one Observable: connects, reconnects by policy and backoff,
+ * and ends by completing (a normal end) or erroring with the reason it stopped.
+ */
+export function session<In>(
+  config: SessionConfig<In>,
+  host: SessionHost,
+  register: (control: SessionControl | undefined) => void,
+): Observable<SessionEvent<In>> {
+  return new Observable<SessionEvent<In>>((subscriber) => {
+    const { reconnect, deserializer, decodeErrors } = config;
+    // Failed attempts in a row; 0 while connected for the first time or after a stable uptime.
+    let retries = 0;
+    let phase: Subscription | undefined;
+    let stable: Subscription | undefined;
+    let socket: WebSocketLike | undefined;
+    let opened = false;
+    let attemptError: unknown;
+    let closeRequested = false;
+    let ended = false;
+
+    const reports = host.report$.subscribe((error) => subscriber.next({ type: 'error', error }));
+
+    const end = (state: ConnectionState, error?: unknown): void => {
+      if (ended) return;
+      ended = true;
+      phase?.unsubscribe();
+      stable?.unsubscribe();
+      host.setState(state);
+      if (error === undefined) subscriber.complete();
+      else subscriber.error(error);
+    };
+
+    const retryOrStop = (reason: unknown, lastClose: CloseInfo | undefined): void => {
+      const attempt = retries + 1;
+      const plan = reconnect ? planRetry(reason, attempt, { backoff: reconnect.backoff, maxAttempts: reconnect.maxAttempts, shouldRetry: reconnect.shouldReconnect }) : { retry: false as const };
+      if (!plan.retry) {
+        const normal = lastClose?.code === 1000;
+        end({ status: 'closed', ...(lastClose && { close: lastClose }), ...(!normal && { error: reason }) }, normal ? undefined : reason);
+        return;
+      }
+      retries = attempt;
+      host.setState({ status: 'reconnecting', attempt, delayMs: plan.delayMs, ...(lastClose ? { lastClose } : { lastError: reason }) });
+      phase = race(timer(plan.delayMs), onlineEvents()).pipe(take(1)).subscribe(connect);
+    };
+
+    const onEvent = (event: ConnectionEvent): void => {
+      switch (event.type) {
+        case 'message':
+          let value: In;
+          try {
+            value = deserializer(event as unknown as WebSocketMessageEvent<never>);
+          } catch (cause) {
+            const error = new DecodeError(event.data, cause);
+            if (decodeErrors === 'fatal') {
+              end({ status: 'closed', error }, error);
+              return;
+            }
+            subscriber.next({ type: 'error', error });
+            return;
+          }
+          subscriber.next({ type: 'message', value, event });
+          return;
+        case 'socket':
+          socket = event.socket;
+          host.setSocket(socket);
+          return;
+        case 'open': {
+          const current = socket as WebSocketLike;
+          opened = true;
+          host.setState({ status: 'open', protocol: current.protocol, extensions: current.extensions });
+          if (reconnect && retries > 0) {
+            stable = timer(reconnect.resetAfterMs).subscribe(() => (retries = 0));
+          }
+          host.opened(current);
+          subscriber.next({ type: 'open', info: { url: current.url, protocol: current.protocol, extensions: current.extensions, attempt: retries } });
+          return;
+        }
+        case 'error':
+          attemptError = event.error;
+          subscriber.next({ type: 'error', error: event.error });
+          return;
+        case 'close': {
+          stable?.unsubscribe();
+          const close = event.close;
+          subscriber.next({ type: 'close', close });
+          if (closeRequested) {
+            end({ status: 'closed', close });
+            return;
+          }
+          // Before an open, the error event says more than the 1006 that follows it (HTTP status, sub-protocol).
+          const reason = !opened && isTyped(attemptError) && attemptError.code !== 'ERR_TRANSPORT' ? attemptError : new WebSocketCloseError(close);
+          retryOrStop(reason, close);
+          return;
+        }
+      }
+    };
+
+    function connect(): void {
+      const attempt = retries;
+      opened = false;
+      attemptError = undefined;
+      host.setState({ status: 'connecting', attempt });
+      phase = whenOnline()
+        .pipe(
+          switchMap(() => resolveSource(config.url, 'url')),
+          switchMap((url) =>
+            resolveSource(config.protocols, 'protocols').pipe(
+              switchMap((protocols) =>
+                connection({
+                  url: normalizeUrl(url),
+                  protocols: validateProtocols(protocols),
+                  WebSocketCtor: config.WebSocketCtor,
+                  socketOptions: config.socketOptions,
+                  binaryType: host.binaryType(),
+                  connectTimeoutMs: config.connectTimeoutMs,
+                }),
+              ),
+            ),
+          ),
+        )
+        .subscribe({
+          next: onEvent,
+          error: (error: unknown) => {
+            subscriber.next({ type: 'error', error });
+            retryOrStop(error, undefined);
+          },
+        });
+    }
+
+    register({
+      close(code, reason) {
+        closeRequested = true;
+        const unsent = host.takeUnsent();
+        if (unsent.length > 0) subscriber.next({ type: 'error', error: new MessageNotSentError(unsent) });
+        if (socket?.readyState === OPEN && opened) {
+          host.setState({ status: 'closing' });
+          socket.close(code, reason);
+        } else {
+          // Connecting or waiting to reconnect: there is no handshake to wait for.
+          end({ status: 'closed' });
+        }
+      },
+      reconnect() {
+        if (ended) return;
+        phase?.unsubscribe();
+        stable?.unsubscribe();
+        retries = 0;
+        connect();
+      },
+    });
+    connect();
+
+    return () => {
+      register(undefined);
+      reports.unsubscribe();
+      phase?.unsubscribe();
+      stable?.unsubscribe();
+      if (!ended) host.setState({ status: 'closed' });
+    };
+  });
+}
+
+function isTyped(error: unknown): error is Error & { code: string } {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
+}
+
+interface OnlineTarget {
+  navigator?: { onLine?: boolean };
+  addEventListener?: unknown;
+}
+
+/** Emits when a browser page comes back online; never elsewhere. */
+function onlineEvents(): Observable<unknown> {
+  const target = globalThis as unknown as OnlineTarget;
+  return typeof target.addEventListener === 'function' && typeof target.navigator?.onLine === 'boolean'
+    ? fromEvent(globalThis as unknown as EventTarget, 'online')
+    : NEVER;
+}
+
+/** Emits at once, unless a browser says it is offline: then when it is back online. */
+function whenOnline(): Observable<unknown> {
+  const target = globalThis as unknown as OnlineTarget;
+  return target.navigator?.onLine === false ? onlineEvents().pipe(take(1)) : of(0);
+}
