@@ -5,9 +5,18 @@ const config: Config = {
   roots: ['<rootDir>/spec'],
   testMatch: ['**/*.spec.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0', isolatedModules: true }, diagnostics: false }],
+    '^.+\\.ts$': [
+      'ts-jest',
+      {
+        tsconfig: { module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0', isolatedModules: true },
+        diagnostics: false,
+      },
+    ],
   },
-  moduleNameMapper: { '^rx-websocket$': '<rootDir>/lib/index.ts', '^rx-websocket/testing$': '<rootDir>/lib/testing/index.ts' },
+  moduleNameMapper: {
+    '^rx-websocket$': '<rootDir>/lib/index.ts',
+    '^rx-websocket/testing$': '<rootDir>/lib/testing/index.ts',
+  },
   testTimeout: 20_000,
 };
 

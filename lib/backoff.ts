@@ -161,11 +161,19 @@ export interface ConstantBackoffConfig {
  *
  * @throws {InvalidOptionError} when an option is out of range.
  */
-export function constantBackoff({ delayMs = 1_000, jitter = 'none', random = mathRandom }: ConstantBackoffConfig = {}): BackoffStrategy {
+export function constantBackoff({
+  delayMs = 1_000,
+  jitter = 'none',
+  random = mathRandom,
+}: ConstantBackoffConfig = {}): BackoffStrategy {
   const name = 'constantBackoff';
   assertDelayMs(name, 'delayMs', delayMs);
   if ((jitter as Jitter) === 'decorrelated') {
-    throw new InvalidOptionError('jitter', jitter, `${name} cannot use 'decorrelated': a constant delay has no range to wander in; use linearBackoff or exponentialBackoff`);
+    throw new InvalidOptionError(
+      'jitter',
+      jitter,
+      `${name} cannot use 'decorrelated': a constant delay has no range to wander in; use linearBackoff or exponentialBackoff`,
+    );
   }
   return jittered(name, { jitter, random, initialDelayMs: delayMs, maxDelayMs: delayMs, baseDelayMs: () => delayMs });
 }
@@ -269,7 +277,11 @@ export function mathRandom(): number {
  */
 export function assertValidAttempt(attempt: unknown): asserts attempt is number {
   if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1) {
-    throw new InvalidOptionError('attempt', attempt, 'backoff attempts count retries from 1, so it must be an integer ≥ 1');
+    throw new InvalidOptionError(
+      'attempt',
+      attempt,
+      'backoff attempts count retries from 1, so it must be an integer ≥ 1',
+    );
   }
 }
 
@@ -283,7 +295,10 @@ interface JitteredConfig {
 
 const JITTERS: readonly Jitter[] = ['full', 'equal', 'decorrelated', 'none'];
 
-function jittered(name: string, { jitter, random, initialDelayMs, maxDelayMs, baseDelayMs }: JitteredConfig): BackoffStrategy {
+function jittered(
+  name: string,
+  { jitter, random, initialDelayMs, maxDelayMs, baseDelayMs }: JitteredConfig,
+): BackoffStrategy {
   if (!JITTERS.includes(jitter)) {
     throw new InvalidOptionError('jitter', jitter, `${name} needs one of ${JITTERS.map((j) => `'${j}'`).join(', ')}`);
   }
@@ -300,7 +315,11 @@ function jittered(name: string, { jitter, random, initialDelayMs, maxDelayMs, ba
   if (jitter === 'decorrelated') {
     // Brooker's formula grows from its floor: with a floor of 0 it would stay at 0 for ever.
     if (initialDelayMs <= 0) {
-      throw new InvalidOptionError('initialDelayMs', initialDelayMs, `${name} with 'decorrelated' jitter needs it above 0`);
+      throw new InvalidOptionError(
+        'initialDelayMs',
+        initialDelayMs,
+        `${name} with 'decorrelated' jitter needs it above 0`,
+      );
     }
     let previousMs = initialDelayMs;
     return (attempt) => {
@@ -327,7 +346,11 @@ function jittered(name: string, { jitter, random, initialDelayMs, maxDelayMs, ba
 
 function assertDelayMs(name: string, option: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_DELAY_MS) {
-    throw new InvalidOptionError(option, value, `${name} needs a finite number of milliseconds from 0 to ${MAX_TIMER_DELAY_MS}`);
+    throw new InvalidOptionError(
+      option,
+      value,
+      `${name} needs a finite number of milliseconds from 0 to ${MAX_TIMER_DELAY_MS}`,
+    );
   }
 }
 

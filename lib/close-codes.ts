@@ -98,7 +98,12 @@ export function defaultCloseCodePolicy(reason: unknown): boolean {
   if (reason instanceof HandshakeError) return reason.status === 408 || reason.status === 429 || reason.status >= 500;
   if (reason instanceof ConnectionTimeoutError || reason instanceof TransportError) return true;
   // Our own typed errors other than the above name problems that retrying cannot fix (bad URL, options, protocols).
-  if (reason instanceof Error && 'code' in reason && typeof reason.code === 'string' && reason.code.startsWith('ERR_')) {
+  if (
+    reason instanceof Error &&
+    'code' in reason &&
+    typeof reason.code === 'string' &&
+    reason.code.startsWith('ERR_')
+  ) {
     return false;
   }
   // Anything else is what a URL or protocols provider threw: likely transient (a token service hiccup).
@@ -122,7 +127,11 @@ export interface CloseCodePolicyConfig {
  * Builds a policy from close codes and ranges, e.g. `closeCodePolicy({ retry: [4000, [4500, 4599]], stop: [1001] })`.
  * A close the client asked for is never retried, whatever the policy says.
  */
-export function closeCodePolicy({ retry = [], stop = [], otherwise = defaultCloseCodePolicy }: CloseCodePolicyConfig): ReconnectPolicy {
+export function closeCodePolicy({
+  retry = [],
+  stop = [],
+  otherwise = defaultCloseCodePolicy,
+}: CloseCodePolicyConfig): ReconnectPolicy {
   for (const matcher of [...retry, ...stop]) assertMatcher(matcher);
   return (reason, attempt) => {
     const code = closeCodeOf(reason);
@@ -142,8 +151,13 @@ function assertMatcher(matcher: CloseCodeMatcher): void {
   const ok =
     typeof matcher === 'number'
       ? Number.isInteger(matcher)
-      : Array.isArray(matcher) && matcher.length === 2 && Number.isInteger(matcher[0]) && Number.isInteger(matcher[1]) && matcher[0] <= matcher[1];
-  if (!ok) throw new TypeError(`closeCodePolicy: ${JSON.stringify(matcher)} is neither a close code nor a [from, to] range`);
+      : Array.isArray(matcher) &&
+        matcher.length === 2 &&
+        Number.isInteger(matcher[0]) &&
+        Number.isInteger(matcher[1]) &&
+        matcher[0] <= matcher[1];
+  if (!ok)
+    throw new TypeError(`closeCodePolicy: ${JSON.stringify(matcher)} is neither a close code nor a [from, to] range`);
 }
 
 /** The least a reconnection waits after 1012 (Service Restart): a restart takes seconds, not milliseconds. */

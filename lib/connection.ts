@@ -55,7 +55,11 @@ export function connection(config: ConnectionConfig): Observable<ConnectionEvent
       socket = (
         socketOptions === undefined
           ? new WebSocketCtor(url, offered)
-          : new (WebSocketCtor as unknown as new (u: string, p: typeof offered, o: object) => WebSocketLike)(url, offered, socketOptions)
+          : new (WebSocketCtor as unknown as new (u: string, p: typeof offered, o: object) => WebSocketLike)(
+              url,
+              offered,
+              socketOptions,
+            )
       ) as WiredSocket;
     } catch (error) {
       subscriber.error(new TransportError(`the WebSocket constructor threw: ${redactUrlsIn(messageOf(error))}`, error));
@@ -78,7 +82,9 @@ export function connection(config: ConnectionConfig): Observable<ConnectionEvent
     subscriber.next({ type: 'socket', socket });
 
     if (connectTimeoutMs !== Infinity && socket.readyState === CONNECTING) {
-      timeout = timer(connectTimeoutMs).subscribe(() => subscriber.error(new ConnectionTimeoutError(connectTimeoutMs, url)));
+      timeout = timer(connectTimeoutMs).subscribe(() =>
+        subscriber.error(new ConnectionTimeoutError(connectTimeoutMs, url)),
+      );
     }
 
     return () => {

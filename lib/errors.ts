@@ -103,9 +103,7 @@ export class InvalidCloseCodeError extends RxWebSocketError {
   override readonly name = 'InvalidCloseCodeError';
   readonly code = 'ERR_INVALID_CLOSE_CODE' as const;
   constructor(readonly closeCode: unknown) {
-    super(
-      `Invalid close code ${String(closeCode)}: a client may only close with 1000 or an integer in 3000-4999`,
-    );
+    super(`Invalid close code ${String(closeCode)}: a client may only close with 1000 or an integer in 3000-4999`);
   }
 }
 
@@ -146,11 +144,10 @@ export class EncodeError<Out = unknown> extends RxWebSocketError {
 export class UnsupportedUrlError extends RxWebSocketError {
   override readonly name = 'UnsupportedUrlError';
   readonly code = 'ERR_UNSUPPORTED_URL' as const;
-  constructor(
-    url: unknown,
-    why: string,
-  ) {
-    super(`Unsupported WebSocket URL ${typeof url === 'string' ? JSON.stringify(redactUrl(url)) : String(typeof url)}: ${why}`);
+  constructor(url: unknown, why: string) {
+    super(
+      `Unsupported WebSocket URL ${typeof url === 'string' ? JSON.stringify(redactUrl(url)) : String(typeof url)}: ${why}`,
+    );
   }
 }
 
@@ -202,7 +199,8 @@ function describe(cause: unknown): string {
 }
 
 function describeValue(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null)
+    return String(value);
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   return typeof value;
 }

@@ -79,9 +79,13 @@ export function fromWebSocket<In, Out>(
   maybeOptions?: WebSocketOptions<In, Out>,
 ): ReactiveWebSocket<In, Out> {
   const protocolsGiven =
-    typeof protocolsOrOptions === 'string' || typeof protocolsOrOptions === 'function' || Array.isArray(protocolsOrOptions);
+    typeof protocolsOrOptions === 'string' ||
+    typeof protocolsOrOptions === 'function' ||
+    Array.isArray(protocolsOrOptions);
   const protocols = (protocolsGiven ? protocolsOrOptions : undefined) as ProtocolsInput | undefined;
-  const options = resolveOptions<In, Out>((protocolsGiven ? maybeOptions : protocolsOrOptions) as WebSocketOptions<In, Out> | undefined);
+  const options = resolveOptions<In, Out>(
+    (protocolsGiven ? maybeOptions : protocolsOrOptions) as WebSocketOptions<In, Out> | undefined,
+  );
   const { serializer, lingerMs } = options;
   const WebSocketCtor = options.WebSocketCtor ?? (WebSocketImpl as unknown as WebSocketConstructor);
 
@@ -128,7 +132,11 @@ export function fromWebSocket<In, Out>(
   );
 
   /** One public stream: the events of one type, ending as the session ends (or completing, for streams that report the end themselves). */
-  const stream = <T>(type: SessionEvent<In>['type'], project: (event: never) => T, errorsAtEnd: boolean): Observable<T> =>
+  const stream = <T>(
+    type: SessionEvent<In>['type'],
+    project: (event: never) => T,
+    errorsAtEnd: boolean,
+  ): Observable<T> =>
     new Observable<T>((subscriber) =>
       shared$.subscribe({
         next: (event) => {
@@ -151,7 +159,9 @@ export function fromWebSocket<In, Out>(
     if (!isPayload(payload)) {
       const what = describeNonPayload(payload);
       const hint = serializer ? 'the serializer returned' : 'without a serializer, send was given';
-      return report(new EncodeError(value, new TypeError(`${hint} ${what}, not a string, ArrayBuffer, Blob or ArrayBufferView`)));
+      return report(
+        new EncodeError(value, new TypeError(`${hint} ${what}, not a string, ArrayBuffer, Blob or ArrayBufferView`)),
+      );
     }
     if (socket !== undefined && queue.size === 0 && state.value.status === 'open' && socket.readyState === OPEN) {
       socket.send(payload);

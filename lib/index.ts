@@ -1,15 +1,9 @@
-export { fromWebSocket } from "./from-web-socket";
-export type { ProtocolsInput, ReactiveWebSocket } from "./from-web-socket";
-export { DEFAULT_RECONNECT } from "./options";
-export type { ReconnectOptions, WebSocketOptions } from "./options";
-export { json } from "./json";
-export type {
-  CloseInfo,
-  OpenInfo,
-  WebSocketData,
-  WebSocketMessageEvent,
-  WebSocketPayload,
-} from "./events";
+export { fromWebSocket } from './from-web-socket';
+export type { ProtocolsInput, ReactiveWebSocket } from './from-web-socket';
+export { DEFAULT_RECONNECT } from './options';
+export type { ReconnectOptions, WebSocketOptions } from './options';
+export { json } from './json';
+export type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
 export type {
   ClosedState,
   ClosingState,
@@ -19,9 +13,9 @@ export type {
   IdleState,
   OpenState,
   ReconnectingState,
-} from "./state";
-export { DEFAULT_SEND_QUEUE } from "./send-queue";
-export type { SendQueueOptions } from "./send-queue";
+} from './state';
+export { DEFAULT_SEND_QUEUE } from './send-queue';
+export type { SendQueueOptions } from './send-queue';
 export {
   APPLICATION_CLOSE_CODES,
   CloseCode,
@@ -32,12 +26,8 @@ export {
   minimumRetryDelayMs,
   SERVICE_RESTART_MIN_DELAY_MS,
   TRY_AGAIN_LATER_MIN_DELAY_MS,
-} from "./close-codes";
-export type {
-  CloseCodeMatcher,
-  CloseCodePolicyConfig,
-  ReconnectPolicy,
-} from "./close-codes";
+} from './close-codes';
+export type { CloseCodeMatcher, CloseCodePolicyConfig, ReconnectPolicy } from './close-codes';
 export {
   constantBackoff,
   createDefaultBackoff,
@@ -49,7 +39,7 @@ export {
   exponentialBackoff,
   linearBackoff,
   MAX_TIMER_DELAY_MS,
-} from "./backoff";
+} from './backoff';
 export type {
   BackoffStrategy,
   ConstantBackoffConfig,
@@ -58,18 +48,9 @@ export type {
   Jitter,
   LinearBackoffConfig,
   RandomSource,
-} from "./backoff";
-export {
-  alwaysRetry,
-  planRetry,
-  retryDelayMs,
-  retryWithBackoff,
-} from "./retry-with-backoff";
-export type {
-  RetryPlan,
-  RetryPlanOptions,
-  RetryWithBackoffConfig,
-} from "./retry-with-backoff";
+} from './backoff';
+export { alwaysRetry, planRetry, retryDelayMs, retryWithBackoff } from './retry-with-backoff';
+export type { RetryPlan, RetryPlanOptions, RetryWithBackoffConfig } from './retry-with-backoff';
 export {
   ConnectionTimeoutError,
   DecodeError,
@@ -85,9 +66,9 @@ export {
   TransportError,
   UnsupportedUrlError,
   WebSocketCloseError,
-} from "./errors";
-export type { RxWebSocketErrorCode } from "./errors";
-export { CLOSED, CLOSING, CONNECTING, OPEN } from "./web-socket-like";
-export type { WebSocketConstructor, WebSocketLike } from "./web-socket-like";
-export type { Source } from "./source";
-export type { UrlInput } from "./url";
+} from './errors';
+export type { RxWebSocketErrorCode } from './errors';
+export { CLOSED, CLOSING, CONNECTING, OPEN } from './web-socket-like';
+export type { WebSocketConstructor, WebSocketLike } from './web-socket-like';
+export type { Source } from './source';
+export type { UrlInput } from './url';

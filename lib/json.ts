@@ -6,7 +6,10 @@ const decoder = /* @__PURE__ */ new TextDecoder();
  * Serializer and deserializer for JSON messages: `fromWebSocket<In, Out>(url, { ...json<In, Out>() })`.
  * Binary frames are decoded as UTF-8 first; a `Blob` cannot be read synchronously and is rejected.
  */
-export function json<In, Out>(): { serializer: (value: Out) => string; deserializer: (event: WebSocketMessageEvent) => In } {
+export function json<In, Out>(): {
+  serializer: (value: Out) => string;
+  deserializer: (event: WebSocketMessageEvent) => In;
+} {
   return {
     serializer: (value) => JSON.stringify(value),
     deserializer: (event) => {

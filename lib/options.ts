@@ -120,9 +120,11 @@ export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {})
     WebSocketCtor,
     socketOptions,
   } = options;
-  if (serializer !== undefined && typeof serializer !== 'function') throw new InvalidOptionError('serializer', serializer, 'a function');
+  if (serializer !== undefined && typeof serializer !== 'function')
+    throw new InvalidOptionError('serializer', serializer, 'a function');
   if (typeof deserializer !== 'function') throw new InvalidOptionError('deserializer', deserializer, 'a function');
-  if (decodeErrors !== 'report' && decodeErrors !== 'fatal') throw new InvalidOptionError('decodeErrors', decodeErrors, "'report' or 'fatal'");
+  if (decodeErrors !== 'report' && decodeErrors !== 'fatal')
+    throw new InvalidOptionError('decodeErrors', decodeErrors, "'report' or 'fatal'");
   assertBinaryType(binaryType);
   assertDelay('lingerMs', lingerMs, false);
   if (WebSocketCtor !== undefined && typeof WebSocketCtor !== 'function') {
@@ -141,22 +143,33 @@ export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {})
     resetAfterMs = DEFAULT_RECONNECT.resetAfterMs,
     connectTimeoutMs = DEFAULT_RECONNECT.connectTimeoutMs,
   } = typeof reconnect === 'object' ? reconnect : {};
-  if (typeof backoff !== 'function') throw new InvalidOptionError('reconnect.backoff', backoff, 'a function (attempt, reason) => delayMs');
+  if (typeof backoff !== 'function')
+    throw new InvalidOptionError('reconnect.backoff', backoff, 'a function (attempt, reason) => delayMs');
   if (typeof shouldReconnect !== 'function') {
-    throw new InvalidOptionError('reconnect.shouldReconnect', shouldReconnect, 'a function (reason, attempt) => boolean');
+    throw new InvalidOptionError(
+      'reconnect.shouldReconnect',
+      shouldReconnect,
+      'a function (reason, attempt) => boolean',
+    );
   }
   if (!(maxAttempts === Infinity || (Number.isInteger(maxAttempts) && maxAttempts >= 0))) {
     throw new InvalidOptionError('reconnect.maxAttempts', maxAttempts, 'an integer ≥ 0, or Infinity');
   }
   assertDelay('reconnect.resetAfterMs', resetAfterMs, false);
   assertDelay('reconnect.connectTimeoutMs', connectTimeoutMs, true);
-  if (connectTimeoutMs === 0) throw new InvalidOptionError('reconnect.connectTimeoutMs', connectTimeoutMs, 'a number of milliseconds > 0, or Infinity');
+  if (connectTimeoutMs === 0)
+    throw new InvalidOptionError(
+      'reconnect.connectTimeoutMs',
+      connectTimeoutMs,
+      'a number of milliseconds > 0, or Infinity',
+    );
   return {
     serializer,
     deserializer,
     decodeErrors,
     binaryType,
-    reconnect: reconnect === false || maxAttempts === 0 ? undefined : { backoff, shouldReconnect, maxAttempts, resetAfterMs },
+    reconnect:
+      reconnect === false || maxAttempts === 0 ? undefined : { backoff, shouldReconnect, maxAttempts, resetAfterMs },
     connectTimeoutMs,
     sendQueue,
     lingerMs,
@@ -166,10 +179,13 @@ export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {})
 }
 
 export function assertBinaryType(value: unknown): asserts value is 'arraybuffer' | 'blob' {
-  if (value !== 'arraybuffer' && value !== 'blob') throw new InvalidOptionError('binaryType', value, "'arraybuffer' or 'blob'");
+  if (value !== 'arraybuffer' && value !== 'blob')
+    throw new InvalidOptionError('binaryType', value, "'arraybuffer' or 'blob'");
 }
 
 function assertDelay(name: string, value: unknown, infinityAllowed: boolean): void {
-  const ok = typeof value === 'number' && value >= 0 && (Number.isFinite(value) || (infinityAllowed && value === Infinity));
-  if (!ok) throw new InvalidOptionError(name, value, `a number of milliseconds ≥ 0${infinityAllowed ? ', or Infinity' : ''}`);
+  const ok =
+    typeof value === 'number' && value >= 0 && (Number.isFinite(value) || (infinityAllowed && value === Infinity));
+  if (!ok)
+    throw new InvalidOptionError(name, value, `a number of milliseconds ≥ 0${infinityAllowed ? ', or Infinity' : ''}`);
 }

@@ -11,7 +11,11 @@ export function validateProtocols(protocols: unknown): string | readonly string[
   const seen = new Set<string>();
   for (const protocol of list as unknown[]) {
     if (typeof protocol !== 'string' || !TOKEN.test(protocol)) {
-      throw new InvalidOptionError('protocols', protocol, 'each sub-protocol must be a non-empty token without spaces or separators');
+      throw new InvalidOptionError(
+        'protocols',
+        protocol,
+        'each sub-protocol must be a non-empty token without spaces or separators',
+      );
     }
     if (seen.has(protocol)) throw new InvalidOptionError('protocols', protocol, 'sub-protocols must not repeat');
     seen.add(protocol);

@@ -50,7 +50,11 @@ export function retryDelayMs(reason: unknown, attempt: number, backoff: BackoffS
   assertValidAttempt(attempt);
   const delayMs = backoff(attempt, reason);
   if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0 || delayMs > MAX_TIMER_DELAY_MS) {
-    throw new InvalidOptionError('backoff', delayMs, `a backoff must return a finite number of milliseconds from 0 to ${MAX_TIMER_DELAY_MS}`);
+    throw new InvalidOptionError(
+      'backoff',
+      delayMs,
+      `a backoff must return a finite number of milliseconds from 0 to ${MAX_TIMER_DELAY_MS}`,
+    );
   }
   return Math.max(delayMs, minimumRetryDelayMs(reason));
 }
@@ -61,7 +65,11 @@ export function retryDelayMs(reason: unknown, attempt: number, backoff: BackoffS
  * Stops when `attempt` exceeds `maxAttempts`, or when `shouldRetry(reason, attempt)` says no (it is not asked once
  * the attempts are spent); otherwise retries after {@link retryDelayMs}.
  */
-export function planRetry(reason: unknown, attempt: number, { backoff, maxAttempts, shouldRetry }: RetryPlanOptions): RetryPlan {
+export function planRetry(
+  reason: unknown,
+  attempt: number,
+  { backoff, maxAttempts, shouldRetry }: RetryPlanOptions,
+): RetryPlan {
   assertValidAttempt(attempt);
   if (attempt > maxAttempts || !shouldRetry(reason, attempt)) return { retry: false };
   return { retry: true, delayMs: retryDelayMs(reason, attempt, backoff) };
@@ -80,11 +88,21 @@ export function retryWithBackoff<T>({
   shouldRetry = alwaysRetry,
   resetOnSuccess = false,
 }: RetryWithBackoffConfig = {}): MonoTypeOperatorFunction<T> {
-  if (typeof maxAttempts !== 'number' || !(Number.isInteger(maxAttempts) || maxAttempts === Infinity) || maxAttempts < 0) {
+  if (
+    typeof maxAttempts !== 'number' ||
+    !(Number.isInteger(maxAttempts) || maxAttempts === Infinity) ||
+    maxAttempts < 0
+  ) {
     throw new InvalidOptionError('maxAttempts', maxAttempts, 'retryWithBackoff needs an integer ≥ 0, or Infinity');
   }
-  if (typeof backoff !== 'function') throw new InvalidOptionError('backoff', backoff, 'retryWithBackoff needs a function (attempt, reason) => delayMs');
-  if (typeof shouldRetry !== 'function') throw new InvalidOptionError('shouldRetry', shouldRetry, 'retryWithBackoff needs a function (error, attempt) => boolean');
+  if (typeof backoff !== 'function')
+    throw new InvalidOptionError('backoff', backoff, 'retryWithBackoff needs a function (attempt, reason) => delayMs');
+  if (typeof shouldRetry !== 'function')
+    throw new InvalidOptionError(
+      'shouldRetry',
+      shouldRetry,
+      'retryWithBackoff needs a function (error, attempt) => boolean',
+    );
   const options: RetryPlanOptions = { backoff, maxAttempts, shouldRetry };
   return retry<T>({
     count: maxAttempts,

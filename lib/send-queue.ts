@@ -44,12 +44,18 @@ export interface SendQueue<Out> {
 }
 
 export function createSendQueue<Out>(options: SendQueueOptions = {}): SendQueue<Out> {
-  const { maxMessages = DEFAULT_SEND_QUEUE.maxMessages, maxBytes = DEFAULT_SEND_QUEUE.maxBytes, overflow = DEFAULT_SEND_QUEUE.overflow } = options;
+  const {
+    maxMessages = DEFAULT_SEND_QUEUE.maxMessages,
+    maxBytes = DEFAULT_SEND_QUEUE.maxBytes,
+    overflow = DEFAULT_SEND_QUEUE.overflow,
+  } = options;
   if (!(Number.isInteger(maxMessages) && maxMessages >= 0)) {
     throw new InvalidOptionError('sendQueue.maxMessages', maxMessages, 'an integer ≥ 0');
   }
-  if (!(maxBytes >= 0) || Number.isNaN(maxBytes)) throw new InvalidOptionError('sendQueue.maxBytes', maxBytes, 'a number ≥ 0');
-  if (overflow !== 'report' && overflow !== 'throw') throw new InvalidOptionError('sendQueue.overflow', overflow, "'report' or 'throw'");
+  if (!(maxBytes >= 0) || Number.isNaN(maxBytes))
+    throw new InvalidOptionError('sendQueue.maxBytes', maxBytes, 'a number ≥ 0');
+  if (overflow !== 'report' && overflow !== 'throw')
+    throw new InvalidOptionError('sendQueue.overflow', overflow, "'report' or 'throw'");
 
   let entries: Entry<Out>[] = [];
   let bytes = 0;

@@ -1,47 +1,25 @@
-import {
-  fromEvent,
-  NEVER,
-  Observable,
-  of,
-  race,
-  switchMap,
-  take,
-  timer,
-  type Subscription,
-} from "rxjs";
-import type { BackoffStrategy } from "./backoff";
-import { type ReconnectPolicy } from "./close-codes";
-import {
-  connection,
-  type ConnectionEvent,
-  type NativeMessageEvent,
-} from "./connection";
-import {
-  DecodeError,
-  MessageNotSentError,
-  WebSocketCloseError,
-} from "./errors";
-import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from "./events";
-import { planRetry, type RetryPlan } from "./retry-with-backoff";
-import { resolveSource, type Source } from "./source";
-import type { ConnectionState } from "./state";
-import { normalizeUrl, type UrlInput } from "./url";
-import { validateProtocols } from "./protocols";
-import {
-  OPEN,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from "./web-socket-like";
+import { fromEvent, NEVER, Observable, of, race, switchMap, take, timer, type Subscription } from 'rxjs';
+import type { BackoffStrategy } from './backoff';
+import { type ReconnectPolicy } from './close-codes';
+import { connection, type ConnectionEvent, type NativeMessageEvent } from './connection';
+import { DecodeError, MessageNotSentError, WebSocketCloseError } from './errors';
+import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
+import { planRetry, type RetryPlan } from './retry-with-backoff';
+import { resolveSource, type Source } from './source';
+import type { ConnectionState } from './state';
+import { normalizeUrl, type UrlInput } from './url';
+import { validateProtocols } from './protocols';
+import { OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
 
 /** What a session reports to the shared streams. */
 export type SessionEvent<In> =
-  | { readonly type: "open"; readonly info: OpenInfo }
+  | { readonly type: 'open'; readonly info: OpenInfo }
   | MessageSessionEvent<In>
-  | { readonly type: "close"; readonly close: CloseInfo }
-  | { readonly type: "error"; readonly error: unknown };
+  | { readonly type: 'close'; readonly close: CloseInfo }
+  | { readonly type: 'error'; readonly error: unknown };
 
 export interface MessageSessionEvent<In> {
-  readonly type: "message";
+  readonly type: 'message';
   readonly value: In;
   readonly event: NativeMessageEvent;
 }
@@ -60,7 +38,7 @@ export interface SessionConfig<In> {
   readonly WebSocketCtor: WebSocketConstructor;
   readonly socketOptions: object | undefined;
   readonly deserializer: (event: WebSocketMessageEvent<never>) => In;
-  readonly decodeErrors: "report" | "fatal";
+  readonly decodeErrors: 'report' | 'fatal';
   /** `undefined` when reconnection is off. */
   readonly reconnect: ResolvedReconnect | undefined;
   readonly connectTimeoutMs: number;
@@ -106,9 +84,7 @@ export function session<In>(
     let closeRequested = false;
     let ended = false;
 
-    const reports = host.report$.subscribe((error) =>
-      subscriber.next({ type: "error", error }),
-    );
+    const reports = host.report$.subscribe((error) => subscriber.next({ type: 'error', error }));
 
     const end = (state: ConnectionState, error?: unknown): void => {
       if (ended) return;
@@ -120,10 +96,7 @@ export function session<In>(
       else subscriber.error(error);
     };
 
-    const retryOrStop = (
-      reason: unknown,
-      lastClose: CloseInfo | undefined,
-    ): void => {
+    const retryOrStop = (reason: unknown, lastClose: CloseInfo | undefined): void => {
       const attempt = retries + 1;
       let plan: RetryPlan = { retry: false };
       try {
@@ -135,17 +108,14 @@ export function session<In>(
           });
       } catch (error) {
         // A backoff or policy that throws (or returns a bad delay) stops the connection with that error.
-        end(
-          { status: "closed", ...(lastClose && { close: lastClose }), error },
-          error,
-        );
+        end({ status: 'closed', ...(lastClose && { close: lastClose }), error }, error);
         return;
       }
       if (!plan.retry) {
         const normal = lastClose?.code === 1000;
         end(
           {
-            status: "closed",
+            status: 'closed',
             ...(lastClose && { close: lastClose }),
             ...(!normal && { error: reason }),
           },
@@ -155,55 +125,49 @@ export function session<In>(
       }
       retries = attempt;
       host.setState({
-        status: "reconnecting",
+        status: 'reconnecting',
         attempt,
         delayMs: plan.delayMs,
         ...(lastClose ? { lastClose } : { lastError: reason }),
       });
-      phase = race(timer(plan.delayMs), onlineEvents())
-        .pipe(take(1))
-        .subscribe(connect);
+      phase = race(timer(plan.delayMs), onlineEvents()).pipe(take(1)).subscribe(connect);
     };
 
     const onEvent = (event: ConnectionEvent): void => {
       switch (event.type) {
-        case "message":
+        case 'message':
           let value: In;
           try {
-            value = deserializer(
-              event as unknown as WebSocketMessageEvent<never>,
-            );
+            value = deserializer(event as unknown as WebSocketMessageEvent<never>);
           } catch (cause) {
             const error = new DecodeError(event.data, cause);
-            if (decodeErrors === "fatal") {
-              end({ status: "closed", error }, error);
+            if (decodeErrors === 'fatal') {
+              end({ status: 'closed', error }, error);
               return;
             }
-            subscriber.next({ type: "error", error });
+            subscriber.next({ type: 'error', error });
             return;
           }
-          subscriber.next({ type: "message", value, event });
+          subscriber.next({ type: 'message', value, event });
           return;
-        case "socket":
+        case 'socket':
           socket = event.socket;
           host.setSocket(socket);
           return;
-        case "open": {
+        case 'open': {
           const current = socket as WebSocketLike;
           opened = true;
           host.setState({
-            status: "open",
+            status: 'open',
             protocol: current.protocol,
             extensions: current.extensions,
           });
           if (reconnect && retries > 0) {
-            stable = timer(reconnect.resetAfterMs).subscribe(
-              () => (retries = 0),
-            );
+            stable = timer(reconnect.resetAfterMs).subscribe(() => (retries = 0));
           }
           host.opened(current);
           subscriber.next({
-            type: "open",
+            type: 'open',
             info: {
               url: current.url,
               protocol: current.protocol,
@@ -213,23 +177,21 @@ export function session<In>(
           });
           return;
         }
-        case "error":
+        case 'error':
           attemptError = event.error;
-          subscriber.next({ type: "error", error: event.error });
+          subscriber.next({ type: 'error', error: event.error });
           return;
-        case "close": {
+        case 'close': {
           stable?.unsubscribe();
           const close = event.close;
-          subscriber.next({ type: "close", close });
+          subscriber.next({ type: 'close', close });
           if (closeRequested) {
-            end({ status: "closed", close });
+            end({ status: 'closed', close });
             return;
           }
           // Before an open, the error event says more than the 1006 that follows it (HTTP status, sub-protocol).
           const reason =
-            !opened &&
-            isTyped(attemptError) &&
-            attemptError.code !== "ERR_TRANSPORT"
+            !opened && isTyped(attemptError) && attemptError.code !== 'ERR_TRANSPORT'
               ? attemptError
               : new WebSocketCloseError(close);
           retryOrStop(reason, close);
@@ -242,12 +204,12 @@ export function session<In>(
       const attempt = retries;
       opened = false;
       attemptError = undefined;
-      host.setState({ status: "connecting", attempt });
+      host.setState({ status: 'connecting', attempt });
       phase = whenOnline()
         .pipe(
-          switchMap(() => resolveSource(config.url, "url")),
+          switchMap(() => resolveSource(config.url, 'url')),
           switchMap((url) =>
-            resolveSource(config.protocols, "protocols").pipe(
+            resolveSource(config.protocols, 'protocols').pipe(
               switchMap((protocols) =>
                 connection({
                   url: normalizeUrl(url),
@@ -264,7 +226,7 @@ export function session<In>(
         .subscribe({
           next: onEvent,
           error: (error: unknown) => {
-            subscriber.next({ type: "error", error });
+            subscriber.next({ type: 'error', error });
             retryOrStop(error, undefined);
           },
         });
@@ -276,15 +238,15 @@ export function session<In>(
         const unsent = host.takeUnsent();
         if (unsent.length > 0)
           subscriber.next({
-            type: "error",
+            type: 'error',
             error: new MessageNotSentError(unsent),
           });
         if (socket?.readyState === OPEN && opened) {
-          host.setState({ status: "closing" });
+          host.setState({ status: 'closing' });
           socket.close(code, reason);
         } else {
           // Connecting or waiting to reconnect: there is no handshake to wait for.
-          end({ status: "closed" });
+          end({ status: 'closed' });
         }
       },
       reconnect() {
@@ -302,16 +264,13 @@ export function session<In>(
       reports.unsubscribe();
       phase?.unsubscribe();
       stable?.unsubscribe();
-      if (!ended) host.setState({ status: "closed" });
+      if (!ended) host.setState({ status: 'closed' });
     };
   });
 }
 
 function isTyped(error: unknown): error is Error & { code: string } {
-  return (
-    error instanceof Error &&
-    typeof (error as { code?: unknown }).code === "string"
-  );
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
 }
 
 interface OnlineTarget {
@@ -322,16 +281,13 @@ interface OnlineTarget {
 /** Emits when a browser page comes back online; never elsewhere. */
 function onlineEvents(): Observable<unknown> {
   const target = globalThis as unknown as OnlineTarget;
-  return typeof target.addEventListener === "function" &&
-    typeof target.navigator?.onLine === "boolean"
-    ? fromEvent(globalThis as unknown as EventTarget, "online")
+  return typeof target.addEventListener === 'function' && typeof target.navigator?.onLine === 'boolean'
+    ? fromEvent(globalThis as unknown as EventTarget, 'online')
     : NEVER;
 }
 
 /** Emits at once, unless a browser says it is offline: then when it is back online. */
 function whenOnline(): Observable<unknown> {
   const target = globalThis as unknown as OnlineTarget;
-  return target.navigator?.onLine === false
-    ? onlineEvents().pipe(take(1))
-    : of(0);
+  return target.navigator?.onLine === false ? onlineEvents().pipe(take(1)) : of(0);
 }

@@ -39,13 +39,7 @@ export interface ClosedState {
 }
 
 /** The connection's state, discriminated by `status`. */
-export type ConnectionState =
-  | IdleState
-  | ConnectingState
-  | OpenState
-  | ClosingState
-  | ReconnectingState
-  | ClosedState;
+export type ConnectionState = IdleState | ConnectingState | OpenState | ClosingState | ReconnectingState | ClosedState;
 
 /** Every `status` a {@link ConnectionState} can have. */
 export type ConnectionStatus = ConnectionState['status'];

@@ -17,7 +17,10 @@ export function normalizeUrl(input: unknown): string {
   try {
     url = new URL(text, pageBase());
   } catch {
-    throw new UnsupportedUrlError(text, pageBase() ? 'it is not a valid URL' : 'it is not an absolute URL (relative URLs need a page to resolve against)');
+    throw new UnsupportedUrlError(
+      text,
+      pageBase() ? 'it is not a valid URL' : 'it is not an absolute URL (relative URLs need a page to resolve against)',
+    );
   }
   switch (url.protocol) {
     case 'ws:':

@@ -7,12 +7,26 @@ export function firstValues<T>(source: Observable<T>, count: number, ms = 5_000)
 }
 
 /** Resolves when `state$` reaches `status`. */
-export function whenStatus(state$: Observable<ConnectionState>, status: ConnectionStatus, ms = 5_000): Promise<ConnectionState> {
-  return firstValueFrom(state$.pipe(filter((s) => s.status === status), timeout(ms)));
+export function whenStatus(
+  state$: Observable<ConnectionState>,
+  status: ConnectionStatus,
+  ms = 5_000,
+): Promise<ConnectionState> {
+  return firstValueFrom(
+    state$.pipe(
+      filter((s) => s.status === status),
+      timeout(ms),
+    ),
+  );
 }
 
 /** Collects every value and the way `source` ended. */
-export function record<T>(source: Observable<T>): { values: T[]; error?: unknown; completed: boolean; ended: Promise<void> } {
+export function record<T>(source: Observable<T>): {
+  values: T[];
+  error?: unknown;
+  completed: boolean;
+  ended: Promise<void>;
+} {
   const result: { values: T[]; error?: unknown; completed: boolean; ended: Promise<void> } = {
     values: [],
     completed: false,

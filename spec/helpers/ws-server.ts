@@ -45,8 +45,12 @@ export async function startServer(options: ServerOptions = {}, port = 0): Promis
       requestUrl: request.url ?? '',
       received,
       receivedCount: (count) =>
-        received.length >= count ? Promise.resolve() : new Promise<void>((resolve) => counters.push({ count, resolve })),
-      closed: new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }))),
+        received.length >= count
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => counters.push({ count, resolve })),
+      closed: new Promise((resolve) =>
+        socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+      ),
     };
     clients.push(client);
     const waiter = waiting.shift();
