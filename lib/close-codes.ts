@@ -2,6 +2,7 @@ import type { CloseInfo } from './events';
 import {
   ConnectionTimeoutError,
   HandshakeError,
+  HeartbeatTimeoutError,
   InvalidCloseCodeError,
   InvalidCloseReasonError,
   TransportError,
@@ -88,7 +89,7 @@ const TRANSIENT_CLOSE_CODES: ReadonlySet<number> = new Set([1001, 1005, 1006, 10
  * | 1001, 1005, 1006, 1011, 1012, 1013, 1014 | retry: the server went away, restarted, is overloaded, or the network dropped |
  * | 1000 | stop: the server ended the session normally; streams complete |
  * | 1002, 1003, 1007, 1008, 1009, 1010, 1015, 3000–4999, any other code | stop: retrying cannot fix it; streams error with {@link WebSocketCloseError} |
- * | connection refused or reset, connect timeout, an error from a URL provider | retry |
+ * | connection refused or reset, connect timeout, heartbeat timeout, an error from a URL provider | retry |
  * | HTTP 408, 429 or 5xx instead of an upgrade | retry |
  * | any other HTTP status, a bad URL, no common sub-protocol | stop |
  */
@@ -96,7 +97,13 @@ export function defaultCloseCodePolicy(reason: unknown): boolean {
   const code = closeCodeOf(reason);
   if (code !== undefined) return TRANSIENT_CLOSE_CODES.has(code);
   if (reason instanceof HandshakeError) return reason.status === 408 || reason.status === 429 || reason.status >= 500;
-  if (reason instanceof ConnectionTimeoutError || reason instanceof TransportError) return true;
+  if (
+    reason instanceof ConnectionTimeoutError ||
+    reason instanceof TransportError ||
+    reason instanceof HeartbeatTimeoutError
+  ) {
+    return true;
+  }
   // Our own typed errors other than the above name problems that retrying cannot fix (bad URL, options, protocols).
   if (
     reason instanceof Error &&

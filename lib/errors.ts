@@ -18,6 +18,7 @@ export type RxWebSocketErrorCode =
   | 'ERR_PROTOCOL_NEGOTIATION'
   | 'ERR_HANDSHAKE'
   | 'ERR_TRANSPORT'
+  | 'ERR_HEARTBEAT_TIMEOUT'
   | 'ERR_INVALID_OPTION';
 
 /** Base class of every error this library creates. */
@@ -178,6 +179,18 @@ export class TransportError extends RxWebSocketError {
   readonly code = 'ERR_TRANSPORT' as const;
   constructor(detail: string, cause?: unknown) {
     super(`WebSocket transport error: ${detail}`, { cause });
+  }
+}
+
+/** Nothing arrived within `intervalMs + timeoutMs` (a ping included): the connection is presumed dead and is dropped. */
+export class HeartbeatTimeoutError extends RxWebSocketError {
+  override readonly name = 'HeartbeatTimeoutError';
+  readonly code = 'ERR_HEARTBEAT_TIMEOUT' as const;
+  constructor(
+    readonly intervalMs: number,
+    readonly timeoutMs: number,
+  ) {
+    super(`No traffic for ${intervalMs} ms and no answer to a ping within ${timeoutMs} ms: the connection is dead`);
   }
 }
 

@@ -5,6 +5,7 @@ import { EncodeError, SendQueueOverflowError } from './errors';
 import type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
 import { assertBinaryType, resolveOptions, type WebSocketOptions } from './options';
 import { describeNonPayload, isPayload } from './payload';
+import { createMultiplex, type Multiplex } from './multiplex';
 import { createSendQueue } from './send-queue';
 import { session, type SessionControl, type SessionEvent } from './session';
 import type { Source } from './source';
@@ -40,6 +41,12 @@ export interface ReactiveWebSocket<In, Out> {
   close(code?: number, reason?: string): void;
   /** Drops the current socket and connects again now, with the backoff reset. */
   reconnect(): void;
+  /**
+   * A channel over the shared socket: sends `subscribeMsg()` when its first subscriber arrives and after
+   * every reconnection, `unsubscribeMsg()` when the last one leaves, and emits the messages `filter` accepts.
+   * Channels with the same key (by default the subscribe message's JSON) are shared.
+   */
+  readonly multiplex: Multiplex<In, Out>;
   /** Holds the connection open without consuming anything; unsubscribe to let go. */
   connect(): Subscription;
   /** The current (or last) socket's absolute URL; before any, the configured URL when it is a plain value. */
@@ -106,7 +113,7 @@ export function fromWebSocket<In, Out>(
 
   const shared$ = defer(() =>
     session<In>(
-      { ...options, url, protocols, WebSocketCtor, deserializer: options.deserializer },
+      { ...options, url, protocols, WebSocketCtor },
       {
         binaryType: () => binaryType,
         setState: (next) => state.next(next),
@@ -184,9 +191,12 @@ export function fromWebSocket<In, Out>(
     else closeWhenFlushed = true;
   });
 
+  const open$ = stream('open', (event: { info: OpenInfo }) => event.info, false);
+  const message$ = stream('message', (event: { value: In }) => event.value, true);
+
   return {
-    open$: stream('open', (event: { info: OpenInfo }) => event.info, false),
-    message$: stream('message', (event: { value: In }) => event.value, true),
+    open$,
+    message$,
     messageEvent$: stream('message', (event: { event: unknown }) => toMessageEvent(event.event), true),
     close$: stream('close', (event: { close: CloseInfo }) => event.close, false),
     error$: new Observable<unknown>((subscriber) => {
@@ -203,6 +213,7 @@ export function fromWebSocket<In, Out>(
     close,
     reconnect: () => control?.reconnect(),
     connect: () => shared$.subscribe({ error: () => {} }),
+    multiplex: createMultiplex<In, Out>({ message$, open$, send, isOpen: () => state.value.status === 'open' }),
     get url() {
       if (socket) return socket.url;
       try {

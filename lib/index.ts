@@ -14,6 +14,9 @@ export type {
   OpenState,
   ReconnectingState,
 } from './state';
+export { DEFAULT_HEARTBEAT } from './heartbeat';
+export type { HeartbeatOptions } from './heartbeat';
+export type { Multiplex, MultiplexOptions } from './multiplex';
 export { DEFAULT_SEND_QUEUE } from './send-queue';
 export type { SendQueueOptions } from './send-queue';
 export {
@@ -56,6 +59,7 @@ export {
   DecodeError,
   EncodeError,
   HandshakeError,
+  HeartbeatTimeoutError,
   InvalidCloseCodeError,
   InvalidCloseReasonError,
   InvalidOptionError,

@@ -2,6 +2,7 @@ import { defaultBackoff, type BackoffStrategy } from './backoff';
 import { defaultCloseCodePolicy, type ReconnectPolicy } from './close-codes';
 import { InvalidOptionError } from './errors';
 import type { WebSocketMessageEvent, WebSocketPayload } from './events';
+import { resolveHeartbeat, type HeartbeatOptions, type ResolvedHeartbeat } from './heartbeat';
 import type { SendQueueOptions } from './send-queue';
 import type { ResolvedReconnect } from './session';
 import type { WebSocketConstructor } from './web-socket-like';
@@ -67,6 +68,11 @@ export interface WebSocketOptions<In, Out> {
    * @default true (every default of {@link ReconnectOptions})
    */
   readonly reconnect?: boolean | ReconnectOptions;
+  /**
+   * Ping after silence and drop a connection that stays silent (half-open detection).
+   * @default undefined (no heartbeat)
+   */
+  readonly heartbeat?: HeartbeatOptions;
   /** Bounds of the queue for messages sent while not open. @default {@link DEFAULT_SEND_QUEUE} */
   readonly sendQueue?: SendQueueOptions;
   /**
@@ -98,6 +104,7 @@ export interface ResolvedOptions<In, Out> {
   readonly binaryType: 'arraybuffer' | 'blob';
   readonly reconnect: ResolvedReconnect | undefined;
   readonly connectTimeoutMs: number;
+  readonly heartbeat: ResolvedHeartbeat | undefined;
   readonly sendQueue: SendQueueOptions | undefined;
   readonly lingerMs: number;
   readonly WebSocketCtor: WebSocketConstructor | undefined;
@@ -119,6 +126,7 @@ export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {})
     lingerMs = 0,
     WebSocketCtor,
     socketOptions,
+    heartbeat,
   } = options;
   if (serializer !== undefined && typeof serializer !== 'function')
     throw new InvalidOptionError('serializer', serializer, 'a function');
@@ -171,6 +179,7 @@ export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {})
     reconnect:
       reconnect === false || maxAttempts === 0 ? undefined : { backoff, shouldReconnect, maxAttempts, resetAfterMs },
     connectTimeoutMs,
+    heartbeat: resolveHeartbeat(heartbeat),
     sendQueue,
     lingerMs,
     WebSocketCtor,

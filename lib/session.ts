@@ -1,8 +1,20 @@
-import { fromEvent, NEVER, Observable, of, race, switchMap, take, timer, type Subscription } from 'rxjs';
+import {
+  asyncScheduler,
+  fromEvent,
+  NEVER,
+  Observable,
+  of,
+  race,
+  switchMap,
+  take,
+  timer,
+  type Subscription,
+} from 'rxjs';
 import type { BackoffStrategy } from './backoff';
 import { type ReconnectPolicy } from './close-codes';
 import { connection, type ConnectionEvent, type NativeMessageEvent } from './connection';
-import { DecodeError, MessageNotSentError, WebSocketCloseError } from './errors';
+import { DecodeError, HeartbeatTimeoutError, MessageNotSentError, WebSocketCloseError } from './errors';
+import { heartbeat, type ResolvedHeartbeat } from './heartbeat';
 import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
 import { planRetry, type RetryPlan } from './retry-with-backoff';
 import { resolveSource, type Source } from './source';
@@ -42,6 +54,8 @@ export interface SessionConfig<In> {
   /** `undefined` when reconnection is off. */
   readonly reconnect: ResolvedReconnect | undefined;
   readonly connectTimeoutMs: number;
+  /** `undefined` when there is no heartbeat. */
+  readonly heartbeat: ResolvedHeartbeat | undefined;
 }
 
 /** What the session needs of the socket object that owns it. */
@@ -73,11 +87,16 @@ export function session<In>(
   register: (control: SessionControl | undefined) => void,
 ): Observable<SessionEvent<In>> {
   return new Observable<SessionEvent<In>>((subscriber) => {
-    const { reconnect, deserializer, decodeErrors } = config;
+    const { reconnect, deserializer, decodeErrors, heartbeat: beat } = config;
     // Failed attempts in a row; 0 while connected for the first time or after a stable uptime.
     let retries = 0;
     let phase: Subscription | undefined;
     let stable: Subscription | undefined;
+    let alive: Subscription | undefined;
+    let lastTrafficAt = 0;
+    const markTraffic = (): void => {
+      lastTrafficAt = asyncScheduler.now();
+    };
     let socket: WebSocketLike | undefined;
     let opened = false;
     let attemptError: unknown;
@@ -91,6 +110,7 @@ export function session<In>(
       ended = true;
       phase?.unsubscribe();
       stable?.unsubscribe();
+      alive?.unsubscribe();
       host.setState(state);
       if (error === undefined) subscriber.complete();
       else subscriber.error(error);
@@ -135,7 +155,11 @@ export function session<In>(
 
     const onEvent = (event: ConnectionEvent): void => {
       switch (event.type) {
-        case 'message':
+        case 'message': {
+          if (beat) {
+            markTraffic();
+            if (beat.isPong?.(event.data) && !beat.emitPongs) return;
+          }
           let value: In;
           try {
             value = deserializer(event as unknown as WebSocketMessageEvent<never>);
@@ -150,6 +174,7 @@ export function session<In>(
           }
           subscriber.next({ type: 'message', value, event });
           return;
+        }
         case 'socket':
           socket = event.socket;
           host.setSocket(socket);
@@ -164,6 +189,10 @@ export function session<In>(
           });
           if (reconnect && retries > 0) {
             stable = timer(reconnect.resetAfterMs).subscribe(() => (retries = 0));
+          }
+          if (beat) {
+            markTraffic();
+            alive = heartbeat(current, beat, () => lastTrafficAt, markTraffic).subscribe(() => dead(current, beat));
           }
           host.opened(current);
           subscriber.next({
@@ -183,6 +212,7 @@ export function session<In>(
           return;
         case 'close': {
           stable?.unsubscribe();
+          alive?.unsubscribe();
           const close = event.close;
           subscriber.next({ type: 'close', close });
           if (closeRequested) {
@@ -199,6 +229,20 @@ export function session<In>(
         }
       }
     };
+
+    /** A heartbeat found the connection silent: drop it without waiting for a closing handshake that cannot come. */
+    function dead(current: WebSocketLike, options: ResolvedHeartbeat): void {
+      alive?.unsubscribe();
+      stable?.unsubscribe();
+      (current as { terminate?: () => void }).terminate?.();
+      phase?.unsubscribe();
+      const error = new HeartbeatTimeoutError(options.intervalMs, options.timeoutMs);
+      const close: CloseInfo = { code: 1006, reason: 'heartbeat timeout', wasClean: false };
+      subscriber.next({ type: 'error', error });
+      subscriber.next({ type: 'close', close });
+      if (closeRequested) end({ status: 'closed', close });
+      else retryOrStop(error, close);
+    }
 
     function connect(): void {
       const attempt = retries;
@@ -253,6 +297,7 @@ export function session<In>(
         if (ended) return;
         phase?.unsubscribe();
         stable?.unsubscribe();
+        alive?.unsubscribe();
         retries = 0;
         connect();
       },
@@ -264,6 +309,7 @@ export function session<In>(
       reports.unsubscribe();
       phase?.unsubscribe();
       stable?.unsubscribe();
+      alive?.unsubscribe();
       if (!ended) host.setState({ status: 'closed' });
     };
   });
