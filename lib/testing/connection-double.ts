@@ -4,7 +4,15 @@ import type { CloseInfo } from '../events';
 import { utf8ByteLength } from '../utf8';
 import { CLOSED, CLOSING, CONNECTING, OPEN } from '../web-socket-like';
 import { applyAction, type ServerAction } from './server-action';
-import type { BinaryTypeDouble, FrameData, ReadyState, SocketControl, SocketDouble, SocketEventInit, SocketWire } from './socket-double';
+import type {
+  BinaryTypeDouble,
+  FrameData,
+  ReadyState,
+  SocketControl,
+  SocketDouble,
+  SocketEventInit,
+  SocketWire,
+} from './socket-double';
 
 /** What the server agrees to when it opens a connection. */
 export interface OpenOptions {
@@ -149,8 +157,8 @@ export interface ConnectionContext {
 
 type Phase = 'connecting' | 'open' | 'ended';
 
-const ABNORMAL: CloseInfo = Object.freeze({ code: 1006, reason: '', wasClean: false });
-const decoder = new TextDecoder();
+const ABNORMAL: CloseInfo = /* @__PURE__ */ Object.freeze({ code: 1006, reason: '', wasClean: false });
+const decoder = /* @__PURE__ */ new TextDecoder();
 
 /** Creates the server side of a freshly constructed socket, and the wire the socket reports to. @internal */
 export function createConnection<In, Out>(
@@ -206,9 +214,12 @@ export function createConnection<In, Out>(
   };
 
   const negotiationProblem = (protocol: string): string | undefined => {
-    if (offered.length === 0) return protocol === '' ? undefined : `the server chose subprotocol "${protocol}", but the client offered none`;
+    if (offered.length === 0)
+      return protocol === '' ? undefined : `the server chose subprotocol "${protocol}", but the client offered none`;
     if (protocol === '') return `the server chose no subprotocol, but the client offered ${offered.join(', ')}`;
-    return offered.includes(protocol) ? undefined : `the server chose subprotocol "${protocol}", which the client did not offer (${offered.join(', ')})`;
+    return offered.includes(protocol)
+      ? undefined
+      : `the server chose subprotocol "${protocol}", which the client did not offer (${offered.join(', ')})`;
   };
 
   const connection: ConnectionDouble<In, Out> = {
@@ -255,7 +266,14 @@ export function createConnection<In, Out>(
       }
       later(() => {
         if (socket.readyState !== OPEN) return;
-        control.fire({ type: 'message', data: deliver(payload, socket.binaryType, name), origin, lastEventId: '', source: null, ports: [] });
+        control.fire({
+          type: 'message',
+          data: deliver(payload, socket.binaryType, name),
+          origin,
+          lastEventId: '',
+          source: null,
+          ports: [],
+        });
       });
     },
 
@@ -301,7 +319,11 @@ export function createConnection<In, Out>(
       if (status !== undefined && !(Number.isInteger(status) && status >= 100 && status <= 599 && status !== 101)) {
         throw new RangeError(`${name}: refuse(): ${status} is not an HTTP status that refuses an upgrade`);
       }
-      end('refuse()', ABNORMAL, message ?? (status === undefined ? undefined : `Unexpected server response: ${status}`));
+      end(
+        'refuse()',
+        ABNORMAL,
+        message ?? (status === undefined ? undefined : `Unexpected server response: ${status}`),
+      );
     },
 
     play(actions$) {
@@ -316,7 +338,9 @@ export function createConnection<In, Out>(
     sentJson: () =>
       sent.map(({ data, time }, at) => {
         if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
-          throw new TypeError(`${name}: sentJson(): frame ${at} (sent at ${time} ms) is a Blob, which cannot be read synchronously`);
+          throw new TypeError(
+            `${name}: sentJson(): frame ${at} (sent at ${time} ms) is a Blob, which cannot be read synchronously`,
+          );
         }
         const text = typeof data === 'string' ? data : decoder.decode(data);
         try {
@@ -359,11 +383,17 @@ function errorEvent(message: string | undefined): SocketEventInit {
 function serverClose(name: string, code = 1005, reason = '', wasClean?: boolean): CloseInfo {
   const reserved = code === 1005 || code === 1006 || code === 1015;
   if (!reserved && !isValidCloseCode(code, 'receive')) {
-    throw new RangeError(`${name}: close(${code}): a server cannot send that code (valid: 1000-1003, 1007-1014, 3000-4999; 1005, 1006, 1015 are simulated)`);
+    throw new RangeError(
+      `${name}: close(${code}): a server cannot send that code (valid: 1000-1003, 1007-1014, 3000-4999; 1005, 1006, 1015 are simulated)`,
+    );
   }
-  if (reserved && reason !== '') throw new RangeError(`${name}: close(${code}, ${JSON.stringify(reason)}): ${code} carries no close frame, so no reason`);
+  if (reserved && reason !== '')
+    throw new RangeError(
+      `${name}: close(${code}, ${JSON.stringify(reason)}): ${code} carries no close frame, so no reason`,
+    );
   const bytes = utf8ByteLength(reason);
-  if (bytes > 123) throw new RangeError(`${name}: close(${code}): the reason is ${bytes} UTF-8 bytes long; the limit is 123`);
+  if (bytes > 123)
+    throw new RangeError(`${name}: close(${code}): the reason is ${bytes} UTF-8 bytes long; the limit is 123`);
   return Object.freeze({ code, reason, wasClean: wasClean ?? !(code === 1006 || code === 1015) });
 }
 
@@ -385,7 +415,11 @@ function copyBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 /** Binary data as a browser hands it over for `binaryType`. */
-function deliver(payload: string | Uint8Array<ArrayBuffer> | Blob, binaryType: BinaryTypeDouble, name: string): string | ArrayBuffer | Blob {
+function deliver(
+  payload: string | Uint8Array<ArrayBuffer> | Blob,
+  binaryType: BinaryTypeDouble,
+  name: string,
+): string | ArrayBuffer | Blob {
   if (typeof payload === 'string') return payload;
   if (payload instanceof Uint8Array) return binaryType === 'arraybuffer' ? payload.buffer : new Blob([payload]);
   if (binaryType === 'blob') return payload;

@@ -21,7 +21,8 @@ export function readableFrames(assertDeepEqual: FrameAssertion): FrameAssertion 
       const error = new Error(`marble mismatch (- expected, + actual):\n${diff}\n\n${detail}`);
       error.name = 'MarbleMismatchError';
       // Point at the spec, where the original failure was raised, rather than at this wrapper.
-      const frames = failure instanceof Error ? failure.stack?.split('\n').filter((line) => /^\s+at /.test(line)) : undefined;
+      const frames =
+        failure instanceof Error ? failure.stack?.split('\n').filter((line) => /^\s+at /.test(line)) : undefined;
       if (frames && frames.length > 0) error.stack = [`${error.name}: ${error.message}`, ...frames].join('\n');
       throw error;
     }
@@ -64,11 +65,20 @@ function formatFrame(item: unknown): string {
 
 function isFrame(item: unknown): item is FrameLike {
   const candidate = item as Partial<FrameLike> | null;
-  return typeof candidate === 'object' && candidate !== null && typeof candidate.frame === 'number' && typeof candidate.notification === 'object';
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.frame === 'number' &&
+    typeof candidate.notification === 'object'
+  );
 }
 
 function isSubscriptionLog(item: unknown): item is { subscribedFrame: number; unsubscribedFrame: number } {
-  return typeof item === 'object' && item !== null && typeof (item as { subscribedFrame?: unknown }).subscribedFrame === 'number';
+  return (
+    typeof item === 'object' &&
+    item !== null &&
+    typeof (item as { subscribedFrame?: unknown }).subscribedFrame === 'number'
+  );
 }
 
 const MAX_DEPTH = 4;
@@ -92,8 +102,10 @@ function describe(value: unknown, depth: number, seen: Set<object>): string {
   if (value instanceof Error) return `${value.name}: ${value.message}`;
   if (isCloseInfo(value)) return `closeEvent(${value.code}, ${JSON.stringify(value.reason)}, ${value.wasClean})`;
   if (value instanceof ArrayBuffer) return `ArrayBuffer ${bytes(new Uint8Array(value))}`;
-  if (value instanceof DataView) return `DataView ${bytes(new Uint8Array(value.buffer, value.byteOffset, value.byteLength))}`;
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name} ${bytes(value as unknown as ArrayLike<number | bigint>)}`;
+  if (value instanceof DataView)
+    return `DataView ${bytes(new Uint8Array(value.buffer, value.byteOffset, value.byteLength))}`;
+  if (ArrayBuffer.isView(value))
+    return `${value.constructor.name} ${bytes(value as unknown as ArrayLike<number | bigint>)}`;
   if (typeof Blob !== 'undefined' && value instanceof Blob) return `Blob(${value.size} bytes)`;
   if (value instanceof Date) return `Date(${value.toISOString()})`;
   if (depth >= MAX_DEPTH) return Array.isArray(value) ? '[…]' : '{…}';
@@ -107,7 +119,10 @@ function describe(value: unknown, depth: number, seen: Set<object>): string {
     const entries = Object.entries(value)
       // toEqual treats an undefined property as absent; so does this printout.
       .filter(([, item]) => item !== undefined)
-      .map(([key, item]) => `${/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key)}: ${describe(item, depth + 1, seen)}`);
+      .map(
+        ([key, item]) =>
+          `${/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key)}: ${describe(item, depth + 1, seen)}`,
+      );
     const name = (value as object).constructor?.name;
     const prefix = name && name !== 'Object' ? `${name} ` : '';
     return entries.length === 0 ? `${prefix}{}` : `${prefix}{ ${entries.join(', ')} }`;
@@ -120,7 +135,13 @@ function describe(value: unknown, depth: number, seen: Set<object>): string {
 function isCloseInfo(value: object): value is { code: number; reason: string; wasClean: boolean } {
   const { code, reason, wasClean } = value as Record<string, unknown>;
   if (typeof code !== 'number' || typeof reason !== 'string' || typeof wasClean !== 'boolean') return false;
-  return Object.keys(value).every((key) => key === 'code' || key === 'reason' || key === 'wasClean' || (key === 'type' && (value as { type: unknown }).type === 'close'));
+  return Object.keys(value).every(
+    (key) =>
+      key === 'code' ||
+      key === 'reason' ||
+      key === 'wasClean' ||
+      (key === 'type' && (value as { type: unknown }).type === 'close'),
+  );
 }
 
 /** The first elements of a typed array (bytes of a buffer), then how many more there are. */
@@ -153,6 +174,7 @@ function diffLines(expected: readonly string[], actual: readonly string[]): stri
       lines.push(`+ ${actual[j++]}`);
     }
   }
-  if (lines.every((line) => line.startsWith('  '))) lines.push('  (the frames print alike: see the assertion’s own message below)');
+  if (lines.every((line) => line.startsWith('  ')))
+    lines.push('  (the frames print alike: see the assertion’s own message below)');
   return lines.join('\n');
 }

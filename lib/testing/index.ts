@@ -1,5 +1,10 @@
 export { createWebSocketDouble } from './web-socket-double';
-export type { ConnectionAttempt, ConnectionScript, WebSocketDoubleOptions, WebSocketServerDouble } from './web-socket-double';
+export type {
+  ConnectionAttempt,
+  ConnectionScript,
+  WebSocketDoubleOptions,
+  WebSocketServerDouble,
+} from './web-socket-double';
 export type {
   ClientClose,
   CloseOptions,

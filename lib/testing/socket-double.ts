@@ -50,7 +50,9 @@ export interface SocketDoubleEventMap {
 export type SocketEventDouble = SocketDoubleEventMap[keyof SocketDoubleEventMap];
 
 /** An event before the socket stamps itself on it as `target`. @internal */
-export type SocketEventInit = { [K in keyof SocketDoubleEventMap]: Omit<SocketDoubleEventMap[K], 'target'> }[keyof SocketDoubleEventMap];
+export type SocketEventInit = {
+  [K in keyof SocketDoubleEventMap]: Omit<SocketDoubleEventMap[K], 'target'>;
+}[keyof SocketDoubleEventMap];
 
 /** An event handler property of a {@link SocketDouble}. */
 export type SocketDoubleHandler<E> = ((this: SocketDouble, event: E) => void) | null;
@@ -81,8 +83,14 @@ export interface SocketDouble extends WebSocketLike {
   onerror: SocketDoubleHandler<ErrorEventDouble>;
   onclose: SocketDoubleHandler<CloseEventDouble>;
   /** Listeners run after the matching `on…` handler, in the order they were added; adding one twice has no effect. */
-  addEventListener<K extends keyof SocketDoubleEventMap>(type: K, listener: (this: SocketDouble, event: SocketDoubleEventMap[K]) => void): void;
-  removeEventListener<K extends keyof SocketDoubleEventMap>(type: K, listener: (this: SocketDouble, event: SocketDoubleEventMap[K]) => void): void;
+  addEventListener<K extends keyof SocketDoubleEventMap>(
+    type: K,
+    listener: (this: SocketDouble, event: SocketDoubleEventMap[K]) => void,
+  ): void;
+  removeEventListener<K extends keyof SocketDoubleEventMap>(
+    type: K,
+    listener: (this: SocketDouble, event: SocketDoubleEventMap[K]) => void,
+  ): void;
 }
 
 /**
@@ -164,7 +172,12 @@ abstract class SocketDoubleBase implements SocketDouble {
   readonly #listeners = new Map<string, Set<Listener>>();
   readonly #wire: SocketWire;
 
-  constructor(url: string | URL, protocols: string | readonly string[] | undefined, socketOptions: object | undefined, attach: Attach) {
+  constructor(
+    url: string | URL,
+    protocols: string | readonly string[] | undefined,
+    socketOptions: object | undefined,
+    attach: Attach,
+  ) {
     this.url = parseUrl(url);
     const offered = parseProtocols(protocols);
     this.#wire = attach(
@@ -200,7 +213,10 @@ abstract class SocketDoubleBase implements SocketDouble {
 
   send(data: WebSocketPayload): void {
     if (this.#readyState === CONNECTING) {
-      throw domException('InvalidStateError', 'send() was called while the socket was still connecting (readyState CONNECTING)');
+      throw domException(
+        'InvalidStateError',
+        'send() was called while the socket was still connecting (readyState CONNECTING)',
+      );
     }
     // A browser discards what is sent once closing has begun, without an exception.
     if (this.#readyState !== OPEN) return;
@@ -209,11 +225,15 @@ abstract class SocketDoubleBase implements SocketDouble {
 
   close(code?: number, reason?: string): void {
     if (code !== undefined && !(Number.isInteger(code) && (code === 1000 || (code >= 3000 && code <= 4999)))) {
-      throw domException('InvalidAccessError', `close(${String(code)}): the code must be 1000 or an integer in 3000-4999`);
+      throw domException(
+        'InvalidAccessError',
+        `close(${String(code)}): the code must be 1000 or an integer in 3000-4999`,
+      );
     }
     const text = reason === undefined ? '' : String(reason);
     const bytes = utf8ByteLength(text);
-    if (bytes > 123) throw domException('SyntaxError', `close(): the reason is ${bytes} UTF-8 bytes long; the limit is 123`);
+    if (bytes > 123)
+      throw domException('SyntaxError', `close(): the reason is ${bytes} UTF-8 bytes long; the limit is 123`);
     const from = this.#readyState;
     if (from !== CONNECTING && from !== OPEN) return;
     this.#readyState = CLOSING;
@@ -221,13 +241,19 @@ abstract class SocketDoubleBase implements SocketDouble {
     this.#wire.close(code ?? (text === '' ? undefined : 1000), text, from);
   }
 
-  addEventListener<K extends keyof SocketDoubleEventMap>(type: K, listener: (this: SocketDouble, event: SocketDoubleEventMap[K]) => void): void {
+  addEventListener<K extends keyof SocketDoubleEventMap>(
+    type: K,
+    listener: (this: SocketDouble, event: SocketDoubleEventMap[K]) => void,
+  ): void {
     let listeners = this.#listeners.get(type);
     if (!listeners) this.#listeners.set(type, (listeners = new Set()));
     listeners.add(listener as Listener);
   }
 
-  removeEventListener<K extends keyof SocketDoubleEventMap>(type: K, listener: (this: SocketDouble, event: SocketDoubleEventMap[K]) => void): void {
+  removeEventListener<K extends keyof SocketDoubleEventMap>(
+    type: K,
+    listener: (this: SocketDouble, event: SocketDoubleEventMap[K]) => void,
+  ): void {
     this.#listeners.get(type)?.delete(listener as Listener);
   }
 
@@ -259,7 +285,10 @@ function parseUrl(input: string | URL): string {
   if (url.protocol === 'http:') url.protocol = 'ws:';
   else if (url.protocol === 'https:') url.protocol = 'wss:';
   else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw domException('SyntaxError', `the URL scheme ${JSON.stringify(url.protocol)} is not ws:, wss:, http: or https:`);
+    throw domException(
+      'SyntaxError',
+      `the URL scheme ${JSON.stringify(url.protocol)} is not ws:, wss:, http: or https:`,
+    );
   }
   url.hash = '';
   return url.href;
@@ -273,7 +302,10 @@ function parseProtocols(protocols: string | readonly string[] | undefined): read
   const seen = new Set<string>();
   for (const protocol of list) {
     if (typeof protocol !== 'string' || !TOKEN.test(protocol) || seen.has(protocol)) {
-      throw domException('SyntaxError', `the sub-protocol ${JSON.stringify(protocol)} is not a token, or is offered twice`);
+      throw domException(
+        'SyntaxError',
+        `the sub-protocol ${JSON.stringify(protocol)} is not a token, or is offered twice`,
+      );
     }
     seen.add(protocol);
   }

@@ -53,7 +53,9 @@ export interface ConnectionAttempt {
 }
 
 /** A script for each new connection: actions to play on it, or nothing to leave it alone. */
-export type ConnectionScript<In, Out> = (connection: ConnectionDouble<In, Out>) => Observable<ServerAction<In>> | undefined;
+export type ConnectionScript<In, Out> = (
+  connection: ConnectionDouble<In, Out>,
+) => Observable<ServerAction<In>> | undefined;
 
 /**
  * A WebSocket server for specs, in virtual time: hand its {@link WebSocketServerDouble.WebSocketCtor} to the code
@@ -98,8 +100,17 @@ export interface WebSocketServerDouble<In = unknown, Out = unknown> {
  *   expectObservable(socket.message$).toBe('---a-b');
  * });
  */
-export function createWebSocketDouble<In = unknown, Out = unknown>(options: WebSocketDoubleOptions = {}): WebSocketServerDouble<In, Out> {
-  const { scheduler = asyncScheduler, autoOpen = false, autoRefuse = false, handshakeDelayMs = 0, closeDelayMs = 0, holdClose = false } = options;
+export function createWebSocketDouble<In = unknown, Out = unknown>(
+  options: WebSocketDoubleOptions = {},
+): WebSocketServerDouble<In, Out> {
+  const {
+    scheduler = asyncScheduler,
+    autoOpen = false,
+    autoRefuse = false,
+    handshakeDelayMs = 0,
+    closeDelayMs = 0,
+    holdClose = false,
+  } = options;
   assertDelay('handshakeDelayMs', handshakeDelayMs);
   assertDelay('closeDelayMs', closeDelayMs);
   if (autoOpen !== false && autoRefuse !== false) {
@@ -108,7 +119,10 @@ export function createWebSocketDouble<In = unknown, Out = unknown>(options: WebS
 
   const connections: ConnectionDouble<In, Out>[] = [];
   const attempts: ConnectionAttempt[] = [];
-  const scripts = new Set<{ readonly script: Observable<ServerAction<In>> | ConnectionScript<In, Out>; readonly plays: Subscription }>();
+  const scripts = new Set<{
+    readonly script: Observable<ServerAction<In>> | ConnectionScript<In, Out>;
+    readonly plays: Subscription;
+  }>();
   const created = new Subject<ConnectionDouble<In, Out>>();
 
   const WebSocketCtor = socketDoubleClass((control, socketOptions) => {
@@ -136,7 +150,10 @@ export function createWebSocketDouble<In = unknown, Out = unknown>(options: WebS
   const connectionAt = (index: number): ConnectionDouble<In, Out> => {
     const connection = connections[index];
     if (connection) return connection;
-    const made = connections.length === 0 ? 'none has been made yet' : `only ${connections.length} (0-${connections.length - 1}) so far`;
+    const made =
+      connections.length === 0
+        ? 'none has been made yet'
+        : `only ${connections.length} (0-${connections.length - 1}) so far`;
     throw new RangeError(`no connection #${index}: ${made}`);
   };
 

@@ -12,16 +12,25 @@ interface Command {
   readonly subscribe: string;
 }
 
-const newTestScheduler = (): TestScheduler => new TestScheduler(readableFrames((actual, expected) => expect(actual).toEqual(expected)));
+const newTestScheduler = (): TestScheduler =>
+  new TestScheduler(readableFrames((actual, expected) => expect(actual).toEqual(expected)));
 
 describe('README examples', () => {
   it('1. a message stream, as marbles', () => {
     newTestScheduler().run(({ cold, expectObservable, flush }) => {
       const server = createWebSocketDouble<Tick, Command>();
-      const actions: Record<string, ServerAction<Tick>> = { o: 'open', a: { json: { price: 1 } }, b: { json: { price: 2 } }, c: { json: { price: 3 } } };
+      const actions: Record<string, ServerAction<Tick>> = {
+        o: 'open',
+        a: { json: { price: 1 } },
+        b: { json: { price: 2 } },
+        c: { json: { price: 3 } },
+      };
       server.script(cold('-o-a-b--c', actions));
 
-      const socket = fromWebSocket<Tick, Command>('wss://feed.example/ws', { ...json<Tick, Command>(), WebSocketCtor: server.WebSocketCtor });
+      const socket = fromWebSocket<Tick, Command>('wss://feed.example/ws', {
+        ...json<Tick, Command>(),
+        WebSocketCtor: server.WebSocketCtor,
+      });
       socket.send({ subscribe: 'BTC' }); // queued until the socket opens
 
       expectObservable(socket.message$).toBe('---a-b--c', { a: { price: 1 }, b: { price: 2 }, c: { price: 3 } });
@@ -69,7 +78,11 @@ describe('README examples', () => {
       const unauthorized = closeEvent(4401, 'unauthorized');
       expectObservable(socket.message$).toBe('----#', undefined, new WebSocketCloseError(unauthorized));
       expectObservable(socket.close$).toBe('----(c|)', { c: unauthorized });
-      expectObservable(socket.state$.pipe(map((state) => state.status))).toBe('ab--c', { a: 'connecting', b: 'open', c: 'closed' });
+      expectObservable(socket.state$.pipe(map((state) => state.status))).toBe('ab--c', {
+        a: 'connecting',
+        b: 'open',
+        c: 'closed',
+      });
       let failure: unknown;
       socket.message$.subscribe({ error: (error: unknown) => (failure = error) });
       flush();

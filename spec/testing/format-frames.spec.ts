@@ -28,14 +28,28 @@ describe('formatValue', () => {
   it.each<[string, unknown, string]>([
     ['a close', { code: 4401, reason: 'unauthorized', wasClean: true }, 'closeEvent(4401, "unauthorized", true)'],
     ['a close event', { type: 'close', code: 1006, reason: '', wasClean: false }, 'closeEvent(1006, "", false)'],
-    ['a close inside a state', { status: 'reconnecting', lastClose: closeEvent(1006) }, '{ status: "reconnecting", lastClose: closeEvent(1006, "", false) }'],
-    ['an error', new WebSocketCloseError(closeEvent(4401, 'unauthorized')), 'WebSocketCloseError: WebSocket closed with code 4401 ("unauthorized")'],
+    [
+      'a close inside a state',
+      { status: 'reconnecting', lastClose: closeEvent(1006) },
+      '{ status: "reconnecting", lastClose: closeEvent(1006, "", false) }',
+    ],
+    [
+      'an error',
+      new WebSocketCloseError(closeEvent(4401, 'unauthorized')),
+      'WebSocketCloseError: WebSocket closed with code 4401 ("unauthorized")',
+    ],
     ['bytes', new Uint8Array([1, 2, 3]), 'Uint8Array [1, 2, 3]'],
     ['many bytes', new ArrayBuffer(20), 'ArrayBuffer [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, … 4 more]'],
     ['a Blob', new Blob(['abc']), 'Blob(3 bytes)'],
     ['an array', ['a', 1, null, undefined], '["a", 1, null, undefined]'],
     ['an object without undefined keys', { a: 1, b: undefined, 'odd key': true }, '{ a: 1, "odd key": true }'],
-    ['a class instance', new (class Point { x = 1 })(), 'Point { x: 1 }'],
+    [
+      'a class instance',
+      new (class Point {
+        x = 1;
+      })(),
+      'Point { x: 1 }',
+    ],
     ['a function', function named() {}, '[Function named]'],
     ['a Map', new Map([['k', 1]]), 'Map { "k" => 1 }'],
     ['a Set', new Set([1, 2]), 'Set { 1, 2 }'],
@@ -70,9 +84,12 @@ describe('formatFrames', () => {
   });
 
   it('prints subscription logs and empty runs', () => {
-    expect(formatFrames([{ subscribedFrame: 0, unsubscribedFrame: 5 }, { subscribedFrame: 2, unsubscribedFrame: Infinity }])).toBe(
-      '  subscribed 0ms, unsubscribed 5ms\n  subscribed 2ms, never unsubscribed',
-    );
+    expect(
+      formatFrames([
+        { subscribedFrame: 0, unsubscribedFrame: 5 },
+        { subscribedFrame: 2, unsubscribedFrame: Infinity },
+      ]),
+    ).toBe('  subscribed 0ms, unsubscribed 5ms\n  subscribed 2ms, never unsubscribed');
     expect(formatFrames([])).toBe('  (nothing)');
   });
 });
@@ -88,7 +105,10 @@ describe('readableFrames', () => {
 
   it('shows a close mismatch as close codes and reasons, marking the differing frames', () => {
     const failure = failureOf(({ cold, expectObservable }) => {
-      expectObservable(cold('-a-b|', { a: 'open', b: closeEvent(4000, 'bye') })).toBe('-a-b|', { a: 'open', b: closeEvent(4401, 'unauthorized') });
+      expectObservable(cold('-a-b|', { a: 'open', b: closeEvent(4000, 'bye') })).toBe('-a-b|', {
+        a: 'open',
+        b: closeEvent(4401, 'unauthorized'),
+      });
     });
     expect(failure.name).toBe('MarbleMismatchError');
     expect(failure.message).toContain(
@@ -106,17 +126,25 @@ describe('readableFrames', () => {
 
   it('shows an error mismatch with the error’s class and message', () => {
     const failure = failureOf(({ cold, expectObservable }) => {
-      expectObservable(cold('--#', undefined, new WebSocketCloseError(closeEvent(1006)))).toBe('--#', undefined, new WebSocketCloseError(closeEvent(4401)));
+      expectObservable(cold('--#', undefined, new WebSocketCloseError(closeEvent(1006)))).toBe(
+        '--#',
+        undefined,
+        new WebSocketCloseError(closeEvent(4401)),
+      );
     });
     expect(failure.message).toContain('-      2ms  error     WebSocketCloseError: WebSocket closed with code 4401');
-    expect(failure.message).toContain('+      2ms  error     WebSocketCloseError: WebSocket closed with code 1006, not cleanly');
+    expect(failure.message).toContain(
+      '+      2ms  error     WebSocketCloseError: WebSocket closed with code 1006, not cleanly',
+    );
   });
 
   it('says so when the frames print alike but the assertion still differs', () => {
     const failure = failureOf(({ cold, expectObservable }) => {
       expectObservable(cold('a', { a: Symbol('token') })).toBe('a', { a: Symbol('token') });
     });
-    expect(failure.message).toContain('       0ms  next      Symbol(token)\n  (the frames print alike: see the assertion’s own message below)');
+    expect(failure.message).toContain(
+      '       0ms  next      Symbol(token)\n  (the frames print alike: see the assertion’s own message below)',
+    );
   });
 
   it('leaves failures on anything but frame lists as they are', () => {

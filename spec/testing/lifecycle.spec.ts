@@ -9,13 +9,20 @@ import {
   type ConnectionState,
   type WebSocketOptions,
 } from 'rx-websocket';
-import { closeEvent, createWebSocketDouble, readableFrames, type WebSocketDoubleOptions, type WebSocketServerDouble } from 'rx-websocket/testing';
+import {
+  closeEvent,
+  createWebSocketDouble,
+  readableFrames,
+  type WebSocketDoubleOptions,
+  type WebSocketServerDouble,
+} from 'rx-websocket/testing';
 
 // The lifecycle and reconnection contract of fromWebSocket (DESIGN.md), pinned down in virtual time with the test double.
 
 const URL = 'wss://feed.example/ws';
 
-const newTestScheduler = (): TestScheduler => new TestScheduler(readableFrames((actual, expected) => expect(actual).toEqual(expected)));
+const newTestScheduler = (): TestScheduler =>
+  new TestScheduler(readableFrames((actual, expected) => expect(actual).toEqual(expected)));
 
 function setup(options: WebSocketOptions<unknown, unknown> = {}, doubleOptions: WebSocketDoubleOptions = {}) {
   const server = createWebSocketDouble(doubleOptions);
@@ -65,7 +72,10 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
       newTestScheduler().run(({ cold, expectObservable }) => {
         const server = createWebSocketDouble({ autoOpen: { protocol: 'v2' } });
         server.script(cold('--x', { x: 'drop' }));
-        const socket = fromWebSocket(URL, ['v1', 'v2'], { WebSocketCtor: server.WebSocketCtor, reconnect: { backoff: constantBackoff({ delayMs: 10 }) } });
+        const socket = fromWebSocket(URL, ['v1', 'v2'], {
+          WebSocketCtor: server.WebSocketCtor,
+          reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
+        });
         expectObservable(socket.open$, '^ 15ms !').toBe('a 11ms b', {
           a: { url: URL, protocol: 'v2', extensions: '', attempt: 0 },
           b: { url: URL, protocol: 'v2', extensions: '', attempt: 1 },
@@ -81,7 +91,11 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
           { reconnect: { backoff: exponentialBackoff({ initialDelayMs: 100, factor: 2, jitter: 'none' }) } },
           { autoRefuse: true },
         );
-        expectObservable(statuses(socket.state$), '^ 400ms !').toBe('(ab) 96ms (ab) 196ms (ab) 96ms c', { a: 'connecting', b: 'reconnecting', c: 'closed' });
+        expectObservable(statuses(socket.state$), '^ 400ms !').toBe('(ab) 96ms (ab) 196ms (ab) 96ms c', {
+          a: 'connecting',
+          b: 'reconnecting',
+          c: 'closed',
+        });
         const connected = socket.connect();
         // Retries never end by themselves here, and run() flushes until nothing is scheduled.
         at(server, 400, () => connected.unsubscribe());
@@ -94,7 +108,9 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
   describe('reconnect.connectTimeoutMs', () => {
     it('abandons an attempt that has not opened in time, reports ConnectionTimeoutError and retries', () => {
       newTestScheduler().run(({ expectObservable, flush }) => {
-        const { server, socket } = setup({ reconnect: { connectTimeoutMs: 500, backoff: constantBackoff({ delayMs: 1000 }) } });
+        const { server, socket } = setup({
+          reconnect: { connectTimeoutMs: 500, backoff: constantBackoff({ delayMs: 1000 }) },
+        });
         const timeout = new ConnectionTimeoutError(500, URL);
         expectObservable(socket.error$).toBe('500ms a 1499ms a|', { a: timeout });
         expectObservable(socket.state$).toBe('a 499ms b 999ms c 499ms de', {
@@ -126,13 +142,19 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
   describe('reconnect.maxAttempts', () => {
     it('stops after that many reconnection attempts in a row, erroring message$ with the last close', () => {
       newTestScheduler().run(({ expectObservable, flush }) => {
-        const { server, socket } = setup({ reconnect: { maxAttempts: 2, backoff: constantBackoff({ delayMs: 100 }) } }, { autoRefuse: true });
+        const { server, socket } = setup(
+          { reconnect: { maxAttempts: 2, backoff: constantBackoff({ delayMs: 100 }) } },
+          { autoRefuse: true },
+        );
         expectObservable(socket.message$).toBe('200ms #', undefined, new WebSocketCloseError(closeEvent(1006)));
-        expectObservable(socket.state$.pipe(map((state) => (state.status === 'closed' ? state : state.status)))).toBe('(ab) 96ms (ab) 96ms (a c)', {
-          a: 'connecting',
-          b: 'reconnecting',
-          c: { status: 'closed', close: closeEvent(1006), error: new WebSocketCloseError(closeEvent(1006)) },
-        });
+        expectObservable(socket.state$.pipe(map((state) => (state.status === 'closed' ? state : state.status)))).toBe(
+          '(ab) 96ms (ab) 96ms (a c)',
+          {
+            a: 'connecting',
+            b: 'reconnecting',
+            c: { status: 'closed', close: closeEvent(1006), error: new WebSocketCloseError(closeEvent(1006)) },
+          },
+        );
         flush();
         expect(server.attempts.map((attempt) => attempt.time)).toEqual([0, 100, 200]);
       });
@@ -141,15 +163,21 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
 
   describe('reconnect.resetAfterMs', () => {
     const backoff = (): WebSocketOptions<unknown, unknown> => ({
-      reconnect: { resetAfterMs: 5000, backoff: exponentialBackoff({ initialDelayMs: 1000, factor: 2, jitter: 'none' }) },
+      reconnect: {
+        resetAfterMs: 5000,
+        backoff: exponentialBackoff({ initialDelayMs: 1000, factor: 2, jitter: 'none' }),
+      },
     });
-    const delays = (states: ConnectionState[]): number[] => states.flatMap((state) => (state.status === 'reconnecting' ? [state.delayMs] : []));
+    const delays = (states: ConnectionState[]): number[] =>
+      states.flatMap((state) => (state.status === 'reconnecting' ? [state.delayMs] : []));
 
     it('keeps counting attempts when a reconnection drops before resetAfterMs', () => {
       newTestScheduler().run(({ cold, flush }) => {
         const { server, socket } = setup(backoff());
         // Connection 1 opens, then drops 4999 ms later: not yet stable.
-        server.script((connection) => (connection.index === 1 ? cold('o 4998ms x', { o: 'open', x: 'drop' }) : cold('ox', { o: 'open', x: 'drop' })));
+        server.script((connection) =>
+          connection.index === 1 ? cold('o 4998ms x', { o: 'open', x: 'drop' }) : cold('ox', { o: 'open', x: 'drop' }),
+        );
         const states: ConnectionState[] = [];
         socket.state$.subscribe((state) => states.push(state));
         const connected = socket.connect();
@@ -163,14 +191,21 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
       newTestScheduler().run(({ cold, flush }) => {
         const { server, socket } = setup(backoff());
         // Connection 1 opens, then drops 5001 ms later: stable by then.
-        server.script((connection) => (connection.index === 1 ? cold('o 5000ms x', { o: 'open', x: 'drop' }) : cold('ox', { o: 'open', x: 'drop' })));
+        server.script((connection) =>
+          connection.index === 1 ? cold('o 5000ms x', { o: 'open', x: 'drop' }) : cold('ox', { o: 'open', x: 'drop' }),
+        );
         const states: ConnectionState[] = [];
         socket.state$.subscribe((state) => states.push(state));
         const connected = socket.connect();
         at(server, 20_000, () => connected.unsubscribe());
         flush();
         expect(delays(states).slice(0, 2)).toEqual([1000, 1000]);
-        expect(states.filter((state) => state.status === 'reconnecting').map((state) => (state as { attempt: number }).attempt).slice(0, 2)).toEqual([1, 1]);
+        expect(
+          states
+            .filter((state) => state.status === 'reconnecting')
+            .map((state) => (state as { attempt: number }).attempt)
+            .slice(0, 2),
+        ).toEqual([1, 1]);
       });
     });
   });
@@ -182,7 +217,12 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
         server.script(cold('-o-x', { o: 'open', x: 'drop' }));
         expectObservable(socket.message$).toBe('---------|');
         expectObservable(socket.close$).toBe('---c 5ms |', { c: closeEvent(1006) });
-        expectObservable(statuses(socket.state$)).toBe('ab-c 5ms d', { a: 'connecting', b: 'open', c: 'reconnecting', d: 'closed' });
+        expectObservable(statuses(socket.state$)).toBe('ab-c 5ms d', {
+          a: 'connecting',
+          b: 'open',
+          c: 'reconnecting',
+          d: 'closed',
+        });
         at(server, 9, () => socket.close());
         flush();
         expect(server.attempts).toHaveLength(1);
@@ -195,7 +235,12 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
         server.script(cold('-o', { o: 'open' }));
         expectObservable(socket.message$).toBe('--------|');
         expectObservable(socket.close$).toBe('--------(c|)', { c: closeEvent(4000, 'bye') });
-        expectObservable(statuses(socket.state$)).toBe('ab-c 4ms d', { a: 'connecting', b: 'open', c: 'closing', d: 'closed' });
+        expectObservable(statuses(socket.state$)).toBe('ab-c 4ms d', {
+          a: 'connecting',
+          b: 'open',
+          c: 'closing',
+          d: 'closed',
+        });
         at(server, 3, () => socket.close(4000, 'bye'));
         flush();
         expect(server.latest.clientClose).toEqual({ code: 4000, reason: 'bye', time: 3 });
@@ -221,7 +266,9 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
         const { server, socket } = setup({ reconnect: { backoff: constantBackoff({ delayMs: 1000 }) } });
         server.script((connection) => cold(connection.index === 0 ? '-o-x' : '-o', { o: 'open', x: 'drop' }));
         socket.connect();
-        expectObservable(socket.state$.pipe(map((state) => (state.status === 'connecting' ? state : state.status)))).toBe('ab-c 5ms db', {
+        expectObservable(
+          socket.state$.pipe(map((state) => (state.status === 'connecting' ? state : state.status))),
+        ).toBe('ab-c 5ms db', {
           a: { status: 'connecting', attempt: 0 },
           b: 'open',
           c: 'reconnecting',
@@ -292,11 +339,14 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
         server.script(cold('-o-a-x', { o: 'open', a: { message: 'a' }, x: { close: 1000 } }));
         expectObservable(socket.message$).toBe('---a-|');
         expectObservable(socket.close$).toBe('-----(c|)', { c: closeEvent(1000) });
-        expectObservable(socket.state$.pipe(map((state) => (state.status === 'closed' ? state : state.status)))).toBe('ab---c', {
-          a: 'connecting',
-          b: 'open',
-          c: { status: 'closed', close: closeEvent(1000) },
-        });
+        expectObservable(socket.state$.pipe(map((state) => (state.status === 'closed' ? state : state.status)))).toBe(
+          'ab---c',
+          {
+            a: 'connecting',
+            b: 'open',
+            c: { status: 'closed', close: closeEvent(1000) },
+          },
+        );
       });
     });
 
@@ -313,7 +363,9 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
         const { server, socket } = setup();
         server.script(cold('-o-x', { o: 'open', x: { close: 4401 } }));
         expectObservable(socket.message$).toBe('---#', undefined, new WebSocketCloseError(closeEvent(4401)));
-        expectObservable(socket.open$, '10ms ^').toBe('11ms a-|', { a: { url: URL, protocol: '', extensions: '', attempt: 0 } });
+        expectObservable(socket.open$, '10ms ^').toBe('11ms a-|', {
+          a: { url: URL, protocol: '', extensions: '', attempt: 0 },
+        });
         flush();
         expect(server.attempts.map((attempt) => attempt.time)).toEqual([0, 10]);
       });
@@ -335,8 +387,12 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
     it('reports a transport error on error$ without tearing the connection down', () => {
       newTestScheduler().run(({ cold, expectObservable }) => {
         const { server, socket } = setup();
-        server.script(cold('-o-e-a', { o: 'open', e: { error: 'ECONNRESET-ish hiccup' }, a: { message: 'still here' } }));
-        expectObservable(socket.error$.pipe(map((error) => (error as Error).name))).toBe('---e', { e: 'TransportError' });
+        server.script(
+          cold('-o-e-a', { o: 'open', e: { error: 'ECONNRESET-ish hiccup' }, a: { message: 'still here' } }),
+        );
+        expectObservable(socket.error$.pipe(map((error) => (error as Error).name))).toBe('---e', {
+          e: 'TransportError',
+        });
         expectObservable(socket.message$).toBe('-----a', { a: 'still here' });
         expectObservable(statuses(socket.state$)).toBe('ab', { a: 'connecting', b: 'open' });
       });
@@ -346,7 +402,11 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
       newTestScheduler().run(({ cold, expectObservable, flush }) => {
         const { server, socket } = setup({ reconnect: { backoff: constantBackoff({ delayMs: 100 }) } });
         server.script((connection) => cold('-r', { r: { refuse: { status: connection.index === 0 ? 503 : 401 } } }));
-        expectObservable(socket.message$).toBe('102ms #', undefined, expect.objectContaining({ name: 'HandshakeError', status: 401 }));
+        expectObservable(socket.message$).toBe(
+          '102ms #',
+          undefined,
+          expect.objectContaining({ name: 'HandshakeError', status: 401 }),
+        );
         flush();
         expect(server.attempts.map((attempt) => attempt.time)).toEqual([0, 101]);
       });
@@ -374,7 +434,10 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
         socket.state$.subscribe((state) => states.push(state));
         socket.connect();
         flush();
-        expect(states.find((state) => state.status === 'reconnecting')).toMatchObject({ delayMs: 5000, lastClose: closeEvent(1013) });
+        expect(states.find((state) => state.status === 'reconnecting')).toMatchObject({
+          delayMs: 5000,
+          lastClose: closeEvent(1013),
+        });
         expect(server.attempts.map((attempt) => attempt.time)).toEqual([0, 5003]);
       });
     });
@@ -448,7 +511,9 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
       newTestScheduler().run(({ cold, expectObservable }) => {
         const { server, socket } = setup();
         server.script(cold('-oa', { o: 'open', a: { message: 'hi' } }));
-        expectObservable(socket.messageEvent$).toBe('--a', { a: { data: 'hi', origin: 'wss://feed.example', lastEventId: '', source: null, ports: [] } });
+        expectObservable(socket.messageEvent$).toBe('--a', {
+          a: { data: 'hi', origin: 'wss://feed.example', lastEventId: '', source: null, ports: [] },
+        });
       });
     });
   });

@@ -15,7 +15,8 @@ import {
 
 const URL = 'wss://feed.example/ws';
 
-const newTestScheduler = (): TestScheduler => new TestScheduler(readableFrames((actual, expected) => expect(actual).toEqual(expected)));
+const newTestScheduler = (): TestScheduler =>
+  new TestScheduler(readableFrames((actual, expected) => expect(actual).toEqual(expected)));
 
 /** What a socket saw, one line per event: `<time> <type> <readyState> <detail>`. */
 function listen(socket: SocketDouble, server: WebSocketServerDouble): string[] {
@@ -56,13 +57,26 @@ describe('createWebSocketDouble', () => {
       const server = createWebSocketDouble();
       const ctor: WebSocketConstructor = server.WebSocketCtor;
       expect(ctor.prototype).toBeDefined();
-      expect([server.WebSocketCtor.CONNECTING, server.WebSocketCtor.OPEN, server.WebSocketCtor.CLOSING, server.WebSocketCtor.CLOSED]).toEqual([0, 1, 2, 3]);
+      expect([
+        server.WebSocketCtor.CONNECTING,
+        server.WebSocketCtor.OPEN,
+        server.WebSocketCtor.CLOSING,
+        server.WebSocketCtor.CLOSED,
+      ]).toEqual([0, 1, 2, 3]);
     });
 
     it('starts a socket as a browser does: CONNECTING, blob, nothing negotiated', () => {
       inVirtualTime(() => {
         const { socket } = connect();
-        expect(socket).toMatchObject({ url: URL, readyState: 0, binaryType: 'blob', bufferedAmount: 0, protocol: '', extensions: '', OPEN: 1 });
+        expect(socket).toMatchObject({
+          url: URL,
+          readyState: 0,
+          binaryType: 'blob',
+          bufferedAmount: 0,
+          protocol: '',
+          extensions: '',
+          OPEN: 1,
+        });
       });
     });
 
@@ -70,7 +84,11 @@ describe('createWebSocketDouble', () => {
       inVirtualTime(({ flush }) => {
         const server = createWebSocketDouble();
         new server.WebSocketCtor('https://feed.example/ws#ignored', 'v1');
-        server.scheduler.schedule(() => new server.WebSocketCtor(new globalThis.URL('ws://other.example/'), ['a', 'b'], { headers: { x: '1' } }), 7);
+        server.scheduler.schedule(
+          () =>
+            new server.WebSocketCtor(new globalThis.URL('ws://other.example/'), ['a', 'b'], { headers: { x: '1' } }),
+          7,
+        );
         flush();
         expect(server.attempts).toEqual([
           { url: 'wss://feed.example/ws', protocols: ['v1'], time: 0 },
@@ -125,7 +143,10 @@ describe('createWebSocketDouble', () => {
         const { connection, events } = connect({}, offered);
         connection.open({ protocol });
         flush();
-        expect(events).toEqual([expect.stringMatching(/^0 error 3 the server chose .*subprotocol/), '0 close 3 1006 "" unclean']);
+        expect(events).toEqual([
+          expect.stringMatching(/^0 error 3 the server chose .*subprotocol/),
+          '0 close 3 1006 "" unclean',
+        ]);
       });
     });
 
@@ -133,7 +154,9 @@ describe('createWebSocketDouble', () => {
       inVirtualTime(() => {
         const { connection } = connect();
         connection.open();
-        expect(() => connection.open()).toThrow(`connection #0 to ${URL}: cannot open(): it is already open (use drop() or close() to end it)`);
+        expect(() => connection.open()).toThrow(
+          `connection #0 to ${URL}: cannot open(): it is already open (use drop() or close() to end it)`,
+        );
       });
     });
   });
@@ -178,7 +201,9 @@ describe('createWebSocketDouble', () => {
         connection.open();
         connection.message('hi');
         flush();
-        expect(received).toEqual([{ type: 'message', data: 'hi', origin: 'wss://feed.example', lastEventId: '', source: null, ports: [] }]);
+        expect(received).toEqual([
+          { type: 'message', data: 'hi', origin: 'wss://feed.example', lastEventId: '', source: null, ports: [] },
+        ]);
         expect((received[0] as { target: unknown }).target).toBe(socket);
       });
     });
@@ -205,7 +230,9 @@ describe('createWebSocketDouble', () => {
     it('explains that a message needs an open connection', () => {
       inVirtualTime(() => {
         const { connection } = connect();
-        expect(() => connection.message('early')).toThrow(/cannot message\(\): it has not opened yet \(call open\(\) first/);
+        expect(() => connection.message('early')).toThrow(
+          /cannot message\(\): it has not opened yet \(call open\(\) first/,
+        );
       });
     });
 
@@ -214,7 +241,9 @@ describe('createWebSocketDouble', () => {
         const { connection } = connect();
         connection.open();
         connection.close(4000, 'bye');
-        expect(() => connection.message('late')).toThrow(/cannot message\(\): the server already ended it with close\(4000\)/);
+        expect(() => connection.message('late')).toThrow(
+          /cannot message\(\): the server already ended it with close\(4000\)/,
+        );
       });
     });
   });
@@ -264,7 +293,9 @@ describe('createWebSocketDouble', () => {
         const sent: { subscribe: string }[] = connection.sentJson();
         expect(sent).toEqual([{ subscribe: 'BTC' }, { subscribe: 'ETH' }]);
         socket.send('not json');
-        expect(() => connection.sentJson()).toThrow('connection #0 to wss://feed.example/ws: sentJson(): frame 2 (sent at 0 ms) is not JSON: "not json"');
+        expect(() => connection.sentJson()).toThrow(
+          'connection #0 to wss://feed.example/ws: sentJson(): frame 2 (sent at 0 ms) is not JSON: "not json"',
+        );
       });
     });
   });
@@ -293,7 +324,10 @@ describe('createWebSocketDouble', () => {
         quiet.close();
         polite.close(undefined, 'done');
         flush();
-        expect(server.connections.map((connection) => connection.closedWith)).toEqual([closeEvent(1005), closeEvent(1000, 'done')]);
+        expect(server.connections.map((connection) => connection.closedWith)).toEqual([
+          closeEvent(1005),
+          closeEvent(1000, 'done'),
+        ]);
       });
     });
 
@@ -415,7 +449,9 @@ describe('createWebSocketDouble', () => {
     it('explains refuse() after open and close() before it', () => {
       inVirtualTime(() => {
         const { connection } = connect();
-        expect(() => connection.close(1000)).toThrow(/cannot close\(1000\): it has not opened yet \(call open\(\) first, or refuse\(\) to fail the handshake\)/);
+        expect(() => connection.close(1000)).toThrow(
+          /cannot close\(1000\): it has not opened yet \(call open\(\) first, or refuse\(\) to fail the handshake\)/,
+        );
         connection.open();
         expect(() => connection.refuse()).toThrow(/cannot refuse\(\): it is already open/);
       });
@@ -440,13 +476,12 @@ describe('createWebSocketDouble', () => {
       });
     });
 
-    it.each([
-      [{ autoOpen: true, autoRefuse: true }],
-      [{ handshakeDelayMs: -1 }],
-      [{ closeDelayMs: Infinity }],
-    ])('rejects %j', (options) => {
-      expect(() => createWebSocketDouble(options)).toThrow(InvalidOptionError);
-    });
+    it.each([[{ autoOpen: true, autoRefuse: true }], [{ handshakeDelayMs: -1 }], [{ closeDelayMs: Infinity }]])(
+      'rejects %j',
+      (options) => {
+        expect(() => createWebSocketDouble(options)).toThrow(InvalidOptionError);
+      },
+    );
 
     it('uses the scheduler it is given', () => {
       const scheduler = new TestScheduler(() => true);
@@ -473,7 +508,13 @@ describe('createWebSocketDouble', () => {
         const { connection, events } = connect();
         connection.play(cold('-o-a-j-e-x', actions));
         flush();
-        expect(events).toEqual(['1 open 1', '3 message 1 "a"', '5 message 1 "{\\"price\\":1}"', '7 error 1 hiccup', '9 close 3 4001 "go away" clean']);
+        expect(events).toEqual([
+          '1 open 1',
+          '3 message 1 "a"',
+          '5 message 1 "{\\"price\\":1}"',
+          '7 error 1 hiccup',
+          '9 close 3 4001 "go away" clean',
+        ]);
       });
     });
 
@@ -543,7 +584,9 @@ describe('createWebSocketDouble', () => {
     it('connection$ emits each new connection', () => {
       inVirtualTime(({ expectObservable }) => {
         const server = createWebSocketDouble();
-        expectObservable(server.connection$, '^ 5ms !').toBe('--a', { a: expect.objectContaining({ index: 0, createdAt: 2 }) as ConnectionDouble });
+        expectObservable(server.connection$, '^ 5ms !').toBe('--a', {
+          a: expect.objectContaining({ index: 0, createdAt: 2 }) as ConnectionDouble,
+        });
         server.scheduler.schedule(() => new server.WebSocketCtor(URL), 2);
       });
     });
@@ -597,7 +640,9 @@ describe('createWebSocketDouble', () => {
       const server = createWebSocketDouble({ autoOpen: true });
       const constructed = firstValueFrom(server.connection$);
       const socket = new server.WebSocketCtor(URL);
-      const opened = new Promise<number>((resolve) => socket.addEventListener('open', () => resolve(socket.readyState)));
+      const opened = new Promise<number>((resolve) =>
+        socket.addEventListener('open', () => resolve(socket.readyState)),
+      );
       expect(await constructed).toBe(server.latest);
       expect(await opened).toBe(1);
     });
