@@ -517,4 +517,50 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
       });
     });
   });
+
+  describe('in a browser page that goes offline', () => {
+    const page = new EventTarget();
+    const browser = globalThis as unknown as {
+      navigator?: { onLine: boolean };
+      addEventListener?: EventTarget['addEventListener'];
+      removeEventListener?: EventTarget['removeEventListener'];
+    };
+    const goOnline = (): void => {
+      browser.navigator = { onLine: true };
+      page.dispatchEvent(new Event('online'));
+    };
+
+    beforeEach(() => {
+      browser.navigator = { onLine: true };
+      browser.addEventListener = page.addEventListener.bind(page);
+      browser.removeEventListener = page.removeEventListener.bind(page);
+    });
+    afterEach(() => {
+      delete browser.navigator;
+      delete browser.addEventListener;
+      delete browser.removeEventListener;
+    });
+
+    it('makes no attempt while offline, and one as soon as the page is back online', () => {
+      newTestScheduler().run(({ flush }) => {
+        browser.navigator = { onLine: false };
+        const { server, socket } = setup({}, { autoOpen: true });
+        socket.connect();
+        at(server, 50, goOnline);
+        flush();
+        expect(server.attempts.map((attempt) => attempt.time)).toEqual([50]);
+      });
+    });
+
+    it('cuts a backoff wait short when the page comes back online', () => {
+      newTestScheduler().run(({ cold, flush }) => {
+        const { server, socket } = setup({ reconnect: { backoff: constantBackoff({ delayMs: 1000 }) } });
+        server.script((connection) => cold(connection.index === 0 ? '-o-x' : '-o', { o: 'open', x: 'drop' }));
+        socket.connect();
+        at(server, 100, goOnline);
+        flush();
+        expect(server.attempts.map((attempt) => attempt.time)).toEqual([0, 100]);
+      });
+    });
+  });
 });
