@@ -253,15 +253,19 @@ class SendSubject<Out> extends Subject<Out> {
   ) {
     super();
   }
+  // A stopped Subject ignores next, complete and error; so does this one (`send()` still works).
   override next(value: Out): void {
+    if (this.isStopped) return;
     this.sendValue(value);
     super.next(value);
   }
   override complete(): void {
+    if (this.isStopped) return;
     this.finish();
     super.complete();
   }
   override error(error: unknown): void {
+    if (this.isStopped) return;
     this.finish();
     super.error(error);
   }
