@@ -1,0 +1,487 @@
+/**
+ * The dashboard page: one `fromWebSocket` socket, charted with uPlot, with its state, rate and closes on show.
+ *
+ * Query parameters:
+ *   ?channels=BTC-USD,cpu   channels to subscribe to at first (default: all)
+ *   ?window=60              seconds of history per chart (default 30)
+ *   ?fast=1                 short reconnection delays (for automated tests; humans get the library's defaults)
+ *   ?ws=ws://host/ws        another feed endpoint (default: /ws on this server)
+ */
+import uPlot from 'uplot';
+import { Subscription } from 'rxjs';
+import {
+  exponentialBackoff,
+  fromWebSocket,
+  json,
+  type CloseInfo,
+  type ConnectionState,
+  type OpenInfo,
+  type ReconnectOptions,
+} from '../../lib/index';
+import { CHANNELS, closeReasonFor, PROTOCOL, SOCKET_PATH, type ChannelInfo, type ClientMessage, type ServerMessage, type TickMessage } from './protocol';
+
+// ---- configuration ------------------------------------------------------------------------------------------
+
+const params = new URLSearchParams(location.search);
+const fast = params.get('fast') === '1';
+const windowMs = clamp(Number(params.get('window') ?? 30) || 30, 5, 600) * 1_000;
+const endpoint = params.get('ws') ?? SOCKET_PATH;
+const requested = params.get('channels')?.split(',').filter((name) => CHANNELS.some((channel) => channel.name === name));
+const selected = new Set<string>(requested && requested.length > 0 ? requested : CHANNELS.map((channel) => channel.name));
+
+/** With `?fast=1` the waits are short so that a test need not sit through them; 1012 and 1013 still impose their minimums. */
+const reconnect: ReconnectOptions | true = fast
+  ? { backoff: exponentialBackoff({ initialDelayMs: 250, maxDelayMs: 1_000, jitter: 'equal' }), resetAfterMs: 1_000 }
+  : true;
+
+// The relative endpoint resolves against this page, and its http: scheme becomes ws:, as the browser's own WebSocket does.
+const socket = fromWebSocket<ServerMessage, ClientMessage>(endpoint, [PROTOCOL], { ...json<ServerMessage, ClientMessage>(), reconnect });
+
+// ---- the page -----------------------------------------------------------------------------------------------
+
+function byTestId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const element = document.querySelector<T>(`[data-testid="${id}"]`);
+  if (!element) throw new Error(`the page has no [data-testid="${id}"]`);
+  return element;
+}
+
+const ui = {
+  state: byTestId('state'),
+  rate: byTestId('rate'),
+  stale: byTestId('stale'),
+  endpoint: byTestId('endpoint'),
+  protocol: byTestId('protocol'),
+  instance: byTestId('server-instance'),
+  messages: byTestId('message-count'),
+  reconnects: byTestId('reconnect-count'),
+  backoff: byTestId('backoff'),
+  lastError: byTestId('last-error'),
+  history: byTestId('state-history'),
+  closeLog: byTestId('close-log'),
+  closeLogEmpty: byTestId('close-log-empty'),
+  channels: byTestId('channels'),
+  faultResult: byTestId('fault-result'),
+  reconnectButton: byTestId<HTMLButtonElement>('client-reconnect'),
+  disconnectButton: byTestId<HTMLButtonElement>('client-disconnect'),
+  connectButton: byTestId<HTMLButtonElement>('client-connect'),
+  closeCode: byTestId<HTMLSelectElement>('close-code'),
+  silentSeconds: byTestId<HTMLInputElement>('silent-seconds'),
+};
+
+ui.backoff.textContent = fast ? 'fast, for tests (≤ 1 s)' : 'library default';
+ui.backoff.title = fast
+  ? 'exponential from 250 ms to 1 s, equal jitter (?fast=1)'
+  : 'first retry after 0–2 s, later ones after a jittered 1.25–12 s; 1012 waits at least 2 s, 1013 at least 5 s';
+
+// ---- channels and charts ------------------------------------------------------------------------------------
+
+interface ChannelView {
+  readonly info: ChannelInfo;
+  readonly format: Intl.NumberFormat;
+  /** Server time in ms, and the values; `null` values break the line where the connection was down. */
+  readonly xs: number[];
+  readonly ys: (number | null)[];
+  readonly chart: uPlot;
+  readonly card: HTMLElement;
+  readonly lastValue: HTMLElement;
+  readonly change: HTMLElement;
+  readonly count: HTMLElement;
+  readonly missedText: HTMLElement;
+  received: number;
+  missed: number;
+  lastSeq: number | undefined;
+  latest: number | undefined;
+  dirty: boolean;
+}
+
+const COLORS: Record<string, string> = {
+  'BTC-USD': '#f7931a',
+  'ETH-USD': '#8c8cff',
+  'EUR-USD': '#3fb9a0',
+  cpu: '#58a6ff',
+  memory: '#d2a8ff',
+  'latency-p99': '#ff7b72',
+  requests: '#7ee787',
+};
+
+const AXIS = { stroke: '#8b98a8', grid: { stroke: '#1e2630', width: 1 }, ticks: { stroke: '#1e2630', width: 1 }, font: '11px system-ui, sans-serif' };
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function createView(info: ChannelInfo): ChannelView {
+  const card = element('article', 'card');
+  card.dataset.channel = info.name;
+  card.dataset.testid = `channel-${info.name}`;
+
+  const head = element('header', 'card-head');
+  const title = element('div', 'card-title');
+  title.append(element('span', 'card-name', info.name), element('span', 'card-label', `${info.label} · ${info.unit}`));
+  const toggle = element('label', 'toggle');
+  const checkbox = element('input');
+  checkbox.type = 'checkbox';
+  checkbox.checked = selected.has(info.name);
+  checkbox.dataset.testid = `subscribe-${info.name}`;
+  checkbox.addEventListener('change', () => setSubscribed(info.name, checkbox.checked));
+  toggle.append(checkbox, element('span', undefined, 'live'));
+  head.append(title, toggle);
+
+  const figures = element('div', 'card-figures');
+  const lastValue = element('output', 'value', '—');
+  lastValue.dataset.testid = `last-value-${info.name}`;
+  const change = element('span', 'change');
+  figures.append(lastValue, change);
+
+  const plot = element('div', 'plot');
+  const foot = element('footer', 'card-foot');
+  const count = element('span', undefined, '0 messages');
+  count.dataset.testid = `count-${info.name}`;
+  const missedText = element('span', 'missed');
+  foot.append(count, missedText);
+  card.append(head, figures, plot, foot);
+  ui.channels.append(card);
+
+  const format = new Intl.NumberFormat('en-US', { minimumFractionDigits: info.decimals, maximumFractionDigits: info.decimals });
+  const xs: number[] = [];
+  const ys: (number | null)[] = [];
+  const color = COLORS[info.name] ?? '#58a6ff';
+  const chart = new uPlot(
+    {
+      width: Math.max(200, plot.clientWidth),
+      height: 130,
+      ms: 1,
+      legend: { show: false },
+      cursor: { show: false },
+      padding: [8, 8, 0, 0],
+      scales: { x: { time: true, range: (_u, _min, max) => [max - windowMs, max] } },
+      // No fill: with one, the short stretches between outages read as bars rather than as a line with gaps.
+      series: [{}, { stroke: color, width: 1.5, points: { show: false }, spanGaps: false }],
+      axes: [
+        { ...AXIS, size: 28, space: 70 },
+        { ...AXIS, size: info.decimals > 3 ? 64 : 58, values: (_u, ticks) => ticks.map((tick) => compact(tick, info.decimals)) },
+      ],
+    },
+    [xs, ys],
+    plot,
+  );
+  new ResizeObserver(() => chart.setSize({ width: Math.max(200, plot.clientWidth), height: 130 })).observe(plot);
+
+  return { info, format, xs, ys, chart, card, lastValue, change, count, missedText, received: 0, missed: 0, lastSeq: undefined, latest: undefined, dirty: false };
+}
+
+const views = new Map<string, ChannelView>(CHANNELS.map((info) => [info.name, createView(info)]));
+
+function compact(value: number, decimals: number): string {
+  if (Math.abs(value) >= 10_000) return `${(value / 1_000).toFixed(1)}k`;
+  return value.toFixed(Math.min(decimals, Math.abs(value) < 10 ? decimals : 1));
+}
+
+function onTick({ channel, seq, t, value }: TickMessage): void {
+  const view = views.get(channel);
+  if (!view || !selected.has(channel)) return;
+  if (view.lastSeq !== undefined && seq > view.lastSeq + 1) view.missed += seq - view.lastSeq - 1;
+  view.lastSeq = seq;
+  view.received++;
+  view.latest = value;
+  const lastX = view.xs[view.xs.length - 1];
+  view.xs.push(lastX !== undefined && t <= lastX ? lastX + 0.001 : t);
+  view.ys.push(value);
+  view.dirty = true;
+}
+
+/** Ends a chart's line here, so that it is not drawn across a time without data (an outage, an unsubscription). */
+function breakLine(view: ChannelView): void {
+  const lastX = view.xs[view.xs.length - 1];
+  if (lastX === undefined || view.ys[view.ys.length - 1] === null) return;
+  view.xs.push(lastX + 1);
+  view.ys.push(null);
+  view.dirty = true;
+}
+
+function setSubscribed(channel: string, on: boolean): void {
+  if (on) selected.add(channel);
+  else selected.delete(channel);
+  const view = views.get(channel);
+  if (view) {
+    view.card.classList.toggle('paused', !on);
+    view.lastSeq = undefined;
+    if (!on) breakLine(view);
+  }
+  // While not open there is nothing to tell: every open subscribes to whatever is selected then.
+  if (currentState.status === 'open') socket.send({ type: on ? 'subscribe' : 'unsubscribe', channel });
+}
+
+// ---- connection state -----------------------------------------------------------------------------------------
+
+let currentState: ConnectionState = { status: 'idle' };
+let stateSince = performance.now();
+let clientClosing = false;
+let reconnections = 0;
+let messages = 0;
+let lastMessageAt: number | undefined;
+const arrivals: number[] = [];
+
+function describeState(state: ConnectionState, now: number): string {
+  switch (state.status) {
+    case 'idle':
+      return 'idle';
+    case 'connecting':
+      return state.attempt === 0 ? 'connecting' : `connecting · attempt ${state.attempt}`;
+    case 'open':
+      return `open · ${state.protocol || 'no sub-protocol'}`;
+    case 'closing':
+      return 'closing';
+    case 'reconnecting': {
+      const left = Math.max(0, state.delayMs - (now - stateSince)) / 1_000;
+      return `reconnecting · attempt ${state.attempt} in ${left.toFixed(1)} s`;
+    }
+    case 'closed':
+      return state.close ? `closed · ${state.close.code}${state.close.reason ? ` ${state.close.reason}` : ''}` : 'closed';
+  }
+}
+
+function renderState(now: number): void {
+  ui.state.textContent = describeState(currentState, now);
+  ui.state.dataset.status = currentState.status;
+}
+
+const HISTORY_LENGTH = 14;
+
+function onState(state: ConnectionState): void {
+  const wasOpen = currentState.status === 'open';
+  currentState = state;
+  stateSince = performance.now();
+  renderState(stateSince);
+  document.title = `${state.status} · rx-websocket dashboard`;
+
+  const item = element('li');
+  item.dataset.status = state.status;
+  item.append(element('time', undefined, clock(new Date())), element('span', 'status-dot'), element('span', undefined, describeState(state, stateSince)));
+  ui.history.prepend(item);
+  while (ui.history.children.length > HISTORY_LENGTH) ui.history.lastElementChild?.remove();
+
+  if (state.status === 'reconnecting' || state.status === 'closed') {
+    decidePendingCloses(state);
+    if (wasOpen) {
+      for (const view of views.values()) {
+        breakLine(view);
+        // Subscriptions live and die with a connection; the next open renews them.
+        view.card.dataset.subscribed = 'false';
+      }
+    }
+  }
+  if (state.status === 'reconnecting' && state.lastError !== undefined && state.lastClose === undefined) showError(state.lastError);
+
+  const live = state.status !== 'closed' && state.status !== 'idle';
+  ui.reconnectButton.disabled = !live;
+  ui.disconnectButton.hidden = !live;
+  ui.connectButton.hidden = live;
+}
+
+// ---- the close log --------------------------------------------------------------------------------------------
+
+const pendingCloses: HTMLTableRowElement[] = [];
+
+function onClose(close: CloseInfo): void {
+  ui.closeLogEmpty.hidden = true;
+  const row = element('tr');
+  row.dataset.code = String(close.code);
+  row.dataset.decision = 'pending';
+  const decision = element('td', 'decision', '…');
+  row.append(
+    element('td', 'time', clock(new Date())),
+    element('td', 'code', String(close.code)),
+    element('td', undefined, close.reason || '—'),
+    element('td', close.wasClean ? 'clean' : 'unclean', close.wasClean ? 'yes' : 'no'),
+    decision,
+  );
+  ui.closeLog.prepend(row);
+  while (ui.closeLog.children.length > 50) ui.closeLog.lastElementChild?.remove();
+  pendingCloses.push(row);
+}
+
+/** The state that follows a close tells what the reconnection policy made of it. */
+function decidePendingCloses(state: ConnectionState): void {
+  for (const row of pendingCloses.splice(0)) {
+    const cell = row.querySelector('.decision');
+    if (!cell) continue;
+    if (state.status === 'reconnecting') {
+      row.dataset.decision = 'reconnect';
+      cell.textContent = `reconnecting in ${Math.round(state.delayMs)} ms (attempt ${state.attempt})`;
+    } else {
+      row.dataset.decision = 'stop';
+      cell.textContent = clientClosing ? 'stopped: closed by this page' : row.dataset.code === '1000' ? 'stopped: normal closure' : 'stopped: the policy does not retry this code';
+    }
+  }
+}
+
+function showError(error: unknown): void {
+  const text = `${clock(new Date())} ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+  ui.lastError.textContent = text;
+  ui.lastError.title = text;
+}
+
+// ---- the socket's streams -------------------------------------------------------------------------------------
+
+function onOpen(info: OpenInfo): void {
+  ui.endpoint.textContent = info.url;
+  ui.protocol.textContent = info.protocol || '(none)';
+  if (info.attempt > 0) reconnections++;
+  ui.reconnects.textContent = String(reconnections);
+  for (const channel of selected) socket.send({ type: 'subscribe', channel });
+}
+
+function onMessage(message: ServerMessage): void {
+  messages++;
+  const now = performance.now();
+  lastMessageAt = now;
+  arrivals.push(now);
+  switch (message.type) {
+    case 'tick':
+      onTick(message);
+      return;
+    case 'hello':
+      ui.instance.textContent = `#${message.instance}`;
+      return;
+    case 'subscribed':
+    case 'unsubscribed': {
+      const card = views.get(message.channel)?.card;
+      if (!card) return;
+      // What the server confirmed, as opposed to what the checkbox asks for.
+      card.dataset.subscribed = String(message.type === 'subscribed');
+      card.classList.toggle('paused', message.type === 'unsubscribed');
+      return;
+    }
+    case 'error':
+      showError(new Error(`server: ${message.message}`));
+      return;
+  }
+}
+
+let session: Subscription | undefined;
+
+/** Subscribes to the socket's streams, which opens it; they end when the policy stops reconnecting. */
+function connect(): void {
+  if (session && !session.closed) return;
+  clientClosing = false;
+  const streams = new Subscription();
+  session = streams;
+  const ended = (error?: unknown): void => {
+    if (error !== undefined) showError(error);
+    streams.unsubscribe();
+  };
+  // message$ first: if the connection fails at once (a bad ?ws= URL), it ends here and the others are not started.
+  const subscribers = [
+    () => socket.message$.subscribe({ next: onMessage, error: ended, complete: () => ended() }),
+    () => socket.error$.subscribe(showError),
+    () => socket.close$.subscribe(onClose),
+    () => socket.open$.subscribe(onOpen),
+  ];
+  for (const subscribe of subscribers) {
+    if (streams.closed) return;
+    streams.add(subscribe());
+  }
+}
+
+socket.state$.subscribe(onState);
+
+ui.reconnectButton.addEventListener('click', () => socket.reconnect());
+ui.disconnectButton.addEventListener('click', () => {
+  clientClosing = true;
+  socket.close(1000, 'closed from the page');
+});
+ui.connectButton.addEventListener('click', connect);
+
+// ---- fault controls -------------------------------------------------------------------------------------------
+
+interface FaultReply {
+  readonly clients?: number;
+  readonly downtimeMs?: number;
+  readonly error?: string;
+}
+
+async function fault(path: string, done: (reply: FaultReply) => string): Promise<void> {
+  ui.faultResult.textContent = 'sending…';
+  ui.faultResult.dataset.outcome = 'pending';
+  try {
+    const response = await fetch(path, { method: 'POST' });
+    const reply = (await response.json()) as FaultReply;
+    ui.faultResult.textContent = response.ok ? done(reply) : `refused: ${reply.error ?? response.statusText}`;
+    ui.faultResult.dataset.outcome = response.ok ? 'ok' : 'refused';
+  } catch {
+    ui.faultResult.textContent = 'the server did not answer (is it restarting?)';
+    ui.faultResult.dataset.outcome = 'failed';
+  }
+}
+
+const plural = (count = 0, word = 'client'): string => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+byTestId('fault-drop').addEventListener('click', () => {
+  void fault('/fault/drop', (reply) => `dropped ${plural(reply.clients, 'connection')} without a close frame`);
+});
+byTestId('fault-restart').addEventListener('click', () => {
+  void fault('/fault/restart', (reply) => `restarting: ${plural(reply.clients)} told 1012, back in ${((reply.downtimeMs ?? 0) / 1_000).toFixed(1)} s`);
+});
+byTestId('fault-close').addEventListener('click', () => {
+  const code = Number(ui.closeCode.value);
+  void fault(`/fault/close?code=${code}`, (reply) => `closed ${plural(reply.clients)} with ${code} “${closeReasonFor(code)}”`);
+});
+byTestId('fault-silent').addEventListener('click', () => {
+  const seconds = clamp(Number(ui.silentSeconds.value) || 5, 1, 120);
+  void fault(`/fault/silent?ms=${seconds * 1_000}`, () => `feed silent for ${seconds} s`);
+});
+
+// ---- the render loop: charts, rate, countdown -----------------------------------------------------------------
+
+function render(): void {
+  const now = performance.now();
+  while (arrivals.length > 0 && (arrivals[0] ?? now) <= now - 1_000) arrivals.shift();
+  ui.rate.textContent = String(arrivals.length);
+  ui.messages.textContent = messages.toLocaleString('en-US');
+  const quietMs = lastMessageAt === undefined ? 0 : now - lastMessageAt;
+  const stale = currentState.status === 'open' && quietMs > 1_500;
+  ui.stale.hidden = !stale;
+  if (stale) ui.stale.textContent = `no data for ${(quietMs / 1_000).toFixed(1)} s`;
+  if (currentState.status === 'reconnecting') renderState(now);
+
+  for (const view of views.values()) {
+    if (!view.dirty) continue;
+    view.dirty = false;
+    const newest = view.xs[view.xs.length - 1] ?? 0;
+    let drop = 0;
+    while (drop < view.xs.length && (view.xs[drop] ?? newest) < newest - windowMs) drop++;
+    view.xs.splice(0, drop);
+    view.ys.splice(0, drop);
+    view.chart.setData([view.xs, view.ys]);
+    if (view.latest !== undefined) {
+      view.lastValue.textContent = view.format.format(view.latest);
+      const first = view.ys.find((value): value is number => value !== null);
+      if (first !== undefined && first !== 0) {
+        const change = ((view.latest - first) / Math.abs(first)) * 100;
+        view.change.textContent = `${change >= 0 ? '+' : ''}${change.toFixed(2)}%`;
+        view.change.dataset.direction = change > 0 ? 'up' : change < 0 ? 'down' : 'flat';
+      }
+    }
+    view.count.textContent = `${view.received.toLocaleString('en-US')} messages`;
+    view.missedText.textContent = view.missed > 0 ? `${view.missed.toLocaleString('en-US')} missed while away` : '';
+  }
+}
+
+setInterval(render, 100);
+
+for (const name of CHANNELS.map((channel) => channel.name)) views.get(name)?.card.classList.toggle('paused', !selected.has(name));
+connect();
+
+// ---- helpers --------------------------------------------------------------------------------------------------
+
+function clamp(value: number, min: number, max: number): number {
+  return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : min;
+}
+
+function clock(date: Date): string {
+  return date.toLocaleTimeString('en-GB', { hour12: false }) + `.${String(date.getMilliseconds()).padStart(3, '0')}`;
+}

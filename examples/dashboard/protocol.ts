@@ -1,0 +1,119 @@
+/**
+ * The dashboard's wire protocol, shared by the server and the page: every message is one JSON text frame.
+ * Keeping the unions here means both ends are type-checked against the same contract.
+ */
+
+/** The sub-protocol the server speaks; the page offers it and shows what was negotiated. */
+export const PROTOCOL = 'dashboard.v1';
+
+/** The path of the WebSocket endpoint, on the same origin as the page. */
+export const SOCKET_PATH = '/ws';
+
+export type ChannelKind = 'price' | 'metric';
+
+/** One stream of values the server publishes. */
+export interface ChannelInfo {
+  readonly name: string;
+  readonly label: string;
+  readonly kind: ChannelKind;
+  readonly unit: string;
+  /** Digits after the decimal point when the value is displayed. */
+  readonly decimals: number;
+  /** Messages per second the server sends on this channel to each subscriber. */
+  readonly rateHz: number;
+}
+
+/** What the server publishes. About 250 messages per second when a client takes every channel. */
+export const CHANNELS: readonly ChannelInfo[] = [
+  { name: 'BTC-USD', label: 'Bitcoin', kind: 'price', unit: 'USD', decimals: 2, rateHz: 50 },
+  { name: 'ETH-USD', label: 'Ether', kind: 'price', unit: 'USD', decimals: 2, rateHz: 50 },
+  { name: 'EUR-USD', label: 'Euro', kind: 'price', unit: 'USD', decimals: 5, rateHz: 50 },
+  { name: 'cpu', label: 'CPU load', kind: 'metric', unit: '%', decimals: 1, rateHz: 25 },
+  { name: 'memory', label: 'Memory in use', kind: 'metric', unit: 'GiB', decimals: 2, rateHz: 25 },
+  { name: 'latency-p99', label: 'Latency p99', kind: 'metric', unit: 'ms', decimals: 0, rateHz: 25 },
+  { name: 'requests', label: 'Requests', kind: 'metric', unit: 'req/s', decimals: 0, rateHz: 25 },
+];
+
+export const CHANNEL_NAMES: readonly string[] = CHANNELS.map((channel) => channel.name);
+
+/** Sent once per connection, before anything else. */
+export interface HelloMessage {
+  readonly type: 'hello';
+  /** Counts the server's (re)starts, so a client can tell that it reached a restarted server. */
+  readonly instance: number;
+  readonly channels: readonly ChannelInfo[];
+  /** Channels this connection is already subscribed to (from the `channels` query parameter of the URL). */
+  readonly subscribed: readonly string[];
+}
+
+/** One value on one channel. */
+export interface TickMessage {
+  readonly type: 'tick';
+  readonly channel: string;
+  /** Per channel, increasing across all clients; a gap means messages were missed. */
+  readonly seq: number;
+  /** Server time, milliseconds since the epoch. */
+  readonly t: number;
+  readonly value: number;
+}
+
+export interface SubscribedMessage {
+  readonly type: 'subscribed';
+  readonly channel: string;
+}
+
+export interface UnsubscribedMessage {
+  readonly type: 'unsubscribed';
+  readonly channel: string;
+}
+
+/** The server could not act on a client message; the connection stays open. */
+export interface ServerErrorMessage {
+  readonly type: 'error';
+  readonly message: string;
+}
+
+export type ServerMessage = HelloMessage | TickMessage | SubscribedMessage | UnsubscribedMessage | ServerErrorMessage;
+
+export interface SubscribeMessage {
+  readonly type: 'subscribe';
+  readonly channel: string;
+}
+
+export interface UnsubscribeMessage {
+  readonly type: 'unsubscribe';
+  readonly channel: string;
+}
+
+export type ClientMessage = SubscribeMessage | UnsubscribeMessage;
+
+/** Close codes the fault endpoint accepts: what a server may put in a close frame (RFC 6455 §7.4). */
+export function isServerCloseCode(code: number): boolean {
+  if (!Number.isInteger(code)) return false;
+  if (code >= 3000 && code <= 4999) return true;
+  return code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006;
+}
+
+/** The reason the server gives with each close code it is asked to send. */
+export function closeReasonFor(code: number): string {
+  switch (code) {
+    case 1000:
+      return 'session over';
+    case 1001:
+      return 'server going away';
+    case 1008:
+      return 'policy violation';
+    case 1011:
+      return 'internal server error';
+    case 1012:
+      return 'service restart';
+    case 1013:
+      return 'try again later';
+    case 4001:
+      return 'unauthorized';
+    case 4003:
+      return 'forbidden';
+    default:
+      return `closed with ${code} on request`;
+  }
+}

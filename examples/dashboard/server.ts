@@ -1,0 +1,447 @@
+/**
+ * The live dashboard: one command starts a WebSocket feed and serves a page that charts it with rx-websocket,
+ * plus fault controls (drop, restart, close with a code, go silent) to watch the library reconnect.
+ *
+ *   npm start                   http://localhost:8080
+ *   npm start -- --port 9000    or PORT=9000 npm start; port 0 picks a free one
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, join, resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { build, type Metafile } from 'esbuild';
+import { WebSocket, WebSocketServer } from 'ws';
+import { createModels } from './feed';
+import {
+  CHANNEL_NAMES,
+  CHANNELS,
+  closeReasonFor,
+  isServerCloseCode,
+  PROTOCOL,
+  SOCKET_PATH,
+  type ClientMessage,
+  type ServerMessage,
+} from './protocol';
+
+/** Options of {@link startDashboard}. */
+export interface DashboardOptions {
+  /**
+   * TCP port; 0 picks a free one.
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * Interface to listen on. Loopback by default: the fault controls are open to anyone who can reach them.
+   * @default '127.0.0.1'
+   */
+  readonly host?: string;
+  /**
+   * How long the listener stays down on a restart fault.
+   * @default 4000
+   */
+  readonly restartDowntimeMs?: number;
+  /**
+   * How long the feed goes quiet on a silent fault without `?ms=`.
+   * @default 5000
+   */
+  readonly silentMs?: number;
+  /**
+   * Where to print what happens; `false` prints nothing.
+   * @default console.log
+   */
+  readonly log?: ((line: string) => void) | false;
+}
+
+/** The compiled page: what the server serves, and what went into it. */
+export interface ClientBundle {
+  /** Output files by their served path: `/app.js`, `/app.css`, their source maps. */
+  readonly files: ReadonlyMap<string, { readonly contentType: string; readonly body: Uint8Array }>;
+  /** esbuild's account of every input file, keyed by path relative to the repository root. */
+  readonly metafile: Metafile;
+}
+
+/** A running dashboard. */
+export interface Dashboard {
+  /** The page's address, e.g. `http://localhost:8080/`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly bundle: ClientBundle;
+  /** Closes every client (1001), the listener and the feed. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+const HERE = __dirname;
+const ROOT = resolve(HERE, '..', '..');
+/** Each tick of the feed; channels publish on every tick or every other one (see `rateHz`). */
+const TICK_MS = 20;
+/** A client this far behind stops getting ticks until it catches up, rather than the server buffering without end. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+/** How long closing clients get to answer the close handshake before their connection is cut. */
+const CLOSE_GRACE_MS = 1_000;
+const MAX_SILENT_MS = 120_000;
+
+/** Bundles the page for the browser: the library resolves to the native WebSocket through isomorphic-ws's `browser` field. */
+export async function buildClient(): Promise<ClientBundle> {
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: [
+      { in: join(HERE, 'client.ts'), out: 'app' },
+      { in: join(HERE, 'styles.css'), out: 'app' },
+    ],
+    outdir: join(HERE, 'out'),
+    write: false,
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: ['es2022'],
+    minify: true,
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const files = new Map<string, { contentType: string; body: Uint8Array }>();
+  for (const file of result.outputFiles) {
+    const name = basename(file.path);
+    files.set(`/${name}`, { contentType: contentTypeOf(name), body: file.contents });
+  }
+  return { files, metafile: result.metafile };
+}
+
+function contentTypeOf(name: string): string {
+  if (name.endsWith('.js')) return 'text/javascript; charset=utf-8';
+  if (name.endsWith('.css')) return 'text/css; charset=utf-8';
+  if (name.endsWith('.map')) return 'application/json; charset=utf-8';
+  return 'application/octet-stream';
+}
+
+/** Starts the feed, the WebSocket endpoint and the page. Resolves once listening. */
+export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
+  const { port: requestedPort = 8080, host = '127.0.0.1', restartDowntimeMs = 4_000, silentMs = 5_000, log = console.log } = options;
+  const say = log === false ? () => {} : log;
+  const bundle = await buildClient();
+  const indexHtml = readFileSync(join(HERE, 'index.html'));
+
+  // ---- the feed ---------------------------------------------------------------------------------------------
+  const subscriptions = new Map<WebSocket, Set<string>>();
+  const models = createModels(CHANNELS);
+  const sequences = new Map<string, number>(CHANNEL_NAMES.map((name) => [name, 0]));
+  let silentUntil = 0;
+  let tick = 0;
+  const ticker = setInterval(() => {
+    tick++;
+    const now = Date.now();
+    const silent = now < silentUntil;
+    for (const channel of CHANNELS) {
+      if (tick % Math.max(1, Math.round(1_000 / TICK_MS / channel.rateHz)) !== 0) continue;
+      const model = models.get(channel.name);
+      if (!model) continue;
+      const value = model();
+      const seq = (sequences.get(channel.name) ?? 0) + 1;
+      sequences.set(channel.name, seq);
+      if (silent) continue;
+      const frame = JSON.stringify({ type: 'tick', channel: channel.name, seq, t: now, value } satisfies ServerMessage);
+      for (const [client, channels] of subscriptions) {
+        if (channels.has(channel.name) && client.readyState === WebSocket.OPEN && client.bufferedAmount < MAX_BUFFERED_BYTES) {
+          client.send(frame);
+        }
+      }
+    }
+  }, TICK_MS);
+
+  // ---- the WebSocket endpoint -------------------------------------------------------------------------------
+  let instance = 1;
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (offered) => (offered.has(PROTOCOL) ? PROTOCOL : false),
+  });
+  const sendTo = (client: WebSocket, message: ServerMessage): void => {
+    if (client.readyState === WebSocket.OPEN) client.send(JSON.stringify(message));
+  };
+  wss.on('connection', (client: WebSocket, request: IncomingMessage) => {
+    const query = new URL(request.url ?? '/', 'http://localhost').searchParams.get('channels');
+    const initial = (query ?? '').split(',').filter((name) => CHANNEL_NAMES.includes(name));
+    const channels = new Set(initial);
+    subscriptions.set(client, channels);
+    client.on('close', () => subscriptions.delete(client));
+    client.on('error', () => subscriptions.delete(client));
+    client.on('message', (data, isBinary) => {
+      const message = isBinary ? undefined : parseClientMessage(data.toString());
+      if (!message) {
+        sendTo(client, { type: 'error', message: 'expected {"type":"subscribe"|"unsubscribe","channel":"<name>"}' });
+        return;
+      }
+      if (!CHANNEL_NAMES.includes(message.channel)) {
+        sendTo(client, { type: 'error', message: `unknown channel "${message.channel}"; channels: ${CHANNEL_NAMES.join(', ')}` });
+        return;
+      }
+      if (message.type === 'subscribe') channels.add(message.channel);
+      else channels.delete(message.channel);
+      sendTo(client, { type: message.type === 'subscribe' ? 'subscribed' : 'unsubscribed', channel: message.channel });
+    });
+    sendTo(client, { type: 'hello', instance, channels: CHANNELS, subscribed: [...channels] });
+  });
+
+  /** Closes every client with `code`, and cuts those that do not finish the handshake in time. */
+  const closeClients = (code: number, reason: string): number => {
+    const clients = [...wss.clients];
+    for (const client of clients) client.close(code, reason);
+    if (clients.length > 0) {
+      setTimeout(() => {
+        for (const client of clients) if (client.readyState !== WebSocket.CLOSED) client.terminate();
+      }, CLOSE_GRACE_MS).unref();
+    }
+    return clients.length;
+  };
+
+  // ---- HTTP: the page and the fault controls ----------------------------------------------------------------
+  let restarting: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let port = requestedPort;
+
+  const faults: Record<string, (query: URLSearchParams, res: ServerResponse) => void> = {
+    drop(_query, res) {
+      const clients = [...wss.clients];
+      for (const client of clients) client.terminate();
+      say(`fault: dropped ${clients.length} connection(s) without a close frame (clients see 1006)`);
+      sendJson(res, 200, { fault: 'drop', clients: clients.length });
+    },
+    restart(_query, res) {
+      if (restarting) {
+        sendJson(res, 409, { error: 'already restarting' });
+        return;
+      }
+      const clients = wss.clients.size;
+      res.setHeader('Connection', 'close');
+      sendJson(res, 202, { fault: 'restart', clients, downtimeMs: restartDowntimeMs });
+      res.on('finish', () => takeDown(clients));
+    },
+    close(query, res) {
+      const code = Number(query.get('code') ?? '1001');
+      if (!isServerCloseCode(code)) {
+        sendJson(res, 400, { error: `a server cannot close with ${query.get('code')}: use 1000-1003, 1007-1014 or 3000-4999` });
+        return;
+      }
+      const reason = query.get('reason') ?? closeReasonFor(code);
+      if (Buffer.byteLength(reason) > 123) {
+        sendJson(res, 400, { error: 'the reason must be at most 123 UTF-8 bytes' });
+        return;
+      }
+      const clients = closeClients(code, reason);
+      say(`fault: closed ${clients} connection(s) with ${code} "${reason}"`);
+      sendJson(res, 200, { fault: 'close', clients, code, reason });
+    },
+    silent(query, res) {
+      const ms = Number(query.get('ms') ?? silentMs);
+      if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_SILENT_MS) {
+        sendJson(res, 400, { error: `ms must be a number of milliseconds in (0, ${MAX_SILENT_MS}]` });
+        return;
+      }
+      silentUntil = Date.now() + ms;
+      say(`fault: feed silent for ${ms} ms`);
+      sendJson(res, 200, { fault: 'silent', clients: wss.clients.size, ms });
+    },
+  };
+
+  const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'no-store');
+    if (url.pathname.startsWith('/fault/')) {
+      const fault = faults[url.pathname.slice('/fault/'.length)];
+      if (!fault) return sendJson(res, 404, { error: `no such fault; try ${Object.keys(faults).map((name) => `/fault/${name}`).join(', ')}` });
+      if (req.method !== 'POST') {
+        res.setHeader('Allow', 'POST');
+        return sendJson(res, 405, { error: 'faults are triggered with POST' });
+      }
+      return fault(url.searchParams, res);
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return sendJson(res, 405, { error: 'method not allowed' });
+    }
+    if (url.pathname === '/' || url.pathname === '/index.html') return send(res, 200, 'text/html; charset=utf-8', indexHtml);
+    if (url.pathname === '/api/status') {
+      return sendJson(res, 200, { instance, clients: wss.clients.size, silentForMs: Math.max(0, silentUntil - Date.now()), channels: CHANNELS });
+    }
+    const file = bundle.files.get(url.pathname);
+    if (file) return send(res, 200, file.contentType, file.body);
+    sendJson(res, 404, { error: 'not found' });
+  };
+
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== SOCKET_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req));
+  };
+
+  let server: Server | undefined;
+  const listen = (): Promise<Server> =>
+    new Promise((resolveListen, reject) => {
+      const next = createServer(handleRequest);
+      next.on('upgrade', handleUpgrade);
+      next.once('error', reject);
+      next.listen(port, host, () => {
+        next.off('error', reject);
+        next.on('error', (error) => say(`server error: ${error.message}`));
+        port = (next.address() as AddressInfo).port;
+        resolveListen(next);
+      });
+    });
+
+  /** The restart fault: say 1012 to every client, stop listening, and come back on the same port. */
+  const takeDown = (clients: number): void => {
+    if (stopped || restarting) return;
+    say(`fault: restarting; ${clients} client(s) told 1012, listener down for ${restartDowntimeMs} ms`);
+    closeClients(1012, closeReasonFor(1012));
+    server?.close();
+    server?.closeIdleConnections();
+    server = undefined;
+    let tries = 0;
+    const comeBack = (): void => {
+      restarting = undefined;
+      if (stopped) return;
+      listen().then(
+        (next) => {
+          server = next;
+          instance++;
+          say(`listener back on port ${port} (instance ${instance})`);
+        },
+        (error: Error) => {
+          // The port can be briefly taken by someone else; try a few times, then give up loudly.
+          if (++tries >= 10) return say(`could not listen on port ${port} again: ${error.message}`);
+          restarting = setTimeout(comeBack, 500);
+        },
+      );
+    };
+    restarting = setTimeout(comeBack, restartDowntimeMs);
+  };
+
+  server = await listen().catch((error: unknown) => {
+    clearInterval(ticker);
+    throw error;
+  });
+  const displayHost = host === '127.0.0.1' || host === '::1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const url = `http://${displayHost}:${port}/`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= new Promise<void>((resolveStop) => {
+      stopped = true;
+      clearInterval(ticker);
+      if (restarting) clearTimeout(restarting);
+      restarting = undefined;
+      for (const client of wss.clients) client.close(1001, 'server shutting down');
+      const current = server;
+      server = undefined;
+      const finish = (): void => {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+        if (!current) return resolveStop();
+        current.close(() => resolveStop());
+        current.closeAllConnections();
+      };
+      if (wss.clients.size === 0) return finish();
+      // Give clients a moment to answer the close handshake, so they see a clean 1001 rather than a drop.
+      const deadline = setTimeout(finish, CLOSE_GRACE_MS);
+      const check = setInterval(() => {
+        if ([...wss.clients].every((client) => client.readyState === WebSocket.CLOSED)) {
+          clearInterval(check);
+          clearTimeout(deadline);
+          finish();
+        }
+      }, 20);
+      deadline.unref();
+      setTimeout(() => clearInterval(check), CLOSE_GRACE_MS + 50).unref();
+    }));
+
+  return {
+    url,
+    host,
+    get port() {
+      return port;
+    },
+    bundle,
+    stop,
+  };
+}
+
+function parseClientMessage(text: string): ClientMessage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { type, channel } = value as { type?: unknown; channel?: unknown };
+  if ((type === 'subscribe' || type === 'unsubscribe') && typeof channel === 'string') return { type, channel };
+  return undefined;
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: Uint8Array): void {
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': body.byteLength });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+function sendJson(res: ServerResponse, status: number, body: object): void {
+  send(res, status, 'application/json; charset=utf-8', Buffer.from(`${JSON.stringify(body)}\n`));
+}
+
+/** `--port 9000`, `--port=9000`, then `PORT`, then 8080. */
+function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): { port: number; host: string } {
+  const valueOf = (name: string): string | undefined => {
+    const index = argv.findIndex((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
+    if (index === -1) return undefined;
+    const arg = argv[index] as string;
+    return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[index + 1];
+  };
+  const portText = valueOf('port') ?? env.PORT ?? '8080';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65_535) throw new Error(`invalid port "${portText}": expected an integer from 0 to 65535`);
+  return { port, host: valueOf('host') ?? '127.0.0.1' };
+}
+
+async function main(): Promise<void> {
+  let args: { port: number; host: string };
+  try {
+    args = parseArgs(process.argv.slice(2), process.env);
+  } catch (error) {
+    console.error((error as Error).message);
+    console.error('usage: npm start -- [--port <port>] [--host <address>]   (or PORT=<port> npm start)');
+    process.exit(2);
+  }
+  const dashboard = await startDashboard(args);
+  console.log(`rx-websocket dashboard: ${dashboard.url}`);
+  console.log(`  feed:   ws://${new URL(dashboard.url).host}${SOCKET_PATH} (sub-protocol ${PROTOCOL}), ${CHANNELS.length} channels`);
+  console.log(`  faults: curl -X POST ${dashboard.url}fault/drop | fault/restart | fault/close?code=1011 | fault/silent?ms=5000`);
+  console.log('  Ctrl-C to stop');
+  let signalled = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (signalled) {
+      console.log(`${signal} again: exiting now`);
+      process.exit(130);
+    }
+    signalled = true;
+    console.log(`${signal}: closing clients and the listener...`);
+    dashboard.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,312 @@
+/**
+ * The dashboard (`npm start`) in a real Chromium: what a user sees while the server misbehaves.
+ *
+ * The tests share one page and run in order, like a user clicking through the fault controls; each waits for what
+ * the page shows (with a bounded timeout), never for a fixed time.
+ */
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startDashboard, type Dashboard } from '../../../examples/dashboard/server';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ROOT = resolve(__dirname, '..', '..', '..');
+/** Short enough to keep the suite quick, long enough that the first retry after 1012 (≥ 2 s) finds the port closed. */
+const RESTART_DOWNTIME_MS = 3_000;
+
+/** What the page's status badge has shown since {@link recordStatuses}, oldest first. */
+interface StatusRecorder {
+  __statuses: string[];
+  __observer?: MutationObserver;
+}
+
+describe('the dashboard in Chromium', () => {
+  let dashboard: Dashboard | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let origin: string;
+  const socketUrls: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      const how = 'Install Debian\'s Chromium with `apt-get install -y chromium` (as root), then run the tests again.';
+      throw new Error(
+        process.env.CI
+          ? `${CHROMIUM} is missing on this CI machine, so the browser tests cannot run. ${how} (.ci/run does this.)`
+          : `${CHROMIUM} is missing, so the browser tests cannot run. ${how}`,
+      );
+    }
+    dashboard = await startDashboard({ port: 0, host: '127.0.0.1', restartDowntimeMs: RESTART_DOWNTIME_MS, log: false });
+    origin = `http://127.0.0.1:${dashboard.port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on('websocket', (socket) => socketUrls.push(socket.url()));
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${origin}/?fast=1`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.stop();
+  }, 30_000);
+
+  // ---- what the page shows ----------------------------------------------------------------------------------
+
+  const text = async (testId: string): Promise<string> => (await page.locator(`[data-testid="${testId}"]`).textContent()) ?? '';
+  const numberIn = async (testId: string): Promise<number> => Number((await text(testId)).replace(/[^\d.]/g, ''));
+
+  const waitForStatus = async (status: string, timeout = 10_000): Promise<void> => {
+    await page.waitForFunction(
+      (expected) => document.querySelector('[data-testid="state"]')?.textContent?.startsWith(expected) === true,
+      status,
+      { timeout, polling: 50 },
+    );
+  };
+
+  /** Starts recording every status the badge shows, from the current one on. */
+  const recordStatuses = async (): Promise<void> => {
+    await page.evaluate(() => {
+      const recorder = window as unknown as StatusRecorder;
+      recorder.__observer?.disconnect();
+      const badge = document.querySelector<HTMLElement>('[data-testid="state"]');
+      if (!badge) throw new Error('no status badge');
+      recorder.__statuses = [];
+      // Each record's old value is the status before that change; the current status completes the sequence.
+      recorder.__observer = new MutationObserver((records) => {
+        for (const record of records) recorder.__statuses.push(record.oldValue ?? '');
+      });
+      recorder.__observer.observe(badge, { attributes: true, attributeFilter: ['data-status'], attributeOldValue: true });
+    });
+  };
+
+  const recordedStatuses = (): Promise<string[]> =>
+    page.evaluate(() => {
+      const recorder = window as unknown as StatusRecorder;
+      const current = document.querySelector<HTMLElement>('[data-testid="state"]')?.dataset.status ?? '';
+      return [...recorder.__statuses, current].filter((status, index, all) => index === 0 || status !== all[index - 1]);
+    });
+
+  /** Waits until the badge has shown `reconnecting` and is back to `open`. */
+  const waitForRecovery = async (timeout: number): Promise<void> => {
+    await page.waitForFunction(
+      () => {
+        const recorder = window as unknown as StatusRecorder;
+        const current = document.querySelector<HTMLElement>('[data-testid="state"]')?.dataset.status;
+        return current === 'open' && recorder.__statuses.includes('reconnecting');
+      },
+      undefined,
+      { timeout, polling: 50 },
+    );
+  };
+
+  /** Waits until the BTC-USD card has counted `more` messages beyond what it shows now. */
+  const waitForMoreData = async (more = 20, timeout = 5_000): Promise<void> => {
+    const before = await numberIn('count-BTC-USD');
+    await page.waitForFunction(
+      ({ before, more }) => Number(document.querySelector('[data-testid="count-BTC-USD"]')?.textContent?.replace(/[^\d]/g, '')) >= before + more,
+      { before, more },
+      { timeout, polling: 50 },
+    );
+  };
+
+  const closeRows = (): Promise<{ code: string; decision: string; text: string }[]> =>
+    page.$$eval('[data-testid="close-log"] tr', (rows) =>
+      rows.map((row) => ({
+        code: (row as HTMLElement).dataset.code ?? '',
+        decision: (row as HTMLElement).dataset.decision ?? '',
+        text: row.textContent ?? '',
+      })),
+    );
+
+  /** The close log rows added since it had `before` rows, oldest first (the page shows the newest on top). */
+  const newCloseRows = async (before: number): Promise<{ code: string; decision: string; text: string }[]> => {
+    const rows = await closeRows();
+    return rows.slice(0, rows.length - before).reverse();
+  };
+
+  const postFault = async (path: string): Promise<void> => {
+    const response = await fetch(`${origin}${path}`, { method: 'POST' });
+    expect(response.status).toBeLessThan(300);
+  };
+
+  /** Triggers a fault and checks the client went through `reconnecting` back to `open`, logging `code` as retried. */
+  const expectReconnectionAfter = async (trigger: () => Promise<void>, code: number, timeout: number): Promise<void> => {
+    await waitForStatus('open');
+    const rowsBefore = (await closeRows()).length;
+    await recordStatuses();
+    await trigger();
+    await waitForRecovery(timeout);
+    await waitForMoreData();
+    expect(await recordedStatuses()).toEqual(expect.arrayContaining(['open', 'reconnecting', 'connecting']));
+    const [first] = await newCloseRows(rowsBefore);
+    expect(first).toMatchObject({ code: String(code), decision: 'reconnect' });
+    expect(first?.text).toMatch(/reconnecting in \d+ ms/);
+    expect(Number(await text('rate'))).toBeGreaterThan(0);
+  };
+
+  // ---- the tests --------------------------------------------------------------------------------------------
+
+  it('shows live data: values change and the message rate is above zero', async () => {
+    await waitForStatus('open');
+    expect(await text('state')).toBe('open · dashboard.v1');
+    await page.waitForFunction(() => document.querySelector('[data-testid="last-value-BTC-USD"]')?.textContent !== '—', undefined, { timeout: 5_000 });
+    const first = await text('last-value-BTC-USD');
+    await page.waitForFunction(
+      (first) => document.querySelector('[data-testid="last-value-BTC-USD"]')?.textContent !== first,
+      first,
+      { timeout: 5_000, polling: 50 },
+    );
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="rate"]')?.textContent) > 100, undefined, {
+      timeout: 5_000,
+      polling: 100,
+    });
+    for (const channel of ['ETH-USD', 'EUR-USD', 'cpu', 'memory', 'latency-p99', 'requests']) {
+      expect(await text(`last-value-${channel}`)).toMatch(/\d/);
+    }
+    expect(await text('server-instance')).toBe('#1');
+  });
+
+  it('talks to the server through the browser\'s native WebSocket', async () => {
+    expect(socketUrls).toContain(`ws://127.0.0.1:${dashboard?.port}/ws`);
+    expect(await page.evaluate(() => Function.prototype.toString.call(WebSocket).includes('[native code]'))).toBe(true);
+  });
+
+  it('ships a bundle without Node built-ins: isomorphic-ws resolves to the browser WebSocket', async () => {
+    const inputs = Object.keys(dashboard?.bundle.metafile.inputs ?? {});
+    expect(inputs).toContain('node_modules/isomorphic-ws/browser.js');
+    expect(inputs).toContain('lib/index.ts');
+    expect(inputs.filter((input) => /node_modules\/ws\/|isomorphic-ws\/node\.js|^node:/.test(input))).toEqual([]);
+    const imports = Object.values(dashboard?.bundle.metafile.inputs ?? {}).flatMap((input) => input.imports);
+    // esbuild lists an import it elided (type-only, such as `import { type X } from './x'`) as external; a package
+    // or built-in left external would be a `require` the browser cannot satisfy.
+    expect(imports.filter((entry) => entry.external === true && !entry.path.startsWith('.'))).toEqual([]);
+
+    const served = await (await fetch(`${origin}/app.js`)).text();
+    // Only the offending snippets are compared, so that a failure does not print the whole bundle.
+    expect(served.match(/\brequire\(\s*["'][^"']*["']\s*\)/g) ?? []).toEqual([]);
+    expect(served.match(/["']node:[\w/]+["']/g) ?? []).toEqual([]);
+    expect(served).toContain('sourceMappingURL=app.js.map');
+  });
+
+  it('after a drop (1006), shows reconnecting, then open again with data flowing', async () => {
+    await expectReconnectionAfter(() => page.click('[data-testid="fault-drop"]'), 1006, 10_000);
+    expect(await text('fault-result')).toMatch(/^dropped 1 connection/);
+  }, 20_000);
+
+  it('after a server restart, reconnects once the listener is back on the same port', async () => {
+    await expectReconnectionAfter(() => postFault('/fault/restart'), 1012, RESTART_DOWNTIME_MS + 10_000);
+    expect(await text('server-instance')).toBe('#2');
+    // The first retry (at least 2 s after 1012) came while the port was closed: refused, seen as 1006.
+    const codes = (await closeRows()).map((row) => row.code);
+    expect(codes.slice(0, codes.indexOf('1012'))).toContain('1006');
+  }, 30_000);
+
+  it('after a 1001 close (going away), reconnects', async () => {
+    await expectReconnectionAfter(() => postFault('/fault/close?code=1001'), 1001, 10_000);
+  }, 20_000);
+
+  it('after a 1011 close chosen on the page (internal error), reconnects', async () => {
+    await expectReconnectionAfter(
+      async () => {
+        await page.selectOption('[data-testid="close-code"]', '1011');
+        await page.click('[data-testid="fault-close"]');
+      },
+      1011,
+      10_000,
+    );
+  }, 20_000);
+
+  it('after a 1013 close (try again later), waits at least 5 s, then reconnects', async () => {
+    await expectReconnectionAfter(() => postFault('/fault/close?code=1013'), 1013, 15_000);
+    const rows = await closeRows();
+    const delay = Number(/reconnecting in (\d+) ms/.exec(rows.find((row) => row.code === '1013')?.text ?? '')?.[1]);
+    expect(delay).toBeGreaterThanOrEqual(5_000);
+  }, 25_000);
+
+  it('while the feed is silent, shows no traffic without reconnecting, and resumes', async () => {
+    await waitForStatus('open');
+    await recordStatuses();
+    await postFault('/fault/silent?ms=2000');
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="rate"]')?.textContent) === 0 && !document.querySelector<HTMLElement>('[data-testid="stale"]')?.hidden,
+      undefined,
+      { timeout: 5_000, polling: 50 },
+    );
+    expect(await text('stale')).toMatch(/^no data for \d/);
+    await waitForMoreData(20, 6_000);
+    expect(await recordedStatuses()).toEqual(['open']);
+  }, 15_000);
+
+  it('unsubscribes from a channel when its "live" box is unticked, and subscribes again when ticked', async () => {
+    await waitForStatus('open');
+    const subscribed = (channel: string, value: boolean): Promise<unknown> =>
+      page.waitForSelector(`[data-testid="channel-${channel}"][data-subscribed="${value}"]`, { timeout: 5_000 });
+    await page.uncheck('[data-testid="subscribe-cpu"]');
+    await subscribed('cpu', false);
+    const cpuCount = await numberIn('count-cpu');
+    await waitForMoreData(50);
+    expect(await numberIn('count-cpu')).toBe(cpuCount);
+    await page.check('[data-testid="subscribe-cpu"]');
+    await subscribed('cpu', true);
+    await page.waitForFunction(
+      (before) => Number(document.querySelector('[data-testid="count-cpu"]')?.textContent?.replace(/[^\d]/g, '')) > before,
+      cpuCount,
+      { timeout: 5_000, polling: 50 },
+    );
+  }, 20_000);
+
+  it('looks right (screenshot)', async () => {
+    await waitForStatus('open');
+    await waitForMoreData(50);
+    const artifacts = join(ROOT, 'test-artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    const shot = join(artifacts, 'dashboard.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    if (process.env.UPDATE_SCREENSHOT === '1') copyFileSync(shot, join(ROOT, 'examples', 'dashboard', 'screenshot.png'));
+  });
+
+  it('after a 4001 close (a stop code under the default policy), ends closed with the code shown, and can connect again', async () => {
+    await waitForStatus('open');
+    const rowsBefore = (await closeRows()).length;
+    await postFault('/fault/close?code=4001');
+    await waitForStatus('closed');
+    expect(await text('state')).toBe('closed · 4001 unauthorized');
+    const [row] = await newCloseRows(rowsBefore);
+    expect(row).toMatchObject({ code: '4001', decision: 'stop' });
+    expect(row?.text).toContain('stopped');
+    expect(await text('last-error')).toContain('4001');
+    // Stopped for good: no retry is scheduled. The page offers to connect again.
+    await page.click('[data-testid="client-connect"]');
+    await waitForStatus('open');
+    await waitForMoreData();
+  }, 20_000);
+
+  it('closes with 1000 from the Disconnect button, logs it as stopped by the page, and connects again', async () => {
+    await waitForStatus('open');
+    const rowsBefore = (await closeRows()).length;
+    await page.click('[data-testid="client-disconnect"]');
+    await waitForStatus('closed');
+    expect(await text('state')).toBe('closed · 1000 closed from the page');
+    const [row] = await newCloseRows(rowsBefore);
+    expect(row).toMatchObject({ code: '1000', decision: 'stop' });
+    expect(row?.text).toContain('stopped: closed by this page');
+    await page.click('[data-testid="client-connect"]');
+    await waitForStatus('open');
+    await waitForMoreData();
+  }, 20_000);
+
+  it('raised no uncaught errors in the page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
