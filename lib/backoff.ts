@@ -49,7 +49,7 @@ export interface ExponentialBackoffConfig {
   readonly jitter?: Jitter;
   /**
    * Random numbers in [0, 1), drawn once per delay that needs one.
-   * @default {@link mathRandom}
+   * @default `Math.random`, read at every draw
    */
   readonly random?: RandomSource;
 }
@@ -105,7 +105,7 @@ export interface LinearBackoffConfig {
   readonly jitter?: Jitter;
   /**
    * Random numbers in [0, 1), drawn once per delay that needs one.
-   * @default {@link mathRandom}
+   * @default `Math.random`, read at every draw
    */
   readonly random?: RandomSource;
 }
@@ -150,7 +150,7 @@ export interface ConstantBackoffConfig {
   readonly jitter?: Exclude<Jitter, 'decorrelated'>;
   /**
    * Random numbers in [0, 1), drawn once per delay that needs one.
-   * @default {@link mathRandom}
+   * @default `Math.random`, read at every draw
    */
   readonly random?: RandomSource;
 }
@@ -182,7 +182,7 @@ export function constantBackoff({
 export interface DefaultBackoffConfig {
   /**
    * Random numbers in [0, 1), one drawn per delay.
-   * @default {@link mathRandom}
+   * @default `Math.random`, read at every draw
    */
   readonly random?: RandomSource;
 }

@@ -15,21 +15,33 @@ import { utf8ByteLength } from './utf8';
  * 3000–3999 are registered for libraries and frameworks, 4000–4999 are private to applications.
  */
 export enum CloseCode {
+  /** The purpose of the connection was fulfilled. */
   NormalClosure = 1000,
+  /** The endpoint is going away: a server shutting down, a page navigating away. */
   GoingAway = 1001,
+  /** The peer broke the WebSocket protocol. */
   ProtocolError = 1002,
+  /** The peer sent a kind of data the endpoint cannot accept (binary to a text-only endpoint, say). */
   UnsupportedData = 1003,
   /** Reserved: never sent on the wire; reported when a close frame carried no code. */
   NoStatusReceived = 1005,
   /** Reserved: never sent on the wire; reported when the connection dropped without a close frame. */
   AbnormalClosure = 1006,
+  /** A message's data did not match its type (text that is not valid UTF-8, for instance). */
   InvalidFramePayloadData = 1007,
+  /** A message broke the endpoint's policy; the generic code when no other fits. */
   PolicyViolation = 1008,
+  /** A message was too big to process. */
   MessageTooBig = 1009,
+  /** Sent by a client: the server did not negotiate an extension the client requires. */
   MandatoryExtension = 1010,
+  /** The server met an unexpected condition. */
   InternalError = 1011,
+  /** The server is restarting; reconnect after a while. */
   ServiceRestart = 1012,
+  /** The server is overloaded; reconnect later. */
   TryAgainLater = 1013,
+  /** A gateway or proxy got an invalid response from the server behind it. */
   BadGateway = 1014,
   /** Reserved: never sent on the wire; reported when the TLS handshake failed. */
   TlsHandshake = 1015,

@@ -38,11 +38,14 @@ export abstract class RxWebSocketError extends Error {
  * (or reconnection is off). Carries the close frame's code, reason and `wasClean`.
  */
 export class WebSocketCloseError extends RxWebSocketError {
+  /** `'WebSocketCloseError'`: a string, so that minifiers renaming the class leave it alone. */
   override readonly name = 'WebSocketCloseError';
   readonly code = 'ERR_WEBSOCKET_CLOSED' as const;
   /** The close code received (or 1006 when the connection dropped without a close frame). */
   readonly closeCode: number;
+  /** The close frame's reason ('' when it had none). */
   readonly reason: string;
+  /** Whether the closing handshake completed. */
   readonly wasClean: boolean;
 
   constructor(
@@ -62,9 +65,11 @@ export class WebSocketCloseError extends RxWebSocketError {
 
 /** An attempt did not reach the open state within `connectTimeoutMs`. */
 export class ConnectionTimeoutError extends RxWebSocketError {
+  /** `'ConnectionTimeoutError'`: a string, so that minifiers renaming the class leave it alone. */
   override readonly name = 'ConnectionTimeoutError';
   readonly code = 'ERR_CONNECT_TIMEOUT' as const;
   constructor(
+    /** The `connectTimeoutMs` that elapsed. */
     readonly timeoutMs: number,
     url: string,
   ) {
@@ -74,12 +79,19 @@ export class ConnectionTimeoutError extends RxWebSocketError {
 
 /** A message was handed to `send` while the queue already held `maxMessages` or `maxBytes`. The message was not queued. */
 export class SendQueueOverflowError<Out = unknown> extends RxWebSocketError {
+  /** `'SendQueueOverflowError'`: a string, so that minifiers renaming the class leave it alone. */
   override readonly name = 'SendQueueOverflowError';
   readonly code = 'ERR_SEND_QUEUE_OVERFLOW' as const;
   constructor(
     /** The message that was rejected. */
     readonly rejected: Out,
-    readonly limit: { readonly maxMessages: number; readonly maxBytes: number },
+    /** The queue's limits. */
+    readonly limit: {
+      /** The most messages the queue holds. */
+      readonly maxMessages: number;
+      /** The most bytes the queue holds. */
+      readonly maxBytes: number;
+    },
   ) {
     super(
       `Send queue is full (limit ${limit.maxMessages} messages / ${limit.maxBytes} bytes) while the socket is not open; the message was not queued`,
@@ -89,6 +101,7 @@ export class SendQueueOverflowError<Out = unknown> extends RxWebSocketError {
 
 /** Messages were still queued when the client closed the socket, so they were never sent. */
 export class MessageNotSentError<Out = unknown> extends RxWebSocketError {
+  /** `'MessageNotSentError'`: a string, so that minifiers renaming the class leave it alone. */
   override readonly name = 'MessageNotSentError';
   readonly code = 'ERR_MESSAGE_NOT_SENT' as const;
   constructor(
@@ -101,27 +114,37 @@ export class MessageNotSentError<Out = unknown> extends RxWebSocketError {
 
 /** `close(code)` was given a code a client may not send. */
 export class InvalidCloseCodeError extends RxWebSocketError {
+  /** `'InvalidCloseCodeError'`: a string, so that minifiers renaming the class leave it alone. */
   override readonly name = 'InvalidCloseCodeError';
   readonly code = 'ERR_INVALID_CLOSE_CODE' as const;
-  constructor(readonly closeCode: unknown) {
+  constructor(
+    /** The code that was rejected, as given. */
+    readonly closeCode: unknown,
+  ) {
     super(`Invalid close code ${String(closeCode)}: a client may only close with 1000 or an integer in 3000-4999`);
   }
 }
 
 /** `close(code, reason)` was given a reason longer than 123 UTF-8 bytes, or one that is not a string. */
 export class InvalidCloseReasonError extends RxWebSocketError {
+  /** `'InvalidCloseReasonError'`: a string, so that minifiers renaming the class leave it alone. */
   override readonly name = 'InvalidCloseReasonError';
   readonly code = 'ERR_INVALID_CLOSE_REASON' as const;
-  constructor(readonly byteLength: number) {
+  constructor(
+    /** The reason's length in UTF-8 bytes; `NaN` when the reason was not a string. */
+    readonly byteLength: number,
+  ) {
     super(`Invalid close reason: it is ${byteLength} UTF-8 bytes long and the limit is 123`);
   }
 }
 
 /** The deserializer threw on an incoming message. The raw data is kept on `data`. */
 export class DecodeError extends RxWebSocketError {
+  /** `'DecodeError'`: a string, so that minifiers renaming the class leave it alone. */
   override readonly name = 'DecodeError';
   readonly code = 'ERR_DECODE' as const;
   constructor(
+    /** The message's raw data, as the socket delivered it. */
     readonly data: unknown,
     cause: unknown,
   ) {
@@ -131,9 +154,11 @@ export class DecodeError extends RxWebSocketError {
 
 /** The serializer threw, or returned something a WebSocket cannot send. The message was not sent. */
 export class EncodeError<Out = unknown> extends RxWebSocketError {
+  /** `'EncodeError'`: a string, so that minifiers renaming the class leave it alone. */
   override readonly name = 'EncodeError';
   readonly code = 'ERR_ENCODE' as const;
   constructor(
+    /** The message that could not be encoded. */
     readonly value: Out,
     cause: unknown,
   ) {
@@ -143,6 +168,7 @@ export class EncodeError<Out = unknown> extends RxWebSocketError {
 
 /** The URL is not absolute `ws:`/`wss:`/`http:`/`https:`, or could not be parsed. */
 export class UnsupportedUrlError extends RxWebSocketError {
+  /** `'UnsupportedUrlError'`: a string, so that minifiers renaming the class leave it alone. */
   override readonly name = 'UnsupportedUrlError';
   readonly code = 'ERR_UNSUPPORTED_URL' as const;
   constructor(url: unknown, why: string) {
@@ -154,9 +180,11 @@ export class UnsupportedUrlError extends RxWebSocketError {
 
 /** The server accepted none of the sub-protocols the client offered. */
 export class ProtocolNegotiationError extends RxWebSocketError {
+  /** `'ProtocolNegotiationError'`: a string, so that minifiers renaming the class leave it alone. */
   override readonly name = 'ProtocolNegotiationError';
   readonly code = 'ERR_PROTOCOL_NEGOTIATION' as const;
   constructor(
+    /** The sub-protocols the client offered. */
     readonly offered: readonly string[],
     detail: string,
   ) {
@@ -166,15 +194,20 @@ export class ProtocolNegotiationError extends RxWebSocketError {
 
 /** The server answered the upgrade request with an HTTP status instead of switching protocols (Node only: browsers hide it). */
 export class HandshakeError extends RxWebSocketError {
+  /** `'HandshakeError'`: a string, so that minifiers renaming the class leave it alone. */
   override readonly name = 'HandshakeError';
   readonly code = 'ERR_HANDSHAKE' as const;
-  constructor(readonly status: number) {
+  constructor(
+    /** The HTTP status the server answered with. */
+    readonly status: number,
+  ) {
     super(`The server refused the WebSocket upgrade with HTTP ${status}`);
   }
 }
 
 /** The transport reported an error (connection refused, reset, TLS failure...). A close event follows. */
 export class TransportError extends RxWebSocketError {
+  /** `'TransportError'`: a string, so that minifiers renaming the class leave it alone. */
   override readonly name = 'TransportError';
   readonly code = 'ERR_TRANSPORT' as const;
   constructor(detail: string, cause?: unknown) {
@@ -184,10 +217,13 @@ export class TransportError extends RxWebSocketError {
 
 /** Nothing arrived within `intervalMs + timeoutMs` (a ping included): the connection is presumed dead and is dropped. */
 export class HeartbeatTimeoutError extends RxWebSocketError {
+  /** `'HeartbeatTimeoutError'`: a string, so that minifiers renaming the class leave it alone. */
   override readonly name = 'HeartbeatTimeoutError';
   readonly code = 'ERR_HEARTBEAT_TIMEOUT' as const;
   constructor(
+    /** The heartbeat's `intervalMs`: how long the connection was silent before the ping. */
     readonly intervalMs: number,
+    /** The heartbeat's `timeoutMs`: how long the ping went unanswered. */
     readonly timeoutMs: number,
   ) {
     super(`No traffic for ${intervalMs} ms and no answer to a ping within ${timeoutMs} ms: the connection is dead`);
@@ -196,9 +232,11 @@ export class HeartbeatTimeoutError extends RxWebSocketError {
 
 /** An option was given a value outside its range. */
 export class InvalidOptionError extends RxWebSocketError {
+  /** `'InvalidOptionError'`: a string, so that minifiers renaming the class leave it alone. */
   override readonly name = 'InvalidOptionError';
   readonly code = 'ERR_INVALID_OPTION' as const;
   constructor(
+    /** The option's name, as a path such as `reconnect.maxAttempts`. */
     readonly option: string,
     value: unknown,
     rule: string,

@@ -14,17 +14,23 @@ export interface OpenInfo {
 export interface CloseInfo {
   /** The close code: the server's, or 1005 when its close frame had none, or 1006 when the connection dropped. */
   readonly code: number;
+  /** The close frame's reason ('' when it had none). */
   readonly reason: string;
+  /** Whether the closing handshake completed. */
   readonly wasClean: boolean;
 }
 
 /** The incoming message event, as the browser gives it. */
 export interface WebSocketMessageEvent<Data = WebSocketData> {
+  /** The message: a string for a text frame, an `ArrayBuffer` or `Blob` (per `binaryType`) for a binary one. */
   readonly data: Data;
   /** The origin of the server ('' in Node, where `ws` does not set it). */
   readonly origin: string;
+  /** Always '' for WebSocket messages (it is a Server-Sent Events field). */
   readonly lastEventId: string;
+  /** Always `null` for WebSocket messages (it is a `postMessage` field). */
   readonly source: unknown;
+  /** Always empty for WebSocket messages (it is a `postMessage` field). */
   readonly ports: readonly unknown[];
 }
 

@@ -51,11 +51,15 @@ export interface ReactiveWebSocket<In, Out> {
   connect(): Subscription;
   /** The current (or last) socket's absolute URL; before any, the configured URL when it is a plain value. */
   readonly url: string;
+  /** The sub-protocol the server selected for the current (or last) socket; '' before any, or when none. */
   readonly protocol: string;
+  /** The extensions the server selected for the current (or last) socket; '' before any, or when none. */
   readonly extensions: string;
+  /** The current (or last) socket's ready state ({@link CONNECTING}, {@link OPEN}, {@link CLOSING}, {@link CLOSED}); `CLOSED` before any. */
   readonly readyState: number;
   /** Bytes the socket has not yet sent, plus bytes waiting in the send queue. */
   readonly bufferedAmount: number;
+  /** How binary messages arrive; setting it applies to the current socket and every later one. */
   binaryType: 'arraybuffer' | 'blob';
 }
 

@@ -37,7 +37,12 @@ export interface HeartbeatOptions {
 }
 
 /** The default {@link HeartbeatOptions} timings. */
-export const DEFAULT_HEARTBEAT = { intervalMs: 30_000, timeoutMs: 10_000 } as const;
+export const DEFAULT_HEARTBEAT = {
+  /** {@link HeartbeatOptions.intervalMs}: 30 s. */
+  intervalMs: 30_000,
+  /** {@link HeartbeatOptions.timeoutMs}: 10 s. */
+  timeoutMs: 10_000,
+} as const;
 
 /** Heartbeat options with defaults applied and checked. */
 export interface ResolvedHeartbeat {

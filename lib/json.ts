@@ -7,7 +7,9 @@ const decoder = /* @__PURE__ */ new TextDecoder();
  * Binary frames are decoded as UTF-8 first; a `Blob` cannot be read synchronously and is rejected.
  */
 export function json<In, Out>(): {
+  /** `JSON.stringify`. */
   serializer: (value: Out) => string;
+  /** `JSON.parse` of the text, or of the UTF-8 decoded binary data. */
   deserializer: (event: WebSocketMessageEvent) => In;
 } {
   return {

@@ -18,6 +18,11 @@ export interface MultiplexOptions {
   readonly key?: string;
 }
 
+/**
+ * `socket.multiplex(subscribeMsg, unsubscribeMsg, filter, options?)`: a channel over the shared socket, emitting the
+ * messages `filter` accepts (narrowed to `T` when `filter` is a type guard). See {@link ReactiveWebSocket.multiplex} for when
+ * the subscribe and unsubscribe messages are sent.
+ */
 export type Multiplex<In, Out> = {
   <T extends In>(
     subscribeMsg: () => Out,

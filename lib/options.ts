@@ -95,7 +95,14 @@ export interface WebSocketOptions<In, Out> {
 }
 
 /** The default {@link ReconnectOptions} values. */
-export const DEFAULT_RECONNECT = { maxAttempts: Infinity, resetAfterMs: 5_000, connectTimeoutMs: 10_000 } as const;
+export const DEFAULT_RECONNECT = {
+  /** {@link ReconnectOptions.maxAttempts}: never give up. */
+  maxAttempts: Infinity,
+  /** {@link ReconnectOptions.resetAfterMs}: 5 s. */
+  resetAfterMs: 5_000,
+  /** {@link ReconnectOptions.connectTimeoutMs}: 10 s. */
+  connectTimeoutMs: 10_000,
+} as const;
 
 export interface ResolvedOptions<In, Out> {
   readonly serializer: ((value: Out) => unknown) | undefined;

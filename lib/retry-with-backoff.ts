@@ -30,14 +30,26 @@ export interface RetryWithBackoffConfig {
 
 /** The inputs of the retry decision, every one of them required: the caller applies its own defaults. */
 export interface RetryPlanOptions {
+  /** The delay before each retry. */
   readonly backoff: BackoffStrategy;
   /** Retries allowed in all: an integer ≥ 0, or `Infinity`. */
   readonly maxAttempts: number;
+  /** Whether to retry after `error`; `attempt` is the number of the retry that would be made, from 1. */
   readonly shouldRetry: (error: unknown, attempt: number) => boolean;
 }
 
 /** What to do after a failure: retry after `delayMs`, or stop. */
-export type RetryPlan = { readonly retry: true; readonly delayMs: number } | { readonly retry: false };
+export type RetryPlan =
+  | {
+      /** Retry. */
+      readonly retry: true;
+      /** After this many milliseconds. */
+      readonly delayMs: number;
+    }
+  | {
+      /** Stop: the error goes downstream. */
+      readonly retry: false;
+    };
 
 /**
  * The delay before retry number `attempt` after `reason`: what `backoff` says, but never less than the minimum a

@@ -24,7 +24,14 @@ export interface SendQueueOptions {
 }
 
 /** The default {@link SendQueueOptions}. */
-export const DEFAULT_SEND_QUEUE = { maxMessages: 1000, maxBytes: 1_048_576, overflow: 'report' } as const;
+export const DEFAULT_SEND_QUEUE = {
+  /** {@link SendQueueOptions.maxMessages}: 1000 messages. */
+  maxMessages: 1000,
+  /** {@link SendQueueOptions.maxBytes}: 1 MiB. */
+  maxBytes: 1_048_576,
+  /** {@link SendQueueOptions.overflow}: report on `error$`. */
+  overflow: 'report',
+} as const;
 
 interface Entry<Out> {
   readonly payload: WebSocketPayload;
