@@ -1,0 +1,388 @@
+import { catchError, map, of, timer, type Observable, type Subscription } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { connection, type ConnectionConfig, type ConnectionEvent } from '../lib/connection';
+import {
+  ConnectionTimeoutError,
+  HandshakeError,
+  ProtocolNegotiationError,
+  RxWebSocketError,
+  TransportError,
+} from '../lib/errors';
+import { CLOSED, CLOSING, CONNECTING, OPEN, type WebSocketConstructor } from '../lib/web-socket-like';
+
+/**
+ * A WebSocket whose server side the spec plays. Like `ws` (an EventEmitter), it throws an error event that has no
+ * listener, so a handler left unset where one is needed shows up as a failure.
+ */
+class FakeWebSocket {
+  static created: FakeWebSocket[] = [];
+
+  readonly url: string;
+  readonly constructorArgs: unknown[];
+  readonly closeCalls: unknown[][] = [];
+  readyState = CONNECTING;
+  protocol = '';
+  extensions = '';
+  bufferedAmount = 0;
+  binaryType = 'blob';
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: unknown) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+  onclose: ((event: unknown) => void) | null = null;
+
+  constructor(...args: unknown[]) {
+    this.constructorArgs = args;
+    this.url = String(args[0]);
+    FakeWebSocket.created.push(this);
+  }
+
+  send(): void {}
+
+  close(...args: unknown[]): void {
+    this.closeCalls.push(args);
+    if (this.readyState === CONNECTING || this.readyState === OPEN) this.readyState = CLOSING;
+  }
+
+  serverOpens(protocol = ''): void {
+    this.readyState = OPEN;
+    this.protocol = protocol;
+    this.onopen?.({ type: 'open', target: this });
+  }
+
+  serverSends(data: unknown): object {
+    const event = { type: 'message', data, target: this };
+    this.onmessage?.(event);
+    return event;
+  }
+
+  reportsError(event: object): void {
+    if (this.onerror === null) throw new Error('unhandled error event');
+    this.onerror(event);
+  }
+
+  closes(code: number, reason = '', wasClean = true): void {
+    this.readyState = CLOSED;
+    this.onclose?.({ type: 'close', code, reason, wasClean, target: this });
+  }
+}
+
+const FakeCtor = FakeWebSocket as unknown as WebSocketConstructor;
+
+function latest(): FakeWebSocket {
+  const socket = FakeWebSocket.created.at(-1);
+  if (!socket) throw new Error('no socket was created');
+  return socket;
+}
+
+function config(overrides: Partial<ConnectionConfig> = {}): ConnectionConfig {
+  return {
+    url: 'wss://feed.example/live',
+    protocols: undefined,
+    WebSocketCtor: FakeCtor,
+    binaryType: 'arraybuffer',
+    socketOptions: undefined,
+    connectTimeoutMs: Infinity,
+    ...overrides,
+  };
+}
+
+interface Recording {
+  events: ConnectionEvent[];
+  error?: unknown;
+  completed: boolean;
+  subscription: Subscription;
+}
+
+function record(source: Observable<ConnectionEvent>): Recording {
+  const recording = { events: [], completed: false } as unknown as Recording;
+  recording.subscription = source.subscribe({
+    next: (event) => recording.events.push(event),
+    error: (error: unknown) => (recording.error = error),
+    complete: () => (recording.completed = true),
+  });
+  return recording;
+}
+
+const types = (recording: Recording): string[] => recording.events.map((event) => event.type);
+
+function errorEvent(recording: Recording): unknown {
+  const event = recording.events.find((e) => e.type === 'error');
+  if (!event || event.type !== 'error') throw new Error(`no error event among ${types(recording).join(', ')}`);
+  return event.error;
+}
+
+/** What ws dispatches on an error: an ErrorEvent with the Error and its message. */
+const wsError = (message: string): object => ({ type: 'error', error: new Error(message), message });
+
+function testScheduler(): TestScheduler {
+  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+}
+
+beforeEach(() => {
+  FakeWebSocket.created = [];
+});
+
+describe('connection', () => {
+  describe('on subscribe', () => {
+    it('creates nothing until subscribed, then one socket per subscription', () => {
+      const socket$ = connection(config());
+      expect(FakeWebSocket.created).toHaveLength(0);
+      record(socket$);
+      record(socket$);
+      expect(FakeWebSocket.created).toHaveLength(2);
+    });
+
+    it('emits the socket synchronously, with binaryType already set', () => {
+      let seen: { socket: unknown; binaryType: string } | undefined;
+      connection(config({ binaryType: 'arraybuffer' })).subscribe((event) => {
+        if (event.type === 'socket') seen = { socket: event.socket, binaryType: event.socket.binaryType };
+      });
+      expect(seen).toEqual({ socket: latest(), binaryType: 'arraybuffer' });
+    });
+
+    it('passes the URL and the sub-protocols to the constructor', () => {
+      record(connection(config({ protocols: undefined })));
+      expect(latest().constructorArgs).toEqual(['wss://feed.example/live', undefined]);
+      record(connection(config({ protocols: 'v2.feed' })));
+      expect(latest().constructorArgs).toEqual(['wss://feed.example/live', 'v2.feed']);
+      record(connection(config({ protocols: ['v2.feed', 'v1.feed'] })));
+      expect(latest().constructorArgs).toEqual(['wss://feed.example/live', ['v2.feed', 'v1.feed']]);
+    });
+
+    it('passes socketOptions as the third argument only when given', () => {
+      record(connection(config({ socketOptions: undefined })));
+      expect(latest().constructorArgs).toHaveLength(2);
+      const socketOptions = { headers: { authorization: 'Bearer x' } };
+      record(connection(config({ socketOptions })));
+      expect(latest().constructorArgs).toHaveLength(3);
+      expect(latest().constructorArgs[2]).toBe(socketOptions);
+    });
+  });
+
+  describe('through the life of a socket', () => {
+    it('emits socket, open, each message event, close, then completes', () => {
+      const recording = record(connection(config()));
+      const socket = latest();
+      socket.serverOpens('v2.feed');
+      const first = socket.serverSends('{"n":1}');
+      const second = socket.serverSends(new ArrayBuffer(2));
+      expect(recording.completed).toBe(false);
+      socket.closes(4001, 'kicked', true);
+
+      expect(types(recording)).toEqual(['socket', 'open', 'message', 'message', 'close']);
+      expect(recording.events[2]).toBe(first);
+      expect(recording.events[3]).toBe(second);
+      expect(recording.completed).toBe(true);
+      expect(recording.error).toBeUndefined();
+    });
+
+    it('reports the close as exactly { code, reason, wasClean }', () => {
+      const recording = record(connection(config()));
+      latest().closes(1006, '', false);
+      expect(recording.events.at(-1)).toStrictEqual({
+        type: 'close',
+        close: { code: 1006, reason: '', wasClean: false },
+      });
+    });
+
+    it('does not close a socket that has closed by itself', () => {
+      record(connection(config()));
+      latest().serverOpens();
+      latest().closes(1000);
+      expect(latest().closeCalls).toEqual([]);
+    });
+  });
+
+  describe('when the socket reports an error', () => {
+    it('emits it as an event and goes on: the close that follows ends the stream', () => {
+      const recording = record(connection(config()));
+      latest().reportsError(wsError('read ECONNRESET'));
+      expect(recording.error).toBeUndefined();
+      expect(recording.completed).toBe(false);
+      latest().closes(1006, '', false);
+      expect(types(recording)).toEqual(['socket', 'error', 'close']);
+      expect(recording.completed).toBe(true);
+    });
+
+    it('makes HandshakeError of an unexpected HTTP response, with its status', () => {
+      const recording = record(connection(config()));
+      latest().reportsError(wsError('Unexpected server response: 401'));
+      const error = errorEvent(recording);
+      expect(error).toBeInstanceOf(HandshakeError);
+      expect((error as HandshakeError).status).toBe(401);
+    });
+
+    it.each([
+      ['a single sub-protocol', 'v2.feed', ['v2.feed']],
+      ['a list of sub-protocols', ['v2.feed', 'v1.feed'], ['v2.feed', 'v1.feed']],
+    ])('makes ProtocolNegotiationError of a missing sub-protocol, listing %s offered', (_, protocols, offered) => {
+      const recording = record(connection(config({ protocols })));
+      latest().reportsError(wsError('Server sent no subprotocol'));
+      const error = errorEvent(recording);
+      expect(error).toBeInstanceOf(ProtocolNegotiationError);
+      expect((error as ProtocolNegotiationError).offered).toEqual(offered);
+      expect((error as Error).message).toContain('Server sent no subprotocol');
+    });
+
+    it('makes TransportError of anything else, keeping the cause', () => {
+      const recording = record(connection(config()));
+      const event = wsError('connect ECONNREFUSED 127.0.0.1:443') as { error: Error };
+      latest().reportsError(event);
+      const error = errorEvent(recording);
+      expect(error).toBeInstanceOf(TransportError);
+      expect((error as Error).message).toContain('connect ECONNREFUSED 127.0.0.1:443');
+      expect((error as Error).cause).toBe(event.error);
+    });
+
+    it('makes TransportError of a browser error event, which has no detail', () => {
+      const recording = record(connection(config()));
+      const event = { type: 'error' };
+      latest().reportsError(event);
+      const error = errorEvent(recording);
+      expect(error).toBeInstanceOf(TransportError);
+      expect((error as Error).message).toMatch(/no detail/);
+      expect((error as Error).cause).toBe(event);
+    });
+
+    it('leaves credentials and query strings out of a message that quotes a URL', () => {
+      const recording = record(connection(config()));
+      latest().reportsError(
+        wsError('Invalid WebSocket frame from wss://admin:hunter2@feed.example/live?token=s3cret#frag, closing'),
+      );
+      const { message } = errorEvent(recording) as Error;
+      expect(message).toContain('wss://feed.example/live');
+      expect(message).not.toContain('s3cret');
+      expect(message).not.toContain('hunter2');
+    });
+  });
+
+  describe('with a connect timeout', () => {
+    const typesOrTimeout = (source: Observable<ConnectionEvent>): Observable<string> =>
+      source.pipe(
+        map((event) => event.type),
+        catchError((error: unknown) =>
+          of(error instanceof ConnectionTimeoutError ? `timeout after ${error.timeoutMs}` : `error ${String(error)}`),
+        ),
+      );
+
+    it('errors with ConnectionTimeoutError after exactly connectTimeoutMs, and closes the socket with 1000', () => {
+      testScheduler().run(({ expectObservable }) => {
+        expectObservable(typesOrTimeout(connection(config({ connectTimeoutMs: 5_000 })))).toBe('s 4999ms (t|)', {
+          s: 'socket',
+          t: 'timeout after 5000',
+        });
+      });
+      expect(latest().closeCalls).toEqual([[1000]]);
+    });
+
+    it('leaves the query string and credentials out of the timeout message', () => {
+      let recording: Recording | undefined;
+      testScheduler().run(() => {
+        recording = record(
+          connection(config({ url: 'wss://admin:hunter2@feed.example/live?token=s3cret', connectTimeoutMs: 1_000 })),
+        );
+      });
+      expect(recording?.error).toBeInstanceOf(ConnectionTimeoutError);
+      const { message } = recording?.error as Error;
+      expect(message).toContain('feed.example/live');
+      expect(message).not.toContain('s3cret');
+      expect(message).not.toContain('hunter2');
+    });
+
+    it('stops counting once the socket opens', () => {
+      testScheduler().run(({ expectObservable }) => {
+        timer(1_000).subscribe(() => latest().serverOpens());
+        expectObservable(typesOrTimeout(connection(config({ connectTimeoutMs: 5_000 }))), '^ 60000ms !').toBe(
+          's 999ms o',
+          { s: 'socket', o: 'open' },
+        );
+      });
+      expect(latest().closeCalls).toEqual([[1000]]);
+    });
+
+    it('stops counting when the socket closes before it opens', () => {
+      testScheduler().run(({ expectObservable }) => {
+        timer(100).subscribe(() => latest().closes(1006, '', false));
+        expectObservable(typesOrTimeout(connection(config({ connectTimeoutMs: 5_000 })))).toBe('s 99ms (c|)', {
+          s: 'socket',
+          c: 'close',
+        });
+      });
+      expect(latest().closeCalls).toEqual([]);
+    });
+
+    it('never times out with Infinity', () => {
+      testScheduler().run(({ expectObservable }) => {
+        expectObservable(typesOrTimeout(connection(config({ connectTimeoutMs: Infinity }))), '^ 3600000ms !').toBe(
+          's',
+          { s: 'socket' },
+        );
+      });
+    });
+  });
+
+  describe('when unsubscribed', () => {
+    it('closes an open socket with 1000, once', () => {
+      const recording = record(connection(config()));
+      latest().serverOpens();
+      recording.subscription.unsubscribe();
+      expect(latest().closeCalls).toEqual([[1000]]);
+    });
+
+    it('closes a socket that is still connecting with 1000', () => {
+      record(connection(config())).subscription.unsubscribe();
+      expect(latest().closeCalls).toEqual([[1000]]);
+    });
+
+    it('swallows a late error event, as ws emits one when a handshake is aborted', () => {
+      const recording = record(connection(config()));
+      recording.subscription.unsubscribe();
+      expect(() =>
+        latest().reportsError(wsError('WebSocket was closed before the connection was established')),
+      ).not.toThrow();
+      expect(types(recording)).toEqual(['socket']);
+    });
+
+    it('hears nothing more from the socket', () => {
+      const recording = record(connection(config()));
+      const socket = latest();
+      socket.serverOpens();
+      recording.subscription.unsubscribe();
+      socket.serverSends('late');
+      socket.closes(1000);
+      expect(types(recording)).toEqual(['socket', 'open']);
+      expect([socket.onopen, socket.onmessage, socket.onclose]).toEqual([null, null, null]);
+      expect(recording.completed).toBe(false);
+    });
+  });
+
+  describe('when the constructor throws', () => {
+    it('errors with TransportError quoting the message with the URL redacted, and emits no socket', () => {
+      const thrown = new SyntaxError(
+        "Failed to construct 'WebSocket': The URL 'wss://admin:hunter2@feed.example/live?token=s3cret' is invalid.",
+      );
+      const Throwing = function () {
+        throw thrown;
+      } as unknown as WebSocketConstructor;
+      const recording = record(connection(config({ WebSocketCtor: Throwing })));
+
+      expect(recording.events).toEqual([]);
+      expect(recording.error).toBeInstanceOf(TransportError);
+      expect(recording.error).toBeInstanceOf(RxWebSocketError);
+      const error = recording.error as TransportError;
+      expect(error.cause).toBe(thrown);
+      expect(error.message).toContain("The URL 'wss://feed.example/live' is invalid.");
+      expect(error.message).not.toContain('s3cret');
+      expect(error.message).not.toContain('hunter2');
+    });
+
+    it('errors with TransportError when it throws something that is not an Error', () => {
+      const Throwing = function () {
+        throw 'no sockets here';
+      } as unknown as WebSocketConstructor;
+      const recording = record(connection(config({ WebSocketCtor: Throwing })));
+      expect(recording.error).toBeInstanceOf(TransportError);
+      expect((recording.error as Error).message).toContain('no sockets here');
+    });
+  });
+});

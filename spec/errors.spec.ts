@@ -1,0 +1,232 @@
+import {
+  ConnectionTimeoutError,
+  DecodeError,
+  EncodeError,
+  HandshakeError,
+  InvalidCloseCodeError,
+  InvalidCloseReasonError,
+  InvalidOptionError,
+  MessageNotSentError,
+  ProtocolNegotiationError,
+  RxWebSocketError,
+  SendQueueOverflowError,
+  TransportError,
+  UnsupportedUrlError,
+  WebSocketCloseError,
+} from '../lib/errors';
+
+const TOKEN_URL = 'wss://admin:hunter2@feed.example/live?token=s3cret#frag';
+const cause = new SyntaxError('Unexpected token');
+
+type AnyErrorClass = abstract new (...args: never[]) => RxWebSocketError;
+
+const examples: [string, AnyErrorClass, string, () => RxWebSocketError][] = [
+  [
+    'WebSocketCloseError',
+    WebSocketCloseError,
+    'ERR_WEBSOCKET_CLOSED',
+    () => new WebSocketCloseError({ code: 4001, reason: 'kicked', wasClean: true }),
+  ],
+  [
+    'ConnectionTimeoutError',
+    ConnectionTimeoutError,
+    'ERR_CONNECT_TIMEOUT',
+    () => new ConnectionTimeoutError(5_000, TOKEN_URL),
+  ],
+  [
+    'SendQueueOverflowError',
+    SendQueueOverflowError,
+    'ERR_SEND_QUEUE_OVERFLOW',
+    () => new SendQueueOverflowError('tick', { maxMessages: 2, maxBytes: 64 }),
+  ],
+  ['MessageNotSentError', MessageNotSentError, 'ERR_MESSAGE_NOT_SENT', () => new MessageNotSentError(['a', 'b'])],
+  ['InvalidCloseCodeError', InvalidCloseCodeError, 'ERR_INVALID_CLOSE_CODE', () => new InvalidCloseCodeError(1006)],
+  [
+    'InvalidCloseReasonError',
+    InvalidCloseReasonError,
+    'ERR_INVALID_CLOSE_REASON',
+    () => new InvalidCloseReasonError(130),
+  ],
+  ['DecodeError', DecodeError, 'ERR_DECODE', () => new DecodeError('not json', cause)],
+  ['EncodeError', EncodeError, 'ERR_ENCODE', () => new EncodeError({ n: 1 }, cause)],
+  [
+    'UnsupportedUrlError',
+    UnsupportedUrlError,
+    'ERR_UNSUPPORTED_URL',
+    () => new UnsupportedUrlError(TOKEN_URL, 'it is not ws:'),
+  ],
+  [
+    'ProtocolNegotiationError',
+    ProtocolNegotiationError,
+    'ERR_PROTOCOL_NEGOTIATION',
+    () => new ProtocolNegotiationError(['v2.feed', 'v1.feed'], 'Server sent no subprotocol'),
+  ],
+  ['HandshakeError', HandshakeError, 'ERR_HANDSHAKE', () => new HandshakeError(401)],
+  [
+    'TransportError',
+    TransportError,
+    'ERR_TRANSPORT',
+    () => new TransportError('connect ECONNREFUSED 127.0.0.1:443', cause),
+  ],
+  [
+    'InvalidOptionError',
+    InvalidOptionError,
+    'ERR_INVALID_OPTION',
+    () => new InvalidOptionError('lingerMs', -1, 'a number of milliseconds ≥ 0'),
+  ],
+];
+
+describe('the error classes', () => {
+  describe.each(examples)('%s', (name, ErrorClass, code, make) => {
+    it('is an instance of its class, of RxWebSocketError and of Error', () => {
+      const error = make();
+      expect(error).toBeInstanceOf(ErrorClass);
+      expect(error).toBeInstanceOf(RxWebSocketError);
+      expect(error).toBeInstanceOf(Error);
+    });
+
+    it(`has the name ${name}, shown by toString and the stack`, () => {
+      const error = make();
+      expect(error.name).toBe(name);
+      expect(String(error)).toMatch(new RegExp(`^${name}: .+`));
+      expect(error.stack).toContain(name);
+    });
+
+    it(`has the stable code ${code}`, () => {
+      expect(make().code).toBe(code);
+    });
+
+    it('says what happened', () => {
+      expect(make().message.length).toBeGreaterThan(10);
+    });
+  });
+
+  it('each have a code of their own', () => {
+    const codes = examples.map(([, , , make]) => make().code);
+    expect(new Set(codes).size).toBe(examples.length);
+  });
+
+  it('are not instances of one another', () => {
+    for (const [name, , , make] of examples) {
+      const error = make();
+      const others = examples.filter(([other, ErrorClass]) => other !== name && error instanceof ErrorClass);
+      expect([name, others.map(([other]) => other)]).toEqual([name, []]);
+    }
+  });
+});
+
+describe('WebSocketCloseError', () => {
+  it('carries the close: code, reason and wasClean', () => {
+    const close = { code: 4001, reason: 'kicked', wasClean: false };
+    const error = new WebSocketCloseError(close);
+    expect([error.closeCode, error.reason, error.wasClean, error.close]).toEqual([4001, 'kicked', false, close]);
+  });
+
+  it('puts the code and reason in its message, and says when the close was not clean', () => {
+    expect(new WebSocketCloseError({ code: 4001, reason: 'kicked', wasClean: true }).message).toBe(
+      'WebSocket closed with code 4001 ("kicked")',
+    );
+    expect(new WebSocketCloseError({ code: 1006, reason: '', wasClean: false }).message).toMatch(/1006.*not cleanly/);
+  });
+});
+
+describe('ConnectionTimeoutError', () => {
+  it('carries the timeout and names it and the URL in its message', () => {
+    const error = new ConnectionTimeoutError(5_000, 'wss://feed.example/live');
+    expect(error.timeoutMs).toBe(5_000);
+    expect(error.message).toContain('5000 ms');
+    expect(error.message).toContain('wss://feed.example/live');
+  });
+});
+
+describe('SendQueueOverflowError and MessageNotSentError', () => {
+  it('carry the messages that were not sent', () => {
+    const limit = { maxMessages: 2, maxBytes: 64 };
+    const overflow = new SendQueueOverflowError({ n: 3 }, limit);
+    expect([overflow.rejected, overflow.limit]).toEqual([{ n: 3 }, limit]);
+    expect(overflow.message).toMatch(/2 messages.*64 bytes/);
+    expect(new MessageNotSentError(['a', 'b']).messages).toEqual(['a', 'b']);
+    expect(new MessageNotSentError(['a', 'b']).message).toMatch(/^2 /);
+  });
+});
+
+describe('InvalidCloseCodeError and InvalidCloseReasonError', () => {
+  it('carry what was wrong and state the rule', () => {
+    const code = new InvalidCloseCodeError(1006);
+    expect(code.closeCode).toBe(1006);
+    expect(code.message).toMatch(/1006.*1000.*3000-4999/);
+    const reason = new InvalidCloseReasonError(130);
+    expect(reason.byteLength).toBe(130);
+    expect(reason.message).toMatch(/130.*123/);
+  });
+});
+
+describe('DecodeError and EncodeError', () => {
+  it('carry the data and the cause, and quote the cause in their message', () => {
+    const decode = new DecodeError('not json', cause);
+    expect([decode.data, decode.cause]).toEqual(['not json', cause]);
+    expect(decode.message).toContain('Unexpected token');
+    const encode = new EncodeError({ n: 1 }, 'a string cause');
+    expect([encode.value, encode.cause]).toEqual([{ n: 1 }, 'a string cause']);
+    expect(encode.message).toContain('a string cause');
+  });
+});
+
+describe('ProtocolNegotiationError', () => {
+  it('lists the offered sub-protocols', () => {
+    const error = new ProtocolNegotiationError(['v2.feed', 'v1.feed'], 'Server sent no subprotocol');
+    expect(error.offered).toEqual(['v2.feed', 'v1.feed']);
+    expect(error.message).toContain('v2.feed, v1.feed');
+    expect(error.message).toContain('Server sent no subprotocol');
+  });
+});
+
+describe('HandshakeError', () => {
+  it('carries the HTTP status', () => {
+    const error = new HandshakeError(429);
+    expect(error.status).toBe(429);
+    expect(error.message).toContain('HTTP 429');
+  });
+});
+
+describe('TransportError', () => {
+  it('carries its cause', () => {
+    expect(new TransportError('reset', cause).cause).toBe(cause);
+  });
+});
+
+describe('InvalidOptionError', () => {
+  it('names the option, the value and the rule', () => {
+    const error = new InvalidOptionError('reconnect.maxAttempts', 1.5, 'an integer ≥ 0, or Infinity');
+    expect(error.option).toBe('reconnect.maxAttempts');
+    expect(error.message).toBe('Invalid option reconnect.maxAttempts: 1.5 (an integer ≥ 0, or Infinity)');
+  });
+
+  it('quotes a long string value cut short, and describes other values by their type', () => {
+    expect(new InvalidOptionError('binaryType', 'x'.repeat(100), 'rule').message).not.toContain('x'.repeat(41));
+    expect(new InvalidOptionError('serializer', { secret: 'x' }, 'rule').message).toContain('object');
+    expect(new InvalidOptionError('serializer', { secret: 'x' }, 'rule').message).not.toContain('secret');
+  });
+});
+
+describe('error messages', () => {
+  it.each([
+    ['ConnectionTimeoutError', () => new ConnectionTimeoutError(5_000, TOKEN_URL)],
+    ['UnsupportedUrlError', () => new UnsupportedUrlError(TOKEN_URL, 'it is not ws:')],
+    ['UnsupportedUrlError for another scheme', () => new UnsupportedUrlError(TOKEN_URL.replace('wss', 'ftp'), 'no')],
+  ])('of %s never contain the query string, fragment or credentials of the URL', (_, make) => {
+    const { message } = make();
+    expect(message).toContain('feed.example/live');
+    expect(message).not.toContain('s3cret');
+    expect(message).not.toContain('frag');
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain('admin');
+  });
+
+  it.each([
+    ['SendQueueOverflowError', () => new SendQueueOverflowError(TOKEN_URL, { maxMessages: 1, maxBytes: 1 })],
+    ['MessageNotSentError', () => new MessageNotSentError([TOKEN_URL])],
+  ])('of %s do not repeat the messages, which may carry URLs', (_, make) => {
+    expect(make().message).not.toContain('s3cret');
+  });
+});

@@ -1,0 +1,290 @@
+import fc from 'fast-check';
+import { defaultBackoff } from '../lib/backoff';
+import { defaultCloseCodePolicy } from '../lib/close-codes';
+import { InvalidOptionError } from '../lib/errors';
+import type { WebSocketMessageEvent } from '../lib/events';
+import { assertBinaryType, DEFAULT_RECONNECT, resolveOptions, type WebSocketOptions } from '../lib/options';
+import type { WebSocketConstructor } from '../lib/web-socket-like';
+
+function invalid(options: unknown): InvalidOptionError {
+  try {
+    resolveOptions(options as WebSocketOptions<unknown, unknown>);
+  } catch (error) {
+    if (error instanceof InvalidOptionError) return error;
+    throw new Error(`expected an InvalidOptionError, got ${String(error)}`);
+  }
+  throw new Error('expected the options to be rejected, they were accepted');
+}
+
+const messageEvent = (data: unknown): WebSocketMessageEvent =>
+  ({ data, origin: '', lastEventId: '', source: null, ports: [] }) as unknown as WebSocketMessageEvent;
+
+describe('resolveOptions', () => {
+  describe('without options', () => {
+    it('applies every default', () => {
+      for (const resolved of [resolveOptions(), resolveOptions({})]) {
+        expect(resolved).toEqual({
+          serializer: undefined,
+          deserializer: expect.any(Function),
+          decodeErrors: 'report',
+          binaryType: 'arraybuffer',
+          reconnect: {
+            backoff: defaultBackoff,
+            shouldReconnect: defaultCloseCodePolicy,
+            maxAttempts: Infinity,
+            resetAfterMs: 5_000,
+          },
+          connectTimeoutMs: 10_000,
+          sendQueue: undefined,
+          lingerMs: 0,
+          WebSocketCtor: undefined,
+          socketOptions: undefined,
+        });
+      }
+    });
+
+    it('passes each message event on as its raw data', () => {
+      const data = new ArrayBuffer(3);
+      expect(resolveOptions().deserializer(messageEvent(data))).toBe(data);
+      expect(resolveOptions().deserializer(messageEvent('text'))).toBe('text');
+    });
+
+    it('exports the reconnection defaults it applies', () => {
+      expect(DEFAULT_RECONNECT).toEqual({ maxAttempts: Infinity, resetAfterMs: 5_000, connectTimeoutMs: 10_000 });
+    });
+  });
+
+  describe('with valid options', () => {
+    it('keeps the functions and objects it is given, as they are', () => {
+      const serializer = (value: unknown): string => JSON.stringify(value);
+      const deserializer = (event: WebSocketMessageEvent): unknown => event.data;
+      const WebSocketCtor = class {} as unknown as WebSocketConstructor;
+      const socketOptions = { headers: { authorization: 'Bearer x' } };
+      const sendQueue = { maxMessages: 10 };
+      const resolved = resolveOptions({
+        serializer,
+        deserializer,
+        WebSocketCtor,
+        socketOptions,
+        sendQueue,
+        decodeErrors: 'fatal',
+        binaryType: 'blob',
+        lingerMs: 250,
+      });
+      expect(resolved.serializer).toBe(serializer);
+      expect(resolved.deserializer).toBe(deserializer);
+      expect(resolved.WebSocketCtor).toBe(WebSocketCtor);
+      expect(resolved.socketOptions).toBe(socketOptions);
+      expect(resolved.sendQueue).toBe(sendQueue);
+      expect([resolved.decodeErrors, resolved.binaryType, resolved.lingerMs]).toEqual(['fatal', 'blob', 250]);
+    });
+
+    it('takes the reconnection settings it is given', () => {
+      const backoff = (): number => 100;
+      const shouldReconnect = (): boolean => false;
+      const resolved = resolveOptions({
+        reconnect: { backoff, shouldReconnect, maxAttempts: 3, resetAfterMs: 0, connectTimeoutMs: 2_500 },
+      });
+      expect(resolved.reconnect).toEqual({ backoff, shouldReconnect, maxAttempts: 3, resetAfterMs: 0 });
+      expect(resolved.connectTimeoutMs).toBe(2_500);
+    });
+
+    it('applies every reconnection default for reconnect: true and reconnect: {}', () => {
+      expect(resolveOptions({ reconnect: true }).reconnect).toEqual(resolveOptions().reconnect);
+      expect(resolveOptions({ reconnect: {} }).reconnect).toEqual(resolveOptions().reconnect);
+    });
+
+    it('waits as long as the platform does with connectTimeoutMs: Infinity', () => {
+      expect(resolveOptions({ reconnect: { connectTimeoutMs: Infinity } }).connectTimeoutMs).toBe(Infinity);
+    });
+  });
+
+  describe('with reconnection turned off', () => {
+    it('resolves no reconnection for reconnect: false, keeping the default connect timeout', () => {
+      const resolved = resolveOptions({ reconnect: false });
+      expect(resolved.reconnect).toBeUndefined();
+      expect(resolved.connectTimeoutMs).toBe(10_000);
+    });
+  });
+
+  describe('for maxAttempts', () => {
+    it('never reconnects with 0, keeping the connect timeout given beside it', () => {
+      const resolved = resolveOptions({ reconnect: { maxAttempts: 0, connectTimeoutMs: 3_000 } });
+      expect(resolved.reconnect).toBeUndefined();
+      expect(resolved.connectTimeoutMs).toBe(3_000);
+    });
+
+    it('allows one attempt with 1, and no limit with Infinity', () => {
+      expect(resolveOptions({ reconnect: { maxAttempts: 1 } }).reconnect?.maxAttempts).toBe(1);
+      expect(resolveOptions({ reconnect: { maxAttempts: Infinity } }).reconnect?.maxAttempts).toBe(Infinity);
+    });
+
+    it.each([
+      ['-1', -1],
+      ['1.5', 1.5],
+      ['NaN', NaN],
+      ['-Infinity', -Infinity],
+      ['a numeric string', '3'],
+      ['null', null],
+    ])('rejects %s', (_, maxAttempts) => {
+      expect(invalid({ reconnect: { maxAttempts } }).option).toBe('reconnect.maxAttempts');
+    });
+  });
+
+  describe('for delays', () => {
+    const notADelay: [string, unknown][] = [
+      ['negative', -1],
+      ['NaN', NaN],
+      ['-Infinity', -Infinity],
+      ['a numeric string', '100'],
+      ['null', null],
+    ];
+
+    it.each([...notADelay, ['Infinity', Infinity] as [string, unknown]])(
+      'rejects a lingerMs that is %s',
+      (_, lingerMs) => {
+        expect(invalid({ lingerMs }).option).toBe('lingerMs');
+      },
+    );
+
+    it.each([...notADelay, ['Infinity', Infinity] as [string, unknown]])(
+      'rejects a resetAfterMs that is %s',
+      (_, resetAfterMs) => {
+        expect(invalid({ reconnect: { resetAfterMs } }).option).toBe('reconnect.resetAfterMs');
+      },
+    );
+
+    it.each([...notADelay, ['0, which would time out before any handshake', 0] as [string, unknown]])(
+      'rejects a connectTimeoutMs that is %s',
+      (_, connectTimeoutMs) => {
+        expect(invalid({ reconnect: { connectTimeoutMs } }).option).toBe('reconnect.connectTimeoutMs');
+      },
+    );
+
+    it('accepts 0 for lingerMs and resetAfterMs', () => {
+      expect(resolveOptions({ lingerMs: 0, reconnect: { resetAfterMs: 0 } }).lingerMs).toBe(0);
+    });
+  });
+
+  describe('for the other options', () => {
+    it.each([
+      ['serializer', { serializer: 'json' }],
+      ['serializer', { serializer: {} }],
+      ['serializer', { serializer: null }],
+      ['deserializer', { deserializer: 'json' }],
+      ['deserializer', { deserializer: null }],
+      ['decodeErrors', { decodeErrors: 'ignore' }],
+      ['decodeErrors', { decodeErrors: null }],
+      ['binaryType', { binaryType: 'nodebuffer' }],
+      ['binaryType', { binaryType: 'fragments' }],
+      ['binaryType', { binaryType: '' }],
+      ['binaryType', { binaryType: null }],
+      ['WebSocketCtor', { WebSocketCtor: 'ws' }],
+      ['WebSocketCtor', { WebSocketCtor: {} }],
+      ['socketOptions', { socketOptions: null }],
+      ['socketOptions', { socketOptions: 'x' }],
+      ['reconnect', { reconnect: 'yes' }],
+      ['reconnect', { reconnect: 1 }],
+      ['reconnect', { reconnect: null }],
+      ['reconnect.backoff', { reconnect: { backoff: 1000 } }],
+      ['reconnect.shouldReconnect', { reconnect: { shouldReconnect: [4000] } }],
+    ])('rejects a bad %s in %p, naming it', (option, options) => {
+      const error = invalid(options);
+      expect(error.option).toBe(option);
+      expect(error.message).toContain(option);
+    });
+
+    it.each([
+      ['null', null],
+      ['a number', 42],
+      ['a string', 'wss://feed.example/'],
+      ['a function', () => ({})],
+    ])('rejects options that are %s', (_, options) => {
+      expect(invalid(options).option).toBe('options');
+    });
+  });
+
+  describe('for any option values', () => {
+    const value = fc.oneof(
+      fc.anything(),
+      fc.double(),
+      fc.constantFrom(
+        NaN,
+        Infinity,
+        -Infinity,
+        -0,
+        0,
+        -1,
+        1.5,
+        1,
+        'arraybuffer',
+        'blob',
+        'report',
+        'fatal',
+        true,
+        false,
+      ),
+      fc.constant(() => 0),
+    );
+    const reconnect = fc.oneof(
+      value,
+      fc.record(
+        { backoff: value, shouldReconnect: value, maxAttempts: value, resetAfterMs: value, connectTimeoutMs: value },
+        { requiredKeys: [] },
+      ),
+    );
+    const options = fc.oneof(
+      value,
+      fc.record(
+        {
+          serializer: value,
+          deserializer: value,
+          decodeErrors: value,
+          binaryType: value,
+          reconnect,
+          sendQueue: value,
+          lingerMs: value,
+          WebSocketCtor: value,
+          socketOptions: value,
+        },
+        { requiredKeys: [] },
+      ),
+    );
+
+    it('returns options within their rules, or throws InvalidOptionError: never another error', () => {
+      fc.assert(
+        fc.property(options, (input) => {
+          let resolved: ReturnType<typeof resolveOptions>;
+          try {
+            resolved = resolveOptions(input as WebSocketOptions<unknown, unknown>);
+          } catch (error) {
+            expect(error).toBeInstanceOf(InvalidOptionError);
+            return;
+          }
+          expect(['arraybuffer', 'blob']).toContain(resolved.binaryType);
+          expect(['report', 'fatal']).toContain(resolved.decodeErrors);
+          expect(typeof resolved.deserializer).toBe('function');
+          expect(Number.isFinite(resolved.lingerMs) && resolved.lingerMs >= 0).toBe(true);
+          expect(resolved.connectTimeoutMs > 0).toBe(true);
+          if (resolved.reconnect) {
+            const { maxAttempts, resetAfterMs, backoff, shouldReconnect } = resolved.reconnect;
+            expect(maxAttempts === Infinity || (Number.isInteger(maxAttempts) && maxAttempts >= 1)).toBe(true);
+            expect(Number.isFinite(resetAfterMs) && resetAfterMs >= 0).toBe(true);
+            expect([typeof backoff, typeof shouldReconnect]).toEqual(['function', 'function']);
+          }
+        }),
+        { numRuns: 1_000 },
+      );
+    });
+  });
+});
+
+describe('assertBinaryType', () => {
+  it("accepts 'arraybuffer' and 'blob' only", () => {
+    expect(() => assertBinaryType('arraybuffer')).not.toThrow();
+    expect(() => assertBinaryType('blob')).not.toThrow();
+    for (const value of ['nodebuffer', 'ArrayBuffer', undefined, 1]) {
+      expect(() => assertBinaryType(value)).toThrow(InvalidOptionError);
+    }
+  });
+});

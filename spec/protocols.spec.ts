@@ -1,0 +1,104 @@
+import fc from 'fast-check';
+import { InvalidOptionError } from '../lib/errors';
+import { validateProtocols } from '../lib/protocols';
+
+function invalid(protocols: unknown): InvalidOptionError {
+  try {
+    validateProtocols(protocols);
+  } catch (error) {
+    if (error instanceof InvalidOptionError) return error;
+    throw new Error(`expected an InvalidOptionError, got ${String(error)}`);
+  }
+  throw new Error(`expected ${JSON.stringify(protocols)} to be rejected`);
+}
+
+// RFC 7230 §3.2.6 tchar, spelled out character by character rather than as a pattern.
+const TOKEN_CHARACTERS = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const isToken = (text: string): boolean => text.length > 0 && [...text].every((c) => TOKEN_CHARACTERS.includes(c));
+
+describe('validateProtocols', () => {
+  describe('for valid sub-protocols', () => {
+    it('offers none when given none', () => {
+      expect(validateProtocols(undefined)).toBeUndefined();
+    });
+
+    it('returns one token, or a list of distinct tokens, as given', () => {
+      expect(validateProtocols('graphql-transport-ws')).toBe('graphql-transport-ws');
+      expect(validateProtocols(['v2.feed', 'v1.feed'])).toEqual(['v2.feed', 'v1.feed']);
+    });
+
+    it('accepts an empty list, as the browser does', () => {
+      expect(validateProtocols([])).toEqual([]);
+    });
+
+    it('accepts every token character', () => {
+      expect(validateProtocols(TOKEN_CHARACTERS)).toBe(TOKEN_CHARACTERS);
+    });
+  });
+
+  describe('for sub-protocols the browser would reject', () => {
+    it('rejects an empty one', () => {
+      expect(invalid('').option).toBe('protocols');
+      invalid(['chat', '']);
+    });
+
+    it.each([' chat', 'chat ', 'v2 feed', 'chat\t', 'chat\n'])('rejects %j, which holds white space', (protocol) => {
+      invalid(protocol);
+      invalid(['ok', protocol]);
+    });
+
+    it.each([...'()<>@,;:\\"/[]?={}'])('rejects a sub-protocol holding the separator %s', (separator) => {
+      invalid(`v2${separator}feed`);
+    });
+
+    it.each(['é', '\u0000', '\u007f', '中文', '😀'])('rejects %j, which is not ASCII token text', (protocol) => {
+      invalid(protocol);
+    });
+
+    it('rejects a sub-protocol offered twice, saying so', () => {
+      expect(invalid(['v2.feed', 'v1.feed', 'v2.feed']).message).toMatch(/repeat/);
+    });
+  });
+
+  describe('for values that are neither a string nor an array', () => {
+    it.each([
+      ['null', null],
+      ['a number', 42],
+      ['an object', { 0: 'chat', length: 1 }],
+      ['a Set', new Set(['chat'])],
+      ['a boolean', true],
+    ])('rejects %s', (_, protocols) => {
+      expect(invalid(protocols).option).toBe('protocols');
+    });
+
+    it.each([
+      ['a number', [1]],
+      ['null', [null]],
+      ['a nested array', [['chat']]],
+    ])('rejects an array holding %s', (_, protocols) => {
+      invalid(protocols);
+    });
+  });
+
+  describe('for any string', () => {
+    it('accepts exactly the RFC 7230 tokens', () => {
+      const text = fc.oneof(
+        fc.string({ maxLength: 8 }),
+        fc.string({ unit: fc.constantFrom(...TOKEN_CHARACTERS, ' ', '/', '"', 'é'), maxLength: 8 }),
+      );
+      fc.assert(
+        fc.property(text, (protocol) => {
+          let accepted = true;
+          try {
+            validateProtocols(protocol);
+          } catch (error) {
+            expect(error).toBeInstanceOf(InvalidOptionError);
+            accepted = false;
+          }
+          expect(accepted).toBe(isToken(protocol));
+        }),
+        { numRuns: 1_000 },
+      );
+    });
+  });
+});

@@ -1,0 +1,131 @@
+import { EMPTY, firstValueFrom, lastValueFrom, Observable, of, toArray } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { resolveSource } from '../lib/source';
+
+function testScheduler(): TestScheduler {
+  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+}
+
+/** Subscribes and reports what arrived before `subscribe` returned. */
+function synchronously<T>(source: Observable<T>): { values: T[]; completed: boolean; error?: unknown } {
+  const seen: { values: T[]; completed: boolean; error?: unknown } = { values: [], completed: false };
+  source
+    .subscribe({
+      next: (value) => seen.values.push(value),
+      error: (error: unknown) => (seen.error = error),
+      complete: () => (seen.completed = true),
+    })
+    .unsubscribe();
+  return seen;
+}
+
+describe('resolveSource', () => {
+  describe('for a static value', () => {
+    it('emits it synchronously, then completes', () => {
+      expect(synchronously(resolveSource('wss://feed.example/', 'url'))).toEqual({
+        values: ['wss://feed.example/'],
+        completed: true,
+      });
+    });
+
+    it('emits a URL object, an array, or undefined as it is', () => {
+      const url = new URL('wss://feed.example/');
+      const protocols = ['v2.feed'];
+      expect(synchronously(resolveSource(url, 'url')).values[0]).toBe(url);
+      expect(synchronously(resolveSource(protocols, 'protocols')).values[0]).toBe(protocols);
+      expect(synchronously(resolveSource(undefined, 'protocols'))).toEqual({ values: [undefined], completed: true });
+    });
+  });
+
+  describe('for a function', () => {
+    it('calls it on each subscription, not before', () => {
+      let calls = 0;
+      const source = resolveSource(() => `wss://feed.example/?n=${++calls}`, 'url');
+      expect(calls).toBe(0);
+      expect(synchronously(source).values).toEqual(['wss://feed.example/?n=1']);
+      expect(synchronously(source).values).toEqual(['wss://feed.example/?n=2']);
+      expect(calls).toBe(2);
+    });
+
+    it('emits a plain return value synchronously, then completes', () => {
+      expect(synchronously(resolveSource(() => 'wss://feed.example/', 'url'))).toEqual({
+        values: ['wss://feed.example/'],
+        completed: true,
+      });
+    });
+
+    it('errors the subscription, rather than throwing, when the function throws', () => {
+      const failure = new Error('no token');
+      const source = resolveSource<string>(() => {
+        throw failure;
+      }, 'url');
+      expect(synchronously(source)).toEqual({ values: [], completed: false, error: failure });
+    });
+
+    describe('returning a Promise', () => {
+      it('emits what it resolves to, then completes', async () => {
+        const source = resolveSource(() => Promise.resolve('wss://feed.example/'), 'url');
+        expect(await lastValueFrom(source.pipe(toArray()))).toEqual(['wss://feed.example/']);
+      });
+
+      it('errors with what it rejects with', async () => {
+        const failure = new Error('token service down');
+        await expect(firstValueFrom(resolveSource<string>(() => Promise.reject(failure), 'url'))).rejects.toBe(failure);
+      });
+
+      it('accepts any thenable', async () => {
+        const thenable: PromiseLike<string> = {
+          then: (resolve) => Promise.resolve('wss://feed.example/').then(resolve),
+        };
+        expect(await firstValueFrom(resolveSource(() => thenable, 'url'))).toBe('wss://feed.example/');
+      });
+    });
+
+    describe('returning an Observable', () => {
+      it('emits its first value when it comes, then completes and lets go of it', () => {
+        testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+          const urls = cold('--a--b|', { a: 'wss://a.example/', b: 'wss://b.example/' });
+          expectObservable(resolveSource(() => urls, 'url')).toBe('--(a|)', { a: 'wss://a.example/' });
+          expectSubscriptions(urls.subscriptions).toBe('^-!');
+        });
+      });
+
+      it('errors with its error', () => {
+        testScheduler().run(({ cold, expectObservable }) => {
+          const failure = new Error('no endpoint');
+          expectObservable(resolveSource(() => cold<string>('---#', undefined, failure), 'url')).toBe(
+            '---#',
+            undefined,
+            failure,
+          );
+        });
+      });
+
+      it('errors, naming the provider, when it completes without a value', () => {
+        const url = synchronously(resolveSource<string>(() => EMPTY, 'url'));
+        expect(url.error).toBeInstanceOf(Error);
+        expect((url.error as Error).message).toMatch(/\burl provider\b/);
+        const protocols = synchronously(resolveSource<string[]>(() => EMPTY, 'protocols'));
+        expect((protocols.error as Error).message).toMatch(/\bprotocols provider\b/);
+      });
+
+      it('errors when it completes without a value later, in virtual time', () => {
+        testScheduler().run(({ cold, expectObservable }) => {
+          const source = resolveSource(() => cold<string>('----|'), 'url');
+          expectObservable(source).toBe(
+            '----#',
+            undefined,
+            expect.objectContaining({ message: expect.stringMatching(/url provider/) }),
+          );
+        });
+      });
+
+      it('emits synchronously when the Observable does', () => {
+        expect(synchronously(resolveSource(() => of('wss://feed.example/'), 'url'))).toEqual({
+          values: ['wss://feed.example/'],
+          completed: true,
+        });
+      });
+    });
+  });
+});
