@@ -5,6 +5,7 @@ import {
   HeartbeatTimeoutError,
   InvalidCloseCodeError,
   InvalidCloseReasonError,
+  InvalidOptionError,
   TransportError,
   WebSocketCloseError,
 } from './errors';
@@ -73,9 +74,9 @@ export function assertValidClose(code: unknown, reason: unknown): void {
     throw new InvalidCloseCodeError(code);
   }
   if (reason === undefined) return;
-  if (typeof reason !== 'string') throw new InvalidCloseReasonError(NaN);
+  if (typeof reason !== 'string') throw new InvalidCloseReasonError(reason, NaN);
   const bytes = utf8ByteLength(reason);
-  if (bytes > 123) throw new InvalidCloseReasonError(bytes);
+  if (bytes > 123) throw new InvalidCloseReasonError(reason, bytes);
 }
 
 /** Decides, from why a connection ended and how many attempts have been made, whether to try again. */
@@ -175,8 +176,7 @@ function assertMatcher(matcher: CloseCodeMatcher): void {
         Number.isInteger(matcher[0]) &&
         Number.isInteger(matcher[1]) &&
         matcher[0] <= matcher[1];
-  if (!ok)
-    throw new TypeError(`closeCodePolicy: ${JSON.stringify(matcher)} is neither a close code nor a [from, to] range`);
+  if (!ok) throw new InvalidOptionError('closeCodePolicy', matcher, 'each entry is a close code or a [from, to] range');
 }
 
 /** The least a reconnection waits after 1012 (Service Restart): a restart takes seconds, not milliseconds. */

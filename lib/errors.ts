@@ -127,14 +127,17 @@ export class InvalidCloseCodeError extends RxWebSocketError {
 
 /** `close(code, reason)` was given a reason longer than 123 UTF-8 bytes, or one that is not a string. */
 export class InvalidCloseReasonError extends RxWebSocketError {
-  /** `'InvalidCloseReasonError'`: a string, so that minifiers renaming the class leave it alone. */
   override readonly name = 'InvalidCloseReasonError';
   readonly code = 'ERR_INVALID_CLOSE_REASON' as const;
-  constructor(
-    /** The reason's length in UTF-8 bytes; `NaN` when the reason was not a string. */
-    readonly byteLength: number,
-  ) {
-    super(`Invalid close reason: it is ${byteLength} UTF-8 bytes long and the limit is 123`);
+  /** The reason's UTF-8 length, or NaN when it was not a string. */
+  readonly byteLength: number;
+  constructor(reason: unknown, byteLength: number) {
+    super(
+      typeof reason === 'string'
+        ? `Invalid close reason: it is ${byteLength} UTF-8 bytes long and the limit is 123`
+        : `Invalid close reason: it must be a string, got ${reason === null ? 'null' : typeof reason}`,
+    );
+    this.byteLength = byteLength;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { WebSocketMessageEvent } from './events';
+import { isArrayBuffer } from './payload';
 
 const decoder = /* @__PURE__ */ new TextDecoder();
 
@@ -17,7 +18,7 @@ export function json<In, Out>(): {
     deserializer: (event) => {
       const { data } = event;
       if (typeof data === 'string') return JSON.parse(data) as In;
-      if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return JSON.parse(decoder.decode(data)) as In;
+      if (isArrayBuffer(data) || ArrayBuffer.isView(data)) return JSON.parse(decoder.decode(data)) as In;
       throw new TypeError('a Blob message cannot be parsed synchronously; use binaryType "arraybuffer"');
     },
   };

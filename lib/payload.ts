@@ -5,10 +5,9 @@ import { utf8ByteLength } from './utf8';
 export function isPayload(value: unknown): value is WebSocketPayload {
   return (
     typeof value === 'string' ||
-    value instanceof ArrayBuffer ||
     ArrayBuffer.isView(value) ||
-    (typeof Blob !== 'undefined' && value instanceof Blob) ||
-    (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)
+    isArrayBuffer(value) ||
+    (typeof Blob !== 'undefined' && value instanceof Blob)
   );
 }
 
@@ -25,4 +24,10 @@ export function describeNonPayload(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'no prototype'})`;
   return `a ${typeof value}`;
+}
+
+/** An ArrayBuffer or SharedArrayBuffer from any realm (an iframe's or a `vm` context's too, which `instanceof` misses). */
+export function isArrayBuffer(value: unknown): value is ArrayBufferLike {
+  const tag = Object.prototype.toString.call(value);
+  return tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]';
 }

@@ -51,16 +51,17 @@ export interface SendQueue<Out> {
 }
 
 export function createSendQueue<Out>(options: SendQueueOptions = {}): SendQueue<Out> {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('sendQueue', options, 'an object');
   const {
     maxMessages = DEFAULT_SEND_QUEUE.maxMessages,
     maxBytes = DEFAULT_SEND_QUEUE.maxBytes,
     overflow = DEFAULT_SEND_QUEUE.overflow,
   } = options;
-  if (!(Number.isInteger(maxMessages) && maxMessages >= 0)) {
-    throw new InvalidOptionError('sendQueue.maxMessages', maxMessages, 'an integer ≥ 0');
+  if (!isLimit(maxMessages, true)) {
+    throw new InvalidOptionError('sendQueue.maxMessages', maxMessages, 'an integer ≥ 0, or Infinity');
   }
-  if (!(maxBytes >= 0) || Number.isNaN(maxBytes))
-    throw new InvalidOptionError('sendQueue.maxBytes', maxBytes, 'a number ≥ 0');
+  if (!isLimit(maxBytes, false))
+    throw new InvalidOptionError('sendQueue.maxBytes', maxBytes, 'a number ≥ 0, or Infinity');
   if (overflow !== 'report' && overflow !== 'throw')
     throw new InvalidOptionError('sendQueue.overflow', overflow, "'report' or 'throw'");
 
@@ -88,4 +89,8 @@ export function createSendQueue<Out>(options: SendQueueOptions = {}): SendQueue<
       return all;
     },
   };
+}
+
+function isLimit(value: unknown, integer: boolean): boolean {
+  return typeof value === 'number' && value >= 0 && (value === Infinity || !integer || Number.isInteger(value));
 }

@@ -17,10 +17,11 @@ export function normalizeUrl(input: unknown): string {
   try {
     url = new URL(text, pageBase());
   } catch {
-    throw new UnsupportedUrlError(
-      text,
-      pageBase() ? 'it is not a valid URL' : 'it is not an absolute URL (relative URLs need a page to resolve against)',
-    );
+    const why =
+      pageBase() !== undefined || /^\s*[a-z][a-z0-9+.-]*:/i.test(text)
+        ? 'it is not a valid URL'
+        : 'it is not an absolute URL (relative URLs need a page or worker location to resolve against)';
+    throw new UnsupportedUrlError(text, why);
   }
   switch (url.protocol) {
     case 'ws:':
@@ -40,6 +41,8 @@ export function normalizeUrl(input: unknown): string {
 }
 
 function pageBase(): string | undefined {
-  const doc = (globalThis as { document?: { baseURI?: string } }).document;
-  return typeof doc?.baseURI === 'string' ? doc.baseURI : undefined;
+  // A page's base URL, or a worker's location: what the native constructor resolves relative URLs against.
+  const scope = globalThis as { document?: { baseURI?: unknown }; location?: { href?: unknown } };
+  const base = scope.document?.baseURI ?? scope.location?.href;
+  return typeof base === 'string' ? base : undefined;
 }

@@ -45,7 +45,7 @@ const examples: [string, AnyErrorClass, string, () => RxWebSocketError][] = [
     'InvalidCloseReasonError',
     InvalidCloseReasonError,
     'ERR_INVALID_CLOSE_REASON',
-    () => new InvalidCloseReasonError(130),
+    () => new InvalidCloseReasonError('x'.repeat(130), 130),
   ],
   ['DecodeError', DecodeError, 'ERR_DECODE', () => new DecodeError('not json', cause)],
   ['EncodeError', EncodeError, 'ERR_ENCODE', () => new EncodeError({ n: 1 }, cause)],
@@ -155,7 +155,7 @@ describe('InvalidCloseCodeError and InvalidCloseReasonError', () => {
     const code = new InvalidCloseCodeError(1006);
     expect(code.closeCode).toBe(1006);
     expect(code.message).toMatch(/1006.*1000.*3000-4999/);
-    const reason = new InvalidCloseReasonError(130);
+    const reason = new InvalidCloseReasonError('x'.repeat(130), 130);
     expect(reason.byteLength).toBe(130);
     expect(reason.message).toMatch(/130.*123/);
   });

@@ -51,8 +51,8 @@ describe('redactUrl', () => {
       expect(redactUrl('wss://:hunter2@feed.example:8443/')).toBe('wss://feed.example:8443/');
     });
 
-    it('drops them whatever the scheme and its case', () => {
-      expect(redactUrl('FTP://admin:hunter2@files.example/')).toBe('FTP://files.example/');
+    it('drops them whatever the scheme and its case (the scheme comes back lower-cased, as the URL parser gives it)', () => {
+      expect(redactUrl('FTP://admin:hunter2@files.example/')).toBe('ftp://files.example/');
       expect(redactUrl('git+ssh://git:key@host.example/repo')).toBe('git+ssh://host.example/repo');
     });
 
