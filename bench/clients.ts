@@ -1,0 +1,250 @@
+/**
+ * The clients under comparison, each driven the way its documentation shows, behind one small interface so that
+ * every workload is written once. Each one parses every incoming message as JSON and hands the value on.
+ *
+ * The peers with RxJS get the reconnection a user of theirs would add (`retry`), since this library reconnects by
+ * default; `reconnecting-websocket` and `partysocket` reconnect by themselves.
+ */
+import ReconnectingWebSocket from 'reconnecting-websocket';
+// The same class as `import { WebSocket } from 'partysocket'`, whose CommonJS build exports the module, not the class.
+import PartySocketWebSocket from 'partysocket/ws';
+import { firstValueFrom, retry, Subject, switchMap } from 'rxjs';
+import makeWebSocketObservable from 'rxjs-websockets';
+import { webSocket } from 'rxjs/webSocket';
+import WebSocket from 'ws';
+import * as candidate from './candidate-lib';
+import { fromWebSocket, json, type WebSocketConstructor } from '../lib/index';
+
+/** One open connection, whatever the client. */
+export interface Connection {
+  send(text: string): void;
+  /** Closes with 1000 and resolves once the client reports the close. */
+  close(): Promise<void>;
+}
+
+export interface Driver {
+  readonly id: ClientId;
+  /** Connects to `url` and resolves once open; `onMessage` gets every message, parsed as JSON. */
+  open(url: string, onMessage: (value: unknown) => void): Promise<Connection>;
+}
+
+export const CLIENT_IDS = [
+  'ws',
+  'ws-onmessage',
+  'rx-websocket',
+  'rx-websocket-candidate',
+  'rxjs-webSocket',
+  'rxjs-websockets',
+  'reconnecting-websocket',
+  'partysocket',
+] as const;
+export type ClientId = (typeof CLIENT_IDS)[number];
+
+export const CLIENT_LABELS: Readonly<Record<ClientId, string>> = {
+  ws: "ws, .on('message')",
+  'ws-onmessage': 'ws, .onmessage',
+  'rx-websocket': 'rx-websocket',
+  'rx-websocket-candidate': 'rx-websocket (candidate)',
+  'rxjs-webSocket': 'RxJS webSocket() + retry',
+  'rxjs-websockets': 'rxjs-websockets + retry',
+  'reconnecting-websocket': 'reconnecting-websocket',
+  partysocket: 'partysocket',
+};
+
+/** How each client is used, for the report. */
+export const CLIENT_USAGE: Readonly<Record<ClientId, string>> = {
+  ws: "`new WebSocket(url)`; `ws.on('message', (data) => JSON.parse(data))`; `ws.send(text)`",
+  'ws-onmessage':
+    '`new WebSocket(url)`; `ws.onmessage = (event) => JSON.parse(event.data)` (the browser-style handler)',
+  'rx-websocket':
+    '`fromWebSocket(url, { deserializer: json().deserializer, WebSocketCtor: ws })`, default reconnection; `message$.subscribe`; `socket.send(text)`',
+  'rx-websocket-candidate': 'as rx-websocket, built from the lib/ copy given by `--candidate <dir>`',
+  'rxjs-webSocket':
+    '`webSocket({ url, WebSocketCtor: ws, serializer: (text) => text })` (default `JSON.parse` deserializer) `.pipe(retry({ delay: 1000 }))`; `subject.next(text)`',
+  'rxjs-websockets':
+    '`makeWebSocketObservable(url, { makeWebSocket: (url, protocols) => new ws(url, protocols) }).pipe(switchMap((get) => get(input$)), retry({ delay: 1000 }))`, `JSON.parse` in the subscriber; `input$.next(text)`',
+  'reconnecting-websocket':
+    "`new ReconnectingWebSocket(url, [], { WebSocket: ws })`; `addEventListener('message', (event) => JSON.parse(event.data))`; `rws.send(text)`",
+  partysocket:
+    "`new WebSocket(url, [], { WebSocket: ws })` (the class `import { WebSocket } from 'partysocket'` gives, imported from `partysocket/ws`); `addEventListener('message', (event) => JSON.parse(event.data))`; `socket.send(text)`",
+};
+
+const WebSocketCtor = WebSocket as unknown as WebSocketConstructor;
+
+/** Resolves when a `ws` socket opens, or rejects if it fails first. */
+function whenOpen(socket: {
+  once(event: 'open' | 'error', listener: (error?: unknown) => void): unknown;
+}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', (error) => reject(error instanceof Error ? error : new Error(String(error))));
+  });
+}
+
+const raw: Driver = {
+  id: 'ws',
+  async open(url, onMessage) {
+    const ws = new WebSocket(url);
+    ws.on('message', (data) => onMessage(JSON.parse((data as Buffer).toString())));
+    await whenOpen(ws);
+    return {
+      send: (text) => ws.send(text),
+      close: () =>
+        new Promise<void>((resolve) => {
+          ws.once('close', () => resolve());
+          ws.close(1000);
+        }),
+    };
+  },
+};
+
+const rawOnMessage: Driver = {
+  id: 'ws-onmessage',
+  async open(url, onMessage) {
+    const ws = new WebSocket(url);
+    ws.onmessage = (event) => onMessage(JSON.parse(event.data as string));
+    await whenOpen(ws);
+    return {
+      send: (text) => ws.send(text),
+      close: () =>
+        new Promise<void>((resolve) => {
+          ws.onclose = () => resolve();
+          ws.close(1000);
+        }),
+    };
+  },
+};
+
+function rxWebSocketDriver(id: ClientId, library: typeof candidate): Driver {
+  return {
+    id,
+    async open(url, onMessage) {
+      const { deserializer } = library.json<unknown, string>();
+      const socket = library.fromWebSocket<unknown, string>(url, { deserializer, WebSocketCtor });
+      let closed: (() => void) | undefined;
+      const done = (): void => closed?.();
+      socket.message$.subscribe({ next: onMessage, error: done, complete: done });
+      // firstValueFrom unsubscribes at once, so that open$ does not see every message go by.
+      await firstValueFrom(socket.open$);
+      return {
+        send: (text) => socket.send(text),
+        close: () =>
+          new Promise<void>((resolve) => {
+            closed = resolve;
+            socket.close(1000);
+          }),
+      };
+    },
+  };
+}
+
+const rxjsWebSocket: Driver = {
+  id: 'rxjs-webSocket',
+  open(url, onMessage) {
+    return new Promise<Connection>((resolve, reject) => {
+      let closed: (() => void) | undefined;
+      const subject = webSocket<unknown>({
+        url,
+        WebSocketCtor: WebSocket as unknown as new (url: string, protocols?: string | string[]) => globalThis.WebSocket,
+        serializer: (text) => text as string,
+        openObserver: {
+          next: () =>
+            resolve({
+              send: (text) => subject.next(text),
+              close: () =>
+                new Promise<void>((resolveClose) => {
+                  closed = resolveClose;
+                  subscription.unsubscribe();
+                }),
+            }),
+        },
+        closeObserver: { next: () => closed?.() },
+      });
+      const subscription = subject.pipe(retry({ delay: 1_000 })).subscribe({ next: onMessage, error: reject });
+    });
+  },
+};
+
+const rxjsWebsockets: Driver = {
+  id: 'rxjs-websockets',
+  open(url, onMessage) {
+    return new Promise<Connection>((resolve, reject) => {
+      const input$ = new Subject<string>();
+      let closed: (() => void) | undefined;
+      const socket$ = makeWebSocketObservable<string>(url, {
+        protocols: [],
+        makeWebSocket: (socketUrl, protocols) => {
+          const ws = new WebSocket(socketUrl, protocols);
+          // The library has no open or close callback of its own: listen on the socket it is given.
+          ws.once('open', () =>
+            resolve({
+              send: (text) => input$.next(text),
+              close: () =>
+                new Promise<void>((resolveClose) => {
+                  closed = resolveClose;
+                  subscription.unsubscribe();
+                }),
+            }),
+          );
+          ws.once('close', () => closed?.());
+          return ws;
+        },
+      });
+      const subscription = socket$
+        .pipe(
+          switchMap((getResponses) => getResponses(input$)),
+          retry({ delay: 1_000 }),
+        )
+        .subscribe({ next: (data) => onMessage(JSON.parse(data)), error: reject });
+    });
+  },
+};
+
+interface EventTargetSocket {
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: 'open' | 'close' | 'error', listener: () => void): void;
+  send(data: string): void;
+  close(code?: number): void;
+}
+
+function eventTargetDriver(id: ClientId, create: (url: string) => EventTargetSocket): Driver {
+  return {
+    id,
+    open(url, onMessage) {
+      const socket = create(url);
+      socket.addEventListener('message', (event) => onMessage(JSON.parse(event.data as string)));
+      let closed: (() => void) | undefined;
+      socket.addEventListener('close', () => closed?.());
+      return new Promise<Connection>((resolve) => {
+        socket.addEventListener('open', () =>
+          resolve({
+            send: (text) => socket.send(text),
+            close: () =>
+              new Promise<void>((resolveClose) => {
+                closed = resolveClose;
+                socket.close(1000);
+              }),
+          }),
+        );
+      });
+    },
+  };
+}
+
+const reconnectingWebSocket = eventTargetDriver(
+  'reconnecting-websocket',
+  (url) => new ReconnectingWebSocket(url, [], { WebSocket }),
+);
+
+const partySocket = eventTargetDriver('partysocket', (url) => new PartySocketWebSocket(url, [], { WebSocket }));
+
+export const DRIVERS: Readonly<Record<ClientId, Driver>> = {
+  ws: raw,
+  'ws-onmessage': rawOnMessage,
+  'rx-websocket': rxWebSocketDriver('rx-websocket', { fromWebSocket, json }),
+  'rx-websocket-candidate': rxWebSocketDriver('rx-websocket-candidate', candidate),
+  'rxjs-webSocket': rxjsWebSocket,
+  'rxjs-websockets': rxjsWebsockets,
+  'reconnecting-websocket': reconnectingWebSocket,
+  partysocket: partySocket,
+};
