@@ -4,7 +4,7 @@
  * Query parameters:
  *   ?channels=BTC-USD,cpu   channels to subscribe to at first (default: all)
  *   ?window=60              seconds of history per chart (default 30)
- *   ?fast=1                 short reconnection delays (for automated tests; humans get the library's defaults)
+ *   ?fast=1                 short reconnection delays and heartbeat (for automated tests; humans get realistic ones)
  *   ?ws=ws://host/ws        another feed endpoint (default: /ws on this server)
  */
 import uPlot from 'uplot';
@@ -15,10 +15,22 @@ import {
   json,
   type CloseInfo,
   type ConnectionState,
+  type HeartbeatOptions,
   type OpenInfo,
   type ReconnectOptions,
 } from '../../lib/index';
-import { CHANNELS, closeReasonFor, PROTOCOL, SOCKET_PATH, type ChannelInfo, type ClientMessage, type ServerMessage, type TickMessage } from './protocol';
+import {
+  CHANNELS,
+  closeReasonFor,
+  PING_FRAME,
+  PONG_FRAME,
+  PROTOCOL,
+  SOCKET_PATH,
+  type ChannelInfo,
+  type ClientMessage,
+  type ServerMessage,
+  type TickMessage,
+} from './protocol';
 
 // ---- configuration ------------------------------------------------------------------------------------------
 
@@ -26,16 +38,37 @@ const params = new URLSearchParams(location.search);
 const fast = params.get('fast') === '1';
 const windowMs = clamp(Number(params.get('window') ?? 30) || 30, 5, 600) * 1_000;
 const endpoint = params.get('ws') ?? SOCKET_PATH;
-const requested = params.get('channels')?.split(',').filter((name) => CHANNELS.some((channel) => channel.name === name));
-const selected = new Set<string>(requested && requested.length > 0 ? requested : CHANNELS.map((channel) => channel.name));
+const requested = params
+  .get('channels')
+  ?.split(',')
+  .filter((name) => CHANNELS.some((channel) => channel.name === name));
+const selected = new Set<string>(
+  requested && requested.length > 0 ? requested : CHANNELS.map((channel) => channel.name),
+);
 
 /** With `?fast=1` the waits are short so that a test need not sit through them; 1012 and 1013 still impose their minimums. */
 const reconnect: ReconnectOptions | true = fast
   ? { backoff: exponentialBackoff({ initialDelayMs: 250, maxDelayMs: 1_000, jitter: 'equal' }), resetAfterMs: 1_000 }
   : true;
 
+/**
+ * A feed this busy is never quiet for long, so a few seconds without a message is worth a ping; no answer to it
+ * either means the connection is dead even though no close came (a half-open TCP connection), and it is replaced.
+ */
+const heartbeatMs = fast ? 500 : 2_000;
+const heartbeat: HeartbeatOptions = {
+  intervalMs: heartbeatMs,
+  timeoutMs: heartbeatMs,
+  ping: PING_FRAME,
+  isPong: (data) => data === PONG_FRAME,
+};
+
 // The relative endpoint resolves against this page, and its http: scheme becomes ws:, as the browser's own WebSocket does.
-const socket = fromWebSocket<ServerMessage, ClientMessage>(endpoint, [PROTOCOL], { ...json<ServerMessage, ClientMessage>(), reconnect });
+const socket = fromWebSocket<ServerMessage, ClientMessage>(endpoint, [PROTOCOL], {
+  ...json<ServerMessage, ClientMessage>(),
+  reconnect,
+  heartbeat,
+});
 
 // ---- the page -----------------------------------------------------------------------------------------------
 
@@ -55,6 +88,7 @@ const ui = {
   messages: byTestId('message-count'),
   reconnects: byTestId('reconnect-count'),
   backoff: byTestId('backoff'),
+  heartbeat: byTestId('heartbeat'),
   lastError: byTestId('last-error'),
   history: byTestId('state-history'),
   closeLog: byTestId('close-log'),
@@ -66,9 +100,11 @@ const ui = {
   connectButton: byTestId<HTMLButtonElement>('client-connect'),
   closeCode: byTestId<HTMLSelectElement>('close-code'),
   silentSeconds: byTestId<HTMLInputElement>('silent-seconds'),
+  silentStall: byTestId<HTMLInputElement>('silent-stall'),
 };
 
 ui.backoff.textContent = fast ? 'fast, for tests (≤ 1 s)' : 'library default';
+ui.heartbeat.textContent = `ping after ${heartbeatMs / 1_000} s quiet, dead ${heartbeatMs / 1_000} s later`;
 ui.backoff.title = fast
   ? 'exponential from 250 ms to 1 s, equal jitter (?fast=1)'
   : 'first retry after 0–2 s, later ones after a jittered 1.25–12 s; 1012 waits at least 2 s, 1013 at least 5 s';
@@ -104,9 +140,18 @@ const COLORS: Record<string, string> = {
   requests: '#7ee787',
 };
 
-const AXIS = { stroke: '#8b98a8', grid: { stroke: '#1e2630', width: 1 }, ticks: { stroke: '#1e2630', width: 1 }, font: '11px system-ui, sans-serif' };
+const AXIS = {
+  stroke: '#8b98a8',
+  grid: { stroke: '#1e2630', width: 1 },
+  ticks: { stroke: '#1e2630', width: 1 },
+  font: '11px system-ui, sans-serif',
+};
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
@@ -145,7 +190,10 @@ function createView(info: ChannelInfo): ChannelView {
   card.append(head, figures, plot, foot);
   ui.channels.append(card);
 
-  const format = new Intl.NumberFormat('en-US', { minimumFractionDigits: info.decimals, maximumFractionDigits: info.decimals });
+  const format = new Intl.NumberFormat('en-US', {
+    minimumFractionDigits: info.decimals,
+    maximumFractionDigits: info.decimals,
+  });
   const xs: number[] = [];
   const ys: (number | null)[] = [];
   const color = COLORS[info.name] ?? '#58a6ff';
@@ -162,7 +210,11 @@ function createView(info: ChannelInfo): ChannelView {
       series: [{}, { stroke: color, width: 1.5, points: { show: false }, spanGaps: false }],
       axes: [
         { ...AXIS, size: 28, space: 70 },
-        { ...AXIS, size: info.decimals > 3 ? 64 : 58, values: (_u, ticks) => ticks.map((tick) => compact(tick, info.decimals)) },
+        {
+          ...AXIS,
+          size: info.decimals > 3 ? 64 : 58,
+          values: (_u, ticks) => ticks.map((tick) => compact(tick, info.decimals)),
+        },
       ],
     },
     [xs, ys],
@@ -170,7 +222,23 @@ function createView(info: ChannelInfo): ChannelView {
   );
   new ResizeObserver(() => chart.setSize({ width: Math.max(200, plot.clientWidth), height: 130 })).observe(plot);
 
-  return { info, format, xs, ys, chart, card, lastValue, change, count, missedText, received: 0, missed: 0, lastSeq: undefined, latest: undefined, dirty: false };
+  return {
+    info,
+    format,
+    xs,
+    ys,
+    chart,
+    card,
+    lastValue,
+    change,
+    count,
+    missedText,
+    received: 0,
+    missed: 0,
+    lastSeq: undefined,
+    latest: undefined,
+    dirty: false,
+  };
 }
 
 const views = new Map<string, ChannelView>(CHANNELS.map((info) => [info.name, createView(info)]));
@@ -240,7 +308,9 @@ function describeState(state: ConnectionState, now: number): string {
       return `reconnecting · attempt ${state.attempt} in ${left.toFixed(1)} s`;
     }
     case 'closed':
-      return state.close ? `closed · ${state.close.code}${state.close.reason ? ` ${state.close.reason}` : ''}` : 'closed';
+      return state.close
+        ? `closed · ${state.close.code}${state.close.reason ? ` ${state.close.reason}` : ''}`
+        : 'closed';
   }
 }
 
@@ -260,7 +330,11 @@ function onState(state: ConnectionState): void {
 
   const item = element('li');
   item.dataset.status = state.status;
-  item.append(element('time', undefined, clock(new Date())), element('span', 'status-dot'), element('span', undefined, describeState(state, stateSince)));
+  item.append(
+    element('time', undefined, clock(new Date())),
+    element('span', 'status-dot'),
+    element('span', undefined, describeState(state, stateSince)),
+  );
   ui.history.prepend(item);
   while (ui.history.children.length > HISTORY_LENGTH) ui.history.lastElementChild?.remove();
 
@@ -274,7 +348,8 @@ function onState(state: ConnectionState): void {
       }
     }
   }
-  if (state.status === 'reconnecting' && state.lastError !== undefined && state.lastClose === undefined) showError(state.lastError);
+  if (state.status === 'reconnecting' && state.lastError !== undefined && state.lastClose === undefined)
+    showError(state.lastError);
 
   const live = state.status !== 'closed' && state.status !== 'idle';
   ui.reconnectButton.disabled = !live;
@@ -314,7 +389,11 @@ function decidePendingCloses(state: ConnectionState): void {
       cell.textContent = `reconnecting in ${Math.round(state.delayMs)} ms (attempt ${state.attempt})`;
     } else {
       row.dataset.decision = 'stop';
-      cell.textContent = clientClosing ? 'stopped: closed by this page' : row.dataset.code === '1000' ? 'stopped: normal closure' : 'stopped: the policy does not retry this code';
+      cell.textContent = clientClosing
+        ? 'stopped: closed by this page'
+        : row.dataset.code === '1000'
+          ? 'stopped: normal closure'
+          : 'stopped: the policy does not retry this code';
     }
   }
 }
@@ -358,6 +437,9 @@ function onMessage(message: ServerMessage): void {
     }
     case 'error':
       showError(new Error(`server: ${message.message}`));
+      return;
+    case 'pong':
+      // The heartbeat consumes pongs; one only gets here if it is configured to pass them on.
       return;
   }
 }
@@ -424,15 +506,25 @@ byTestId('fault-drop').addEventListener('click', () => {
   void fault('/fault/drop', (reply) => `dropped ${plural(reply.clients, 'connection')} without a close frame`);
 });
 byTestId('fault-restart').addEventListener('click', () => {
-  void fault('/fault/restart', (reply) => `restarting: ${plural(reply.clients)} told 1012, back in ${((reply.downtimeMs ?? 0) / 1_000).toFixed(1)} s`);
+  void fault(
+    '/fault/restart',
+    (reply) =>
+      `restarting: ${plural(reply.clients)} told 1012, back in ${((reply.downtimeMs ?? 0) / 1_000).toFixed(1)} s`,
+  );
 });
 byTestId('fault-close').addEventListener('click', () => {
   const code = Number(ui.closeCode.value);
-  void fault(`/fault/close?code=${code}`, (reply) => `closed ${plural(reply.clients)} with ${code} “${closeReasonFor(code)}”`);
+  void fault(
+    `/fault/close?code=${code}`,
+    (reply) => `closed ${plural(reply.clients)} with ${code} “${closeReasonFor(code)}”`,
+  );
 });
 byTestId('fault-silent').addEventListener('click', () => {
   const seconds = clamp(Number(ui.silentSeconds.value) || 5, 1, 120);
-  void fault(`/fault/silent?ms=${seconds * 1_000}`, () => `feed silent for ${seconds} s`);
+  const stall = ui.silentStall.checked;
+  void fault(`/fault/silent?ms=${seconds * 1_000}${stall ? '&stall=1' : ''}`, () =>
+    stall ? `server stalled for ${seconds} s: not even pings are answered` : `feed silent for ${seconds} s`,
+  );
 });
 
 // ---- the render loop: charts, rate, countdown -----------------------------------------------------------------
@@ -473,7 +565,8 @@ function render(): void {
 
 setInterval(render, 100);
 
-for (const name of CHANNELS.map((channel) => channel.name)) views.get(name)?.card.classList.toggle('paused', !selected.has(name));
+for (const name of CHANNELS.map((channel) => channel.name))
+  views.get(name)?.card.classList.toggle('paused', !selected.has(name));
 connect();
 
 // ---- helpers --------------------------------------------------------------------------------------------------

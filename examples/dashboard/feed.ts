@@ -23,7 +23,14 @@ function price(random: Random, start: number, volatilityPerTick: number): ValueM
 }
 
 /** A gauge pulled back towards its mean (Ornstein–Uhlenbeck), within bounds. */
-function meanReverting(random: Random, mean: number, pull: number, noise: number, min: number, max: number): ValueModel {
+function meanReverting(
+  random: Random,
+  mean: number,
+  pull: number,
+  noise: number,
+  min: number,
+  max: number,
+): ValueModel {
   let value = mean;
   return () => {
     value += pull * (mean - value) + noise * gaussian(random);

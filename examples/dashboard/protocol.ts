@@ -73,7 +73,13 @@ export interface ServerErrorMessage {
   readonly message: string;
 }
 
-export type ServerMessage = HelloMessage | TickMessage | SubscribedMessage | UnsubscribedMessage | ServerErrorMessage;
+/** The answer to a {@link PingMessage}, sent as exactly {@link PONG_FRAME}. */
+export interface PongMessage {
+  readonly type: 'pong';
+}
+
+export type ServerMessage =
+  HelloMessage | TickMessage | SubscribedMessage | UnsubscribedMessage | PongMessage | ServerErrorMessage;
 
 export interface SubscribeMessage {
   readonly type: 'subscribe';
@@ -85,7 +91,16 @@ export interface UnsubscribeMessage {
   readonly channel: string;
 }
 
-export type ClientMessage = SubscribeMessage | UnsubscribeMessage;
+/** The page's heartbeat: sent after a quiet spell; the server answers with a pong unless it is stalled. */
+export interface PingMessage {
+  readonly type: 'ping';
+}
+
+export type ClientMessage = SubscribeMessage | UnsubscribeMessage | PingMessage;
+
+/** The heartbeat frames, as they travel: fixed strings, so that a pong is recognised without parsing. */
+export const PING_FRAME = JSON.stringify({ type: 'ping' } satisfies PingMessage);
+export const PONG_FRAME = JSON.stringify({ type: 'pong' } satisfies PongMessage);
 
 /** Close codes the fault endpoint accepts: what a server may put in a close frame (RFC 6455 §7.4). */
 export function isServerCloseCode(code: number): boolean {

@@ -1,9 +1,15 @@
 /**
  * The live dashboard: one command starts a WebSocket feed and serves a page that charts it with rx-websocket,
- * plus fault controls (drop, restart, close with a code, go silent) to watch the library reconnect.
+ * plus fault controls to watch the library reconnect (or stop, when the close code says so).
  *
  *   npm start                   http://localhost:8080
  *   npm start -- --port 9000    or PORT=9000 npm start; port 0 picks a free one
+ *
+ * Fault endpoints (POST; the page has a button for each):
+ *   /fault/drop                 cut every connection without a close frame: clients see 1006
+ *   /fault/restart              close with 1012, stop listening for a few seconds, listen again on the same port
+ *   /fault/close?code=4001      close with that code (1000-1003, 1007-1014, 3000-4999) and its usual reason
+ *   /fault/silent?ms=5000       stop the feed for a while; add &stall=1 to leave pings unanswered too
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -11,13 +17,14 @@ import type { AddressInfo } from 'node:net';
 import { basename, join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { build, type Metafile } from 'esbuild';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { createModels } from './feed';
 import {
   CHANNEL_NAMES,
   CHANNELS,
   closeReasonFor,
   isServerCloseCode,
+  PONG_FRAME,
   PROTOCOL,
   SOCKET_PATH,
   type ClientMessage,
@@ -42,7 +49,7 @@ export interface DashboardOptions {
    */
   readonly restartDowntimeMs?: number;
   /**
-   * How long the feed goes quiet on a silent fault without `?ms=`.
+   * How long the feed goes quiet on a silent fault without `?ms=` (with `&stall=1`, pings go unanswered too).
    * @default 5000
    */
   readonly silentMs?: number;
@@ -118,7 +125,13 @@ function contentTypeOf(name: string): string {
 
 /** Starts the feed, the WebSocket endpoint and the page. Resolves once listening. */
 export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
-  const { port: requestedPort = 8080, host = '127.0.0.1', restartDowntimeMs = 4_000, silentMs = 5_000, log = console.log } = options;
+  const {
+    port: requestedPort = 8080,
+    host = '127.0.0.1',
+    restartDowntimeMs = 4_000,
+    silentMs = 5_000,
+    log = console.log,
+  } = options;
   const say = log === false ? () => {} : log;
   const bundle = await buildClient();
   const indexHtml = readFileSync(join(HERE, 'index.html'));
@@ -128,6 +141,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const models = createModels(CHANNELS);
   const sequences = new Map<string, number>(CHANNEL_NAMES.map((name) => [name, 0]));
   let silentUntil = 0;
+  /** Until then the server answers nothing, not even pings: to a client, the connection looks dead (half-open). */
+  let stalledUntil = 0;
   let tick = 0;
   const ticker = setInterval(() => {
     tick++;
@@ -143,7 +158,11 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       if (silent) continue;
       const frame = JSON.stringify({ type: 'tick', channel: channel.name, seq, t: now, value } satisfies ServerMessage);
       for (const [client, channels] of subscriptions) {
-        if (channels.has(channel.name) && client.readyState === WebSocket.OPEN && client.bufferedAmount < MAX_BUFFERED_BYTES) {
+        if (
+          channels.has(channel.name) &&
+          client.readyState === WebSocket.OPEN &&
+          client.bufferedAmount < MAX_BUFFERED_BYTES
+        ) {
           client.send(frame);
         }
       }
@@ -156,8 +175,9 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     noServer: true,
     handleProtocols: (offered) => (offered.has(PROTOCOL) ? PROTOCOL : false),
   });
-  const sendTo = (client: WebSocket, message: ServerMessage): void => {
-    if (client.readyState === WebSocket.OPEN) client.send(JSON.stringify(message));
+  const sendTo = (client: WebSocket, message: ServerMessage | string): void => {
+    if (client.readyState !== WebSocket.OPEN || Date.now() < stalledUntil) return;
+    client.send(typeof message === 'string' ? message : JSON.stringify(message));
   };
   wss.on('connection', (client: WebSocket, request: IncomingMessage) => {
     const query = new URL(request.url ?? '/', 'http://localhost').searchParams.get('channels');
@@ -167,13 +187,23 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     client.on('close', () => subscriptions.delete(client));
     client.on('error', () => subscriptions.delete(client));
     client.on('message', (data, isBinary) => {
-      const message = isBinary ? undefined : parseClientMessage(data.toString());
+      const message = isBinary ? undefined : parseClientMessage(textOf(data));
       if (!message) {
-        sendTo(client, { type: 'error', message: 'expected {"type":"subscribe"|"unsubscribe","channel":"<name>"}' });
+        sendTo(client, {
+          type: 'error',
+          message: 'expected {"type":"subscribe"|"unsubscribe","channel":"<name>"} or {"type":"ping"}',
+        });
+        return;
+      }
+      if (message.type === 'ping') {
+        sendTo(client, PONG_FRAME);
         return;
       }
       if (!CHANNEL_NAMES.includes(message.channel)) {
-        sendTo(client, { type: 'error', message: `unknown channel "${message.channel}"; channels: ${CHANNEL_NAMES.join(', ')}` });
+        sendTo(client, {
+          type: 'error',
+          message: `unknown channel "${message.channel}"; channels: ${CHANNEL_NAMES.join(', ')}`,
+        });
         return;
       }
       if (message.type === 'subscribe') channels.add(message.channel);
@@ -220,7 +250,9 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     close(query, res) {
       const code = Number(query.get('code') ?? '1001');
       if (!isServerCloseCode(code)) {
-        sendJson(res, 400, { error: `a server cannot close with ${query.get('code')}: use 1000-1003, 1007-1014 or 3000-4999` });
+        sendJson(res, 400, {
+          error: `a server cannot close with ${query.get('code')}: use 1000-1003, 1007-1014 or 3000-4999`,
+        });
         return;
       }
       const reason = query.get('reason') ?? closeReasonFor(code);
@@ -238,9 +270,11 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         sendJson(res, 400, { error: `ms must be a number of milliseconds in (0, ${MAX_SILENT_MS}]` });
         return;
       }
+      const stall = query.get('stall') === '1';
       silentUntil = Date.now() + ms;
-      say(`fault: feed silent for ${ms} ms`);
-      sendJson(res, 200, { fault: 'silent', clients: wss.clients.size, ms });
+      stalledUntil = stall ? silentUntil : 0;
+      say(`fault: feed silent for ${ms} ms${stall ? ', pings unanswered' : ''}`);
+      sendJson(res, 200, { fault: 'silent', clients: wss.clients.size, ms, stall });
     },
   };
 
@@ -250,7 +284,12 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     res.setHeader('Cache-Control', 'no-store');
     if (url.pathname.startsWith('/fault/')) {
       const fault = faults[url.pathname.slice('/fault/'.length)];
-      if (!fault) return sendJson(res, 404, { error: `no such fault; try ${Object.keys(faults).map((name) => `/fault/${name}`).join(', ')}` });
+      if (!fault)
+        return sendJson(res, 404, {
+          error: `no such fault; try ${Object.keys(faults)
+            .map((name) => `/fault/${name}`)
+            .join(', ')}`,
+        });
       if (req.method !== 'POST') {
         res.setHeader('Allow', 'POST');
         return sendJson(res, 405, { error: 'faults are triggered with POST' });
@@ -261,9 +300,15 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       res.setHeader('Allow', 'GET, HEAD');
       return sendJson(res, 405, { error: 'method not allowed' });
     }
-    if (url.pathname === '/' || url.pathname === '/index.html') return send(res, 200, 'text/html; charset=utf-8', indexHtml);
+    if (url.pathname === '/' || url.pathname === '/index.html')
+      return send(res, 200, 'text/html; charset=utf-8', indexHtml);
     if (url.pathname === '/api/status') {
-      return sendJson(res, 200, { instance, clients: wss.clients.size, silentForMs: Math.max(0, silentUntil - Date.now()), channels: CHANNELS });
+      return sendJson(res, 200, {
+        instance,
+        clients: wss.clients.size,
+        silentForMs: Math.max(0, silentUntil - Date.now()),
+        channels: CHANNELS,
+      });
     }
     const file = bundle.files.get(url.pathname);
     if (file) return send(res, 200, file.contentType, file.body);
@@ -324,7 +369,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     clearInterval(ticker);
     throw error;
   });
-  const displayHost = host === '127.0.0.1' || host === '::1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const displayHost =
+    host === '127.0.0.1' || host === '::1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   const url = `http://${displayHost}:${port}/`;
 
   let stopping: Promise<void> | undefined;
@@ -369,6 +415,11 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   };
 }
 
+function textOf(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data).toString('utf8');
+}
+
 function parseClientMessage(text: string): ClientMessage | undefined {
   let value: unknown;
   try {
@@ -378,6 +429,7 @@ function parseClientMessage(text: string): ClientMessage | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const { type, channel } = value as { type?: unknown; channel?: unknown };
+  if (type === 'ping') return { type };
   if ((type === 'subscribe' || type === 'unsubscribe') && typeof channel === 'string') return { type, channel };
   return undefined;
 }
@@ -401,7 +453,8 @@ function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): { port: num
   };
   const portText = valueOf('port') ?? env.PORT ?? '8080';
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65_535) throw new Error(`invalid port "${portText}": expected an integer from 0 to 65535`);
+  if (!/^\d+$/.test(portText) || port > 65_535)
+    throw new Error(`invalid port "${portText}": expected an integer from 0 to 65535`);
   return { port, host: valueOf('host') ?? '127.0.0.1' };
 }
 
@@ -416,8 +469,12 @@ async function main(): Promise<void> {
   }
   const dashboard = await startDashboard(args);
   console.log(`rx-websocket dashboard: ${dashboard.url}`);
-  console.log(`  feed:   ws://${new URL(dashboard.url).host}${SOCKET_PATH} (sub-protocol ${PROTOCOL}), ${CHANNELS.length} channels`);
-  console.log(`  faults: curl -X POST ${dashboard.url}fault/drop | fault/restart | fault/close?code=1011 | fault/silent?ms=5000`);
+  console.log(
+    `  feed:   ws://${new URL(dashboard.url).host}${SOCKET_PATH} (sub-protocol ${PROTOCOL}), ${CHANNELS.length} channels`,
+  );
+  console.log(
+    `  faults: curl -X POST ${dashboard.url}fault/drop | fault/restart | fault/close?code=1011 | fault/silent?ms=5000[&stall=1]`,
+  );
   console.log('  Ctrl-C to stop');
   let signalled = false;
   const shutdown = (signal: NodeJS.Signals): void => {

@@ -10,7 +10,13 @@
  * `--send` texts are sent on every open (so a subscription survives reconnections).
  * Exit codes: 0 after a normal close (1000 or Ctrl-C), 1 when the connection stops for good, 2 on bad usage or URL.
  */
-import { fromWebSocket, UnsupportedUrlError, WebSocketCloseError, type ConnectionState, type WebSocketData } from '../../lib/index';
+import {
+  fromWebSocket,
+  UnsupportedUrlError,
+  WebSocketCloseError,
+  type ConnectionState,
+  type WebSocketData,
+} from '../../lib/index';
 
 const USAGE = 'usage: npm run example:node -- <ws://host/path> [--protocol <name>]... [--send <text>]...';
 const MAX_PRINTED_CHARS = 200;
@@ -40,7 +46,8 @@ function parseArgs(argv: readonly string[]): Args | string {
       positional.push(arg);
     }
   }
-  if (positional.length !== 1) return positional.length === 0 ? 'a URL is required' : `one URL expected, got ${positional.length}`;
+  if (positional.length !== 1)
+    return positional.length === 0 ? 'a URL is required' : `one URL expected, got ${positional.length}`;
   return { url: positional[0] as string, protocols, sends };
 }
 
@@ -51,11 +58,15 @@ function describe(state: ConnectionState): string {
     case 'open':
       return `open${state.protocol ? ` (protocol ${state.protocol})` : ''}`;
     case 'reconnecting': {
-      const why = state.lastClose ? `after close ${state.lastClose.code}${state.lastClose.reason ? ` "${state.lastClose.reason}"` : ''}` : 'after an error';
+      const why = state.lastClose
+        ? `after close ${state.lastClose.code}${state.lastClose.reason ? ` "${state.lastClose.reason}"` : ''}`
+        : 'after an error';
       return `reconnecting in ${Math.round(state.delayMs)} ms (attempt ${state.attempt}) ${why}`;
     }
     case 'closed':
-      return state.close ? `closed with ${state.close.code}${state.close.reason ? ` "${state.close.reason}"` : ''}` : 'closed';
+      return state.close
+        ? `closed with ${state.close.code}${state.close.reason ? ` "${state.close.reason}"` : ''}`
+        : 'closed';
     default:
       return state.status;
   }
@@ -87,13 +98,18 @@ function main(): void {
         console.error(USAGE);
         process.exit(2);
       }
-      const why = error instanceof WebSocketCloseError ? `the server closed with ${error.closeCode}, which is not retried` : String(error);
+      const why =
+        error instanceof WebSocketCloseError
+          ? `the server closed with ${error.closeCode}, which is not retried`
+          : String(error);
       console.error(`stopped: ${why}`);
       process.exit(1);
     },
   });
   // Subscribed after message$, so that a URL that fails at once is reported there, once, with its exit code.
-  socket.error$.subscribe((error) => console.error(`${stamp()} error: ${error instanceof Error ? error.message : String(error)}`));
+  socket.error$.subscribe((error) =>
+    console.error(`${stamp()} error: ${error instanceof Error ? error.message : String(error)}`),
+  );
   socket.open$.subscribe(() => {
     for (const text of args.sends) socket.send(text);
   });

@@ -40,14 +40,19 @@ describe('the dashboard in Chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      const how = 'Install Debian\'s Chromium with `apt-get install -y chromium` (as root), then run the tests again.';
+      const how = "Install Debian's Chromium with `apt-get install -y chromium` (as root), then run the tests again.";
       throw new Error(
         process.env.CI
           ? `${CHROMIUM} is missing on this CI machine, so the browser tests cannot run. ${how} (.ci/run does this.)`
           : `${CHROMIUM} is missing, so the browser tests cannot run. ${how}`,
       );
     }
-    dashboard = await startDashboard({ port: 0, host: '127.0.0.1', restartDowntimeMs: RESTART_DOWNTIME_MS, log: false });
+    dashboard = await startDashboard({
+      port: 0,
+      host: '127.0.0.1',
+      restartDowntimeMs: RESTART_DOWNTIME_MS,
+      log: false,
+    });
     origin = `http://127.0.0.1:${dashboard.port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -63,7 +68,8 @@ describe('the dashboard in Chromium', () => {
 
   // ---- what the page shows ----------------------------------------------------------------------------------
 
-  const text = async (testId: string): Promise<string> => (await page.locator(`[data-testid="${testId}"]`).textContent()) ?? '';
+  const text = async (testId: string): Promise<string> =>
+    (await page.locator(`[data-testid="${testId}"]`).textContent()) ?? '';
   const numberIn = async (testId: string): Promise<number> => Number((await text(testId)).replace(/[^\d.]/g, ''));
 
   const waitForStatus = async (status: string, timeout = 10_000): Promise<void> => {
@@ -86,7 +92,11 @@ describe('the dashboard in Chromium', () => {
       recorder.__observer = new MutationObserver((records) => {
         for (const record of records) recorder.__statuses.push(record.oldValue ?? '');
       });
-      recorder.__observer.observe(badge, { attributes: true, attributeFilter: ['data-status'], attributeOldValue: true });
+      recorder.__observer.observe(badge, {
+        attributes: true,
+        attributeFilter: ['data-status'],
+        attributeOldValue: true,
+      });
     });
   };
 
@@ -114,7 +124,9 @@ describe('the dashboard in Chromium', () => {
   const waitForMoreData = async (more = 20, timeout = 5_000): Promise<void> => {
     const before = await numberIn('count-BTC-USD');
     await page.waitForFunction(
-      ({ before, more }) => Number(document.querySelector('[data-testid="count-BTC-USD"]')?.textContent?.replace(/[^\d]/g, '')) >= before + more,
+      ({ before, more }) =>
+        Number(document.querySelector('[data-testid="count-BTC-USD"]')?.textContent?.replace(/[^\d]/g, '')) >=
+        before + more,
       { before, more },
       { timeout, polling: 50 },
     );
@@ -141,7 +153,11 @@ describe('the dashboard in Chromium', () => {
   };
 
   /** Triggers a fault and checks the client went through `reconnecting` back to `open`, logging `code` as retried. */
-  const expectReconnectionAfter = async (trigger: () => Promise<void>, code: number, timeout: number): Promise<void> => {
+  const expectReconnectionAfter = async (
+    trigger: () => Promise<void>,
+    code: number,
+    timeout: number,
+  ): Promise<void> => {
     await waitForStatus('open');
     const rowsBefore = (await closeRows()).length;
     await recordStatuses();
@@ -160,24 +176,32 @@ describe('the dashboard in Chromium', () => {
   it('shows live data: values change and the message rate is above zero', async () => {
     await waitForStatus('open');
     expect(await text('state')).toBe('open · dashboard.v1');
-    await page.waitForFunction(() => document.querySelector('[data-testid="last-value-BTC-USD"]')?.textContent !== '—', undefined, { timeout: 5_000 });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="last-value-BTC-USD"]')?.textContent !== '—',
+      undefined,
+      { timeout: 5_000 },
+    );
     const first = await text('last-value-BTC-USD');
     await page.waitForFunction(
       (first) => document.querySelector('[data-testid="last-value-BTC-USD"]')?.textContent !== first,
       first,
       { timeout: 5_000, polling: 50 },
     );
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="rate"]')?.textContent) > 100, undefined, {
-      timeout: 5_000,
-      polling: 100,
-    });
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="rate"]')?.textContent) > 100,
+      undefined,
+      {
+        timeout: 5_000,
+        polling: 100,
+      },
+    );
     for (const channel of ['ETH-USD', 'EUR-USD', 'cpu', 'memory', 'latency-p99', 'requests']) {
       expect(await text(`last-value-${channel}`)).toMatch(/\d/);
     }
     expect(await text('server-instance')).toBe('#1');
   });
 
-  it('talks to the server through the browser\'s native WebSocket', async () => {
+  it("talks to the server through the browser's native WebSocket", async () => {
     expect(socketUrls).toContain(`ws://127.0.0.1:${dashboard?.port}/ws`);
     expect(await page.evaluate(() => Function.prototype.toString.call(WebSocket).includes('[native code]'))).toBe(true);
   });
@@ -239,7 +263,9 @@ describe('the dashboard in Chromium', () => {
     await recordStatuses();
     await postFault('/fault/silent?ms=2000');
     await page.waitForFunction(
-      () => Number(document.querySelector('[data-testid="rate"]')?.textContent) === 0 && !document.querySelector<HTMLElement>('[data-testid="stale"]')?.hidden,
+      () =>
+        Number(document.querySelector('[data-testid="rate"]')?.textContent) === 0 &&
+        !document.querySelector<HTMLElement>('[data-testid="stale"]')?.hidden,
       undefined,
       { timeout: 5_000, polling: 50 },
     );
@@ -248,19 +274,38 @@ describe('the dashboard in Chromium', () => {
     expect(await recordedStatuses()).toEqual(['open']);
   }, 15_000);
 
+  it('when the server stops answering pings too, the heartbeat drops the dead connection and reconnects', async () => {
+    await expectReconnectionAfter(
+      async () => {
+        await page.fill('[data-testid="silent-seconds"]', '2');
+        await page.check('[data-testid="silent-stall"]');
+        await page.click('[data-testid="fault-silent"]');
+      },
+      1006,
+      15_000,
+    );
+    const rows = await closeRows();
+    expect(rows.find((row) => row.code === '1006')?.text).toContain('heartbeat timeout');
+    expect(await text('last-error')).toMatch(/HeartbeatTimeoutError|WebSocketCloseError/);
+    await page.uncheck('[data-testid="silent-stall"]');
+  }, 25_000);
+
   it('unsubscribes from a channel when its "live" box is unticked, and subscribes again when ticked', async () => {
     await waitForStatus('open');
     const subscribed = (channel: string, value: boolean): Promise<unknown> =>
       page.waitForSelector(`[data-testid="channel-${channel}"][data-subscribed="${value}"]`, { timeout: 5_000 });
     await page.uncheck('[data-testid="subscribe-cpu"]');
     await subscribed('cpu', false);
+    // The counts on the page are redrawn a few times a second: let one redraw pass before reading.
+    await waitForMoreData(10);
     const cpuCount = await numberIn('count-cpu');
     await waitForMoreData(50);
     expect(await numberIn('count-cpu')).toBe(cpuCount);
     await page.check('[data-testid="subscribe-cpu"]');
     await subscribed('cpu', true);
     await page.waitForFunction(
-      (before) => Number(document.querySelector('[data-testid="count-cpu"]')?.textContent?.replace(/[^\d]/g, '')) > before,
+      (before) =>
+        Number(document.querySelector('[data-testid="count-cpu"]')?.textContent?.replace(/[^\d]/g, '')) > before,
       cpuCount,
       { timeout: 5_000, polling: 50 },
     );
@@ -273,7 +318,8 @@ describe('the dashboard in Chromium', () => {
     mkdirSync(artifacts, { recursive: true });
     const shot = join(artifacts, 'dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
-    if (process.env.UPDATE_SCREENSHOT === '1') copyFileSync(shot, join(ROOT, 'examples', 'dashboard', 'screenshot.png'));
+    if (process.env.UPDATE_SCREENSHOT === '1')
+      copyFileSync(shot, join(ROOT, 'examples', 'dashboard', 'screenshot.png'));
   });
 
   it('after a 4001 close (a stop code under the default policy), ends closed with the code shown, and can connect again', async () => {
