@@ -467,7 +467,13 @@ async function main(): Promise<void> {
     console.error('usage: npm start -- [--port <port>] [--host <address>]   (or PORT=<port> npm start)');
     process.exit(2);
   }
-  const dashboard = await startDashboard(args);
+  const dashboard = await startDashboard(args).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    console.error(
+      `port ${args.port} is already in use on ${args.host}: pick another with --port <port> (0 for any free one)`,
+    );
+    process.exit(1);
+  });
   console.log(`rx-websocket dashboard: ${dashboard.url}`);
   console.log(
     `  feed:   ws://${new URL(dashboard.url).host}${SOCKET_PATH} (sub-protocol ${PROTOCOL}), ${CHANNELS.length} channels`,
