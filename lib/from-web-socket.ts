@@ -11,7 +11,7 @@ import { session, type SessionControl, type SessionEvent } from './session';
 import type { Source } from './source';
 import type { ConnectionState } from './state';
 import { normalizeUrl, type UrlInput } from './url';
-import { CLOSED, OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
+import { CLOSED, OPEN, type WebSocketLike } from './web-socket-like';
 
 /** Sub-protocols to offer: one, several, or a function giving them before every attempt. */
 export type ProtocolsInput = Source<string | readonly string[]>;
@@ -98,7 +98,7 @@ export function fromWebSocket<In, Out>(
     (protocolsGiven ? maybeOptions : protocolsOrOptions) as WebSocketOptions<In, Out> | undefined,
   );
   const { serializer, lingerMs } = options;
-  const WebSocketCtor = options.WebSocketCtor ?? (WebSocketImpl as unknown as WebSocketConstructor);
+  const WebSocketCtor = options.WebSocketCtor ?? WebSocketImpl;
 
   const state = new BehaviorSubject<ConnectionState>({ status: 'idle' });
   const queue = createSendQueue<Out>(options.sendQueue);

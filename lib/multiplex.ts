@@ -46,7 +46,7 @@ export type Multiplex<In, Out> = {
  */
 export function createMultiplex<In, Out>(host: MultiplexHost<In, Out>): Multiplex<In, Out> {
   const channels = new Map<string, Observable<In>>();
-  return ((
+  return (
     subscribeMsg: () => Out,
     unsubscribeMsg: () => Out,
     filter: (message: In) => boolean,
@@ -79,5 +79,5 @@ export function createMultiplex<In, Out>(host: MultiplexHost<In, Out>): Multiple
         channels.set(key, shared);
       }
       return channel.subscribe(subscriber);
-    })) as Multiplex<In, Out>;
+    });
 }

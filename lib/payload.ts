@@ -22,7 +22,7 @@ export function payloadByteLength(payload: WebSocketPayload): number {
 /** A short description of a value that is not a payload, for error messages. */
 export function describeNonPayload(value: unknown): string {
   if (value === null) return 'null';
-  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'no prototype'})`;
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
   return `a ${typeof value}`;
 }
 

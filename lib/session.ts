@@ -1,9 +1,9 @@
 import {
+  asapScheduler,
   asyncScheduler,
   fromEvent,
   NEVER,
   Observable,
-  of,
   race,
   switchMap,
   take,
@@ -332,8 +332,12 @@ function onlineEvents(): Observable<unknown> {
     : NEVER;
 }
 
-/** Emits at once, unless a browser says it is offline: then when it is back online. */
+/**
+ * Emits on the next microtask, unless a browser says it is offline: then when it is back online.
+ * Never synchronously: every subscriber that joins in the same turn shares the attempt, even one that fails at once
+ * (a bad URL), instead of each starting and failing its own.
+ */
 function whenOnline(): Observable<unknown> {
   const target = globalThis as unknown as OnlineTarget;
-  return target.navigator?.onLine === false ? onlineEvents().pipe(take(1)) : of(0);
+  return target.navigator?.onLine === false ? onlineEvents().pipe(take(1)) : timer(0, asapScheduler);
 }

@@ -1,4 +1,4 @@
-import { defer, from, isObservable, Observable, of, take, throwIfEmpty } from 'rxjs';
+import { defer, from, isObservable, type Observable, of, take, throwIfEmpty } from 'rxjs';
 
 /** A value, or a function giving it (directly, as a Promise, or as an Observable) before every connection attempt. */
 export type Source<T> = T | (() => T | PromiseLike<T> | Observable<T>);

@@ -123,7 +123,7 @@ function describe(value: unknown, depth: number, seen: Set<object>): string {
         ([key, item]) =>
           `${/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key)}: ${describe(item, depth + 1, seen)}`,
       );
-    const name = (value as object).constructor?.name;
+    const name = value.constructor?.name;
     const prefix = name && name !== 'Object' ? `${name} ` : '';
     return entries.length === 0 ? `${prefix}{}` : `${prefix}{ ${entries.join(', ')} }`;
   } finally {

@@ -149,14 +149,14 @@ export function socketDoubleClass(attach: Attach): SocketDoubleConstructor {
 type Listener = (this: SocketDouble, event: never) => void;
 
 abstract class SocketDoubleBase implements SocketDouble {
-  static readonly CONNECTING = CONNECTING as 0;
-  static readonly OPEN = OPEN as 1;
-  static readonly CLOSING = CLOSING as 2;
-  static readonly CLOSED = CLOSED as 3;
-  readonly CONNECTING = CONNECTING as 0;
-  readonly OPEN = OPEN as 1;
-  readonly CLOSING = CLOSING as 2;
-  readonly CLOSED = CLOSED as 3;
+  static readonly CONNECTING = CONNECTING;
+  static readonly OPEN = OPEN;
+  static readonly CLOSING = CLOSING;
+  static readonly CLOSED = CLOSED;
+  readonly CONNECTING = CONNECTING;
+  readonly OPEN = OPEN;
+  readonly CLOSING = CLOSING;
+  readonly CLOSED = CLOSED;
 
   readonly url: string;
   readonly bufferedAmount = 0;
@@ -247,14 +247,14 @@ abstract class SocketDoubleBase implements SocketDouble {
   ): void {
     let listeners = this.#listeners.get(type);
     if (!listeners) this.#listeners.set(type, (listeners = new Set()));
-    listeners.add(listener as Listener);
+    listeners.add(listener);
   }
 
   removeEventListener<K extends keyof SocketDoubleEventMap>(
     type: K,
     listener: (this: SocketDouble, event: SocketDoubleEventMap[K]) => void,
   ): void {
-    this.#listeners.get(type)?.delete(listener as Listener);
+    this.#listeners.get(type)?.delete(listener);
   }
 
   #fire(event: SocketEventInit): void {
@@ -320,6 +320,7 @@ function snapshot(data: WebSocketPayload): FrameData {
   if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer)) {
     return new Uint8Array(data).slice();
   }
-  // A browser turns anything else into a string (WebIDL USVString conversion).
+  // A browser turns anything else into a string (WebIDL USVString conversion), "[object Object]" included.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return String(data);
 }
