@@ -18,7 +18,8 @@ import { InvalidOptionError } from '../lib/errors';
 function randomSequence(...values: number[]): RandomSource {
   let index = 0;
   return () => {
-    if (index >= values.length) throw new Error(`random source asked for draw ${index + 1}, only ${values.length} scripted`);
+    if (index >= values.length)
+      throw new Error(`random source asked for draw ${index + 1}, only ${values.length} scripted`);
     return values[index++]!;
   };
 }
@@ -41,7 +42,7 @@ function invalidOption(fn: () => unknown): InvalidOptionError {
     fn();
   } catch (error) {
     if (error instanceof InvalidOptionError) return error;
-    throw new Error(`expected an InvalidOptionError, got ${String(error)}`);
+    throw new Error(`expected an InvalidOptionError, got ${String(error)}`, { cause: error });
   }
   throw new Error('expected an InvalidOptionError, nothing was thrown');
 }
@@ -73,7 +74,11 @@ describe('exponentialBackoff', () => {
 
   describe('with full jitter', () => {
     it('draws uniformly between 0 and the capped base', () => {
-      const backoff = exponentialBackoff({ ...options, jitter: 'full', random: randomSequence(0.5, 0.25, 0, 0.5, 0.5) });
+      const backoff = exponentialBackoff({
+        ...options,
+        jitter: 'full',
+        random: randomSequence(0.5, 0.25, 0, 0.5, 0.5),
+      });
       expect(delays(backoff, [1, 2, 3, 4, 10])).toEqual([50, 50, 0, 400, 500]);
     });
 
@@ -147,7 +152,11 @@ describe('exponentialBackoff', () => {
       ['an infinite factor', { factor: Infinity }, 'factor'],
       ['an unknown jitter', { jitter: 'some' as Jitter }, 'jitter'],
       ['a random source that is not a function', { random: 0.5 as unknown as RandomSource }, 'random'],
-      ['a zero initialDelayMs with decorrelated jitter', { initialDelayMs: 0, jitter: 'decorrelated' }, 'initialDelayMs'],
+      [
+        'a zero initialDelayMs with decorrelated jitter',
+        { initialDelayMs: 0, jitter: 'decorrelated' },
+        'initialDelayMs',
+      ],
     ])('rejects %s, naming the option and the rule', (_, config, option) => {
       const error = invalidOption(() => exponentialBackoff(config));
       expect(error.option).toBe(option);
@@ -279,19 +288,25 @@ describe('defaultBackoff', () => {
 
   describe('with a random source', () => {
     it('waits uniformly 0–2 s before the first retry: a mean of 1 s', () => {
-      expect(delays(createDefaultBackoff({ random: randomSequence(0, 0.5, 0.999) }), [1, 1, 1])).toEqual([0, 1_000, 1_998]);
+      expect(delays(createDefaultBackoff({ random: randomSequence(0, 0.5, 0.999) }), [1, 1, 1])).toEqual([
+        0, 1_000, 1_998,
+      ]);
       expect(DEFAULT_BACKOFF_FIRST_MAX_DELAY_MS / 2).toBe(1_000);
     });
 
     it('then waits between half and all of 2.5 s × 1.5^(attempt − 2), capped at 12 s', () => {
       const lowest = createDefaultBackoff({ random: constantRandom(0) });
       const middle = createDefaultBackoff({ random: constantRandom(0.5) });
-      expect(delays(lowest, [2, 3, 4, 5, 6, 7, 1_000_000])).toEqual([1_250, 1_875, 2_812.5, 4_218.75, 6_000, 6_000, 6_000]);
+      expect(delays(lowest, [2, 3, 4, 5, 6, 7, 1_000_000])).toEqual([
+        1_250, 1_875, 2_812.5, 4_218.75, 6_000, 6_000, 6_000,
+      ]);
       expect(delays(middle, [2, 3, 4, 5, 6, 100])).toEqual([1_875, 2_812.5, 4_218.75, 6_328.125, 9_000, 9_000]);
     });
 
     it('never waits more than DEFAULT_BACKOFF_MAX_DELAY_MS', () => {
-      expect(createDefaultBackoff({ random: constantRandom(0.999_999) })(50)).toBeLessThan(DEFAULT_BACKOFF_MAX_DELAY_MS);
+      expect(createDefaultBackoff({ random: constantRandom(0.999_999) })(50)).toBeLessThan(
+        DEFAULT_BACKOFF_MAX_DELAY_MS,
+      );
     });
 
     it('keeps no state between sequences, so one instance serves many sockets', () => {
@@ -329,34 +344,47 @@ describe('every strategy', () => {
   const floorFor = (jitter: Jitter, floor: number): number => (jitter === 'decorrelated' ? Math.max(floor, 1) : floor);
 
   const cases: fc.Arbitrary<Case> = fc.oneof(
-    fc.record({ range, factor: fc.double({ min: 1, max: 1e6, noNaN: true }), jitter: anyJitter }).map(({ range: [initial, max], factor, jitter }) => {
-      const initialDelayMs = Math.min(floorFor(jitter, initial), Math.max(max, 1));
-      const maxDelayMs = Math.max(max, initialDelayMs);
-      return {
-        label: `exponentialBackoff(${JSON.stringify({ initialDelayMs, maxDelayMs, factor, jitter })})`,
-        maxDelayMs,
-        create: (random: RandomSource) => exponentialBackoff({ initialDelayMs, maxDelayMs, factor, jitter, random }),
-      };
+    fc
+      .record({ range, factor: fc.double({ min: 1, max: 1e6, noNaN: true }), jitter: anyJitter })
+      .map(({ range: [initial, max], factor, jitter }) => {
+        const initialDelayMs = Math.min(floorFor(jitter, initial), Math.max(max, 1));
+        const maxDelayMs = Math.max(max, initialDelayMs);
+        return {
+          label: `exponentialBackoff(${JSON.stringify({ initialDelayMs, maxDelayMs, factor, jitter })})`,
+          maxDelayMs,
+          create: (random: RandomSource) => exponentialBackoff({ initialDelayMs, maxDelayMs, factor, jitter, random }),
+        };
+      }),
+    fc
+      .record({ range, incrementMs: delayMs, jitter: anyJitter })
+      .map(({ range: [initial, max], incrementMs, jitter }) => {
+        const initialDelayMs = Math.min(floorFor(jitter, initial), Math.max(max, 1));
+        const maxDelayMs = Math.max(max, initialDelayMs);
+        return {
+          label: `linearBackoff(${JSON.stringify({ initialDelayMs, incrementMs, maxDelayMs, jitter })})`,
+          maxDelayMs,
+          create: (random: RandomSource) => linearBackoff({ initialDelayMs, incrementMs, maxDelayMs, jitter, random }),
+        };
+      }),
+    fc
+      .record({ delayMs, jitter: fc.constantFrom('full' as const, 'equal' as const, 'none' as const) })
+      .map(({ delayMs: d, jitter }) => ({
+        label: `constantBackoff(${JSON.stringify({ delayMs: d, jitter })})`,
+        maxDelayMs: d,
+        create: (random: RandomSource) => constantBackoff({ delayMs: d, jitter, random }),
+      })),
+    fc.constant({
+      label: 'defaultBackoff',
+      maxDelayMs: DEFAULT_BACKOFF_MAX_DELAY_MS,
+      create: (random: RandomSource) => createDefaultBackoff({ random }),
     }),
-    fc.record({ range, incrementMs: delayMs, jitter: anyJitter }).map(({ range: [initial, max], incrementMs, jitter }) => {
-      const initialDelayMs = Math.min(floorFor(jitter, initial), Math.max(max, 1));
-      const maxDelayMs = Math.max(max, initialDelayMs);
-      return {
-        label: `linearBackoff(${JSON.stringify({ initialDelayMs, incrementMs, maxDelayMs, jitter })})`,
-        maxDelayMs,
-        create: (random: RandomSource) => linearBackoff({ initialDelayMs, incrementMs, maxDelayMs, jitter, random }),
-      };
-    }),
-    fc.record({ delayMs, jitter: fc.constantFrom('full' as const, 'equal' as const, 'none' as const) }).map(({ delayMs: d, jitter }) => ({
-      label: `constantBackoff(${JSON.stringify({ delayMs: d, jitter })})`,
-      maxDelayMs: d,
-      create: (random: RandomSource) => constantBackoff({ delayMs: d, jitter, random }),
-    })),
-    fc.constant({ label: 'defaultBackoff', maxDelayMs: DEFAULT_BACKOFF_MAX_DELAY_MS, create: (random: RandomSource) => createDefaultBackoff({ random }) }),
   );
 
   it('returns a finite delay between 0 and maxDelayMs for every attempt from 1 to 1e6 and every random value in [0, 1)', () => {
-    const draw = fc.tuple(fc.integer({ min: 1, max: 1_000_000 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }));
+    const draw = fc.tuple(
+      fc.integer({ min: 1, max: 1_000_000 }),
+      fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+    );
     fc.assert(
       fc.property(cases, fc.array(draw, { minLength: 1, maxLength: 20 }), ({ create, maxDelayMs }, draws) => {
         let next = 0;

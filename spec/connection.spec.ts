@@ -378,6 +378,7 @@ describe('connection', () => {
 
     it('errors with TransportError when it throws something that is not an Error', () => {
       const Throwing = function () {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point: a constructor that throws a non-Error
         throw 'no sockets here';
       } as unknown as WebSocketConstructor;
       const recording = record(connection(config({ WebSocketCtor: Throwing })));

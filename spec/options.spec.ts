@@ -11,7 +11,7 @@ function invalid(options: unknown): InvalidOptionError {
     resolveOptions(options as WebSocketOptions<unknown, unknown>);
   } catch (error) {
     if (error instanceof InvalidOptionError) return error;
-    throw new Error(`expected an InvalidOptionError, got ${String(error)}`);
+    throw new Error(`expected an InvalidOptionError, got ${String(error)}`, { cause: error });
   }
   throw new Error('expected the options to be rejected, they were accepted');
 }

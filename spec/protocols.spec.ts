@@ -7,7 +7,7 @@ function invalid(protocols: unknown): InvalidOptionError {
     validateProtocols(protocols);
   } catch (error) {
     if (error instanceof InvalidOptionError) return error;
-    throw new Error(`expected an InvalidOptionError, got ${String(error)}`);
+    throw new Error(`expected an InvalidOptionError, got ${String(error)}`, { cause: error });
   }
   throw new Error(`expected ${JSON.stringify(protocols)} to be rejected`);
 }

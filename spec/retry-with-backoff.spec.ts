@@ -69,7 +69,10 @@ describe('planRetry', () => {
   });
 
   it('retries for ever with maxAttempts Infinity', () => {
-    expect(planRetry(new Error('down'), 1_000_000, { ...options, maxAttempts: Infinity })).toEqual({ retry: true, delayMs: 10_000_000 });
+    expect(planRetry(new Error('down'), 1_000_000, { ...options, maxAttempts: Infinity })).toEqual({
+      retry: true,
+      delayMs: 10_000_000,
+    });
   });
 
   it('stops when shouldRetry says no, and asks it with the reason and the attempt', () => {
@@ -92,7 +95,11 @@ describe('retryWithBackoff', () => {
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const error = new Error('refused');
         const source = cold('#', undefined, error);
-        expectObservable(source.pipe(retryWithBackoff({ backoff: tenTimesAttempt, maxAttempts: 3 }))).toBe('60ms #', undefined, error);
+        expectObservable(source.pipe(retryWithBackoff({ backoff: tenTimesAttempt, maxAttempts: 3 }))).toBe(
+          '60ms #',
+          undefined,
+          error,
+        );
         expectSubscriptions(source.subscriptions).toBe(['(^!)', '10ms (^!)', '30ms (^!)', '60ms (^!)']);
       });
     });
@@ -100,7 +107,9 @@ describe('retryWithBackoff', () => {
     it('passes values through between failures', () => {
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('a-#');
-        expectObservable(source.pipe(retryWithBackoff({ backoff: tenTimesAttempt, maxAttempts: 1 }))).toBe('a- 10ms a-#');
+        expectObservable(source.pipe(retryWithBackoff({ backoff: tenTimesAttempt, maxAttempts: 1 }))).toBe(
+          'a- 10ms a-#',
+        );
         expectSubscriptions(source.subscriptions).toBe(['^-!', '12ms ^-!']);
       });
     });
@@ -137,7 +146,9 @@ describe('retryWithBackoff', () => {
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const error = closedWith(1008);
         const source = cold('#', undefined, error);
-        expectObservable(source.pipe(retryWithBackoff({ backoff: tenTimesAttempt, shouldRetry: defaultCloseCodePolicy }))).toBe('#', undefined, error);
+        expectObservable(
+          source.pipe(retryWithBackoff({ backoff: tenTimesAttempt, shouldRetry: defaultCloseCodePolicy })),
+        ).toBe('#', undefined, error);
         expectSubscriptions(source.subscriptions).toBe(['(^!)']);
       });
     });
@@ -147,9 +158,9 @@ describe('retryWithBackoff', () => {
     it('counts attempts from 1 again after the source emits', () => {
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('a#');
-        expectObservable(source.pipe(retryWithBackoff({ backoff: tenTimesAttempt, maxAttempts: 2, resetOnSuccess: true }), take(4))).toBe(
-          'a 10ms a 10ms a 10ms (a|)',
-        );
+        expectObservable(
+          source.pipe(retryWithBackoff({ backoff: tenTimesAttempt, maxAttempts: 2, resetOnSuccess: true }), take(4)),
+        ).toBe('a 10ms a 10ms a 10ms (a|)');
         expectSubscriptions(source.subscriptions).toBe(['^!', '11ms ^!', '22ms ^!', '33ms (^!)']);
       });
     });
@@ -157,7 +168,9 @@ describe('retryWithBackoff', () => {
     it('keeps counting without it', () => {
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('a#');
-        expectObservable(source.pipe(retryWithBackoff({ backoff: tenTimesAttempt, maxAttempts: 2 }))).toBe('a 10ms a 20ms a#');
+        expectObservable(source.pipe(retryWithBackoff({ backoff: tenTimesAttempt, maxAttempts: 2 }))).toBe(
+          'a 10ms a 20ms a#',
+        );
         expectSubscriptions(source.subscriptions).toBe(['^!', '11ms ^!', '32ms ^!']);
       });
     });
@@ -171,11 +184,9 @@ describe('retryWithBackoff', () => {
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const error = new WebSocketCloseError({ code, reason: '', wasClean: true });
         const source = cold('#', undefined, error);
-        expectObservable(source.pipe(retryWithBackoff({ backoff: constantBackoff({ delayMs: 100 }), maxAttempts: 1 }))).toBe(
-          `${minimumMs}ms #`,
-          undefined,
-          error,
-        );
+        expectObservable(
+          source.pipe(retryWithBackoff({ backoff: constantBackoff({ delayMs: 100 }), maxAttempts: 1 })),
+        ).toBe(`${minimumMs}ms #`, undefined, error);
         expectSubscriptions(source.subscriptions).toBe(['(^!)', `${minimumMs}ms (^!)`]);
       });
     });
@@ -183,11 +194,9 @@ describe('retryWithBackoff', () => {
     it('waits the backoff delay after other closes', () => {
       testScheduler().run(({ cold, expectObservable }) => {
         const source = cold('#', undefined, closedWith(1006));
-        expectObservable(source.pipe(retryWithBackoff({ backoff: constantBackoff({ delayMs: 100 }), maxAttempts: 1 }))).toBe(
-          '100ms #',
-          undefined,
-          closedWith(1006),
-        );
+        expectObservable(
+          source.pipe(retryWithBackoff({ backoff: constantBackoff({ delayMs: 100 }), maxAttempts: 1 })),
+        ).toBe('100ms #', undefined, closedWith(1006));
       });
     });
   });
@@ -207,13 +216,25 @@ describe('retryWithBackoff', () => {
     it('restarts the jitter sequence when a success resets the attempt count', () => {
       testScheduler().run(({ expectObservable }) => {
         // 20 ms, then 35 ms; after the success at 55 ms, 20 ms and 35 ms again.
-        const backoff = exponentialBackoff({ initialDelayMs: 10, maxDelayMs: 1_000, jitter: 'decorrelated', random: () => 0.5 });
+        const backoff = exponentialBackoff({
+          initialDelayMs: 10,
+          maxDelayMs: 1_000,
+          jitter: 'decorrelated',
+          random: () => 0.5,
+        });
         let subscriptions = 0;
         const source = defer(() => {
           subscriptions++;
-          return subscriptions === 3 || subscriptions === 5 ? concat(of('a'), throwError(() => new Error('dropped'))) : throwError(() => new Error('refused'));
+          return subscriptions === 3 || subscriptions === 5
+            ? concat(
+                of('a'),
+                throwError(() => new Error('dropped')),
+              )
+            : throwError(() => new Error('refused'));
         });
-        expectObservable(source.pipe(retryWithBackoff({ backoff, resetOnSuccess: true }), take(2))).toBe('55ms a 54ms (a|)');
+        expectObservable(source.pipe(retryWithBackoff({ backoff, resetOnSuccess: true }), take(2))).toBe(
+          '55ms a 54ms (a|)',
+        );
       });
     });
   });
@@ -236,7 +257,11 @@ describe('retryWithBackoff', () => {
   describe('when the backoff returns an invalid delay', () => {
     it('passes an InvalidOptionError on instead of retrying at once', () => {
       testScheduler().run(({ cold, expectObservable }) => {
-        expectObservable(cold('#').pipe(retryWithBackoff({ backoff: () => NaN }))).toBe('#', undefined, expect.any(InvalidOptionError));
+        expectObservable(cold('#').pipe(retryWithBackoff({ backoff: () => NaN }))).toBe(
+          '#',
+          undefined,
+          expect.any(InvalidOptionError),
+        );
       });
     });
   });

@@ -8,7 +8,7 @@ function invalid(options: unknown): InvalidOptionError {
     createSendQueue(options as SendQueueOptions);
   } catch (error) {
     if (error instanceof InvalidOptionError) return error;
-    throw new Error(`expected an InvalidOptionError, got ${String(error)}`);
+    throw new Error(`expected an InvalidOptionError, got ${String(error)}`, { cause: error });
   }
   throw new Error(`expected ${JSON.stringify(options)} to be rejected`);
 }

@@ -1,4 +1,4 @@
-import { EMPTY, firstValueFrom, lastValueFrom, Observable, of, toArray } from 'rxjs';
+import { EMPTY, firstValueFrom, lastValueFrom, type Observable, of, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { resolveSource } from '../lib/source';
 

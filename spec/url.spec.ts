@@ -7,7 +7,7 @@ function unsupported(input: unknown): UnsupportedUrlError {
     normalizeUrl(input);
   } catch (error) {
     if (error instanceof UnsupportedUrlError) return error;
-    throw new Error(`expected an UnsupportedUrlError, got ${String(error)}`);
+    throw new Error(`expected an UnsupportedUrlError, got ${String(error)}`, { cause: error });
   }
   throw new Error(`expected an UnsupportedUrlError for ${String(input)}, it returned`);
 }

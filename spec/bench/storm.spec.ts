@@ -1,4 +1,12 @@
-import { LIBRARY_MODELS, mulberry32, OUTAGES_MS, PEER_MODELS, simulateStorm, type StormResult, type StrategyModel } from '../../bench/storm';
+import {
+  LIBRARY_MODELS,
+  mulberry32,
+  OUTAGES_MS,
+  PEER_MODELS,
+  simulateStorm,
+  type StormResult,
+  type StrategyModel,
+} from '../../bench/storm';
 import { constantBackoff, exponentialBackoff } from '../../lib/backoff';
 
 const byName = (models: readonly StrategyModel[], name: string): StrategyModel => {
@@ -12,7 +20,11 @@ const graphqlWs = byName(PEER_MODELS, 'graphql-ws');
 
 describe('simulateStorm', () => {
   describe('with a constant, unjittered backoff', () => {
-    const constant: StrategyModel = { name: 'constant', description: '500 ms', create: () => constantBackoff({ delayMs: 500 }) };
+    const constant: StrategyModel = {
+      name: 'constant',
+      description: '500 ms',
+      create: () => constantBackoff({ delayMs: 500 }),
+    };
 
     it('brings every client back in one window, on the first attempt after the outage', () => {
       const result = simulateStorm(constant, { clients: 1_000, outageMs: 1_200 });
@@ -49,7 +61,11 @@ describe('simulateStorm', () => {
 
   describe('with full jitter and no outage', () => {
     it('spreads clients evenly over the delay', () => {
-      const model: StrategyModel = { name: 'full', description: '', create: (random) => constantBackoff({ delayMs: 1_000, jitter: 'full', random }) };
+      const model: StrategyModel = {
+        name: 'full',
+        description: '',
+        create: (random) => constantBackoff({ delayMs: 1_000, jitter: 'full', random }),
+      };
       const { reconnectsPerWindow, meanFirstRetryMs } = simulateStorm(model, { clients: 100_000, outageMs: 0 });
       expect(reconnectsPerWindow).toHaveLength(10);
       for (const count of reconnectsPerWindow) expect(count / 100_000).toBeCloseTo(0.1, 2);

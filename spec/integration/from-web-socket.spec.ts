@@ -2,7 +2,7 @@ import { Blob } from 'node:buffer';
 import { firstValueFrom } from 'rxjs';
 import {
   DecodeError,
-  EncodeError,
+  type EncodeError,
   fromWebSocket,
   InvalidCloseCodeError,
   InvalidCloseReasonError,
@@ -277,7 +277,7 @@ describe('fromWebSocket against a real ws server', () => {
       expect(() => socket.send('x')).toThrow(SendQueueOverflowError);
     });
 
-    it('reports an EncodeError when the serializer throws or returns a non-payload', async () => {
+    it('reports an EncodeError when the serializer throws or returns a non-payload', () => {
       const socket = track(
         fromWebSocket<string, { bad?: boolean }>(server.url, {
           serializer: (v) => {

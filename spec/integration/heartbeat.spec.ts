@@ -90,7 +90,7 @@ describe('heartbeat against a real server behind a TCP proxy', () => {
     const messages = record(socket.message$);
     const client = await server.nextClient();
     client.socket.on('message', (data) => {
-      if (String(data) === '{"type":"ping"}') client.socket.send('{"type":"pong"}');
+      if ((data as Buffer).toString() === '{"type":"ping"}') client.socket.send('{"type":"pong"}');
     });
     await client.receivedCount(3);
     client.socket.send('real');

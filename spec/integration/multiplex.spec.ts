@@ -19,7 +19,7 @@ function route(client: ServerClient): { publish(channel: string, n: number): voi
   const channels = new Set<string>();
   const commands: Command[] = [];
   client.socket.on('message', (data) => {
-    const command = JSON.parse(String(data)) as Command;
+    const command = JSON.parse((data as Buffer).toString()) as Command;
     commands.push(command);
     if (command.op === 'sub') channels.add(command.channel);
     else channels.delete(command.channel);

@@ -109,7 +109,7 @@ describe('fromWebSocket reconnection against a real ws server', () => {
   it('calls a URL provider before every attempt, so each attempt can carry a fresh token', async () => {
     let calls = 0;
     const socket = track(
-      fromWebSocket(async () => `${server.url}/feed?token=t${++calls}`, {
+      fromWebSocket(() => Promise.resolve(`${server.url}/feed?token=t${++calls}`), {
         reconnect: fast,
       }),
     );
