@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { runChild } from '../helpers/child';
+import { keepFigures } from '../helpers/figures';
+import type { CycleArgs, CycleFigures } from './children/cycles';
+import type { LoadArgs, LoadFigures } from './children/load';
+
+// The counts here keep `npm test` short; `npm run soak` runs the same children with the big ones.
+const CYCLES: CycleArgs = {
+  cycles: 10_000,
+  subscribeCycles: 3_000,
+  streamCycles: 20_000,
+  concurrency: 8,
+  warmup: 500,
+  budgetMs: 120_000,
+};
+const LOAD: LoadArgs = {
+  connections: 1_000,
+  storms: 2,
+  streamIntervalMs: 100,
+  firstRetryMaxMs: 1_000,
+  stepTimeoutMs: 30_000,
+};
+
+/** After GC, the heap (code space aside) may end this far above where it started. */
+const HEAP_TOLERANCE_BYTES = 1024 * 1024;
+const LOAD_HEAP_TOLERANCE_BYTES = 2 * 1024 * 1024;
+
+type Failed = { error?: string };
+
+describe('fromWebSocket over many cycles and connections, measured in a separate node --expose-gc process', () => {
+  it(`comes back to its baseline heap and handles after ${CYCLES.cycles} connect/close and ${CYCLES.subscribeCycles} subscribe/unsubscribe cycles, and lets the process exit`, async () => {
+    const result = await runChild<CycleFigures & Failed>(join(__dirname, 'children', 'cycles.ts'), CYCLES, {
+      timeoutMs: CYCLES.budgetMs + 30_000,
+    });
+    keepFigures('cycles', { args: CYCLES, ...result });
+    const { figures } = result;
+    expect(figures.error).toBeUndefined();
+    // Nothing was left open: the process ended on its own, with every handle it opened closed.
+    expect(result.exitedByItself).toBe(true);
+    expect(result.exitCode).toBe(0);
+    expect(figures.resourcesAbove).toEqual({});
+    expect(figures.errors).toEqual([]);
+    for (const phase of [figures.connectClose, figures.subscribeUnsubscribe, figures.streamSubscriptions]) {
+      expect(phase.heapGrowthBytes).toBeLessThan(HEAP_TOLERANCE_BYTES);
+      expect(phase.externalGrowthBytes).toBeLessThan(256 * 1024);
+    }
+    // Every cycle really opened a connection: warm-ups, the held one, and the measured cycles.
+    expect(figures.serverConnections).toBe(
+      CYCLES.warmup + Math.min(CYCLES.warmup, 200) + 1 + CYCLES.cycles + CYCLES.subscribeCycles,
+    );
+  }, 180_000);
+
+  it(`holds ${LOAD.connections} concurrent connections receiving a stream through ${LOAD.storms} reconnection storms, then frees them`, async () => {
+    const result = await runChild<LoadFigures & Failed>(join(__dirname, 'children', 'load.ts'), LOAD, {
+      timeoutMs: 150_000,
+      openFiles: LOAD.connections + 256,
+    });
+    keepFigures('load', { args: LOAD, ...result });
+    const { figures } = result;
+    expect(figures.error).toBeUndefined();
+    expect(result.exitedByItself).toBe(true);
+    expect(result.exitCode).toBe(0);
+    expect(figures.unexpectedErrors).toEqual([]);
+    expect(figures.disorder).toBe(0);
+    expect(figures.storms.map((s) => s.dropped)).toEqual(Array(LOAD.storms).fill(LOAD.connections));
+    // The only closes: one per client per storm (1006 when dropped, 1001 when told to go), failed attempts, and the final 1000.
+    const dropStorms = Math.ceil(LOAD.storms / 2);
+    const goAwayStorms = Math.floor(LOAD.storms / 2);
+    const failedAttempts = figures.storms.reduce((sum, s) => sum + s.failedAttempts, 0);
+    expect(figures.closeCodes).toEqual({
+      1000: LOAD.connections,
+      ...(goAwayStorms > 0 && { 1001: LOAD.connections * goAwayStorms }),
+      1006: LOAD.connections * dropStorms + failedAttempts,
+    });
+    expect(figures.messagesReceived).toBeGreaterThan(LOAD.connections * (1 + LOAD.storms));
+    expect(figures.heapBytesPerConnection).toBeGreaterThan(0);
+    expect(figures.heapGrowthAfterCloseBytes).toBeLessThan(LOAD_HEAP_TOLERANCE_BYTES);
+    expect(figures.resourcesAbove).toEqual({});
+  }, 180_000);
+});
