@@ -3,7 +3,7 @@
  * bundled by esbuild for the browser, minified, then gzipped. "Own" leaves RxJS out (external); "total" bundles
  * whatever the app pulls in.
  */
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
@@ -90,6 +90,8 @@ async function bundle(source: string, root: string, rxjsExternal: boolean): Prom
     stdin: { contents: source, resolveDir: join(root, 'bench'), loader: 'ts', sourcefile: 'app.ts' },
     // File names in the metafile are relative to the repository.
     absWorkingDir: root,
+    // For a copy of lib/ outside the repository: packages still come from this one.
+    nodePaths: [join(root, 'node_modules')],
     metafile: true,
     bundle: true,
     minify: true,
@@ -113,23 +115,34 @@ async function bundle(source: string, root: string, rxjsExternal: boolean): Prom
 
 const gzipped = (bytes: Uint8Array): number => gzipSync(bytes, { level: 9 }).length;
 
-/** Builds every entry twice (without and with RxJS) and measures it. `root` is the repository. */
-export async function measureBundles(root: string): Promise<BundleSize[]> {
+/**
+ * Builds every entry twice (without and with RxJS) and measures it. `root` is the repository; `lib`, when given,
+ * a copy of lib/ to measure instead.
+ */
+export async function measureBundles(root: string, lib?: string): Promise<BundleSize[]> {
   const sizes: BundleSize[] = [];
-  for (const entry of BUNDLE_ENTRIES) {
-    const total = await bundle(entry.source, root, false);
+  const libRelative = lib === undefined ? undefined : relative(root, lib).split(sep).join('/');
+  for (const { source: original, ...entry } of BUNDLE_ENTRIES) {
+    const source =
+      lib === undefined ? original : original.replace("'../lib/index'", JSON.stringify(join(lib, 'index.ts')));
+    const total = await bundle(source, root, false);
     // RxJS's webSocket() is RxJS itself: leaving RxJS out would leave nothing to measure.
-    const own =
-      entry.id === 'rxjs-webSocket' ? undefined : entry.usesRxjs ? await bundle(entry.source, root, true) : total;
+    const own = entry.id === 'rxjs-webSocket' ? undefined : entry.usesRxjs ? await bundle(source, root, true) : total;
     sizes.push({
       id: entry.id,
       label: entry.label,
-      source: entry.source,
+      source: original,
       ownMinBytes: own?.bytes.length,
       ownGzipBytes: own === undefined ? undefined : gzipped(own.bytes),
       totalMinBytes: total.bytes.length,
       totalGzipBytes: gzipped(total.bytes),
-      ownInputs: own?.inputs.filter(({ file }) => file !== '<stdin>') ?? [],
+      ownInputs: (own?.inputs ?? [])
+        .filter(({ file }) => file !== '<stdin>')
+        // A copy of lib/ is reported as lib/, without where it lives.
+        .map(({ file, minBytes }) => ({
+          file: libRelative === undefined ? file : file.replace(libRelative, 'lib'),
+          minBytes,
+        })),
     });
   }
   return sizes;

@@ -69,136 +69,16 @@ export const CLIENT_USAGE: Readonly<Record<ClientId, string>> = {
     "`new WebSocket(url, [], { WebSocket: ws })` (the class `import { WebSocket } from 'partysocket'` gives, imported from `partysocket/ws`); `addEventListener('message', (event) => JSON.parse(event.data))`; `socket.send(text)`",
 };
 
-const WebSocketCtor = WebSocket as unknown as WebSocketConstructor;
+/** The `ws` client class, or a subclass of it (the in-process dispatch workload uses one that never connects). */
+export type WsClass = typeof WebSocket;
 
 /** Resolves when a `ws` socket opens, or rejects if it fails first. */
-function whenOpen(socket: {
-  once(event: 'open' | 'error', listener: (error?: unknown) => void): unknown;
-}): Promise<void> {
+function whenOpen(socket: WebSocket): Promise<void> {
   return new Promise((resolve, reject) => {
     socket.once('open', () => resolve());
-    socket.once('error', (error) => reject(error instanceof Error ? error : new Error(String(error))));
+    socket.once('error', (error) => reject(error));
   });
 }
-
-const raw: Driver = {
-  id: 'ws',
-  async open(url, onMessage) {
-    const ws = new WebSocket(url);
-    ws.on('message', (data) => onMessage(JSON.parse((data as Buffer).toString())));
-    await whenOpen(ws);
-    return {
-      send: (text) => ws.send(text),
-      close: () =>
-        new Promise<void>((resolve) => {
-          ws.once('close', () => resolve());
-          ws.close(1000);
-        }),
-    };
-  },
-};
-
-const rawOnMessage: Driver = {
-  id: 'ws-onmessage',
-  async open(url, onMessage) {
-    const ws = new WebSocket(url);
-    ws.onmessage = (event) => onMessage(JSON.parse(event.data as string));
-    await whenOpen(ws);
-    return {
-      send: (text) => ws.send(text),
-      close: () =>
-        new Promise<void>((resolve) => {
-          ws.onclose = () => resolve();
-          ws.close(1000);
-        }),
-    };
-  },
-};
-
-function rxWebSocketDriver(id: ClientId, library: typeof candidate): Driver {
-  return {
-    id,
-    async open(url, onMessage) {
-      const { deserializer } = library.json<unknown, string>();
-      const socket = library.fromWebSocket<unknown, string>(url, { deserializer, WebSocketCtor });
-      let closed: (() => void) | undefined;
-      const done = (): void => closed?.();
-      socket.message$.subscribe({ next: onMessage, error: done, complete: done });
-      // firstValueFrom unsubscribes at once, so that open$ does not see every message go by.
-      await firstValueFrom(socket.open$);
-      return {
-        send: (text) => socket.send(text),
-        close: () =>
-          new Promise<void>((resolve) => {
-            closed = resolve;
-            socket.close(1000);
-          }),
-      };
-    },
-  };
-}
-
-const rxjsWebSocket: Driver = {
-  id: 'rxjs-webSocket',
-  open(url, onMessage) {
-    return new Promise<Connection>((resolve, reject) => {
-      let closed: (() => void) | undefined;
-      const subject = webSocket<unknown>({
-        url,
-        WebSocketCtor: WebSocket as unknown as new (url: string, protocols?: string | string[]) => globalThis.WebSocket,
-        serializer: (text) => text as string,
-        openObserver: {
-          next: () =>
-            resolve({
-              send: (text) => subject.next(text),
-              close: () =>
-                new Promise<void>((resolveClose) => {
-                  closed = resolveClose;
-                  subscription.unsubscribe();
-                }),
-            }),
-        },
-        closeObserver: { next: () => closed?.() },
-      });
-      const subscription = subject.pipe(retry({ delay: 1_000 })).subscribe({ next: onMessage, error: reject });
-    });
-  },
-};
-
-const rxjsWebsockets: Driver = {
-  id: 'rxjs-websockets',
-  open(url, onMessage) {
-    return new Promise<Connection>((resolve, reject) => {
-      const input$ = new Subject<string>();
-      let closed: (() => void) | undefined;
-      const socket$ = makeWebSocketObservable<string>(url, {
-        protocols: [],
-        makeWebSocket: (socketUrl, protocols) => {
-          const ws = new WebSocket(socketUrl, protocols);
-          // The library has no open or close callback of its own: listen on the socket it is given.
-          ws.once('open', () =>
-            resolve({
-              send: (text) => input$.next(text),
-              close: () =>
-                new Promise<void>((resolveClose) => {
-                  closed = resolveClose;
-                  subscription.unsubscribe();
-                }),
-            }),
-          );
-          ws.once('close', () => closed?.());
-          return ws;
-        },
-      });
-      const subscription = socket$
-        .pipe(
-          switchMap((getResponses) => getResponses(input$)),
-          retry({ delay: 1_000 }),
-        )
-        .subscribe({ next: (data) => onMessage(JSON.parse(data)), error: reject });
-    });
-  },
-};
 
 interface EventTargetSocket {
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
@@ -231,20 +111,141 @@ function eventTargetDriver(id: ClientId, create: (url: string) => EventTargetSoc
   };
 }
 
-const reconnectingWebSocket = eventTargetDriver(
-  'reconnecting-websocket',
-  (url) => new ReconnectingWebSocket(url, [], { WebSocket }),
-);
+function rxWebSocketDriver(id: ClientId, library: typeof candidate, WS: WsClass): Driver {
+  const WebSocketCtor = WS as unknown as WebSocketConstructor;
+  return {
+    id,
+    async open(url, onMessage) {
+      const { deserializer } = library.json<unknown, string>();
+      const socket = library.fromWebSocket<unknown, string>(url, { deserializer, WebSocketCtor });
+      let closed: (() => void) | undefined;
+      const done = (): void => closed?.();
+      socket.message$.subscribe({ next: onMessage, error: done, complete: done });
+      // firstValueFrom unsubscribes at once, so that open$ does not see every message go by.
+      await firstValueFrom(socket.open$);
+      return {
+        send: (text) => socket.send(text),
+        close: () =>
+          new Promise<void>((resolve) => {
+            closed = resolve;
+            socket.close(1000);
+          }),
+      };
+    },
+  };
+}
 
-const partySocket = eventTargetDriver('partysocket', (url) => new PartySocketWebSocket(url, [], { WebSocket }));
+/** Every client, each creating its sockets with `WS`. */
+export function createDrivers(WS: WsClass): Readonly<Record<ClientId, Driver>> {
+  const raw: Driver = {
+    id: 'ws',
+    async open(url, onMessage) {
+      const ws = new WS(url);
+      ws.on('message', (data) => onMessage(JSON.parse((data as Buffer).toString())));
+      await whenOpen(ws);
+      return {
+        send: (text) => ws.send(text),
+        close: () =>
+          new Promise<void>((resolve) => {
+            ws.once('close', () => resolve());
+            ws.close(1000);
+          }),
+      };
+    },
+  };
 
-export const DRIVERS: Readonly<Record<ClientId, Driver>> = {
-  ws: raw,
-  'ws-onmessage': rawOnMessage,
-  'rx-websocket': rxWebSocketDriver('rx-websocket', { fromWebSocket, json }),
-  'rx-websocket-candidate': rxWebSocketDriver('rx-websocket-candidate', candidate),
-  'rxjs-webSocket': rxjsWebSocket,
-  'rxjs-websockets': rxjsWebsockets,
-  'reconnecting-websocket': reconnectingWebSocket,
-  partysocket: partySocket,
-};
+  const rawOnMessage: Driver = {
+    id: 'ws-onmessage',
+    async open(url, onMessage) {
+      const ws = new WS(url);
+      ws.onmessage = (event) => onMessage(JSON.parse(event.data as string));
+      await whenOpen(ws);
+      return {
+        send: (text) => ws.send(text),
+        close: () =>
+          new Promise<void>((resolve) => {
+            ws.onclose = () => resolve();
+            ws.close(1000);
+          }),
+      };
+    },
+  };
+
+  const rxjsWebSocket: Driver = {
+    id: 'rxjs-webSocket',
+    open(url, onMessage) {
+      return new Promise<Connection>((resolve, reject) => {
+        let closed: (() => void) | undefined;
+        const subject = webSocket<unknown>({
+          url,
+          WebSocketCtor: WS as unknown as new (url: string, protocols?: string | string[]) => globalThis.WebSocket,
+          serializer: (text) => text as string,
+          openObserver: {
+            next: () =>
+              resolve({
+                send: (text) => subject.next(text),
+                close: () =>
+                  new Promise<void>((resolveClose) => {
+                    closed = resolveClose;
+                    subscription.unsubscribe();
+                  }),
+              }),
+          },
+          closeObserver: { next: () => closed?.() },
+        });
+        const subscription = subject.pipe(retry({ delay: 1_000 })).subscribe({ next: onMessage, error: reject });
+      });
+    },
+  };
+
+  const rxjsWebsockets: Driver = {
+    id: 'rxjs-websockets',
+    open(url, onMessage) {
+      return new Promise<Connection>((resolve, reject) => {
+        const input$ = new Subject<string>();
+        let closed: (() => void) | undefined;
+        const socket$ = makeWebSocketObservable<string>(url, {
+          protocols: [],
+          makeWebSocket: (socketUrl, protocols) => {
+            const ws = new WS(socketUrl, protocols);
+            // The library has no open or close callback of its own: listen on the socket it is given.
+            ws.once('open', () =>
+              resolve({
+                send: (text) => input$.next(text),
+                close: () =>
+                  new Promise<void>((resolveClose) => {
+                    closed = resolveClose;
+                    subscription.unsubscribe();
+                  }),
+              }),
+            );
+            ws.once('close', () => closed?.());
+            return ws;
+          },
+        });
+        const subscription = socket$
+          .pipe(
+            switchMap((getResponses) => getResponses(input$)),
+            retry({ delay: 1_000 }),
+          )
+          .subscribe({ next: (data) => onMessage(JSON.parse(data)), error: reject });
+      });
+    },
+  };
+
+  return {
+    ws: raw,
+    'ws-onmessage': rawOnMessage,
+    'rx-websocket': rxWebSocketDriver('rx-websocket', { fromWebSocket, json }, WS),
+    'rx-websocket-candidate': rxWebSocketDriver('rx-websocket-candidate', candidate, WS),
+    'rxjs-webSocket': rxjsWebSocket,
+    'rxjs-websockets': rxjsWebsockets,
+    'reconnecting-websocket': eventTargetDriver(
+      'reconnecting-websocket',
+      (url) => new ReconnectingWebSocket(url, [], { WebSocket: WS }),
+    ),
+    partysocket: eventTargetDriver('partysocket', (url) => new PartySocketWebSocket(url, [], { WebSocket: WS })),
+  };
+}
+
+export const DRIVERS = createDrivers(WebSocket);

@@ -63,13 +63,36 @@ export function renderMarkdown(results: BenchResults): string {
       '',
     );
   }
+  if (results.dispatch) {
+    out.push(
+      '### Receive dispatch, in process',
+      '',
+      `What each client costs per message between ws's 'message' event and the application, without a network: a ` +
+        `real \`ws\` object that never connects is fed ${integer(config.dispatchMessages)}-message bursts of the same ` +
+        `JSON by the bench, which emits its events as ws's receiver does (the parse of the frames themselves is left ` +
+        `out). CPU time per message of the fastest of ${config.dispatchBursts} bursts, median of ${config.rounds} ` +
+        'rounds: interference only ever adds time, so this is the steadiest view of the hot path on a busy machine.',
+      '',
+      table(
+        ['client', 'ns/message', "over ws .on('message')", 'ratio to ws'],
+        results.dispatch.map((r) => [
+          r.label,
+          integer(r.nsPerMessage),
+          `+${integer(r.overheadNs)} ns`,
+          ratio(r.ratioToWs),
+        ]),
+      ),
+      '',
+    );
+  }
   if (results.send) {
     out.push(
       '### Send throughput',
       '',
       `${integer(config.sendMessages)} text messages of ${results.messageBytes.send} bytes from the client, in ` +
         `batches of 1,000 per turn of the event loop; timed until the server reports it has counted them all; ` +
-        `median of ${config.rounds} rounds.`,
+        `median of ${config.sendRounds} rounds. \`ws\` writes each frame with a system call of its own, which ` +
+        'dominates the time of every client here.',
       '',
       table(
         ['client', 'messages/s', 'range', '× ws', 'per CPU-second', '× ws (CPU)'],
@@ -90,7 +113,7 @@ export function renderMarkdown(results: BenchResults): string {
       '### Round-trip latency',
       '',
       `Echo at ${integer(config.latencyRatePerSecond)} messages/s for ${seconds(config.latencyDurationMs)}, ` +
-        `the first 200 left out as warm-up; p50 and p99 are medians over ${config.rounds} rounds, max the worst seen.`,
+        `the first 200 left out as warm-up; p50 and p99 are medians over ${config.latencyRounds} rounds, max the worst seen.`,
       '',
       table(
         ['client', 'p50 ms', 'p99 ms', 'max ms'],
@@ -125,10 +148,11 @@ export function renderMarkdown(results: BenchResults): string {
       '',
       `${integer(config.cycles)} cycles per client, one after another (open, wait for open, close with 1000, wait ` +
         'for the close), after a warm-up; heap used after forced GC at every tenth. The slope is the least-squares ' +
-        'fit over those checkpoints: what one more cycle leaves behind.',
+        'fit over those checkpoints (what one more cycle leaves behind), and over the second half of them only, once ' +
+        'compiled code and caches have settled.',
       '',
       table(
-        ['client', 'cycles/s', 'heap after warm-up', 'heap at the end', 'growth', 'slope bytes/cycle'],
+        ['client', 'cycles/s', 'heap after warm-up', 'heap at the end', 'growth', 'slope B/cycle', '2nd half B/cycle'],
         results.cycles.map((r) => {
           const first = r.runs[0];
           return [
@@ -138,6 +162,7 @@ export function renderMarkdown(results: BenchResults): string {
             first ? `${integer(first.heapEndBytes / 1024)} KiB` : '–',
             `${integer(r.medianGrowthBytes / 1024)} KiB`,
             r.medianBytesPerCycle.toFixed(1),
+            r.medianSteadyBytesPerCycle.toFixed(1),
           ];
         }),
       ),

@@ -4,8 +4,9 @@
  * JIT feedback and garbage out of the next one's numbers.
  */
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import { DRIVERS, type ClientId, type Connection, type Driver } from './clients';
-import { sendMessage } from './messages';
+import WebSocket from 'ws';
+import { createDrivers, DRIVERS, type ClientId, type Connection, type Driver } from './clients';
+import { receiveMessage, sendMessage } from './messages';
 import { quantile, slope } from './stats';
 
 export type Task =
@@ -17,6 +18,13 @@ export type Task =
       readonly port: number;
       readonly ratePerSecond: number;
       readonly durationMs: number;
+    }
+  | {
+      readonly workload: 'dispatch';
+      readonly client: ClientId;
+      readonly port: number;
+      readonly messagesPerBurst: number;
+      readonly bursts: number;
     }
   | { readonly workload: 'idle'; readonly client: ClientId; readonly port: number; readonly connections: number }
   | { readonly workload: 'cycles'; readonly client: ClientId; readonly port: number; readonly cycles: number };
@@ -49,6 +57,15 @@ export interface LatencyResult {
   readonly maxMs: number;
 }
 
+export interface DispatchResult {
+  readonly workload: 'dispatch';
+  readonly messagesPerBurst: number;
+  readonly bursts: number;
+  /** CPU time per message of the fastest burst: interference from other processes only ever adds time. */
+  readonly minNsPerMessage: number;
+  readonly medianNsPerMessage: number;
+}
+
 export interface IdleResult {
   readonly workload: 'idle';
   readonly connections: number;
@@ -72,7 +89,7 @@ export interface CyclesResult {
   readonly bytesPerCycle: number;
 }
 
-export type WorkerResult = ReceiveResult | SendResult | LatencyResult | IdleResult | CyclesResult;
+export type WorkerResult = ReceiveResult | SendResult | LatencyResult | DispatchResult | IdleResult | CyclesResult;
 
 /** Batches of sends between two turns of the event loop, so that the socket can write. */
 const SEND_BATCH = 1_000;
@@ -193,6 +210,64 @@ async function latency(
   };
 }
 
+/**
+ * A real `ws` client object that never connects: the dispatch workload plays the network side, emitting 'open'
+ * and then 'message' events exactly as ws's receiver does, so that only the client's own dispatch is measured.
+ */
+class DetachedWebSocket extends WebSocket {
+  static last: DetachedWebSocket | undefined;
+  constructor(..._args: unknown[]) {
+    // ws's own server-side form: no address, no connection (it reads autoPong from the options).
+    super(null as unknown as string, [], { autoPong: true });
+    DetachedWebSocket.last = this;
+  }
+  markOpen(): void {
+    (this as unknown as { _readyState: number })._readyState = WebSocket.OPEN;
+    this.emit('open');
+  }
+  override send(): void {}
+  override close(): void {}
+}
+
+async function dispatch(client: ClientId, messagesPerBurst: number, bursts: number): Promise<DispatchResult> {
+  const driver = createDrivers(DetachedWebSocket)[client];
+  const frames = Array.from({ length: 1_000 }, (_, i) => Buffer.from(receiveMessage(i)));
+  let quantity = 0;
+  DetachedWebSocket.last = undefined;
+  const opening = driver.open('ws://127.0.0.1:9/detached', (value) => {
+    quantity += (value as { qty: number }).qty;
+  });
+  // Awaited below; a failure before then must not end the process as an unhandled rejection.
+  opening.catch(() => undefined);
+  // Some clients create their socket after a timer or a promise.
+  for (let i = 0; i < 200 && DetachedWebSocket.last === undefined; i++) await sleep(5);
+  const socket = DetachedWebSocket.last as DetachedWebSocket | undefined;
+  if (socket === undefined) throw new Error(`${client} created no socket`);
+  socket.markOpen();
+  await opening;
+  const burst = (): number => {
+    const cpuStart = process.cpuUsage();
+    for (let i = 0; i < messagesPerBurst; i++) socket.emit('message', frames[i % frames.length], false);
+    return (cpuMsSince(cpuStart) * 1e6) / messagesPerBurst;
+  };
+  // Warm-up: let the JIT settle on the client's code first.
+  for (let i = 0; i < 3; i++) burst();
+  const nsPerMessage: number[] = [];
+  for (let i = 0; i < bursts; i++) {
+    nsPerMessage.push(burst());
+    // A turn of the event loop between bursts, as between network reads.
+    await nextTurn();
+  }
+  if (!(quantity > 0)) throw new Error('no message was parsed');
+  return {
+    workload: 'dispatch',
+    messagesPerBurst,
+    bursts,
+    minNsPerMessage: Math.min(...nsPerMessage),
+    medianNsPerMessage: quantile(nsPerMessage, 0.5),
+  };
+}
+
 async function openMany(driver: Driver, url: string, count: number): Promise<Connection[]> {
   const connections: Connection[] = [];
   while (connections.length < count) {
@@ -288,6 +363,8 @@ export async function runTask(task: Task): Promise<WorkerResult> {
       return send(driver, task.port, task.messages);
     case 'latency':
       return latency(driver, task.port, task.ratePerSecond, task.durationMs);
+    case 'dispatch':
+      return dispatch(task.client, task.messagesPerBurst, task.bursts);
     case 'idle':
       return idle(driver, task.port, task.connections);
     case 'cycles':
