@@ -73,10 +73,17 @@ export function connection(config: ConnectionConfig): Observable<ConnectionEvent
       subscriber.next({ type: 'open' });
     };
     socket.onmessage = (event) => subscriber.next(event);
-    socket.onerror = (event) => subscriber.next({ type: 'error', error: classifyError(event, protocols) });
+    // `ws` fails a connection on a protocol error or an oversized message with 1002 or 1009 on the wire, but reports
+    // 1006 on its close event; the code it chose travels on the error, and close$ reports that one instead.
+    let failedWith: number | undefined;
+    socket.onerror = (event) => {
+      failedWith = statusCodeOf(event) ?? failedWith;
+      subscriber.next({ type: 'error', error: classifyError(event, protocols) });
+    };
     socket.onclose = (event) => {
       timeout?.unsubscribe();
-      subscriber.next({ type: 'close', close: { code: event.code, reason: event.reason, wasClean: event.wasClean } });
+      const code = event.code === 1006 && !event.wasClean && failedWith !== undefined ? failedWith : event.code;
+      subscriber.next({ type: 'close', close: { code, reason: event.reason, wasClean: event.wasClean } });
       subscriber.complete();
     };
     subscriber.next({ type: 'socket', socket });
@@ -111,6 +118,15 @@ function classifyError(event: unknown, protocols: string | readonly string[] | u
   const status = /Unexpected server response: (\d{3})/.exec(message);
   if (status) return new HandshakeError(Number(status[1]));
   return new TransportError(message ? redactUrlsIn(message) : 'the connection failed (browsers give no detail)', cause);
+}
+
+/** The close code `ws` attached to the error that made it fail the connection (1002, 1007, 1009...), if any. */
+function statusCodeOf(event: unknown): number | undefined {
+  const error = (event as { error?: unknown }).error;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const key = Object.getOwnPropertySymbols(error).find((symbol) => symbol.description === 'status-code');
+  const code = key === undefined ? undefined : (error as Record<symbol, unknown>)[key];
+  return typeof code === 'number' && code >= 1000 && code <= 4999 ? code : undefined;
 }
 
 function messageOf(error: unknown): string {

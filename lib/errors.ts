@@ -191,7 +191,8 @@ export class ProtocolNegotiationError extends RxWebSocketError {
     readonly offered: readonly string[],
     detail: string,
   ) {
-    super(`The server accepted none of the offered sub-protocols [${offered.join(', ')}]: ${detail}`);
+    // The offered values stay out of the message: a sub-protocol may carry a token.
+    super(`The server accepted none of the ${offered.length} offered sub-protocol(s): ${detail}`);
   }
 }
 
@@ -243,13 +244,21 @@ export class InvalidOptionError extends RxWebSocketError {
     readonly option: string,
     value: unknown,
     rule: string,
+    /** Leave the value out of the message (it may be a secret, such as a token in a sub-protocol). */
+    secret = false,
   ) {
-    super(`Invalid option ${option}: ${describeValue(value)} (${rule})`);
+    super(`Invalid option ${option}: ${secret ? `a ${typeof value} (not shown)` : describeValue(value)} (${rule})`);
   }
 }
 
 function describe(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
+  if (cause instanceof Error) return cause.message;
+  try {
+    return String(cause);
+  } catch {
+    // An object without a usable toString (no prototype, or a non-function toString).
+    return Object.prototype.toString.call(cause);
+  }
 }
 
 function describeValue(value: unknown): string {

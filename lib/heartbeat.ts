@@ -1,6 +1,7 @@
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { InvalidOptionError } from './errors';
 import type { WebSocketPayload } from './events';
+import { isPayload } from './payload';
 import type { WebSocketLike } from './web-socket-like';
 
 /** Keep-alive and dead-connection detection. */
@@ -71,6 +72,10 @@ export function resolveHeartbeat(options: HeartbeatOptions | undefined): Resolve
       throw new InvalidOptionError(name, value, 'a finite number of milliseconds > 0');
     }
   }
+  if (ping !== undefined && typeof ping !== 'function' && !isPayload(ping)) {
+    throw new InvalidOptionError('heartbeat.ping', ping, 'a message to send, or a function making one');
+  }
+  if (typeof emitPongs !== 'boolean') throw new InvalidOptionError('heartbeat.emitPongs', emitPongs, 'a boolean');
   if (isPong !== undefined && typeof isPong !== 'function')
     throw new InvalidOptionError('heartbeat.isPong', isPong, 'a function');
   return { intervalMs, timeoutMs, ping, isPong, emitPongs };

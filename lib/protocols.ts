@@ -9,15 +9,19 @@ export function validateProtocols(protocols: unknown): string | readonly string[
   const list = typeof protocols === 'string' ? [protocols] : protocols;
   if (!Array.isArray(list)) throw new InvalidOptionError('protocols', protocols, 'a string or an array of strings');
   const seen = new Set<string>();
-  for (const protocol of list as unknown[]) {
+  for (const [index, protocol] of (list as unknown[]).entries()) {
+    // Values are left out of these messages: sub-protocols sometimes carry tokens.
     if (typeof protocol !== 'string' || !TOKEN.test(protocol)) {
       throw new InvalidOptionError(
-        'protocols',
+        `protocols[${index}]`,
         protocol,
         'each sub-protocol must be a non-empty token without spaces or separators',
+        true,
       );
     }
-    if (seen.has(protocol)) throw new InvalidOptionError('protocols', protocol, 'sub-protocols must not repeat');
+    if (seen.has(protocol)) {
+      throw new InvalidOptionError(`protocols[${index}]`, protocol, 'sub-protocols must not repeat', true);
+    }
     seen.add(protocol);
   }
   return protocols as string | readonly string[];

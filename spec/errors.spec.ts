@@ -173,10 +173,11 @@ describe('DecodeError and EncodeError', () => {
 });
 
 describe('ProtocolNegotiationError', () => {
-  it('lists the offered sub-protocols', () => {
+  it('keeps the offered sub-protocols on offered, and out of the message (they may carry tokens)', () => {
     const error = new ProtocolNegotiationError(['v2.feed', 'v1.feed'], 'Server sent no subprotocol');
     expect(error.offered).toEqual(['v2.feed', 'v1.feed']);
-    expect(error.message).toContain('v2.feed, v1.feed');
+    expect(error.message).not.toMatch(/v2\.feed|v1\.feed/);
+    expect(error.message).toContain('2 offered');
     expect(error.message).toContain('Server sent no subprotocol');
   });
 });

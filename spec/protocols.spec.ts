@@ -38,7 +38,7 @@ describe('validateProtocols', () => {
 
   describe('for sub-protocols the browser would reject', () => {
     it('rejects an empty one', () => {
-      expect(invalid('').option).toBe('protocols');
+      expect(invalid('').option).toBe('protocols[0]');
       invalid(['chat', '']);
     });
 

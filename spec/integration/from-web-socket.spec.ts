@@ -418,7 +418,8 @@ describe('fromWebSocket against a real ws server', () => {
       const messages = record(socket.message$);
       await messages.ended;
       expect(messages.error).toBeInstanceOf(ProtocolNegotiationError);
-      expect((messages.error as Error).message).toContain('v9.unknown');
+      expect(messages.error).toMatchObject({ offered: ['v9.unknown'] });
+      expect((messages.error as Error).message).not.toContain('v9.unknown');
       expect(server.clients.length).toBeLessThanOrEqual(1);
     });
   });
