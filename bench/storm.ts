@@ -92,10 +92,16 @@ const DROPPED: CloseInfo = { code: 1006, reason: '', wasClean: false };
 const ATTEMPT_LIMIT = 100_000;
 
 /** Runs the storm for one strategy. Deterministic for a given seed. */
-export function simulateStorm(model: StrategyModel, { outageMs, clients = 10_000, seed = 1, windowMs = 100 }: StormConfig): StormResult {
-  if (!(Number.isInteger(clients) && clients > 0)) throw new RangeError(`clients must be a positive integer, got ${clients}`);
-  if (!(outageMs >= 0 && Number.isFinite(outageMs))) throw new RangeError(`outageMs must be a finite number ≥ 0, got ${outageMs}`);
-  if (!(windowMs > 0 && Number.isFinite(windowMs))) throw new RangeError(`windowMs must be a finite number > 0, got ${windowMs}`);
+export function simulateStorm(
+  model: StrategyModel,
+  { outageMs, clients = 10_000, seed = 1, windowMs = 100 }: StormConfig,
+): StormResult {
+  if (!(Number.isInteger(clients) && clients > 0))
+    throw new RangeError(`clients must be a positive integer, got ${clients}`);
+  if (!(outageMs >= 0 && Number.isFinite(outageMs)))
+    throw new RangeError(`outageMs must be a finite number ≥ 0, got ${outageMs}`);
+  if (!(windowMs > 0 && Number.isFinite(windowMs)))
+    throw new RangeError(`windowMs must be a finite number > 0, got ${windowMs}`);
   const random = mulberry32(seed);
   const attempts: number[] = [];
   const reconnects: number[] = [];
@@ -112,7 +118,8 @@ export function simulateStorm(model: StrategyModel, { outageMs, clients = 10_000
     const backoff = model.create(random);
     let timeMs = 0;
     for (let attempt = 1; ; attempt++) {
-      if (attempt > ATTEMPT_LIMIT) throw new Error(`${model.name}: a client made ${ATTEMPT_LIMIT} attempts without the server coming back`);
+      if (attempt > ATTEMPT_LIMIT)
+        throw new Error(`${model.name}: a client made ${ATTEMPT_LIMIT} attempts without the server coming back`);
       const delayMs = backoff(attempt, DROPPED);
       if (attempt === 1) firstRetrySumMs += delayMs;
       timeMs += delayMs;
@@ -216,12 +223,26 @@ export const PEER_MODELS: readonly StrategyModel[] = [
 export const OUTAGES_MS: readonly number[] = [0, 3_000, 10_000, 30_000];
 
 /** Every model at every outage. */
-export function runStorms(models: readonly StrategyModel[], outagesMs: readonly number[], config: Omit<StormConfig, 'outageMs'> = {}): StormResult[] {
+export function runStorms(
+  models: readonly StrategyModel[],
+  outagesMs: readonly number[],
+  config: Omit<StormConfig, 'outageMs'> = {},
+): StormResult[] {
   return outagesMs.flatMap((outageMs) => models.map((model) => simulateStorm(model, { ...config, outageMs })));
 }
 
 function formatTable(results: readonly StormResult[]): string {
-  const header = ['outage', 'strategy', 'peak/100ms', 'at', 'all back', 'mean 1st', 'attempts/client', 'max', 'peak while down'];
+  const header = [
+    'outage',
+    'strategy',
+    'peak/100ms',
+    'at',
+    'all back',
+    'mean 1st',
+    'attempts/client',
+    'max',
+    'peak while down',
+  ];
   const rows = results.map((r) => [
     `${r.outageMs / 1000} s`,
     r.strategy,
@@ -234,7 +255,8 @@ function formatTable(results: readonly StormResult[]): string {
     r.outageMs === 0 ? '-' : `${(r.peakShareWhileDown * 100).toFixed(1)}%`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  ')];
   let previousOutage: number | undefined;
   results.forEach((r, i) => {
@@ -246,13 +268,27 @@ function formatTable(results: readonly StormResult[]): string {
 }
 
 /** A line per strategy of the share of clients attempting per window over time; shares above `maxShare` are clipped. */
-export function renderSvg(results: readonly StormResult[], { maxShare = 0.12, horizonMs = 30_000, title = '' } = {}): string {
+export function renderSvg(
+  results: readonly StormResult[],
+  { maxShare = 0.12, horizonMs = 30_000, title = '' } = {},
+): string {
   const width = 1040;
   const height = 480;
   const margin = { top: 40, right: 300, bottom: 50, left: 60 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
-  const colors = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#ff7f0e', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+  const colors = [
+    '#d62728',
+    '#1f77b4',
+    '#2ca02c',
+    '#9467bd',
+    '#8c564b',
+    '#ff7f0e',
+    '#e377c2',
+    '#17becf',
+    '#7f7f7f',
+    '#bcbd22',
+  ];
   const round = (n: number): number => Math.round(n * 10) / 10;
   const x = (ms: number): number => round(margin.left + (ms / horizonMs) * plotW);
   const y = (share: number): number => round(margin.top + plotH - (Math.min(share, maxShare) / maxShare) * plotH);
@@ -262,19 +298,27 @@ export function renderSvg(results: readonly StormResult[], { maxShare = 0.12, ho
     `<text x="${margin.left}" y="22" font-size="15">${escapeXml(title)}</text>`,
   ];
   for (let s = 0; s <= horizonMs / 1000; s += 5) {
-    parts.push(`<line x1="${x(s * 1000)}" y1="${margin.top}" x2="${x(s * 1000)}" y2="${margin.top + plotH}" stroke="#eee"/>`);
+    parts.push(
+      `<line x1="${x(s * 1000)}" y1="${margin.top}" x2="${x(s * 1000)}" y2="${margin.top + plotH}" stroke="#eee"/>`,
+    );
     parts.push(`<text x="${x(s * 1000)}" y="${margin.top + plotH + 18}" text-anchor="middle">${s} s</text>`);
   }
   for (let pct = 0; pct <= maxShare * 100 + 1e-9; pct += 2) {
-    parts.push(`<line x1="${margin.left}" y1="${y(pct / 100)}" x2="${margin.left + plotW}" y2="${y(pct / 100)}" stroke="#eee"/>`);
+    parts.push(
+      `<line x1="${margin.left}" y1="${y(pct / 100)}" x2="${margin.left + plotW}" y2="${y(pct / 100)}" stroke="#eee"/>`,
+    );
     parts.push(`<text x="${margin.left - 8}" y="${y(pct / 100) + 4}" text-anchor="end">${pct}%</text>`);
   }
   const outageMs = results[0]?.outageMs ?? 0;
   if (outageMs > 0 && outageMs <= horizonMs) {
-    parts.push(`<line x1="${x(outageMs)}" y1="${margin.top}" x2="${x(outageMs)}" y2="${margin.top + plotH}" stroke="#000" stroke-dasharray="4 4"/>`);
+    parts.push(
+      `<line x1="${x(outageMs)}" y1="${margin.top}" x2="${x(outageMs)}" y2="${margin.top + plotH}" stroke="#000" stroke-dasharray="4 4"/>`,
+    );
     parts.push(`<text x="${x(outageMs) + 4}" y="${margin.top + 12}">server back</text>`);
   }
-  parts.push(`<text x="${margin.left + plotW / 2}" y="${height - 10}" text-anchor="middle">time since every client disconnected</text>`);
+  parts.push(
+    `<text x="${margin.left + plotW / 2}" y="${height - 10}" text-anchor="middle">time since every client disconnected</text>`,
+  );
   parts.push(
     `<text transform="translate(16 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle">clients attempting per ${results[0]?.windowMs ?? 100} ms (clipped at ${maxShare * 100}%)</text>`,
   );
@@ -284,10 +328,14 @@ export function renderSvg(results: readonly StormResult[], { maxShare = 0.12, ho
       .map((count, w) => [w * r.windowMs, count / r.clients] as const)
       .filter(([ms]) => ms <= horizonMs)
       .map(([ms, share]) => `${x(ms)},${y(share)}`);
-    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="${i === 0 ? 2.5 : 1.2}" points="${points.join(' ')}"/>`);
+    parts.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="${i === 0 ? 2.5 : 1.2}" points="${points.join(' ')}"/>`,
+    );
     const peakAttempts = Math.max(...r.attemptsPerWindow) / r.clients;
     const legendY = margin.top + 14 + i * 34;
-    parts.push(`<line x1="${width - margin.right + 16}" y1="${legendY - 4}" x2="${width - margin.right + 40}" y2="${legendY - 4}" stroke="${color}" stroke-width="3"/>`);
+    parts.push(
+      `<line x1="${width - margin.right + 16}" y1="${legendY - 4}" x2="${width - margin.right + 40}" y2="${legendY - 4}" stroke="${color}" stroke-width="3"/>`,
+    );
     parts.push(`<text x="${width - margin.right + 46}" y="${legendY}">${escapeXml(r.strategy)}</text>`);
     parts.push(
       `<text x="${width - margin.right + 46}" y="${legendY + 14}" fill="#555">peak ${(r.peakShare * 100).toFixed(1)}% back, all by ${(r.allBackMs / 1000).toFixed(1)} s${peakAttempts > maxShare ? `; spikes to ${(peakAttempts * 100).toFixed(0)}%` : ''}</text>`,
@@ -336,7 +384,9 @@ function parseArgs(argv: readonly string[]): CliOptions {
         i++;
         break;
       default:
-        throw new Error(`Unknown argument ${String(arg)}. Usage: tsx bench/storm.ts [--clients N] [--seed N] [--json [file]] [--svg file]`);
+        throw new Error(
+          `Unknown argument ${String(arg)}. Usage: tsx bench/storm.ts [--clients N] [--seed N] [--json [file]] [--svg file]`,
+        );
     }
   }
   if (!(Number.isInteger(clients) && clients > 0)) throw new Error('--clients needs a positive integer');
@@ -348,9 +398,15 @@ function main(): void {
   const { clients, seed, json, svg } = parseArgs(process.argv.slice(2));
   const models = [...LIBRARY_MODELS, ...PEER_MODELS];
   const results = runStorms(models, OUTAGES_MS, { clients, seed });
-  console.log(`Reconnection storm: ${clients} clients disconnected at t = 0, server down for 0/3/10/30 s, seed ${seed}.`);
-  console.log('peak/100ms: largest share of clients reconnecting in one 100 ms window once the server is back (at: where).');
-  console.log('all back: when the last client got back, from the disconnection. peak while down: load on the dead server.\n');
+  console.log(
+    `Reconnection storm: ${clients} clients disconnected at t = 0, server down for 0/3/10/30 s, seed ${seed}.`,
+  );
+  console.log(
+    'peak/100ms: largest share of clients reconnecting in one 100 ms window once the server is back (at: where).',
+  );
+  console.log(
+    'all back: when the last client got back, from the disconnection. peak while down: load on the dead server.\n',
+  );
   console.log(formatTable(results));
   console.log('\nModels:');
   for (const model of models) console.log(`- ${model.name}: ${model.description}`);
@@ -365,7 +421,10 @@ function main(): void {
   console.log(`\nWrote ${svg}`);
   if (json !== undefined) {
     mkdirSync(dirname(json), { recursive: true });
-    writeFileSync(json, `${JSON.stringify({ clients, seed, outagesMs: OUTAGES_MS, models: models.map(({ name, description }) => ({ name, description })), results }, null, 2)}\n`);
+    writeFileSync(
+      json,
+      `${JSON.stringify({ clients, seed, outagesMs: OUTAGES_MS, models: models.map(({ name, description }) => ({ name, description })), results }, null, 2)}\n`,
+    );
     console.log(`Wrote ${json}`);
   }
 }

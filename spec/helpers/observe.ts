@@ -1,4 +1,4 @@
-import { firstValueFrom, Observable, take, toArray, filter, timeout } from 'rxjs';
+import { firstValueFrom, type Observable, take, toArray, filter, timeout } from 'rxjs';
 import type { ConnectionState, ConnectionStatus } from '../../lib/state';
 
 /** Resolves with the first `count` values of `source` (bounded by `ms` so a broken spec fails instead of hanging). */
