@@ -3,22 +3,11 @@
  * signal drives the badge, multiplexed channels fill the table, and faults on the server show as the library
  * reconnecting. Every wait is for something the page shows, with a bound; none is a fixed sleep.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../helpers/chromium';
 import { startAngularExample, type AngularExample } from '../../../examples/angular/server';
 import { startDashboard, type Dashboard } from '../../../examples/dashboard/server';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const CHANNELS = ['BTC-USD', 'ETH-USD', 'cpu'];
 
 /** The statuses the badge has shown since {@link recordStatuses}. */
@@ -42,17 +31,12 @@ describe('the Angular example in Chromium', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing, so the browser tests cannot run: apt-get install -y chromium (as root).`,
-      );
-    }
     [feed, example] = await Promise.all([
       startDashboard({ port: 0, host: '127.0.0.1', log: false }),
       startAngularExample({ port: 0, host: '127.0.0.1', sourcemap: false }),
     ]);
     feedOrigin = `http://127.0.0.1:${feed.port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('websocket', (socket) => sockets.push(socket.url()));
     page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -4,22 +4,12 @@
  * The tests share one page and run in order, like a user clicking through the fault controls; each waits for what
  * the page shows (with a bounded timeout), never for a fixed time.
  */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../helpers/chromium';
 import { startDashboard, type Dashboard } from '../../../examples/dashboard/server';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ROOT = resolve(__dirname, '..', '..', '..');
 /** Short enough to keep the suite quick, long enough that the first retry after 1012 (≥ 2 s) finds the port closed. */
 const RESTART_DOWNTIME_MS = 3_000;
@@ -39,14 +29,6 @@ describe('the dashboard in Chromium', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      const how = "Install Debian's Chromium with `apt-get install -y chromium` (as root), then run the tests again.";
-      throw new Error(
-        process.env.CI
-          ? `${CHROMIUM} is missing on this CI machine, so the browser tests cannot run. ${how} (.ci/run does this.)`
-          : `${CHROMIUM} is missing, so the browser tests cannot run. ${how}`,
-      );
-    }
     dashboard = await startDashboard({
       port: 0,
       host: '127.0.0.1',
@@ -54,7 +36,7 @@ describe('the dashboard in Chromium', () => {
       log: false,
     });
     origin = `http://127.0.0.1:${dashboard.port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('websocket', (socket) => socketUrls.push(socket.url()));
     page.on('pageerror', (error) => pageErrors.push(error.message));
