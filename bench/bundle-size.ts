@@ -119,28 +119,42 @@ const gzipped = (bytes: Uint8Array): number => gzipSync(bytes, { level: 9 }).len
  * Builds every entry twice (without and with RxJS) and measures it. `root` is the repository; `lib`, when given,
  * a copy of lib/ to measure instead.
  */
-export async function measureBundles(root: string, lib?: string): Promise<BundleSize[]> {
+export async function measureBundles(root: string, lib?: string, candidate?: string): Promise<BundleSize[]> {
+  const entries: { entry: BundleEntry; copy: string | undefined }[] = BUNDLE_ENTRIES.map((entry) => ({
+    entry,
+    copy: entry.id === 'rx-websocket' ? lib : undefined,
+  }));
+  if (candidate !== undefined) {
+    const ours = BUNDLE_ENTRIES.find((entry) => entry.id === 'rx-websocket');
+    if (ours)
+      entries.splice(1, 0, {
+        entry: { ...ours, id: 'rx-websocket-candidate', label: 'rx-websocket (candidate)' },
+        copy: candidate,
+      });
+  }
   const sizes: BundleSize[] = [];
-  const libRelative = lib === undefined ? undefined : relative(root, lib).split(sep).join('/');
-  for (const { source: original, ...entry } of BUNDLE_ENTRIES) {
+  for (const { entry, copy } of entries) {
     const source =
-      lib === undefined ? original : original.replace("'../lib/index'", JSON.stringify(join(lib, 'index.ts')));
+      copy === undefined
+        ? entry.source
+        : entry.source.replace("'../lib/index'", JSON.stringify(join(copy, 'index.ts')));
     const total = await bundle(source, root, false);
     // RxJS's webSocket() is RxJS itself: leaving RxJS out would leave nothing to measure.
     const own = entry.id === 'rxjs-webSocket' ? undefined : entry.usesRxjs ? await bundle(source, root, true) : total;
+    // A copy of lib/ is reported as lib/, without where it lives.
+    const copyRelative = copy === undefined ? undefined : relative(root, copy).split(sep).join('/');
     sizes.push({
       id: entry.id,
       label: entry.label,
-      source: original,
+      source: entry.source,
       ownMinBytes: own?.bytes.length,
       ownGzipBytes: own === undefined ? undefined : gzipped(own.bytes),
       totalMinBytes: total.bytes.length,
       totalGzipBytes: gzipped(total.bytes),
       ownInputs: (own?.inputs ?? [])
         .filter(({ file }) => file !== '<stdin>')
-        // A copy of lib/ is reported as lib/, without where it lives.
         .map(({ file, minBytes }) => ({
-          file: libRelative === undefined ? file : file.replace(libRelative, 'lib'),
+          file: copyRelative === undefined ? file : file.replace(copyRelative, 'lib'),
           minBytes,
         })),
     });

@@ -46,10 +46,20 @@ export function renderMarkdown(results: BenchResults): string {
       '',
       `${integer(config.receiveMessages)} JSON text messages of ${results.messageBytes.receive} bytes from the server, ` +
         `each parsed with \`JSON.parse\`; median of ${config.rounds} rounds, and the range. "Per CPU-second" divides ` +
-        "by the client process's user + system CPU time instead of wall time: steadier when other work shares the machine.",
+        "by the client process's user + system CPU time instead of wall time: steadier when other work shares the machine. " +
+        '"Best rounds" compares each client\'s fastest round with raw ws\'s fastest.',
       '',
       table(
-        ['client', 'messages/s', 'range', "× ws .on('message')", '× ws .onmessage', 'per CPU-second', '× ws (CPU)'],
+        [
+          'client',
+          'messages/s',
+          'range',
+          "× ws .on('message')",
+          '× ws .onmessage',
+          'per CPU-second',
+          '× ws (CPU)',
+          '× ws (best rounds)',
+        ],
         results.receive.map((r) => [
           r.label,
           integer(r.medianMessagesPerSecond),
@@ -58,6 +68,7 @@ export function renderMarkdown(results: BenchResults): string {
           ratio(r.ratioToWsOnMessage),
           integer(r.medianMessagesPerCpuSecond),
           ratio(r.cpuRatioToWs),
+          ratio(r.bestRatioToWs),
         ]),
       ),
       '',
@@ -70,8 +81,8 @@ export function renderMarkdown(results: BenchResults): string {
       `What each client costs per message between ws's 'message' event and the application, without a network: a ` +
         `real \`ws\` object that never connects is fed ${integer(config.dispatchMessages)}-message bursts of the same ` +
         `JSON by the bench, which emits its events as ws's receiver does (the parse of the frames themselves is left ` +
-        `out). CPU time per message of the fastest of ${config.dispatchBursts} bursts, median of ${config.rounds} ` +
-        'rounds: interference only ever adds time, so this is the steadiest view of the hot path on a busy machine.',
+        `out). CPU time per message of the fastest of ${config.dispatchBursts} bursts in ${config.rounds} rounds (fresh ` +
+        'processes): interference only ever adds time, so this is the steadiest view of the hot path on a busy machine.',
       '',
       table(
         ['client', 'ns/message', "over ws .on('message')", 'ratio to ws'],
@@ -95,7 +106,7 @@ export function renderMarkdown(results: BenchResults): string {
         'dominates the time of every client here.',
       '',
       table(
-        ['client', 'messages/s', 'range', '× ws', 'per CPU-second', '× ws (CPU)'],
+        ['client', 'messages/s', 'range', '× ws', 'per CPU-second', '× ws (CPU)', '× ws (best rounds)'],
         results.send.map((r) => [
           r.label,
           integer(r.medianMessagesPerSecond),
@@ -103,6 +114,7 @@ export function renderMarkdown(results: BenchResults): string {
           ratio(r.ratioToWs),
           integer(r.medianMessagesPerCpuSecond),
           ratio(r.cpuRatioToWs),
+          ratio(r.bestRatioToWs),
         ]),
       ),
       '',
@@ -146,13 +158,13 @@ export function renderMarkdown(results: BenchResults): string {
     out.push(
       '### Heap over connect/close cycles',
       '',
-      `${integer(config.cycles)} cycles per client, one after another (open, wait for open, close with 1000, wait ` +
-        'for the close), after a warm-up; heap used after forced GC at every tenth. The slope is the least-squares ' +
-        'fit over those checkpoints (what one more cycle leaves behind), and over the second half of them only, once ' +
+      `${integer(config.cycles)} cycles per client, 8 at a time (open, wait for open, close with 1000, wait ` +
+        'for the close), after a warm-up; raw ws and rx-websocket only unless `--clients` names others; heap used after forced GC at every tenth. The slope is the least-squares ' +
+        'fit over those checkpoints (what one more cycle leaves behind), and over those from 30% of the run on, once ' +
         'compiled code and caches have settled.',
       '',
       table(
-        ['client', 'cycles/s', 'heap after warm-up', 'heap at the end', 'growth', 'slope B/cycle', '2nd half B/cycle'],
+        ['client', 'cycles/s', 'heap after warm-up', 'heap at the end', 'growth', 'slope B/cycle', 'from 30% B/cycle'],
         results.cycles.map((r) => {
           const first = r.runs[0];
           return [

@@ -63,6 +63,8 @@ export interface BenchConfig {
   readonly stormClients: number;
   readonly workloads: readonly Workload[];
   readonly clients: readonly ClientId[];
+  /** The clients of the connect/close cycles: by default raw ws and this library only (the check is about it). */
+  readonly cycleClients: readonly ClientId[];
   readonly out: string;
   readonly markdown: boolean;
   readonly cpuProfile: ClientId | undefined;
@@ -85,7 +87,7 @@ export const FULL_DEFAULTS = {
   latencyRatePerSecond: 2_000,
   latencyDurationMs: 2_000,
   idleConnections: 2_000,
-  cycles: 10_000,
+  cycles: 30_000,
   stormClients: 10_000,
 } as const;
 
@@ -105,6 +107,9 @@ export const SMOKE_DEFAULTS = {
   cycles: 20,
   stormClients: 1_000,
 } as const;
+
+/** Where the steady part of the connect/close run starts, as a share of the cycles. */
+const STEADY_FROM = 0.3;
 
 /** Bytes per connect/close cycle that the library may leave beyond raw ws's drift before it counts as growing. */
 const CYCLE_SLOPE_MARGIN = 16;
@@ -234,10 +239,14 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
         throw new Error(`Unknown argument ${flag}. ${USAGE}`);
     }
   }
+  const clientsGiven = clients !== undefined;
   clients ??= CLIENT_IDS.filter((id) => id !== 'rx-websocket-candidate' || candidate !== undefined);
   if (!clients.includes('ws')) clients = ['ws', ...clients];
   if (clients.includes('rx-websocket-candidate') && candidate === undefined)
     throw new Error('the client rx-websocket-candidate needs --candidate <dir>');
+  const cycleClients = clients.filter(
+    (id) => !RECEIVE_ONLY.includes(id) && (smoke || clientsGiven || id === 'ws' || id.startsWith('rx-websocket')),
+  );
   return {
     smoke,
     rounds,
@@ -256,6 +265,7 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     stormClients,
     workloads,
     clients,
+    cycleClients,
     out:
       out ??
       (smoke
@@ -407,12 +417,14 @@ export interface ThroughputSummary extends ClientRuns<ReceiveResult | SendResult
   readonly ratioToWs: number;
   /** The same on CPU time. */
   readonly cpuRatioToWs: number;
+  /** The best round over raw ws's best round: what is left when interference from other work is least. */
+  readonly bestRatioToWs: number;
   /** Receive only: over raw `ws` with `onmessage`. */
   readonly ratioToWsOnMessage?: number;
 }
 
 export interface DispatchSummary extends ClientRuns<DispatchResult> {
-  /** Median over rounds of each round's fastest burst. */
+  /** The fastest burst of all rounds. */
   readonly nsPerMessage: number;
   /** What the client adds per message over ws's own 'message' event (which includes JSON.parse). */
   readonly overheadNs: number;
@@ -437,7 +449,7 @@ export interface CyclesSummary extends ClientRuns<CyclesResult> {
   /** Median over rounds of the heap growth from after the warm-up to the end. */
   readonly medianGrowthBytes: number;
   readonly medianBytesPerCycle: number;
-  /** The slope over the second half of the checkpoints only, once JIT and caches have settled. */
+  /** The slope over the checkpoints from 30% of the run on, once JIT and caches have settled. */
   readonly medianSteadyBytesPerCycle: number;
 }
 
@@ -500,6 +512,7 @@ function summarizeThroughput(
   const floor = medianOf('ws');
   const floorOnMessage = medianOf('ws-onmessage');
   const cpuFloor = median((runs.get('ws') ?? []).map(perCpuSecond));
+  const bestFloor = Math.max(...(runs.get('ws') ?? []).map((r) => r.messagesPerSecond));
   return [...runs].map(([id, results]) => {
     const rates = results.map((r) => r.messagesPerSecond);
     const medianRate = median(rates);
@@ -514,6 +527,7 @@ function summarizeThroughput(
       medianMessagesPerCpuSecond: median(results.map(perCpuSecond)),
       ratioToWs: medianRate / floor,
       cpuRatioToWs: median(results.map(perCpuSecond)) / cpuFloor,
+      bestRatioToWs: Math.max(...rates) / bestFloor,
       ...(withOnMessage && { ratioToWsOnMessage: medianRate / floorOnMessage }),
     };
   });
@@ -568,7 +582,7 @@ function checkTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
     const allowed = Math.max(0, cyclesWs.medianSteadyBytesPerCycle) + CYCLE_SLOPE_MARGIN;
     checks.push({
       name: 'heap after connect/close cycles',
-      target: `does not grow: second-half slope ≤ raw ws's + ${CYCLE_SLOPE_MARGIN} bytes/cycle (${allowed.toFixed(1)}), over ${cyclesOurs.runs[0]?.cycles ?? 0} cycles`,
+      target: `does not grow: slope from 30% on ≤ raw ws's + ${CYCLE_SLOPE_MARGIN} bytes/cycle (${allowed.toFixed(1)}), over ${cyclesOurs.runs[0]?.cycles ?? 0} cycles`,
       measured: `${cyclesOurs.medianSteadyBytesPerCycle.toFixed(1)} bytes/cycle`,
       met: cyclesOurs.medianSteadyBytesPerCycle <= allowed,
     });
@@ -696,9 +710,10 @@ export async function runBench(config: BenchConfig, argv: readonly string[]): Pr
         }),
         (r) => `${r.minNsPerMessage.toFixed(0)} ns/message at best, ${r.medianNsPerMessage.toFixed(0)} median`,
       );
-      const floor = median((runs.get('ws') ?? []).map((r) => r.minNsPerMessage));
+      // The fastest round: a whole process can run slow when other work shares its core, never fast.
+      const floor = Math.min(...(runs.get('ws') ?? []).map((r) => r.minNsPerMessage));
       dispatch = [...runs].map(([id, results]) => {
-        const nsPerMessage = median(results.map((r) => r.minNsPerMessage));
+        const nsPerMessage = Math.min(...results.map((r) => r.minNsPerMessage));
         return {
           id,
           label: CLIENT_LABELS[id],
@@ -780,7 +795,7 @@ export async function runBench(config: BenchConfig, argv: readonly string[]): Pr
       log(`Connect/close cycles: ${config.cycles.toLocaleString('en-US')} per client, ${config.cycleRounds} round(s)`);
       const runs = await rounds<CyclesResult>(
         'cycles',
-        mainClients,
+        config.cycleClients,
         config.cycleRounds,
         (client) => ({ workload: 'cycles', client, port, cycles: config.cycles }),
         (r) =>
@@ -801,7 +816,7 @@ export async function runBench(config: BenchConfig, argv: readonly string[]): Pr
     let bundle: BundleSize[] | undefined;
     if (has('bundle')) {
       log('Bundle sizes (esbuild, browser, minified + gzipped)');
-      bundle = await measureBundles(ROOT, config.lib);
+      bundle = await measureBundles(ROOT, config.lib, config.candidate);
     }
 
     let storm: BenchResults['storm'];
@@ -882,12 +897,12 @@ export async function runBench(config: BenchConfig, argv: readonly string[]): Pr
   }
 }
 
-/** Bytes per cycle over the second half of the checkpoints. */
+/** Bytes per cycle over the checkpoints from 30% of the run on, once compiled code has settled. */
 function steadySlope(result: CyclesResult): number {
-  const half = result.checkpoints.slice(Math.floor(result.checkpoints.length / 2));
+  const settled = result.checkpoints.filter(([cycles]) => cycles >= result.cycles * STEADY_FROM);
   return slope(
-    half.map(([x]) => x),
-    half.map(([, y]) => y),
+    settled.map(([x]) => x),
+    settled.map(([, y]) => y),
   );
 }
 
