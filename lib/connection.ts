@@ -14,6 +14,8 @@ export interface ConnectionConfig {
   readonly socketOptions: object | undefined;
   /** Infinity for none. */
   readonly connectTimeoutMs: number;
+  /** Called with each message event, straight from the socket: messages are not emitted by the Observable. */
+  readonly onMessage: (event: NativeMessageEvent) => void;
 }
 
 /** The native message event, passed through untouched: the hot path allocates nothing of its own. */
@@ -22,11 +24,10 @@ export interface NativeMessageEvent {
   readonly data: unknown;
 }
 
-/** One socket's life, event by event. */
+/** One socket's life, event by event; messages go to `onMessage` instead. */
 export type ConnectionEvent =
   | { readonly type: 'socket'; readonly socket: WebSocketLike }
   | { readonly type: 'open' }
-  | NativeMessageEvent
   | { readonly type: 'error'; readonly error: unknown }
   | { readonly type: 'close'; readonly close: CloseInfo };
 
@@ -72,7 +73,7 @@ export function connection(config: ConnectionConfig): Observable<ConnectionEvent
       timeout?.unsubscribe();
       subscriber.next({ type: 'open' });
     };
-    socket.onmessage = (event) => subscriber.next(event);
+    socket.onmessage = config.onMessage;
     // `ws` fails a connection on a protocol error or an oversized message with 1002 or 1009 on the wire, but reports
     // 1006 on its close event; the code it chose travels on the error, and close$ reports that one instead.
     let failedWith: number | undefined;

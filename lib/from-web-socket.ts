@@ -1,5 +1,5 @@
 import WebSocketImpl from 'isomorphic-ws';
-import { BehaviorSubject, defer, Observable, share, Subject, timer, type Subscription } from 'rxjs';
+import { BehaviorSubject, defer, Observable, share, Subject, timer, type Subscriber, type Subscription } from 'rxjs';
 import { assertValidClose } from './close-codes';
 import { EncodeError, SendQueueOverflowError } from './errors';
 import type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
@@ -103,10 +103,14 @@ export function fromWebSocket<In, Out>(
   const state = new BehaviorSubject<ConnectionState>({ status: 'idle' });
   const queue = createSendQueue<Out>(options.sendQueue);
   const reports = new Subject<unknown>();
-  let socket: WebSocketLike | undefined;
+  // What the returned object's getters read: kept in one small object rather than in closures of their own.
+  const live: Live = { socket: undefined, binaryType: options.binaryType, queue, url };
   let control: SessionControl | undefined;
-  let binaryType = options.binaryType;
   let closeWhenFlushed = false;
+
+  // Messages skip the shared event stream: the session hands each one to these subscribers directly.
+  let messageSubscribers: readonly Subscriber<In>[] = [];
+  let eventSubscribers: readonly Subscriber<WebSocketMessageEvent>[] = [];
 
   let errorListeners = 0;
   const report = (error: unknown): void => {
@@ -119,9 +123,9 @@ export function fromWebSocket<In, Out>(
     session<In>(
       { ...options, url, protocols, WebSocketCtor },
       {
-        binaryType: () => binaryType,
+        binaryType: () => live.binaryType,
         setState: (next) => state.next(next),
-        setSocket: (next) => (socket = next),
+        setSocket: (next) => (live.socket = next),
         opened(open) {
           for (const entry of queue.drain()) open.send(entry.payload);
           if (closeWhenFlushed) {
@@ -131,6 +135,13 @@ export function fromWebSocket<In, Out>(
         },
         takeUnsent: () => queue.drain().map((entry) => entry.value),
         report$: reports,
+        message(value, event) {
+          for (const subscriber of messageSubscribers) subscriber.next(value as In);
+          if (eventSubscribers.length > 0) {
+            const messageEvent = toMessageEvent(event);
+            for (const subscriber of eventSubscribers) subscriber.next(messageEvent);
+          }
+        },
       },
       (next) => (control = next),
     ),
@@ -174,6 +185,7 @@ export function fromWebSocket<In, Out>(
         new EncodeError(value, new TypeError(`${hint} ${what}, not a string, ArrayBuffer, Blob or ArrayBufferView`)),
       );
     }
+    const { socket } = live;
     if (socket !== undefined && queue.size === 0 && state.value.status === 'open' && socket.readyState === OPEN) {
       socket.send(payload);
       return;
@@ -195,15 +207,38 @@ export function fromWebSocket<In, Out>(
     else closeWhenFlushed = true;
   });
 
-  const open$ = stream('open', (event: { info: OpenInfo }) => event.info, false);
-  const message$ = stream('message', (event: { value: In }) => event.value, true);
+  /** A message stream: subscribers get messages from the session directly, and the end from the shared stream. */
+  const lane = <T>(
+    get: () => readonly Subscriber<T>[],
+    set: (subscribers: readonly Subscriber<T>[]) => void,
+  ): Observable<T> =>
+    new Observable<T>((subscriber) => {
+      set([...get(), subscriber]);
+      const end = shared$.subscribe({
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        set(get().filter((other) => other !== subscriber));
+        end.unsubscribe();
+      };
+    });
 
-  return {
+  const open$ = stream('open', (event: { info: OpenInfo }) => event.info, false);
+  const message$ = lane<In>(
+    () => messageSubscribers,
+    (next) => (messageSubscribers = next),
+  );
+
+  return new ReactiveSocket<In, Out>(
     open$,
     message$,
-    messageEvent$: stream('message', (event: { event: unknown }) => toMessageEvent(event.event), true),
-    close$: stream('close', (event: { close: CloseInfo }) => event.close, false),
-    error$: new Observable<unknown>((subscriber) => {
+    lane<WebSocketMessageEvent>(
+      () => eventSubscribers,
+      (next) => (eventSubscribers = next),
+    ),
+    stream('close', (event: { close: CloseInfo }) => event.close, false),
+    new Observable<unknown>((subscriber) => {
       errorListeners++;
       const subscription = stream('error', (event: { error: unknown }) => event.error, false).subscribe(subscriber);
       return () => {
@@ -211,42 +246,70 @@ export function fromWebSocket<In, Out>(
         subscription.unsubscribe();
       };
     }),
-    state$: state.asObservable(),
+    state.asObservable(),
     send$,
     send,
     close,
-    reconnect: () => control?.reconnect(),
-    connect: () => shared$.subscribe({ error: () => {} }),
-    multiplex: createMultiplex<In, Out>({ message$, open$, send, isOpen: () => state.value.status === 'open' }),
-    get url() {
-      if (socket) return socket.url;
-      try {
-        return typeof url === 'function' ? '' : normalizeUrl(url);
-      } catch {
-        return '';
-      }
-    },
-    get protocol() {
-      return socket?.protocol ?? '';
-    },
-    get extensions() {
-      return socket?.extensions ?? '';
-    },
-    get readyState() {
-      return socket?.readyState ?? CLOSED;
-    },
-    get bufferedAmount() {
-      return (socket?.bufferedAmount ?? 0) + queue.bytes;
-    },
-    get binaryType() {
-      return binaryType;
-    },
-    set binaryType(next) {
-      assertBinaryType(next);
-      binaryType = next;
-      if (socket) socket.binaryType = next;
-    },
-  };
+    () => control?.reconnect(),
+    () => shared$.subscribe({ error: () => {} }),
+    createMultiplex<In, Out>({ message$, open$, send, isOpen: () => state.value.status === 'open' }),
+    live,
+  );
+}
+
+interface Live {
+  socket: WebSocketLike | undefined;
+  binaryType: 'arraybuffer' | 'blob';
+  readonly queue: { readonly bytes: number };
+  readonly url: Source<UrlInput>;
+}
+
+/** What `fromWebSocket` returns: the getters live on the prototype, so each instance holds only its fields. */
+class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out> {
+  constructor(
+    readonly open$: Observable<OpenInfo>,
+    readonly message$: Observable<In>,
+    readonly messageEvent$: Observable<WebSocketMessageEvent>,
+    readonly close$: Observable<CloseInfo>,
+    readonly error$: Observable<unknown>,
+    readonly state$: Observable<ConnectionState>,
+    readonly send$: Subject<Out>,
+    readonly send: (value: Out) => void,
+    readonly close: (code?: number, reason?: string) => void,
+    readonly reconnect: () => void,
+    readonly connect: () => Subscription,
+    readonly multiplex: Multiplex<In, Out>,
+    private readonly live: Live,
+  ) {}
+  get url(): string {
+    const { socket, url } = this.live;
+    if (socket) return socket.url;
+    try {
+      return typeof url === 'function' ? '' : normalizeUrl(url);
+    } catch {
+      return '';
+    }
+  }
+  get protocol(): string {
+    return this.live.socket?.protocol ?? '';
+  }
+  get extensions(): string {
+    return this.live.socket?.extensions ?? '';
+  }
+  get readyState(): number {
+    return this.live.socket?.readyState ?? CLOSED;
+  }
+  get bufferedAmount(): number {
+    return (this.live.socket?.bufferedAmount ?? 0) + this.live.queue.bytes;
+  }
+  get binaryType(): 'arraybuffer' | 'blob' {
+    return this.live.binaryType;
+  }
+  set binaryType(next: 'arraybuffer' | 'blob') {
+    assertBinaryType(next);
+    this.live.binaryType = next;
+    if (this.live.socket) this.live.socket.binaryType = next;
+  }
 }
 
 /** `send$`: a Subject whose `next` sends synchronously, so that a `'throw'` overflow reaches the caller. */

@@ -65,30 +65,34 @@ export function createSendQueue<Out>(options: SendQueueOptions = {}): SendQueue<
   if (overflow !== 'report' && overflow !== 'throw')
     throw new InvalidOptionError('sendQueue.overflow', overflow, "'report' or 'throw'");
 
-  let entries: Entry<Out>[] = [];
-  let bytes = 0;
-  return {
-    get size() {
-      return entries.length;
-    },
-    get bytes() {
-      return bytes;
-    },
-    limits: { maxMessages, maxBytes, overflow },
-    offer(payload, value) {
-      const size = payloadByteLength(payload);
-      if (entries.length + 1 > maxMessages || bytes + size > maxBytes) return false;
-      entries.push({ payload, value, bytes: size });
-      bytes += size;
-      return true;
-    },
-    drain() {
-      const all = entries;
-      entries = [];
-      bytes = 0;
-      return all;
-    },
-  };
+  return new BoundedQueue<Out>({ maxMessages, maxBytes, overflow });
+}
+
+/** The queue as a class: its methods live on the prototype, not in closures of each instance. */
+class BoundedQueue<Out> implements SendQueue<Out> {
+  private entries: Entry<Out>[] = [];
+  private queuedBytes = 0;
+  constructor(readonly limits: SendQueue<Out>['limits']) {}
+  get size(): number {
+    return this.entries.length;
+  }
+  get bytes(): number {
+    return this.queuedBytes;
+  }
+  offer(payload: WebSocketPayload, value: Out): boolean {
+    const size = payloadByteLength(payload);
+    const { maxMessages, maxBytes } = this.limits;
+    if (this.entries.length + 1 > maxMessages || this.queuedBytes + size > maxBytes) return false;
+    this.entries.push({ payload, value, bytes: size });
+    this.queuedBytes += size;
+    return true;
+  }
+  drain(): Entry<Out>[] {
+    const all = this.entries;
+    this.entries = [];
+    this.queuedBytes = 0;
+    return all;
+  }
 }
 
 function isLimit(value: unknown, integer: boolean): boolean {

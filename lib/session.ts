@@ -69,6 +69,8 @@ export interface SessionHost {
   takeUnsent(): unknown[];
   /** Errors raised outside the session (the send path) to report on `error$`. */
   readonly report$: Observable<unknown>;
+  /** Each decoded message, handed straight to message$ and messageEvent$ (not through the shared event stream). */
+  message(value: unknown, event: NativeMessageEvent): void;
 }
 
 /** How the owner steers a running session. */
@@ -153,28 +155,29 @@ export function session<In>(
       phase = race(timer(plan.delayMs), onlineEvents()).pipe(take(1)).subscribe(connect);
     };
 
-    const onEvent = (event: ConnectionEvent): void => {
-      switch (event.type) {
-        case 'message': {
-          if (beat) {
-            markTraffic();
-            if (beat.isPong?.(event.data) && !beat.emitPongs) return;
-          }
-          let value: In;
-          try {
-            value = deserializer(event as unknown as WebSocketMessageEvent<never>);
-          } catch (cause) {
-            const error = new DecodeError(event.data, cause);
-            if (decodeErrors === 'fatal') {
-              end({ status: 'closed', error }, error);
-              return;
-            }
-            subscriber.next({ type: 'error', error });
-            return;
-          }
-          subscriber.next({ type: 'message', value, event });
+    /** Each message, straight from the socket: decoded here and handed to the message streams, no operator between. */
+    const onMessage = (event: NativeMessageEvent): void => {
+      if (beat) {
+        markTraffic();
+        if (beat.isPong?.(event.data) && !beat.emitPongs) return;
+      }
+      let value: In;
+      try {
+        value = deserializer(event as unknown as WebSocketMessageEvent<never>);
+      } catch (cause) {
+        const error = new DecodeError(event.data, cause);
+        if (decodeErrors === 'fatal') {
+          end({ status: 'closed', error }, error);
           return;
         }
+        subscriber.next({ type: 'error', error });
+        return;
+      }
+      host.message(value, event);
+    };
+
+    const onEvent = (event: ConnectionEvent): void => {
+      switch (event.type) {
         case 'socket':
           socket = event.socket;
           host.setSocket(socket);
@@ -249,31 +252,34 @@ export function session<In>(
       opened = false;
       attemptError = undefined;
       host.setState({ status: 'connecting', attempt });
-      phase = whenOnline()
-        .pipe(
-          switchMap(() => resolveSource(config.url, 'url')),
-          switchMap((url) =>
-            resolveSource(config.protocols, 'protocols').pipe(
-              switchMap((protocols) =>
-                connection({
-                  url: normalizeUrl(url),
-                  protocols: validateProtocols(protocols),
-                  WebSocketCtor: config.WebSocketCtor,
-                  socketOptions: config.socketOptions,
-                  binaryType: host.binaryType(),
-                  connectTimeoutMs: config.connectTimeoutMs,
-                }),
-              ),
-            ),
-          ),
-        )
-        .subscribe({
-          next: onEvent,
-          error: (error: unknown) => {
-            subscriber.next({ type: 'error', error });
-            retryOrStop(error, undefined);
-          },
+      const open = (url: UrlInput, protocols: string | readonly string[] | undefined): Observable<ConnectionEvent> =>
+        connection({
+          url: normalizeUrl(url),
+          protocols: validateProtocols(protocols),
+          WebSocketCtor: config.WebSocketCtor,
+          socketOptions: config.socketOptions,
+          binaryType: host.binaryType(),
+          connectTimeoutMs: config.connectTimeoutMs,
+          onMessage,
         });
+      const { url, protocols } = config;
+      // Plain values (the common case): one operator between the socket and onEvent instead of three.
+      phase = (
+        typeof url !== 'function' && typeof protocols !== 'function'
+          ? whenOnline().pipe(switchMap(() => open(url, protocols)))
+          : whenOnline().pipe(
+              switchMap(() => resolveSource(config.url, 'url')),
+              switchMap((resolved) =>
+                resolveSource(config.protocols, 'protocols').pipe(switchMap((offered) => open(resolved, offered))),
+              ),
+            )
+      ).subscribe({
+        next: onEvent,
+        error: (error: unknown) => {
+          subscriber.next({ type: 'error', error });
+          retryOrStop(error, undefined);
+        },
+      });
     }
 
     register({
