@@ -146,7 +146,7 @@ export function fromWebSocket<In, Out>(
       (next) => (control = next),
     ),
   ).pipe(
-    share<SessionEvent<In>>({
+    share<SessionEvent>({
       resetOnError: true,
       resetOnComplete: true,
       resetOnRefCountZero: lingerMs > 0 ? () => timer(lingerMs) : true,
@@ -154,11 +154,7 @@ export function fromWebSocket<In, Out>(
   );
 
   /** One public stream: the events of one type, ending as the session ends (or completing, for streams that report the end themselves). */
-  const stream = <T>(
-    type: SessionEvent<In>['type'],
-    project: (event: never) => T,
-    errorsAtEnd: boolean,
-  ): Observable<T> =>
+  const stream = <T>(type: SessionEvent['type'], project: (event: never) => T, errorsAtEnd: boolean): Observable<T> =>
     new Observable<T>((subscriber) =>
       shared$.subscribe({
         next: (event) => {

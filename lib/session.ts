@@ -23,18 +23,11 @@ import { normalizeUrl, type UrlInput } from './url';
 import { validateProtocols } from './protocols';
 import { OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
 
-/** What a session reports to the shared streams. */
-export type SessionEvent<In> =
+/** What a session reports to the shared streams. Messages do not go this way: they go to `SessionHost.message`. */
+export type SessionEvent =
   | { readonly type: 'open'; readonly info: OpenInfo }
-  | MessageSessionEvent<In>
   | { readonly type: 'close'; readonly close: CloseInfo }
   | { readonly type: 'error'; readonly error: unknown };
-
-export interface MessageSessionEvent<In> {
-  readonly type: 'message';
-  readonly value: In;
-  readonly event: NativeMessageEvent;
-}
 
 /** Reconnection settings with every default applied. */
 export interface ResolvedReconnect {
@@ -87,8 +80,8 @@ export function session<In>(
   config: SessionConfig<In>,
   host: SessionHost,
   register: (control: SessionControl | undefined) => void,
-): Observable<SessionEvent<In>> {
-  return new Observable<SessionEvent<In>>((subscriber) => {
+): Observable<SessionEvent> {
+  return new Observable<SessionEvent>((subscriber) => {
     const { reconnect, deserializer, decodeErrors, heartbeat: beat } = config;
     // Failed attempts in a row; 0 while connected for the first time or after a stable uptime.
     let retries = 0;
