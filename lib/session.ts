@@ -255,24 +255,21 @@ export function session<In>(
           connectTimeoutMs: config.connectTimeoutMs,
           onMessage,
         });
-      const { url, protocols } = config;
-      // Plain values (the common case): one operator between the socket and onEvent instead of three.
-      phase = (
-        typeof url !== 'function' && typeof protocols !== 'function'
-          ? whenOnline().pipe(switchMap(() => open(url, protocols)))
-          : whenOnline().pipe(
-              switchMap(() => resolveSource(config.url, 'url')),
-              switchMap((resolved) =>
-                resolveSource(config.protocols, 'protocols').pipe(switchMap((offered) => open(resolved, offered))),
-              ),
-            )
-      ).subscribe({
-        next: onEvent,
-        error: (error: unknown) => {
-          subscriber.next({ type: 'error', error });
-          retryOrStop(error, undefined);
-        },
-      });
+      // Messages skip this chain (they go to onMessage), so resolving the sources costs nothing per message.
+      phase = whenOnline()
+        .pipe(
+          switchMap(() => resolveSource(config.url, 'url')),
+          switchMap((resolved) =>
+            resolveSource(config.protocols, 'protocols').pipe(switchMap((offered) => open(resolved, offered))),
+          ),
+        )
+        .subscribe({
+          next: onEvent,
+          error: (error: unknown) => {
+            subscriber.next({ type: 'error', error });
+            retryOrStop(error, undefined);
+          },
+        });
     }
 
     register({
