@@ -74,7 +74,8 @@ describe('json', () => {
     it('gives back any JSON value, as a text frame and as a binary one', () => {
       const { serializer, deserializer } = json<unknown, unknown>();
       fc.assert(
-        fc.property(fc.jsonValue(), (value) => {
+        // -0 is a JavaScript value JSON cannot carry (it comes back as 0), so it is left out of the round trip.
+        fc.property(fc.jsonValue().filter(hasNoNegativeZero), (value) => {
           const text = serializer(value);
           const expected = JSON.parse(text) as unknown;
           expect(deserializer(messageEvent(text))).toEqual(expected);
@@ -85,3 +86,7 @@ describe('json', () => {
     });
   });
 });
+
+function hasNoNegativeZero(value: unknown): boolean {
+  return JSON.stringify(value) === JSON.stringify(value, (_key, item: unknown) => (Object.is(item, -0) ? '-0' : item));
+}
