@@ -1,4 +1,4 @@
-import { Observable, timer, type Subscription } from 'rxjs';
+import { asyncScheduler, type Subscription } from 'rxjs';
 import { ConnectionTimeoutError, HandshakeError, ProtocolNegotiationError, TransportError } from './errors';
 import type { CloseInfo } from './events';
 import { redactUrl } from './redact-url';
@@ -14,100 +14,173 @@ export interface ConnectionConfig {
   readonly socketOptions: object | undefined;
   /** Infinity for none. */
   readonly connectTimeoutMs: number;
-  /** Called with each message event, straight from the socket: messages are not emitted by the Observable. */
-  readonly onMessage: (event: NativeMessageEvent) => void;
 }
 
-/** The native message event, passed through untouched: the hot path allocates nothing of its own. */
+/** A message event as the socket gives it: the browser's (or the double's) `MessageEvent`, or `{ type, data }` from `ws`. */
 export interface NativeMessageEvent {
   readonly type: 'message';
   readonly data: unknown;
 }
 
-/** One socket's life, event by event; messages go to `onMessage` instead. */
-export type ConnectionEvent =
-  | { readonly type: 'socket'; readonly socket: WebSocketLike }
-  | { readonly type: 'open' }
-  | { readonly type: 'error'; readonly error: unknown }
-  | { readonly type: 'close'; readonly close: CloseInfo };
-
-/** The handler properties every WebSocket implementation has; wired here only. */
-interface WiredSocket extends WebSocketLike {
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: NativeMessageEvent) => void) | null;
-  onerror: ((event: unknown) => void) | null;
-  onclose: ((event: CloseInfo) => void) | null;
+/** What one socket tells its owner, in this order: `opened`, each `message`, then `closed`; `failed` at any point. */
+export interface ConnectionListener {
+  opened(): void;
+  message(event: NativeMessageEvent): void;
+  /** An error event: reported, not the end; the close follows. */
+  failed(error: unknown): void;
+  closed(close: CloseInfo): void;
+  /** No open within `connectTimeoutMs`: the socket is already dropped, and no close follows. */
+  timedOut(error: ConnectionTimeoutError): void;
 }
 
-const noop = (): void => {};
+/** The handler properties every WebSocket implementation has. */
+interface WiredSocket extends WebSocketLike {
+  onopen: ((this: WiredSocket, event: unknown) => void) | null;
+  onmessage: ((this: WiredSocket, event: NativeMessageEvent) => void) | null;
+  onerror: ((this: WiredSocket, event: unknown) => void) | null;
+  onclose: ((this: WiredSocket, event: CloseInfo) => void) | null;
+  /** `ws` in Node is an EventEmitter: its own events cost less than the browser-style handlers it wraps them in. */
+  on?(event: string, listener: (this: WiredSocket, ...args: never[]) => void): unknown;
+  removeListener?(event: string, listener: (this: WiredSocket, ...args: never[]) => void): unknown;
+  [OWNER]?: Connection;
+}
 
 /**
- * One socket's life as an Observable: creates the socket on subscribe, emits `socket`, `open`,
- * each message event, `error`s, and `close`, then completes. Errors with {@link ConnectionTimeoutError}
- * if it does not open within `connectTimeoutMs`. Unsubscribing closes the socket with 1000
- * (aborting it if still connecting) and swallows whatever it still reports.
+ * The socket carries its connection under this key, so that the handlers are plain functions shared by every
+ * socket (no closures per connection) and a detached socket finds no owner.
  */
-export function connection(config: ConnectionConfig): Observable<ConnectionEvent> {
-  return new Observable<ConnectionEvent>((subscriber) => {
-    const { url, protocols, WebSocketCtor, binaryType, socketOptions, connectTimeoutMs } = config;
+const OWNER = Symbol('rx-websocket connection');
+
+/**
+ * One socket's life: created at once, wired to `listener` until `dispose()`. Throws `TransportError` when the
+ * constructor throws (an invalid URL for the platform, a bad option).
+ */
+export class Connection {
+  /** The close code `ws` failed the connection with (1002, 1009), reported instead of the 1006 that follows. */
+  private failedWith: number | undefined;
+  private timeout: Subscription | undefined;
+  readonly socket: WiredSocket;
+
+  constructor(
+    config: ConnectionConfig,
+    private listener: ConnectionListener | undefined,
+  ) {
+    const { url, protocols, WebSocketCtor, socketOptions, connectTimeoutMs } = config;
     let socket: WiredSocket;
     try {
       const offered = protocols === undefined ? undefined : typeof protocols === 'string' ? protocols : [...protocols];
-      socket = (
-        socketOptions === undefined
-          ? new WebSocketCtor(url, offered)
-          : new (WebSocketCtor as unknown as new (u: string, p: typeof offered, o: object) => WebSocketLike)(
-              url,
-              offered,
-              socketOptions,
-            )
-      ) as WiredSocket;
-    } catch (error) {
-      subscriber.error(new TransportError(`the WebSocket constructor threw: ${redactUrlsIn(messageOf(error))}`, error));
-      return;
-    }
-    socket.binaryType = binaryType;
-    let timeout: Subscription | undefined;
-
-    socket.onopen = () => {
-      timeout?.unsubscribe();
-      subscriber.next({ type: 'open' });
-    };
-    socket.onmessage = config.onMessage;
-    // `ws` fails a connection on a protocol error or an oversized message with 1002 or 1009 on the wire, but reports
-    // 1006 on its close event; the code it chose travels on the error, and close$ reports that one instead.
-    let failedWith: number | undefined;
-    socket.onerror = (event) => {
-      failedWith = statusCodeOf(event) ?? failedWith;
-      subscriber.next({ type: 'error', error: classifyError(event, protocols) });
-    };
-    socket.onclose = (event) => {
-      timeout?.unsubscribe();
-      const code = event.code === 1006 && !event.wasClean && failedWith !== undefined ? failedWith : event.code;
-      subscriber.next({ type: 'close', close: { code, reason: event.reason, wasClean: event.wasClean } });
-      subscriber.complete();
-    };
-    subscriber.next({ type: 'socket', socket });
-
-    if (connectTimeoutMs !== Infinity && socket.readyState === CONNECTING) {
-      timeout = timer(connectTimeoutMs).subscribe(() =>
-        subscriber.error(new ConnectionTimeoutError(connectTimeoutMs, url)),
+      socket = new (WebSocketCtor as unknown as new (u: string, p?: typeof offered, o?: object) => WiredSocket)(
+        url,
+        offered,
+        ...(socketOptions === undefined ? [] : [socketOptions]),
       );
+    } catch (error) {
+      throw new TransportError(`the WebSocket constructor threw: ${redactUrlsIn(messageOf(error))}`, error);
     }
+    this.socket = socket;
+    socket.binaryType = config.binaryType;
+    socket[OWNER] = this;
+    if (typeof socket.on === 'function' && typeof socket.removeListener === 'function') {
+      socket.on('open', onOpen);
+      socket.on('message', onNodeMessage);
+      socket.on('error', onNodeError);
+      socket.on('close', onNodeClose);
+    } else {
+      socket.onopen = onOpen;
+      socket.onmessage = onMessage;
+      socket.onerror = onError;
+      socket.onclose = onClose;
+    }
+    if (connectTimeoutMs !== Infinity && socket.readyState === CONNECTING) {
+      this.timeout = asyncScheduler.schedule(() => {
+        const owner = this.listener;
+        this.dispose();
+        owner?.timedOut(new ConnectionTimeoutError(connectTimeoutMs, url));
+      }, connectTimeoutMs);
+    }
+    this.protocols = protocols;
+  }
 
-    return () => {
-      timeout?.unsubscribe();
+  /** Kept for the error that names a failed negotiation (the count only: the values may be secrets). */
+  private readonly protocols: string | readonly string[] | undefined;
+
+  /** Stops listening, and closes the socket with 1000 if it is connecting or open. A late error event is swallowed. */
+  dispose(): void {
+    const { socket } = this;
+    this.timeout?.unsubscribe();
+    this.listener = undefined;
+    socket[OWNER] = undefined;
+    if (typeof socket.on === 'function' && typeof socket.removeListener === 'function') {
+      socket.removeListener('open', onOpen);
+      socket.removeListener('message', onNodeMessage);
+      socket.removeListener('close', onNodeClose);
+      // The error listener stays: ws emits an error when a handshake is aborted, and an unheard one would throw.
+    } else {
       socket.onopen = null;
       socket.onmessage = null;
       socket.onclose = null;
-      // `ws` reports an aborted handshake as an 'error' event; with no listener Node would throw it.
-      socket.onerror = noop;
-      if (socket.readyState === OPEN || socket.readyState === CONNECTING) socket.close(1000);
-    };
-  });
+    }
+    if (socket.readyState === OPEN || socket.readyState === CONNECTING) socket.close(1000);
+  }
+
+  /** @internal */
+  handleOpen(): void {
+    this.timeout?.unsubscribe();
+    this.timeout = undefined;
+    this.listener?.opened();
+  }
+
+  /** @internal */
+  handleError(event: unknown): void {
+    this.failedWith = statusCodeOf(event) ?? this.failedWith;
+    this.listener?.failed(classifyError(event, this.protocols));
+  }
+
+  /** @internal */
+  handleClose(code: number, reason: string, wasClean: boolean): void {
+    this.timeout?.unsubscribe();
+    const listener = this.listener;
+    this.dispose();
+    const { failedWith } = this;
+    listener?.closed({
+      code: code === 1006 && !wasClean && failedWith !== undefined ? failedWith : code,
+      reason,
+      wasClean,
+    });
+  }
 }
 
-/** Turns a socket's error event into the most telling error: `ws` gives a message, browsers give none. */
+// The handlers, shared by every socket; `this` is the socket, as both the browser and ws call them.
+function onOpen(this: WiredSocket): void {
+  this[OWNER]?.handleOpen();
+}
+function onMessage(this: WiredSocket, event: NativeMessageEvent): void {
+  // Looked up on each message: one property read, where a closure per socket would cost memory per connection.
+  this[OWNER]?.['listener']?.message(event);
+}
+function onError(this: WiredSocket, event: unknown): void {
+  this[OWNER]?.handleError(event);
+}
+function onClose(this: WiredSocket, event: CloseInfo): void {
+  this[OWNER]?.handleClose(event.code, event.reason, event.wasClean);
+}
+function onNodeMessage(this: WiredSocket, data: { toString(): string }, isBinary: boolean): void {
+  this[OWNER]?.['listener']?.message({ type: 'message', data: isBinary ? data : data.toString() });
+}
+function onNodeError(this: WiredSocket, error: Error): void {
+  this[OWNER]?.handleError({ error, message: error.message });
+}
+function onNodeClose(this: WiredSocket, code: number, reason: { toString(): string }): void {
+  // What ws's own CloseEvent reports as wasClean: both closing frames went through.
+  const frames = this as unknown as { _closeFrameReceived?: unknown; _closeFrameSent?: unknown };
+  const wasClean =
+    typeof frames._closeFrameReceived === 'boolean'
+      ? frames._closeFrameReceived && frames._closeFrameSent === true
+      : code !== 1006;
+  this[OWNER]?.handleClose(code, reason.toString(), wasClean);
+}
+
+/** Turns an error event into the most specific error class the event allows. */
 function classifyError(event: unknown, protocols: string | readonly string[] | undefined): unknown {
   const detail = event as { error?: unknown; message?: unknown };
   const cause = detail.error ?? event;
@@ -121,7 +194,7 @@ function classifyError(event: unknown, protocols: string | readonly string[] | u
   return new TransportError(message ? redactUrlsIn(message) : 'the connection failed (browsers give no detail)', cause);
 }
 
-/** The close code `ws` attached to the error that made it fail the connection (1002, 1007, 1009...), if any. */
+/** The close code `ws` attaches to the error it fails a connection with, under a symbol it does not export. */
 function statusCodeOf(event: unknown): number | undefined {
   const error = (event as { error?: unknown }).error;
   if (typeof error !== 'object' || error === null) return undefined;
@@ -134,6 +207,7 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Error texts from platforms and libraries may quote the URL; drop its credentials and query before passing them on. */
 function redactUrlsIn(text: string): string {
   return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, redactUrl);
 }

@@ -1,17 +1,18 @@
 import WebSocketImpl from 'isomorphic-ws';
-import { BehaviorSubject, defer, Observable, share, Subject, timer, type Subscriber, type Subscription } from 'rxjs';
+import { asyncScheduler, Observable, Subject, type Subscriber, type Subscription, type TeardownLogic } from 'rxjs';
 import { assertValidClose } from './close-codes';
+import type { NativeMessageEvent } from './connection';
 import { EncodeError, SendQueueOverflowError } from './errors';
 import type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
-import { assertBinaryType, resolveOptions, type WebSocketOptions } from './options';
+import { assertBinaryType, resolveOptions, type ResolvedOptions, type WebSocketOptions } from './options';
 import { describeNonPayload, isPayload } from './payload';
 import { createMultiplex, type Multiplex } from './multiplex';
-import { createSendQueue } from './send-queue';
-import { session, type SessionControl, type SessionEvent } from './session';
+import { BoundedQueue, resolveSendQueueLimits, type SendQueueLimits } from './send-queue';
+import { Session, type SessionHost } from './session';
 import type { Source } from './source';
 import type { ConnectionState } from './state';
 import { normalizeUrl, type UrlInput } from './url';
-import { CLOSED, OPEN, type WebSocketLike } from './web-socket-like';
+import { CLOSED, OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
 
 /** Sub-protocols to offer: one, several, or a function giving them before every attempt. */
 export type ProtocolsInput = Source<string | readonly string[]>;
@@ -93,243 +94,351 @@ export function fromWebSocket<In, Out>(
     typeof protocolsOrOptions === 'string' ||
     typeof protocolsOrOptions === 'function' ||
     Array.isArray(protocolsOrOptions);
-  const protocols = (protocolsGiven ? protocolsOrOptions : undefined) as ProtocolsInput | undefined;
   const options = resolveOptions<In, Out>(
     (protocolsGiven ? maybeOptions : protocolsOrOptions) as WebSocketOptions<In, Out> | undefined,
   );
-  const { serializer, lingerMs } = options;
-  const WebSocketCtor = options.WebSocketCtor ?? WebSocketImpl;
-
-  const state = new BehaviorSubject<ConnectionState>({ status: 'idle' });
-  const queue = createSendQueue<Out>(options.sendQueue);
-  const reports = new Subject<unknown>();
-  // What the returned object's getters read: kept in one small object rather than in closures of their own.
-  const live: Live = { socket: undefined, binaryType: options.binaryType, queue, url };
-  let control: SessionControl | undefined;
-  let closeWhenFlushed = false;
-
-  // Messages skip the shared event stream: the session hands each one to these subscribers directly.
-  let messageSubscribers: readonly Subscriber<In>[] = [];
-  let eventSubscribers: readonly Subscriber<WebSocketMessageEvent>[] = [];
-
-  let errorListeners = 0;
-  const report = (error: unknown): void => {
-    // With nobody listening on error$, a report would vanish: throw it to the caller instead.
-    if (errorListeners === 0) throw error;
-    reports.next(error);
-  };
-
-  const shared$ = defer(() =>
-    session<In>(
-      { ...options, url, protocols, WebSocketCtor },
-      {
-        binaryType: () => live.binaryType,
-        setState: (next) => state.next(next),
-        setSocket: (next) => (live.socket = next),
-        opened(open) {
-          for (const entry of queue.drain()) open.send(entry.payload);
-          if (closeWhenFlushed) {
-            closeWhenFlushed = false;
-            control?.close(1000, undefined);
-          }
-        },
-        takeUnsent: () => queue.drain().map((entry) => entry.value),
-        report$: reports,
-        message(value, event) {
-          for (const subscriber of messageSubscribers) subscriber.next(value as In);
-          if (eventSubscribers.length > 0) {
-            const messageEvent = toMessageEvent(event);
-            for (const subscriber of eventSubscribers) subscriber.next(messageEvent);
-          }
-        },
-      },
-      (next) => (control = next),
-    ),
-  ).pipe(
-    share<SessionEvent>({
-      resetOnError: true,
-      resetOnComplete: true,
-      resetOnRefCountZero: lingerMs > 0 ? () => timer(lingerMs) : true,
-    }),
-  );
-
-  /** One public stream: the events of one type, ending as the session ends (or completing, for streams that report the end themselves). */
-  const stream = <T>(type: SessionEvent['type'], project: (event: never) => T, errorsAtEnd: boolean): Observable<T> =>
-    new Observable<T>((subscriber) =>
-      shared$.subscribe({
-        next: (event) => {
-          if (event.type === type) subscriber.next(project(event as never));
-        },
-        error: (error: unknown) => (errorsAtEnd ? subscriber.error(error) : subscriber.complete()),
-        complete: () => subscriber.complete(),
-      }),
-    );
-
-  const send = (value: Out): void => {
-    let payload: unknown = value;
-    if (serializer) {
-      try {
-        payload = serializer(value);
-      } catch (cause) {
-        return report(new EncodeError(value, cause));
-      }
-    }
-    if (!isPayload(payload)) {
-      const what = describeNonPayload(payload);
-      const hint = serializer ? 'the serializer returned' : 'without a serializer, send was given';
-      return report(
-        new EncodeError(value, new TypeError(`${hint} ${what}, not a string, ArrayBuffer, Blob or ArrayBufferView`)),
-      );
-    }
-    const { socket } = live;
-    if (socket !== undefined && queue.size === 0 && state.value.status === 'open' && socket.readyState === OPEN) {
-      socket.send(payload);
-      return;
-    }
-    if (!queue.offer(payload, value)) {
-      const overflow = new SendQueueOverflowError(value, queue.limits);
-      if (queue.limits.overflow === 'throw') throw overflow;
-      report(overflow);
-    }
-  };
-
-  const close = (code?: number, reason?: string): void => {
-    assertValidClose(code, reason);
-    control?.close(code ?? 1000, reason);
-  };
-
-  const send$ = new SendSubject<Out>(send, () => {
-    if (state.value.status === 'open') close(1000);
-    else closeWhenFlushed = true;
-  });
-
-  /** A message stream: subscribers get messages from the session directly, and the end from the shared stream. */
-  const lane = <T>(
-    get: () => readonly Subscriber<T>[],
-    set: (subscribers: readonly Subscriber<T>[]) => void,
-  ): Observable<T> =>
-    new Observable<T>((subscriber) => {
-      set([...get(), subscriber]);
-      const end = shared$.subscribe({
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-      return () => {
-        set(get().filter((other) => other !== subscriber));
-        end.unsubscribe();
-      };
-    });
-
-  const open$ = stream('open', (event: { info: OpenInfo }) => event.info, false);
-  const message$ = lane<In>(
-    () => messageSubscribers,
-    (next) => (messageSubscribers = next),
-  );
-
   return new ReactiveSocket<In, Out>(
-    open$,
-    message$,
-    lane<WebSocketMessageEvent>(
-      () => eventSubscribers,
-      (next) => (eventSubscribers = next),
-    ),
-    stream('close', (event: { close: CloseInfo }) => event.close, false),
-    new Observable<unknown>((subscriber) => {
-      errorListeners++;
-      const subscription = stream('error', (event: { error: unknown }) => event.error, false).subscribe(subscriber);
-      return () => {
-        errorListeners--;
-        subscription.unsubscribe();
-      };
-    }),
-    state.asObservable(),
-    send$,
-    send,
-    close,
-    () => control?.reconnect(),
-    () => shared$.subscribe({ error: () => {} }),
-    createMultiplex<In, Out>({ message$, open$, send, isOpen: () => state.value.status === 'open' }),
-    live,
+    url,
+    (protocolsGiven ? protocolsOrOptions : undefined) as ProtocolsInput | undefined,
+    options,
+    resolveSendQueueLimits(options.sendQueue),
   );
 }
 
-interface Live {
-  socket: WebSocketLike | undefined;
-  binaryType: 'arraybuffer' | 'blob';
-  readonly queue: { readonly bytes: number };
-  readonly url: Source<UrlInput>;
+// What each subscriber of the socket listens to. Kept in one list, in the order they subscribed.
+const OPENS = 0;
+const MESSAGES = 1;
+const MESSAGE_EVENTS = 2;
+const CLOSES = 3;
+const ERRORS = 4;
+/** `state$`: gets the current state first, and neither holds the connection open nor ends with it. */
+const STATES = 5;
+/** `connect()`: holds the connection open, hears nothing. */
+const HOLDS = 6;
+type Kind =
+  typeof OPENS | typeof MESSAGES | typeof MESSAGE_EVENTS | typeof CLOSES | typeof ERRORS | typeof STATES | typeof HOLDS;
+
+const IDLE: ConnectionState = { status: 'idle' };
+const NOBODY: readonly Member[] = [];
+
+/** One subscriber of one public stream; RxJS calls `unsubscribe` when it leaves. */
+class Member {
+  constructor(
+    readonly owner: ReactiveSocket<unknown, unknown>,
+    readonly kind: Kind,
+    readonly subscriber: Subscriber<never>,
+  ) {}
+  unsubscribe(): void {
+    this.owner.leave(this);
+  }
 }
 
-/** What `fromWebSocket` returns: the getters live on the prototype, so each instance holds only its fields. */
-class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out> {
+/**
+ * A public stream of the socket. It subclasses Observable the way RxJS's own Subjects do, so that each stream is
+ * one small object rather than an Observable plus a closure.
+ */
+class Lane<T> extends Observable<T> {
   constructor(
-    readonly open$: Observable<OpenInfo>,
-    readonly message$: Observable<In>,
-    readonly messageEvent$: Observable<WebSocketMessageEvent>,
-    readonly close$: Observable<CloseInfo>,
-    readonly error$: Observable<unknown>,
-    readonly state$: Observable<ConnectionState>,
-    readonly send$: Subject<Out>,
-    readonly send: (value: Out) => void,
-    readonly close: (code?: number, reason?: string) => void,
-    readonly reconnect: () => void,
-    readonly connect: () => Subscription,
-    readonly multiplex: Multiplex<In, Out>,
-    private readonly live: Live,
-  ) {}
+    private readonly owner: ReactiveSocket<unknown, unknown>,
+    private readonly kind: Kind,
+  ) {
+    super();
+  }
+  /** Called by `Observable.subscribe` for each new subscriber. */
+  protected _subscribe(subscriber: Subscriber<T>): TeardownLogic {
+    return this.owner.join(this.kind, subscriber);
+  }
+}
+
+/**
+ * What `fromWebSocket` returns. One object per socket, its methods on the prototype; the public streams are made on
+ * first access and the send queue on first use, so that an idle connection costs little beyond the socket itself.
+ * The running `Session` calls back into it (`SessionHost`), and it hands each event to its members directly.
+ */
+class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost<In> {
+  private members: readonly Member[] = NOBODY;
+  /** Members that hold the connection open (every kind but `state$`). */
+  private holders = 0;
+  private session: Session<In> | undefined;
+  private linger: Subscription | undefined;
+  private socket: WebSocketLike | undefined;
+  private queue: BoundedQueue<Out> | undefined;
+  private closeWhenFlushed = false;
+  private state: ConnectionState = IDLE;
+  private currentBinaryType: 'arraybuffer' | 'blob';
+  // Made on first access.
+  private opens: Lane<OpenInfo> | undefined;
+  private messages: Lane<In> | undefined;
+  private messageEvents: Lane<WebSocketMessageEvent> | undefined;
+  private closes: Lane<CloseInfo> | undefined;
+  private errors: Lane<unknown> | undefined;
+  private states: Lane<ConnectionState> | undefined;
+  private sendSubject: SendSubject<Out> | undefined;
+  private channels: Multiplex<In, Out> | undefined;
+  private bound: Partial<Bound<Out>> | undefined;
+
+  constructor(
+    readonly urlSource: Source<UrlInput>,
+    readonly protocolsSource: ProtocolsInput | undefined,
+    readonly options: ResolvedOptions<In, Out>,
+    private readonly limits: SendQueueLimits,
+  ) {
+    this.currentBinaryType = options.binaryType;
+  }
+
+  get open$(): Observable<OpenInfo> {
+    return (this.opens ??= this.lane(OPENS));
+  }
+  get message$(): Observable<In> {
+    return (this.messages ??= this.lane(MESSAGES));
+  }
+  get messageEvent$(): Observable<WebSocketMessageEvent> {
+    return (this.messageEvents ??= this.lane(MESSAGE_EVENTS));
+  }
+  get close$(): Observable<CloseInfo> {
+    return (this.closes ??= this.lane(CLOSES));
+  }
+  get error$(): Observable<unknown> {
+    return (this.errors ??= this.lane(ERRORS));
+  }
+  get state$(): Observable<ConnectionState> {
+    return (this.states ??= this.lane(STATES));
+  }
+  get send$(): Subject<Out> {
+    return (this.sendSubject ??= new SendSubject<Out>(this));
+  }
+  get multiplex(): Multiplex<In, Out> {
+    return (this.channels ??= createMultiplex<In, Out>({
+      message$: this.message$,
+      open$: this.open$,
+      send: this.send,
+      isOpen: () => this.state.status === 'open',
+    }));
+  }
+
+  // The methods are handed out bound (made on first access), so that `source$.subscribe(socket.send)` works.
+  get send(): (value: Out) => void {
+    return this.bind('send', () => (value: Out) => this.sendValue(value));
+  }
+  get close(): (code?: number, reason?: string) => void {
+    return this.bind('close', () => (code?: number, reason?: string) => {
+      assertValidClose(code, reason);
+      this.session?.close(code ?? 1000, reason);
+    });
+  }
+  get reconnect(): () => void {
+    return this.bind('reconnect', () => () => this.session?.reconnect());
+  }
+  get connect(): () => Subscription {
+    return this.bind('connect', () => () => this.lane(HOLDS).subscribe());
+  }
+
   get url(): string {
-    const { socket, url } = this.live;
+    const { socket, urlSource } = this;
     if (socket) return socket.url;
     try {
-      return typeof url === 'function' ? '' : normalizeUrl(url);
+      return typeof urlSource === 'function' ? '' : normalizeUrl(urlSource);
     } catch {
       return '';
     }
   }
   get protocol(): string {
-    return this.live.socket?.protocol ?? '';
+    return this.socket?.protocol ?? '';
   }
   get extensions(): string {
-    return this.live.socket?.extensions ?? '';
+    return this.socket?.extensions ?? '';
   }
   get readyState(): number {
-    return this.live.socket?.readyState ?? CLOSED;
+    return this.socket?.readyState ?? CLOSED;
   }
   get bufferedAmount(): number {
-    return (this.live.socket?.bufferedAmount ?? 0) + this.live.queue.bytes;
+    return (this.socket?.bufferedAmount ?? 0) + (this.queue?.bytes ?? 0);
   }
   get binaryType(): 'arraybuffer' | 'blob' {
-    return this.live.binaryType;
+    return this.currentBinaryType;
   }
   set binaryType(next: 'arraybuffer' | 'blob') {
     assertBinaryType(next);
-    this.live.binaryType = next;
-    if (this.live.socket) this.live.socket.binaryType = next;
+    this.currentBinaryType = next;
+    if (this.socket) this.socket.binaryType = next;
   }
+
+  get defaultCtor(): WebSocketConstructor {
+    return WebSocketImpl;
+  }
+
+  /** @internal A new subscriber: the first one that holds the connection starts a session. */
+  join(kind: Kind, subscriber: Subscriber<never>): Member {
+    const member = new Member(this as ReactiveSocket<unknown, unknown>, kind, subscriber);
+    this.members = [...this.members, member];
+    if (kind === STATES) {
+      subscriber.next(this.state as never);
+      return member;
+    }
+    this.holders++;
+    this.linger?.unsubscribe();
+    this.linger = undefined;
+    this.session ??= new Session<In>(this);
+    return member;
+  }
+
+  /** @internal A subscriber left: after the last one that holds the connection (and `lingerMs`), it closes. */
+  leave(member: Member): void {
+    const { members } = this;
+    if (!members.includes(member)) return;
+    this.members = members.filter((other) => other !== member);
+    if (member.kind === STATES || --this.holders > 0 || !this.session) return;
+    const { lingerMs } = this.options;
+    if (lingerMs > 0) this.linger = asyncScheduler.schedule(() => this.stop(), lingerMs);
+    else this.stop();
+  }
+
+  private stop(): void {
+    const { session } = this;
+    this.linger = this.session = undefined;
+    session?.dispose();
+  }
+
+  private lane<T>(kind: Kind): Lane<T> {
+    return new Lane<T>(this as ReactiveSocket<unknown, unknown>, kind);
+  }
+
+  private bind<K extends keyof Bound<Out>>(name: K, make: () => Bound<Out>[K]): Bound<Out>[K] {
+    const bound = (this.bound ??= {});
+    return (bound[name] ??= make());
+  }
+
+  private emit(kind: Kind, value: unknown): void {
+    for (const member of this.members) if (member.kind === kind) member.subscriber.next(value as never);
+  }
+
+  private sendValue(value: Out): void {
+    const { serializer } = this.options;
+    let payload: unknown = value;
+    if (serializer) {
+      try {
+        payload = serializer(value);
+      } catch (cause) {
+        return this.report(new EncodeError(value, cause));
+      }
+    }
+    if (!isPayload(payload)) {
+      const what = describeNonPayload(payload);
+      const hint = serializer ? 'the serializer returned' : 'without a serializer, send was given';
+      return this.report(
+        new EncodeError(value, new TypeError(`${hint} ${what}, not a string, ArrayBuffer, Blob or ArrayBufferView`)),
+      );
+    }
+    const { socket, queue } = this;
+    if (socket !== undefined && !queue?.size && this.state.status === 'open' && socket.readyState === OPEN) {
+      socket.send(payload);
+      return;
+    }
+    if (!(this.queue ??= new BoundedQueue<Out>(this.limits)).offer(payload, value)) {
+      const overflow = new SendQueueOverflowError(value, this.limits);
+      if (this.limits.overflow === 'throw') throw overflow;
+      this.report(overflow);
+    }
+  }
+
+  /** `send$` completed or errored: close with 1000 once what is queued has gone out. */
+  finishSending(): void {
+    if (this.state.status === 'open') this.close(1000);
+    else this.closeWhenFlushed = true;
+  }
+
+  /** An error of the send path: on `error$`, or thrown to the caller when nobody listens there. */
+  private report(error: unknown): void {
+    if (!this.members.some((member) => member.kind === ERRORS)) throw error;
+    this.emit(ERRORS, error);
+  }
+
+  // SessionHost: what the running session calls.
+
+  /** @internal */
+  setState(state: ConnectionState): void {
+    this.state = state;
+    this.emit(STATES, state);
+  }
+  /** @internal */
+  setSocket(socket: WebSocketLike): void {
+    this.socket = socket;
+  }
+  /** @internal */
+  opened(socket: WebSocketLike): void {
+    if (this.queue) for (const entry of this.queue.drain()) socket.send(entry.payload);
+    if (this.closeWhenFlushed) {
+      this.closeWhenFlushed = false;
+      this.session?.close(1000, undefined);
+    }
+  }
+  /** @internal */
+  takeUnsent(): unknown[] {
+    return this.queue ? this.queue.drain().map((entry) => entry.value) : [];
+  }
+  /** @internal Each decoded message, handed to the subscribers of `message$` and `messageEvent$` directly. */
+  message(value: In, event: NativeMessageEvent): void {
+    let messageEvent: WebSocketMessageEvent | undefined;
+    for (const member of this.members) {
+      if (member.kind === MESSAGES) member.subscriber.next(value as never);
+      else if (member.kind === MESSAGE_EVENTS)
+        member.subscriber.next((messageEvent ??= toMessageEvent(event)) as never);
+    }
+  }
+  /** @internal */
+  emitOpen(info: OpenInfo): void {
+    this.emit(OPENS, info);
+  }
+  /** @internal */
+  emitClose(close: CloseInfo): void {
+    this.emit(CLOSES, close);
+  }
+  /** @internal */
+  emitError(error: unknown): void {
+    this.emit(ERRORS, error);
+  }
+  /** @internal The session is over: every stream but `state$` ends; the next subscriber starts a new session. */
+  ended(error: unknown): void {
+    const { members } = this;
+    this.linger?.unsubscribe();
+    this.linger = this.session = undefined;
+    this.holders = 0;
+    this.members = members.filter((member) => member.kind === STATES);
+    for (const { kind, subscriber } of members) {
+      if (kind === STATES) continue;
+      if (error !== undefined && (kind === MESSAGES || kind === MESSAGE_EVENTS)) subscriber.error(error);
+      else subscriber.complete();
+    }
+  }
+}
+
+/** The methods `ReactiveSocket` hands out bound. */
+interface Bound<Out> {
+  send: (value: Out) => void;
+  close: (code?: number, reason?: string) => void;
+  reconnect: () => void;
+  connect: () => Subscription;
 }
 
 /** `send$`: a Subject whose `next` sends synchronously, so that a `'throw'` overflow reaches the caller. */
 class SendSubject<Out> extends Subject<Out> {
-  constructor(
-    private readonly sendValue: (value: Out) => void,
-    private readonly finish: () => void,
-  ) {
+  constructor(private readonly owner: ReactiveSocket<unknown, Out>) {
     super();
   }
   // A stopped Subject ignores next, complete and error; so does this one (`send()` still works).
   override next(value: Out): void {
     if (this.isStopped) return;
-    this.sendValue(value);
+    this.owner.send(value);
     super.next(value);
   }
   override complete(): void {
     if (this.isStopped) return;
-    this.finish();
+    this.owner.finishSending();
     super.complete();
   }
   override error(error: unknown): void {
     if (this.isStopped) return;
-    this.finish();
+    this.owner.finishSending();
     super.error(error);
   }
 }

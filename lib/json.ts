@@ -13,13 +13,17 @@ export function json<In, Out>(): {
   /** `JSON.parse` of the text, or of the UTF-8 decoded binary data. */
   deserializer: (event: WebSocketMessageEvent) => In;
 } {
-  return {
-    serializer: (value) => JSON.stringify(value),
-    deserializer: (event) => {
-      const { data } = event;
-      if (typeof data === 'string') return JSON.parse(data) as In;
-      if (isArrayBuffer(data) || ArrayBuffer.isView(data)) return JSON.parse(decoder.decode(data)) as In;
-      throw new TypeError('a Blob message cannot be parsed synchronously; use binaryType "arraybuffer"');
-    },
-  };
+  // Shared functions: one small object per call, whatever the number of sockets.
+  return { serializer: stringify, deserializer: parse as (event: WebSocketMessageEvent) => In };
+}
+
+function stringify(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+function parse(event: WebSocketMessageEvent): unknown {
+  const { data } = event;
+  if (typeof data === 'string') return JSON.parse(data);
+  if (isArrayBuffer(data) || ArrayBuffer.isView(data)) return JSON.parse(decoder.decode(data));
+  throw new TypeError('a Blob message cannot be parsed synchronously; use binaryType "arraybuffer"');
 }

@@ -50,8 +50,21 @@ export interface SendQueue<Out> {
   drain(): Entry<Out>[];
 }
 
-export function createSendQueue<Out>(options: SendQueueOptions = {}): SendQueue<Out> {
+export function createSendQueue<Out>(options?: SendQueueOptions): SendQueue<Out> {
+  return new BoundedQueue<Out>(resolveSendQueueLimits(options));
+}
+
+/** The queue's limits, with every default applied. */
+export interface SendQueueLimits {
+  readonly maxMessages: number;
+  readonly maxBytes: number;
+  readonly overflow: 'report' | 'throw';
+}
+
+/** Validates the options and applies the defaults; no options give the shared default limits. */
+export function resolveSendQueueLimits(options: SendQueueOptions = DEFAULT_SEND_QUEUE): SendQueueLimits {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('sendQueue', options, 'an object');
+  if (options === DEFAULT_SEND_QUEUE) return DEFAULT_SEND_QUEUE;
   const {
     maxMessages = DEFAULT_SEND_QUEUE.maxMessages,
     maxBytes = DEFAULT_SEND_QUEUE.maxBytes,
@@ -64,15 +77,13 @@ export function createSendQueue<Out>(options: SendQueueOptions = {}): SendQueue<
     throw new InvalidOptionError('sendQueue.maxBytes', maxBytes, 'a number ≥ 0, or Infinity');
   if (overflow !== 'report' && overflow !== 'throw')
     throw new InvalidOptionError('sendQueue.overflow', overflow, "'report' or 'throw'");
-
-  return new BoundedQueue<Out>({ maxMessages, maxBytes, overflow });
+  return { maxMessages, maxBytes, overflow };
 }
 
-/** The queue as a class: its methods live on the prototype, not in closures of each instance. */
-class BoundedQueue<Out> implements SendQueue<Out> {
+export class BoundedQueue<Out> implements SendQueue<Out> {
   private entries: Entry<Out>[] = [];
   private queuedBytes = 0;
-  constructor(readonly limits: SendQueue<Out>['limits']) {}
+  constructor(readonly limits: SendQueueLimits) {}
   get size(): number {
     return this.entries.length;
   }

@@ -1,33 +1,16 @@
-import {
-  asapScheduler,
-  asyncScheduler,
-  fromEvent,
-  NEVER,
-  Observable,
-  race,
-  switchMap,
-  take,
-  timer,
-  type Subscription,
-} from 'rxjs';
+import { asapScheduler, asyncScheduler, Subscription } from 'rxjs';
 import type { BackoffStrategy } from './backoff';
 import { type ReconnectPolicy } from './close-codes';
-import { connection, type ConnectionEvent, type NativeMessageEvent } from './connection';
+import { Connection, type ConnectionListener, type NativeMessageEvent } from './connection';
 import { DecodeError, HeartbeatTimeoutError, MessageNotSentError, WebSocketCloseError } from './errors';
 import { heartbeat, type ResolvedHeartbeat } from './heartbeat';
 import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
 import { planRetry, type RetryPlan } from './retry-with-backoff';
-import { resolveSource, type Source } from './source';
+import { takeSource, type Source } from './source';
 import type { ConnectionState } from './state';
 import { normalizeUrl, type UrlInput } from './url';
 import { validateProtocols } from './protocols';
 import { OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
-
-/** What a session reports to the shared streams. Messages do not go this way: they go to `SessionHost.message`. */
-export type SessionEvent =
-  | { readonly type: 'open'; readonly info: OpenInfo }
-  | { readonly type: 'close'; readonly close: CloseInfo }
-  | { readonly type: 'error'; readonly error: unknown };
 
 /** Reconnection settings with every default applied. */
 export interface ResolvedReconnect {
@@ -37,11 +20,8 @@ export interface ResolvedReconnect {
   readonly resetAfterMs: number;
 }
 
-export interface SessionConfig<In> {
-  readonly url: Source<UrlInput>;
-  readonly protocols: Source<string | readonly string[] | undefined>;
-  readonly WebSocketCtor: WebSocketConstructor;
-  readonly socketOptions: object | undefined;
+/** The settings a session reads, with every default applied. */
+export interface SessionOptions<In> {
   readonly deserializer: (event: WebSocketMessageEvent<never>) => In;
   readonly decodeErrors: 'report' | 'fatal';
   /** `undefined` when reconnection is off. */
@@ -49,266 +29,295 @@ export interface SessionConfig<In> {
   readonly connectTimeoutMs: number;
   /** `undefined` when there is no heartbeat. */
   readonly heartbeat: ResolvedHeartbeat | undefined;
+  readonly WebSocketCtor: WebSocketConstructor | undefined;
+  readonly socketOptions: object | undefined;
 }
 
-/** What the session needs of the socket object that owns it. */
-export interface SessionHost {
-  binaryType(): string;
+/** What a session needs of the socket object that owns it; the owner implements it with plain methods. */
+export interface SessionHost<In> {
+  readonly options: SessionOptions<In>;
+  readonly urlSource: Source<UrlInput>;
+  readonly protocolsSource: Source<string | readonly string[] | undefined>;
+  /** The constructor when the options name none: the platform's. */
+  readonly defaultCtor: WebSocketConstructor;
+  readonly binaryType: string;
   setState(state: ConnectionState): void;
   setSocket(socket: WebSocketLike): void;
   /** Called when a socket opens, before `open$` emits: flushes the send queue. */
   opened(socket: WebSocketLike): void;
   /** Empties the send queue and returns what was in it. */
   takeUnsent(): unknown[];
-  /** Errors raised outside the session (the send path) to report on `error$`. */
-  readonly report$: Observable<unknown>;
-  /** Each decoded message, handed straight to message$ and messageEvent$ (not through the shared event stream). */
-  message(value: unknown, event: NativeMessageEvent): void;
-}
-
-/** How the owner steers a running session. */
-export interface SessionControl {
-  close(code: number | undefined, reason: string | undefined): void;
-  reconnect(): void;
+  /** Each decoded message, for `message$` and `messageEvent$`. */
+  message(value: In, event: NativeMessageEvent): void;
+  emitOpen(info: OpenInfo): void;
+  emitClose(close: CloseInfo): void;
+  emitError(error: unknown): void;
+  /** The session is over: with `undefined` a normal end, else the reason it stopped. Called once, after the last state. */
+  ended(error: unknown): void;
 }
 
 /**
- * A connection kept alive across closes as one Observable: connects, reconnects by policy and backoff,
- * and ends by completing (a normal end) or erroring with the reason it stopped.
+ * A connection kept alive across closes: connects (first on the next microtask, so that every subscriber of the same
+ * turn shares the attempt), reconnects by policy and backoff, and ends by calling `host.ended` once. Plain callbacks
+ * throughout: an idle connection holds this object, its `Connection` and the socket, and nothing per stream.
  */
-export function session<In>(
-  config: SessionConfig<In>,
-  host: SessionHost,
-  register: (control: SessionControl | undefined) => void,
-): Observable<SessionEvent> {
-  return new Observable<SessionEvent>((subscriber) => {
-    const { reconnect, deserializer, decodeErrors, heartbeat: beat } = config;
-    // Failed attempts in a row; 0 while connected for the first time or after a stable uptime.
-    let retries = 0;
-    let phase: Subscription | undefined;
-    let stable: Subscription | undefined;
-    let alive: Subscription | undefined;
-    let lastTrafficAt = 0;
-    const markTraffic = (): void => {
-      lastTrafficAt = asyncScheduler.now();
-    };
-    let socket: WebSocketLike | undefined;
-    let opened = false;
-    let attemptError: unknown;
-    let closeRequested = false;
-    let ended = false;
+export class Session<In> implements ConnectionListener {
+  /** Failed attempts in a row; 0 while connected for the first time or after a stable uptime. */
+  private retries = 0;
+  /** Whatever is being waited for before the next socket: the first turn, the network, a delay, a URL or protocols. */
+  private phase: Subscription | undefined;
+  private stable: Subscription | undefined;
+  private alive: Subscription | undefined;
+  private lastTrafficAt = 0;
+  private connection: Connection | undefined;
+  private isOpen = false;
+  private attemptError: unknown;
+  private closeRequested = false;
+  private ended = false;
 
-    const reports = host.report$.subscribe((error) => subscriber.next({ type: 'error', error }));
+  constructor(private readonly host: SessionHost<In>) {
+    this.connect();
+  }
 
-    const end = (state: ConnectionState, error?: unknown): void => {
-      if (ended) return;
-      ended = true;
-      phase?.unsubscribe();
-      stable?.unsubscribe();
-      alive?.unsubscribe();
-      host.setState(state);
-      if (error === undefined) subscriber.complete();
-      else subscriber.error(error);
-    };
-
-    const retryOrStop = (reason: unknown, lastClose: CloseInfo | undefined): void => {
-      const attempt = retries + 1;
-      let plan: RetryPlan = { retry: false };
-      try {
-        if (reconnect)
-          plan = planRetry(reason, attempt, {
-            backoff: reconnect.backoff,
-            maxAttempts: reconnect.maxAttempts,
-            shouldRetry: reconnect.shouldReconnect,
-          });
-      } catch (error) {
-        // A backoff or policy that throws (or returns a bad delay) stops the connection with that error.
-        end({ status: 'closed', ...(lastClose && { close: lastClose }), error }, error);
-        return;
-      }
-      if (!plan.retry) {
-        const normal = lastClose?.code === 1000;
-        end(
-          {
-            status: 'closed',
-            ...(lastClose && { close: lastClose }),
-            ...(!normal && { error: reason }),
-          },
-          normal ? undefined : reason,
-        );
-        return;
-      }
-      retries = attempt;
-      host.setState({
-        status: 'reconnecting',
-        attempt,
-        delayMs: plan.delayMs,
-        ...(lastClose ? { lastClose } : { lastError: reason }),
-      });
-      phase = race(timer(plan.delayMs), onlineEvents()).pipe(take(1)).subscribe(connect);
-    };
-
-    /** Each message, straight from the socket: decoded here and handed to the message streams, no operator between. */
-    const onMessage = (event: NativeMessageEvent): void => {
-      if (beat) {
-        markTraffic();
-        if (beat.isPong?.(event.data) && !beat.emitPongs) return;
-      }
-      let value: In;
-      try {
-        value = deserializer(event as unknown as WebSocketMessageEvent<never>);
-      } catch (cause) {
-        const error = new DecodeError(event.data, cause);
-        if (decodeErrors === 'fatal') {
-          end({ status: 'closed', error }, error);
-          return;
-        }
-        subscriber.next({ type: 'error', error });
-        return;
-      }
-      host.message(value, event);
-    };
-
-    const onEvent = (event: ConnectionEvent): void => {
-      switch (event.type) {
-        case 'socket':
-          socket = event.socket;
-          host.setSocket(socket);
-          return;
-        case 'open': {
-          const current = socket as WebSocketLike;
-          opened = true;
-          host.setState({
-            status: 'open',
-            protocol: current.protocol,
-            extensions: current.extensions,
-          });
-          if (reconnect && retries > 0) {
-            stable = timer(reconnect.resetAfterMs).subscribe(() => (retries = 0));
-          }
-          if (beat) {
-            markTraffic();
-            alive = heartbeat(current, beat, () => lastTrafficAt, markTraffic).subscribe(() => dead(current, beat));
-          }
-          host.opened(current);
-          subscriber.next({
-            type: 'open',
-            info: {
-              url: current.url,
-              protocol: current.protocol,
-              extensions: current.extensions,
-              attempt: retries,
-            },
-          });
-          return;
-        }
-        case 'error':
-          attemptError = event.error;
-          subscriber.next({ type: 'error', error: event.error });
-          return;
-        case 'close': {
-          stable?.unsubscribe();
-          alive?.unsubscribe();
-          const close = event.close;
-          subscriber.next({ type: 'close', close });
-          if (closeRequested) {
-            end({ status: 'closed', close });
-            return;
-          }
-          // Before an open, the error event says more than the 1006 that follows it (HTTP status, sub-protocol).
-          const reason =
-            !opened && isTyped(attemptError) && attemptError.code !== 'ERR_TRANSPORT'
-              ? attemptError
-              : new WebSocketCloseError(close);
-          retryOrStop(reason, close);
-          return;
-        }
-      }
-    };
-
-    /** A heartbeat found the connection silent: drop it without waiting for a closing handshake that cannot come. */
-    function dead(current: WebSocketLike, options: ResolvedHeartbeat): void {
-      alive?.unsubscribe();
-      stable?.unsubscribe();
-      (current as { terminate?: () => void }).terminate?.();
-      phase?.unsubscribe();
-      const error = new HeartbeatTimeoutError(options.intervalMs, options.timeoutMs);
-      const close: CloseInfo = { code: 1006, reason: 'heartbeat timeout', wasClean: false };
-      subscriber.next({ type: 'error', error });
-      subscriber.next({ type: 'close', close });
-      if (closeRequested) end({ status: 'closed', close });
-      else retryOrStop(error, close);
+  /** Closes with `code` and `reason` and stops; a socket that is not open yet is just dropped. */
+  close(code: number, reason: string | undefined): void {
+    const { host } = this;
+    this.closeRequested = true;
+    const unsent = host.takeUnsent();
+    if (unsent.length > 0) host.emitError(new MessageNotSentError(unsent));
+    const socket = this.connection?.socket;
+    if (socket?.readyState === OPEN && this.isOpen) {
+      host.setState({ status: 'closing' });
+      socket.close(code, reason);
+    } else {
+      // Connecting or waiting to reconnect: there is no handshake to wait for.
+      this.end({ status: 'closed' }, undefined);
     }
+  }
 
-    function connect(): void {
-      const attempt = retries;
-      opened = false;
-      attemptError = undefined;
-      host.setState({ status: 'connecting', attempt });
-      const open = (url: UrlInput, protocols: string | readonly string[] | undefined): Observable<ConnectionEvent> =>
-        connection({
+  /** Drops the current socket (without a close event) and connects again now, the attempt count reset. */
+  reconnect(): void {
+    if (this.ended) return;
+    this.drop();
+    this.retries = 0;
+    this.connect();
+  }
+
+  /** Nobody listens any more: drops everything, quietly. */
+  dispose(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.drop();
+    this.host.setState({ status: 'closed' });
+  }
+
+  /** @internal */
+  opened(): void {
+    const { host } = this;
+    const { reconnect, heartbeat: beat } = host.options;
+    const socket = (this.connection as Connection).socket;
+    this.isOpen = true;
+    host.setState({ status: 'open', protocol: socket.protocol, extensions: socket.extensions });
+    if (reconnect && this.retries > 0) {
+      this.stable = asyncScheduler.schedule(() => (this.retries = 0), reconnect.resetAfterMs);
+    }
+    if (beat) {
+      this.markTraffic();
+      this.alive = heartbeat(
+        socket,
+        beat,
+        () => this.lastTrafficAt,
+        () => this.markTraffic(),
+      ).subscribe(() => this.dead(socket, beat));
+    }
+    host.opened(socket);
+    host.emitOpen({
+      url: socket.url,
+      protocol: socket.protocol,
+      extensions: socket.extensions,
+      attempt: this.retries,
+    });
+  }
+
+  /** @internal Each message, straight from the socket: decoded here and handed to the host, nothing between. */
+  message(event: NativeMessageEvent): void {
+    const { options } = this.host;
+    const beat = options.heartbeat;
+    if (beat) {
+      this.markTraffic();
+      if (beat.isPong?.(event.data) && !beat.emitPongs) return;
+    }
+    let value: In;
+    try {
+      value = options.deserializer(event as unknown as WebSocketMessageEvent<never>);
+    } catch (cause) {
+      const error = new DecodeError(event.data, cause);
+      if (options.decodeErrors === 'fatal') this.end({ status: 'closed', error }, error);
+      else this.host.emitError(error);
+      return;
+    }
+    this.host.message(value, event);
+  }
+
+  /** @internal */
+  failed(error: unknown): void {
+    this.attemptError = error;
+    this.host.emitError(error);
+  }
+
+  /** @internal */
+  closed(close: CloseInfo): void {
+    this.connection = undefined;
+    this.stable?.unsubscribe();
+    this.alive?.unsubscribe();
+    this.host.emitClose(close);
+    if (this.closeRequested) {
+      this.end({ status: 'closed', close }, undefined);
+      return;
+    }
+    // Before an open, the error event says more than the 1006 that follows it (HTTP status, sub-protocol).
+    const { attemptError } = this;
+    const reason =
+      !this.isOpen && isTyped(attemptError) && attemptError.code !== 'ERR_TRANSPORT'
+        ? attemptError
+        : new WebSocketCloseError(close);
+    this.retryOrStop(reason, close);
+  }
+
+  /** @internal */
+  timedOut(error: unknown): void {
+    this.connection = undefined;
+    this.attemptFailed(error);
+  }
+
+  private markTraffic(): void {
+    this.lastTrafficAt = asyncScheduler.now();
+  }
+
+  private connect(): void {
+    this.isOpen = false;
+    this.attemptError = undefined;
+    this.host.setState({ status: 'connecting', attempt: this.retries });
+    this.phase = whenOnline(() => this.resolve());
+  }
+
+  /** Takes the URL, then the protocols (each may be a provider), then opens the socket. */
+  private resolve(): void {
+    const { host } = this;
+    const fail = (error: unknown): void => this.attemptFailed(error);
+    const waiting = takeSource(
+      host.urlSource,
+      'url',
+      (url) => {
+        const waitingForProtocols = takeSource(
+          host.protocolsSource,
+          'protocols',
+          (offered) => this.open(url, offered),
+          fail,
+        );
+        if (waitingForProtocols) this.phase = waitingForProtocols;
+      },
+      fail,
+    );
+    if (waiting) this.phase = waiting;
+  }
+
+  private open(url: UrlInput, protocols: string | readonly string[] | undefined): void {
+    const { host } = this;
+    const { options } = host;
+    this.phase = undefined;
+    let connection: Connection;
+    try {
+      connection = new Connection(
+        {
           url: normalizeUrl(url),
           protocols: validateProtocols(protocols),
-          WebSocketCtor: config.WebSocketCtor,
-          socketOptions: config.socketOptions,
-          binaryType: host.binaryType(),
-          connectTimeoutMs: config.connectTimeoutMs,
-          onMessage,
-        });
-      // Messages skip this chain (they go to onMessage), so resolving the sources costs nothing per message.
-      phase = whenOnline()
-        .pipe(
-          switchMap(() => resolveSource(config.url, 'url')),
-          switchMap((resolved) =>
-            resolveSource(config.protocols, 'protocols').pipe(switchMap((offered) => open(resolved, offered))),
-          ),
-        )
-        .subscribe({
-          next: onEvent,
-          error: (error: unknown) => {
-            subscriber.next({ type: 'error', error });
-            retryOrStop(error, undefined);
-          },
-        });
+          WebSocketCtor: options.WebSocketCtor ?? host.defaultCtor,
+          socketOptions: options.socketOptions,
+          binaryType: host.binaryType,
+          connectTimeoutMs: options.connectTimeoutMs,
+        },
+        this,
+      );
+    } catch (error) {
+      this.attemptFailed(error);
+      return;
     }
+    this.connection = connection;
+    host.setSocket(connection.socket);
+  }
 
-    register({
-      close(code, reason) {
-        closeRequested = true;
-        const unsent = host.takeUnsent();
-        if (unsent.length > 0)
-          subscriber.next({
-            type: 'error',
-            error: new MessageNotSentError(unsent),
-          });
-        if (socket?.readyState === OPEN && opened) {
-          host.setState({ status: 'closing' });
-          socket.close(code, reason);
-        } else {
-          // Connecting or waiting to reconnect: there is no handshake to wait for.
-          end({ status: 'closed' });
-        }
-      },
-      reconnect() {
-        if (ended) return;
-        phase?.unsubscribe();
-        stable?.unsubscribe();
-        alive?.unsubscribe();
-        retries = 0;
-        connect();
-      },
+  /** An attempt failed before its socket could report anything (a bad URL, a provider's error, a timeout). */
+  private attemptFailed(error: unknown): void {
+    this.host.emitError(error);
+    this.retryOrStop(error, undefined);
+  }
+
+  private retryOrStop(reason: unknown, lastClose: CloseInfo | undefined): void {
+    const { reconnect } = this.host.options;
+    const attempt = this.retries + 1;
+    let plan: RetryPlan = { retry: false };
+    try {
+      if (reconnect)
+        plan = planRetry(reason, attempt, {
+          backoff: reconnect.backoff,
+          maxAttempts: reconnect.maxAttempts,
+          shouldRetry: reconnect.shouldReconnect,
+        });
+    } catch (error) {
+      // A backoff or policy that throws (or returns a bad delay) stops the connection with that error.
+      this.end({ status: 'closed', ...(lastClose && { close: lastClose }), error }, error);
+      return;
+    }
+    if (!plan.retry) {
+      const normal = lastClose?.code === 1000;
+      this.end(
+        { status: 'closed', ...(lastClose && { close: lastClose }), ...(!normal && { error: reason }) },
+        normal ? undefined : reason,
+      );
+      return;
+    }
+    this.retries = attempt;
+    this.host.setState({
+      status: 'reconnecting',
+      attempt,
+      delayMs: plan.delayMs,
+      ...(lastClose ? { lastClose } : { lastError: reason }),
     });
-    connect();
+    this.phase = retryAfter(plan.delayMs, () => this.connect());
+  }
 
-    return () => {
-      register(undefined);
-      reports.unsubscribe();
-      phase?.unsubscribe();
-      stable?.unsubscribe();
-      alive?.unsubscribe();
-      if (!ended) host.setState({ status: 'closed' });
-    };
-  });
+  /** A heartbeat found the connection silent: drop it without waiting for a closing handshake that cannot come. */
+  private dead(socket: WebSocketLike, options: ResolvedHeartbeat): void {
+    this.alive?.unsubscribe();
+    this.stable?.unsubscribe();
+    (socket as { terminate?: () => void }).terminate?.();
+    this.connection?.dispose();
+    this.connection = undefined;
+    const error = new HeartbeatTimeoutError(options.intervalMs, options.timeoutMs);
+    const close: CloseInfo = { code: 1006, reason: 'heartbeat timeout', wasClean: false };
+    this.host.emitError(error);
+    this.host.emitClose(close);
+    if (this.closeRequested) this.end({ status: 'closed', close }, undefined);
+    else this.retryOrStop(error, close);
+  }
+
+  /** Stops whatever runs: the wait, the timers, the socket (closed with 1000 if it is connecting or open). */
+  private drop(): void {
+    this.phase?.unsubscribe();
+    this.stable?.unsubscribe();
+    this.alive?.unsubscribe();
+    this.connection?.dispose();
+    this.phase = this.stable = this.alive = this.connection = undefined;
+  }
+
+  private end(state: ConnectionState, error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.drop();
+    this.host.setState(state);
+    this.host.ended(error);
+  }
 }
 
 function isTyped(error: unknown): error is Error & { code: string } {
@@ -317,23 +326,44 @@ function isTyped(error: unknown): error is Error & { code: string } {
 
 interface OnlineTarget {
   navigator?: { onLine?: boolean };
-  addEventListener?: unknown;
+  addEventListener?(type: 'online', listener: () => void): void;
+  removeEventListener?(type: 'online', listener: () => void): void;
 }
 
-/** Emits when a browser page comes back online; never elsewhere. */
-function onlineEvents(): Observable<unknown> {
+/** A browser page (something with `navigator.onLine` and events), or nothing elsewhere. */
+function browserPage():
+  (OnlineTarget & Required<Pick<OnlineTarget, 'addEventListener' | 'removeEventListener'>>) | undefined {
   const target = globalThis as unknown as OnlineTarget;
-  return typeof target.addEventListener === 'function' && typeof target.navigator?.onLine === 'boolean'
-    ? fromEvent(globalThis as unknown as EventTarget, 'online')
-    : NEVER;
+  return typeof target.addEventListener === 'function' &&
+    typeof target.removeEventListener === 'function' &&
+    typeof target.navigator?.onLine === 'boolean'
+    ? (target as OnlineTarget & Required<Pick<OnlineTarget, 'addEventListener' | 'removeEventListener'>>)
+    : undefined;
+}
+
+/** Calls `then` once: when the page comes back online, or (unless `delayMs` is undefined) after `delayMs`. */
+function retryAfter(delayMs: number | undefined, then: () => void): Subscription {
+  const waiting = new Subscription();
+  const go = (): void => {
+    if (waiting.closed) return;
+    waiting.unsubscribe();
+    then();
+  };
+  if (delayMs !== undefined) waiting.add(asyncScheduler.schedule(go, delayMs));
+  const page = browserPage();
+  if (page) {
+    page.addEventListener('online', go);
+    waiting.add(() => page.removeEventListener('online', go));
+  }
+  return waiting;
 }
 
 /**
- * Emits on the next microtask, unless a browser says it is offline: then when it is back online.
+ * Calls `then` on the next microtask, unless a browser says it is offline: then when it is back online.
  * Never synchronously: every subscriber that joins in the same turn shares the attempt, even one that fails at once
  * (a bad URL), instead of each starting and failing its own.
  */
-function whenOnline(): Observable<unknown> {
-  const target = globalThis as unknown as OnlineTarget;
-  return target.navigator?.onLine === false ? onlineEvents().pipe(take(1)) : timer(0, asapScheduler);
+function whenOnline(then: () => void): Subscription {
+  const page = browserPage();
+  return page?.navigator?.onLine === false ? retryAfter(undefined, then) : asapScheduler.schedule(then);
 }

@@ -1,6 +1,46 @@
-import { catchError, map, of, timer, type Observable, type Subscription } from 'rxjs';
+import { catchError, map, Observable, of, timer, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { connection, type ConnectionConfig, type ConnectionEvent } from '../lib/connection';
+import { Connection, type ConnectionConfig, type NativeMessageEvent } from '../lib/connection';
+import type { CloseInfo } from '../lib/events';
+import type { WebSocketLike } from '../lib/web-socket-like';
+
+/** What a connection reports, in order, as the spec records it. */
+type ConnectionEvent =
+  | { readonly type: 'socket'; readonly socket: WebSocketLike }
+  | { readonly type: 'open' }
+  | { readonly type: 'error'; readonly error: unknown }
+  | { readonly type: 'close'; readonly close: CloseInfo };
+
+interface SpecConfig extends ConnectionConfig {
+  readonly onMessage: (event: NativeMessageEvent) => void;
+}
+
+/**
+ * A `Connection` per subscription, its listener calls turned into events: the socket first, then open, errors and
+ * the close (which completes); a timeout or a throwing constructor errors; unsubscribing disposes of it.
+ */
+function connection(config: SpecConfig): Observable<ConnectionEvent> {
+  return new Observable<ConnectionEvent>((subscriber) => {
+    let created: Connection;
+    try {
+      created = new Connection(config, {
+        opened: () => subscriber.next({ type: 'open' }),
+        message: config.onMessage,
+        failed: (error) => subscriber.next({ type: 'error', error }),
+        closed: (close) => {
+          subscriber.next({ type: 'close', close });
+          subscriber.complete();
+        },
+        timedOut: (error) => subscriber.error(error),
+      });
+    } catch (error) {
+      subscriber.error(error);
+      return undefined;
+    }
+    subscriber.next({ type: 'socket', socket: created.socket });
+    return () => created.dispose();
+  });
+}
 import {
   ConnectionTimeoutError,
   HandshakeError,
@@ -77,7 +117,7 @@ function latest(): FakeWebSocket {
 /** The message events handed to the latest config's `onMessage`, in order. */
 let delivered: unknown[] = [];
 
-function config(overrides: Partial<ConnectionConfig> = {}): ConnectionConfig {
+function config(overrides: Partial<SpecConfig> = {}): SpecConfig {
   const messages: unknown[] = [];
   delivered = messages;
   return {

@@ -1,6 +1,21 @@
-import { EMPTY, firstValueFrom, lastValueFrom, type Observable, of, toArray } from 'rxjs';
+import { EMPTY, firstValueFrom, lastValueFrom, Observable, of, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { resolveSource } from '../lib/source';
+import { takeSource, type Source } from '../lib/source';
+
+/** The value `takeSource` hands over, as a one-value Observable: subscribing takes it, unsubscribing cancels the wait. */
+function resolveSource<T>(source: Source<T>, name: string): Observable<T> {
+  return new Observable<T>((subscriber) =>
+    takeSource(
+      source,
+      name,
+      (value) => {
+        subscriber.next(value);
+        subscriber.complete();
+      },
+      (error) => subscriber.error(error),
+    ),
+  );
+}
 
 function testScheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
