@@ -175,7 +175,6 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   private states: Lane<ConnectionState> | undefined;
   private sendSubject: SendSubject<Out> | undefined;
   private channels: Multiplex<In, Out> | undefined;
-  private bound: Partial<Bound<Out>> | undefined;
 
   constructor(
     readonly urlSource: Source<UrlInput>,
@@ -211,26 +210,48 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     return (this.channels ??= createMultiplex<In, Out>({
       message$: this.message$,
       open$: this.open$,
-      send: this.send,
+      send: (value) => this.send(value),
       isOpen: () => this.state.status === 'open',
     }));
   }
 
-  // The methods are handed out bound (made on first access), so that `source$.subscribe(socket.send)` works.
-  get send(): (value: Out) => void {
-    return this.bind('send', () => (value: Out) => this.sendValue(value));
+  send(value: Out): void {
+    const { serializer } = this.options;
+    let payload: unknown = value;
+    if (serializer) {
+      try {
+        payload = serializer(value);
+      } catch (cause) {
+        return this.report(new EncodeError(value, cause));
+      }
+    }
+    if (!isPayload(payload)) {
+      const what = describeNonPayload(payload);
+      const hint = serializer ? 'the serializer returned' : 'without a serializer, send was given';
+      return this.report(
+        new EncodeError(value, new TypeError(`${hint} ${what}, not a string, ArrayBuffer, Blob or ArrayBufferView`)),
+      );
+    }
+    const { socket, queue } = this;
+    if (socket !== undefined && !queue?.size && this.state.status === 'open' && socket.readyState === OPEN) {
+      socket.send(payload);
+      return;
+    }
+    if (!(this.queue ??= new BoundedQueue<Out>(this.limits)).offer(payload, value)) {
+      const overflow = new SendQueueOverflowError(value, this.limits);
+      if (this.limits.overflow === 'throw') throw overflow;
+      this.report(overflow);
+    }
   }
-  get close(): (code?: number, reason?: string) => void {
-    return this.bind('close', () => (code?: number, reason?: string) => {
-      assertValidClose(code, reason);
-      this.session?.close(code ?? 1000, reason);
-    });
+  close(code?: number, reason?: string): void {
+    assertValidClose(code, reason);
+    this.session?.close(code ?? 1000, reason);
   }
-  get reconnect(): () => void {
-    return this.bind('reconnect', () => () => this.session?.reconnect());
+  reconnect(): void {
+    this.session?.reconnect();
   }
-  get connect(): () => Subscription {
-    return this.bind('connect', () => () => this.lane(HOLDS).subscribe());
+  connect(): Subscription {
+    return this.lane(HOLDS).subscribe();
   }
 
   get url(): string {
@@ -303,42 +324,8 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     return new Lane<T>(this as ReactiveSocket<unknown, unknown>, kind);
   }
 
-  private bind<K extends keyof Bound<Out>>(name: K, make: () => Bound<Out>[K]): Bound<Out>[K] {
-    const bound = (this.bound ??= {});
-    return (bound[name] ??= make());
-  }
-
   private emit(kind: Kind, value: unknown): void {
     for (const member of this.members) if (member.kind === kind) member.subscriber.next(value as never);
-  }
-
-  private sendValue(value: Out): void {
-    const { serializer } = this.options;
-    let payload: unknown = value;
-    if (serializer) {
-      try {
-        payload = serializer(value);
-      } catch (cause) {
-        return this.report(new EncodeError(value, cause));
-      }
-    }
-    if (!isPayload(payload)) {
-      const what = describeNonPayload(payload);
-      const hint = serializer ? 'the serializer returned' : 'without a serializer, send was given';
-      return this.report(
-        new EncodeError(value, new TypeError(`${hint} ${what}, not a string, ArrayBuffer, Blob or ArrayBufferView`)),
-      );
-    }
-    const { socket, queue } = this;
-    if (socket !== undefined && !queue?.size && this.state.status === 'open' && socket.readyState === OPEN) {
-      socket.send(payload);
-      return;
-    }
-    if (!(this.queue ??= new BoundedQueue<Out>(this.limits)).offer(payload, value)) {
-      const overflow = new SendQueueOverflowError(value, this.limits);
-      if (this.limits.overflow === 'throw') throw overflow;
-      this.report(overflow);
-    }
   }
 
   /** `send$` completed or errored: close with 1000 once what is queued has gone out. */
@@ -410,14 +397,6 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       else subscriber.complete();
     }
   }
-}
-
-/** The methods `ReactiveSocket` hands out bound. */
-interface Bound<Out> {
-  send: (value: Out) => void;
-  close: (code?: number, reason?: string) => void;
-  reconnect: () => void;
-  connect: () => Subscription;
 }
 
 /** `send$`: a Subject whose `next` sends synchronously, so that a `'throw'` overflow reaches the caller. */

@@ -1,4 +1,4 @@
-import { Observable, share } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 
 /** What a multiplexer needs of the socket it runs over. */
 export interface MultiplexHost<In, Out> {
@@ -45,7 +45,7 @@ export type Multiplex<In, Out> = {
  * not open has no subscription to cancel, so nothing stale is replayed to the next connection.
  */
 export function createMultiplex<In, Out>(host: MultiplexHost<In, Out>): Multiplex<In, Out> {
-  const channels = new Map<string, Observable<In>>();
+  const channels = new Map<string, Channel<In>>();
   return (
     subscribeMsg: () => Out,
     unsubscribeMsg: () => Out,
@@ -54,30 +54,55 @@ export function createMultiplex<In, Out>(host: MultiplexHost<In, Out>): Multiple
   ) =>
     new Observable<In>((subscriber) => {
       const key = options?.key ?? JSON.stringify(subscribeMsg());
-      let channel = channels.get(key);
-      if (!channel) {
-        const created = new Observable<In>((member) => {
-          // Every open, reconnections included, needs the subscription made again; open$ emits after the send queue flushed.
-          const opens = host.open$.subscribe(() => host.send(subscribeMsg()));
-          if (host.isOpen()) host.send(subscribeMsg());
-          const messages = host.message$.subscribe({
-            next: (message) => {
-              if (filter(message)) member.next(message);
-            },
-            error: (error: unknown) => member.error(error),
-            complete: () => member.complete(),
-          });
-          return () => {
-            opens.unsubscribe();
-            if (host.isOpen() && !messages.closed) host.send(unsubscribeMsg());
-            messages.unsubscribe();
-            if (channels.get(key) === shared) channels.delete(key);
-          };
-        });
-        const shared = created.pipe(share());
-        channel = shared;
-        channels.set(key, shared);
-      }
-      return channel.subscribe(subscriber);
+      const channel = channels.get(key) ?? open(key, subscribeMsg, unsubscribeMsg, filter);
+      channel.members = [...channel.members, subscriber];
+      return () => {
+        channel.members = channel.members.filter((member) => member !== subscriber);
+        if (channel.members.length === 0) channel.stop();
+      };
     });
+
+  /** A new channel: subscribed now (when open) and after every open, its messages handed to its members. */
+  function open(
+    key: string,
+    subscribeMsg: () => Out,
+    unsubscribeMsg: () => Out,
+    filter: (message: In) => boolean,
+  ): Channel<In> {
+    const channel: Channel<In> = { members: [], stop: () => undefined };
+    channels.set(key, channel);
+    const forget = (): void => {
+      if (channels.get(key) === channel) channels.delete(key);
+      opens.unsubscribe();
+    };
+    /** The socket's streams ended: so does the channel, for every member. */
+    const end = (notify: (member: Subscriber<In>) => void): void => {
+      forget();
+      const { members } = channel;
+      channel.members = [];
+      members.forEach(notify);
+    };
+    const opens = host.open$.subscribe(() => host.send(subscribeMsg()));
+    if (host.isOpen()) host.send(subscribeMsg());
+    const messages = host.message$.subscribe({
+      next: (message) => {
+        if (filter(message)) for (const member of channel.members) member.next(message);
+      },
+      error: (error: unknown) => end((member) => member.error(error)),
+      complete: () => end((member) => member.complete()),
+    });
+    channel.stop = () => {
+      forget();
+      // Unsubscribing from a channel whose socket has ended, or is not open, would be a stale message.
+      if (host.isOpen() && !messages.closed) host.send(unsubscribeMsg());
+      messages.unsubscribe();
+    };
+    return channel;
+  }
+}
+
+/** One channel: its subscribers, and how to stop it once the last has left. */
+interface Channel<In> {
+  members: readonly Subscriber<In>[];
+  stop: () => void;
 }
