@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { catchError, map, Observable, of, timer, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { Connection, type ConnectionConfig, type NativeMessageEvent } from '../lib/connection';
@@ -431,6 +432,100 @@ describe('connection', () => {
       const recording = record(connection(config({ WebSocketCtor: Throwing })));
       expect(recording.error).toBeInstanceOf(TransportError);
       expect((recording.error as Error).message).toContain('no sockets here');
+    });
+  });
+
+  describe('with an EventEmitter socket, as ws is in Node', () => {
+    /** The events ws emits and the fields its CloseEvent reads; the browser-style handlers must stay unused. */
+    class EmitterWebSocket extends EventEmitter {
+      static created: EmitterWebSocket[] = [];
+      readonly url: string;
+      readyState = CONNECTING;
+      protocol = '';
+      extensions = '';
+      bufferedAmount = 0;
+      binaryType = 'nodebuffer';
+      _closeFrameReceived = false;
+      _closeFrameSent = false;
+      readonly closeCalls: unknown[][] = [];
+      constructor(url: string) {
+        super();
+        this.url = url;
+        EmitterWebSocket.created.push(this);
+      }
+      set onmessage(_: unknown) {
+        throw new Error('the browser-style handlers are not used on an EventEmitter socket');
+      }
+      send(): void {}
+      close(...args: unknown[]): void {
+        this.closeCalls.push(args);
+        this.readyState = CLOSING;
+      }
+    }
+    const emitter = (): EmitterWebSocket => {
+      const socket = EmitterWebSocket.created.at(-1);
+      if (!socket) throw new Error('no socket was created');
+      return socket;
+    };
+
+    beforeEach(() => {
+      EmitterWebSocket.created = [];
+    });
+
+    it('listens to its own events: text decoded from the Buffer, binary data as it comes, one event object each', () => {
+      const recording = record(
+        connection(config({ WebSocketCtor: EmitterWebSocket as unknown as WebSocketConstructor })),
+      );
+      const socket = emitter();
+      socket.readyState = OPEN;
+      socket.emit('open');
+      const binary = new ArrayBuffer(2);
+      socket.emit('message', Buffer.from('{"a":1}'), false);
+      socket.emit('message', binary, true);
+      expect(types(recording)).toEqual(['socket', 'open']);
+      expect(delivered).toEqual([
+        { type: 'message', data: '{"a":1}' },
+        { type: 'message', data: binary },
+      ]);
+      expect((delivered[1] as { data: unknown }).data).toBe(binary);
+    });
+
+    it('reports wasClean as ws does, from both closing frames, and the reason as text', () => {
+      const clean = record(connection(config({ WebSocketCtor: EmitterWebSocket as unknown as WebSocketConstructor })));
+      Object.assign(emitter(), { _closeFrameReceived: true, _closeFrameSent: true, readyState: CLOSED });
+      emitter().emit('close', 4000, Buffer.from('bye'));
+      expect(clean.events.at(-1)).toEqual({ type: 'close', close: { code: 4000, reason: 'bye', wasClean: true } });
+      expect(clean.completed).toBe(true);
+
+      const abrupt = record(connection(config({ WebSocketCtor: EmitterWebSocket as unknown as WebSocketConstructor })));
+      Object.assign(emitter(), { _closeFrameReceived: false, _closeFrameSent: true, readyState: CLOSED });
+      emitter().emit('close', 1006, Buffer.alloc(0));
+      expect(abrupt.events.at(-1)).toEqual({ type: 'close', close: { code: 1006, reason: '', wasClean: false } });
+    });
+
+    it('classifies an error from the Error itself', () => {
+      const recording = record(
+        connection(config({ WebSocketCtor: EmitterWebSocket as unknown as WebSocketConstructor })),
+      );
+      emitter().emit('error', new Error('Unexpected server response: 401'));
+      const error = errorEvent(recording);
+      expect(error).toBeInstanceOf(HandshakeError);
+      expect((error as HandshakeError).status).toBe(401);
+    });
+
+    it('once disposed, hears nothing but keeps swallowing the error ws emits for an aborted handshake', () => {
+      const recording = record(
+        connection(config({ WebSocketCtor: EmitterWebSocket as unknown as WebSocketConstructor })),
+      );
+      const socket = emitter();
+      recording.subscription.unsubscribe();
+      expect(socket.closeCalls).toEqual([[1000]]);
+      expect(socket.listenerCount('open') + socket.listenerCount('message') + socket.listenerCount('close')).toBe(0);
+      expect(() =>
+        socket.emit('error', new Error('WebSocket was closed before the connection was established')),
+      ).not.toThrow();
+      socket.emit('close', 1006, Buffer.alloc(0));
+      expect(types(recording)).toEqual(['socket']);
     });
   });
 });

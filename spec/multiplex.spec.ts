@@ -1,5 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
-import { constantBackoff, fromWebSocket, json } from '../lib/index';
+import { constantBackoff, fromWebSocket, json, WebSocketCloseError } from '../lib/index';
 import { createWebSocketDouble } from '../lib/testing/index';
 
 type Command = { op: 'sub' | 'unsub'; channel: string };
@@ -47,6 +47,40 @@ describe('multiplex', () => {
         { channel: 'BTC', n: 1 },
         { channel: 'BTC', n: 2 },
       ]);
+    });
+  });
+
+  it('ends every subscriber of a channel with the error that stops the socket, sends no stale unsubscribe, and starts afresh for the next subscriber', () => {
+    newScheduler().run(({ cold, flush }) => {
+      const server = createWebSocketDouble<Tick, Command>();
+      // The first connection is closed by the server with 4401 (not retried); the second stays open.
+      server.script((connection) =>
+        cold(connection.index === 0 ? '-o 8ms x' : '-o', { o: 'open', x: { close: { code: 4401, reason: 'no' } } }),
+      );
+      const socket = fromWebSocket<Tick, Command>('wss://feed.example/ws', {
+        ...json<Tick, Command>(),
+        WebSocketCtor: server.WebSocketCtor,
+      });
+      const btc = () =>
+        socket.multiplex(
+          () => ({ op: 'sub', channel: 'BTC' }),
+          () => ({ op: 'unsub', channel: 'BTC' }),
+          (tick) => tick.channel === 'BTC',
+        );
+      const ended: unknown[] = [];
+      btc().subscribe({ error: (error: unknown) => ended.push(error) });
+      btc().subscribe({ error: (error: unknown) => ended.push(error) });
+      const later: Tick[] = [];
+      cold('20ms s').subscribe(() => btc().subscribe((tick) => later.push(tick)));
+      cold('25ms m').subscribe(() => server.latest.messageJson({ channel: 'BTC', n: 1 }));
+      flush();
+      expect(ended).toHaveLength(2);
+      expect(ended[0]).toBeInstanceOf(WebSocketCloseError);
+      expect(ended[1]).toBe(ended[0]);
+      expect((ended[0] as WebSocketCloseError).closeCode).toBe(4401);
+      expect(server.connection(0).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
+      expect(server.connection(1).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
+      expect(later).toEqual([{ channel: 'BTC', n: 1 }]);
     });
   });
 });
