@@ -130,7 +130,6 @@ const oneOf = (...values: string[]): Rule => [
 const FUNCTION: Rule = [(value) => typeof value === 'function', 'a function'];
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 const OBJECT: Rule = [isObject, 'an object'];
-const ANY: Rule = [() => true, ''];
 const DELAY: Rule = [(value) => Number.isFinite(value) && (value as number) >= 0, 'a number of milliseconds ≥ 0'];
 const BINARY_TYPE = oneOf('arraybuffer', 'blob');
 
@@ -166,8 +165,6 @@ export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {})
     WebSocketCtor: [FUNCTION],
     socketOptions: [OBJECT],
     reconnect: [[(value) => typeof value === 'boolean' || isObject(value), 'true, false or an object'], true],
-    sendQueue: [ANY],
-    heartbeat: [ANY],
   });
   const { connectTimeoutMs, ...reconnect } = read(isObject(top.reconnect) ? top.reconnect : {}, 'reconnect.', {
     backoff: [FUNCTION, defaultBackoff],
@@ -189,7 +186,8 @@ export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {})
     ...top,
     reconnect: top.reconnect === false || reconnect.maxAttempts === 0 ? undefined : reconnect,
     connectTimeoutMs,
-    heartbeat: resolveHeartbeat(top.heartbeat as HeartbeatOptions | undefined),
+    sendQueue: options.sendQueue,
+    heartbeat: resolveHeartbeat(options.heartbeat),
   } as unknown as ResolvedOptions<In, Out>;
 }
 
