@@ -202,22 +202,16 @@ export const DEFAULT_BACKOFF_MAX_DELAY_MS = 12_000;
  * Stateless, so one instance may serve any number of sockets.
  */
 export function createDefaultBackoff({ random = mathRandom }: DefaultBackoffConfig = {}): BackoffStrategy {
-  const first = exponentialBackoff({
-    initialDelayMs: DEFAULT_BACKOFF_FIRST_MAX_DELAY_MS,
-    maxDelayMs: DEFAULT_BACKOFF_FIRST_MAX_DELAY_MS,
-    jitter: 'full',
-    random,
-  });
-  const later = exponentialBackoff({
-    initialDelayMs: DEFAULT_BACKOFF_SECOND_DELAY_MS,
-    factor: DEFAULT_BACKOFF_FACTOR,
-    maxDelayMs: DEFAULT_BACKOFF_MAX_DELAY_MS,
-    jitter: 'equal',
-    random,
-  });
+  const draw = drawFrom('createDefaultBackoff', random);
   return function jitteredDefaultBackoff(attempt: number): number {
     assertValidAttempt(attempt);
-    return attempt === 1 ? first(1) : later(attempt - 1);
+    // Retry 1: full jitter over the first maximum. Retry n ≥ 2: equal jitter over a base growing from the second delay.
+    if (attempt === 1) return draw() * DEFAULT_BACKOFF_FIRST_MAX_DELAY_MS;
+    const baseMs = Math.min(
+      DEFAULT_BACKOFF_MAX_DELAY_MS,
+      DEFAULT_BACKOFF_SECOND_DELAY_MS * DEFAULT_BACKOFF_FACTOR ** (attempt - 2),
+    );
+    return equalJitter(baseMs, draw());
   };
 }
 
@@ -276,13 +270,33 @@ export function mathRandom(): number {
  * @internal
  */
 export function assertValidAttempt(attempt: unknown): asserts attempt is number {
-  if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1) {
-    throw new InvalidOptionError(
-      'attempt',
-      attempt,
-      'backoff attempts count retries from 1, so it must be an integer ≥ 1',
-    );
+  if (!Number.isInteger(attempt) || (attempt as number) < 1) {
+    throw new InvalidOptionError('attempt', attempt, 'an integer ≥ 1: retries count from 1');
   }
+}
+
+/**
+ * Checks `random`, and returns a function drawing from it that checks every number drawn.
+ * @throws {InvalidOptionError} when `random` is not a function; from the function returned, when a draw is not a
+ * number in [0, 1).
+ */
+function drawFrom(name: string, random: RandomSource): () => number {
+  if (typeof random !== 'function') {
+    throw new InvalidOptionError('random', random, `${name} needs a function returning numbers in [0, 1)`);
+  }
+  return () => {
+    const value = random();
+    if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+      throw new InvalidOptionError('random', value, `${name}: the random source must return numbers in [0, 1)`);
+    }
+    return value;
+  };
+}
+
+/** Half of `baseMs`, plus the share `draw` (in [0, 1)) of the other half. */
+function equalJitter(baseMs: number, draw: number): number {
+  // Halving a subnormal base rounds, and the sum could then exceed the base it must stay under.
+  return Math.min(baseMs, baseMs / 2 + (draw * baseMs) / 2);
 }
 
 interface JitteredConfig {
@@ -302,16 +316,7 @@ function jittered(
   if (!JITTERS.includes(jitter)) {
     throw new InvalidOptionError('jitter', jitter, `${name} needs one of ${JITTERS.map((j) => `'${j}'`).join(', ')}`);
   }
-  if (typeof random !== 'function') {
-    throw new InvalidOptionError('random', random, `${name} needs a function returning numbers in [0, 1)`);
-  }
-  const draw = (): number => {
-    const value = random();
-    if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-      throw new InvalidOptionError('random', value, `${name}: the random source must return numbers in [0, 1)`);
-    }
-    return value;
-  };
+  const draw = drawFrom(name, random);
   if (jitter === 'decorrelated') {
     // Brooker's formula grows from its floor: with a floor of 0 it would stay at 0 for ever.
     if (initialDelayMs <= 0) {
@@ -338,8 +343,7 @@ function jittered(
       case 'full':
         return draw() * baseMs;
       case 'equal':
-        // Halving a subnormal base rounds, and the sum could then exceed the base it must stay under.
-        return Math.min(baseMs, baseMs / 2 + (draw() * baseMs) / 2);
+        return equalJitter(baseMs, draw());
     }
   };
 }

@@ -70,13 +70,12 @@ export function isValidCloseCode(code: number, direction: 'send' | 'receive' = '
 
 /** Throws {@link InvalidCloseCodeError} or {@link InvalidCloseReasonError} unless `close(code, reason)` is one a client may send. */
 export function assertValidClose(code: unknown, reason: unknown): void {
-  if (code !== undefined && !(typeof code === 'number' && isValidCloseCode(code, 'send'))) {
-    throw new InvalidCloseCodeError(code);
-  }
+  // isValidCloseCode rejects anything that is not an integer, a numeric string included.
+  if (code !== undefined && !isValidCloseCode(code as number, 'send')) throw new InvalidCloseCodeError(code);
   if (reason === undefined) return;
-  if (typeof reason !== 'string') throw new InvalidCloseReasonError(reason, NaN);
-  const bytes = utf8ByteLength(reason);
-  if (bytes > 123) throw new InvalidCloseReasonError(reason, bytes);
+  const bytes = typeof reason === 'string' ? utf8ByteLength(reason) : NaN;
+  // NaN, for a reason that is not a string, fails the test too.
+  if (!(bytes <= 123)) throw new InvalidCloseReasonError(reason, bytes);
 }
 
 /** Decides, from why a connection ended and how many attempts have been made, whether to try again. */
@@ -109,7 +108,10 @@ const TRANSIENT_CLOSE_CODES: ReadonlySet<number> = new Set([1001, 1005, 1006, 10
 export function defaultCloseCodePolicy(reason: unknown): boolean {
   const code = closeCodeOf(reason);
   if (code !== undefined) return TRANSIENT_CLOSE_CODES.has(code);
-  if (reason instanceof HandshakeError) return reason.status === 408 || reason.status === 429 || reason.status >= 500;
+  if (reason instanceof HandshakeError) {
+    const { status } = reason;
+    return status === 408 || status === 429 || status >= 500;
+  }
   if (
     reason instanceof ConnectionTimeoutError ||
     reason instanceof TransportError ||
@@ -186,12 +188,10 @@ export const TRY_AGAIN_LATER_MIN_DELAY_MS = 5_000;
 
 /** The least delay before retrying after `reason`: 0, or the minimum that 1012 and 1013 call for. */
 export function minimumRetryDelayMs(reason: unknown): number {
-  switch (closeCodeOf(reason)) {
-    case CloseCode.ServiceRestart:
-      return SERVICE_RESTART_MIN_DELAY_MS;
-    case CloseCode.TryAgainLater:
-      return TRY_AGAIN_LATER_MIN_DELAY_MS;
-    default:
-      return 0;
-  }
+  const code = closeCodeOf(reason);
+  return code === CloseCode.ServiceRestart
+    ? SERVICE_RESTART_MIN_DELAY_MS
+    : code === CloseCode.TryAgainLater
+      ? TRY_AGAIN_LATER_MIN_DELAY_MS
+      : 0;
 }

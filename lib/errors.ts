@@ -34,220 +34,267 @@ export abstract class RxWebSocketError extends Error {
 }
 
 /**
+ * The work every concrete error shares: its `name` (a string, so that minifiers renaming the class leave it alone),
+ * its `code`, and the public properties it carries, all as own properties.
+ */
+function init(error: RxWebSocketError, name: string, code: RxWebSocketErrorCode, properties?: object): void {
+  Object.assign(error, { name, code }, properties);
+}
+
+/**
  * The connection closed and the reconnection policy decided not to try again
  * (or reconnection is off). Carries the close frame's code, reason and `wasClean`.
  */
 export class WebSocketCloseError extends RxWebSocketError {
-  /** `'WebSocketCloseError'`: a string, so that minifiers renaming the class leave it alone. */
-  override readonly name = 'WebSocketCloseError';
-  readonly code = 'ERR_WEBSOCKET_CLOSED' as const;
+  /** `'WebSocketCloseError'`. */
+  declare readonly name: 'WebSocketCloseError';
+  declare readonly code: 'ERR_WEBSOCKET_CLOSED';
+  /** The close event as this library reports it on `close$`. */
+  declare readonly close: CloseInfo;
   /** The close code received (or 1006 when the connection dropped without a close frame). */
-  readonly closeCode: number;
+  declare readonly closeCode: number;
   /** The close frame's reason ('' when it had none). */
-  readonly reason: string;
+  declare readonly reason: string;
   /** Whether the closing handshake completed. */
-  readonly wasClean: boolean;
+  declare readonly wasClean: boolean;
 
-  constructor(
-    /** The close event as this library reports it on `close$`. */
-    readonly close: CloseInfo,
-  ) {
+  /** @param close The close event as this library reports it on `close$`. */
+  constructor(close: CloseInfo) {
+    const { code, reason, wasClean } = close;
     super(
-      `WebSocket closed with code ${close.code}${close.reason ? ` (${JSON.stringify(close.reason)})` : ''}${
-        close.wasClean ? '' : ', not cleanly'
-      }`,
+      `WebSocket closed with code ${code}${reason ? ` (${JSON.stringify(reason)})` : ''}${wasClean ? '' : ', not cleanly'}`,
     );
-    this.closeCode = close.code;
-    this.reason = close.reason;
-    this.wasClean = close.wasClean;
+    init(this, 'WebSocketCloseError', 'ERR_WEBSOCKET_CLOSED', { close, closeCode: code, reason, wasClean });
   }
 }
 
 /** An attempt did not reach the open state within `connectTimeoutMs`. */
 export class ConnectionTimeoutError extends RxWebSocketError {
-  /** `'ConnectionTimeoutError'`: a string, so that minifiers renaming the class leave it alone. */
-  override readonly name = 'ConnectionTimeoutError';
-  readonly code = 'ERR_CONNECT_TIMEOUT' as const;
-  constructor(
-    /** The `connectTimeoutMs` that elapsed. */
-    readonly timeoutMs: number,
-    url: string,
-  ) {
+  /** `'ConnectionTimeoutError'`. */
+  declare readonly name: 'ConnectionTimeoutError';
+  declare readonly code: 'ERR_CONNECT_TIMEOUT';
+  /** The `connectTimeoutMs` that elapsed. */
+  declare readonly timeoutMs: number;
+
+  /**
+   * @param timeoutMs The `connectTimeoutMs` that elapsed.
+   * @param url The URL of the attempt; only its origin and path appear in the message.
+   */
+  constructor(timeoutMs: number, url: string) {
     super(`WebSocket to ${redactUrl(url)} did not open within ${timeoutMs} ms`);
+    init(this, 'ConnectionTimeoutError', 'ERR_CONNECT_TIMEOUT', { timeoutMs });
   }
 }
 
 /** A message was handed to `send` while the queue already held `maxMessages` or `maxBytes`. The message was not queued. */
 export class SendQueueOverflowError<Out = unknown> extends RxWebSocketError {
-  /** `'SendQueueOverflowError'`: a string, so that minifiers renaming the class leave it alone. */
-  override readonly name = 'SendQueueOverflowError';
-  readonly code = 'ERR_SEND_QUEUE_OVERFLOW' as const;
-  constructor(
-    /** The message that was rejected. */
-    readonly rejected: Out,
-    /** The queue's limits. */
-    readonly limit: {
-      /** The most messages the queue holds. */
-      readonly maxMessages: number;
-      /** The most bytes the queue holds. */
-      readonly maxBytes: number;
-    },
-  ) {
-    super(
-      `Send queue is full (limit ${limit.maxMessages} messages / ${limit.maxBytes} bytes) while the socket is not open; the message was not queued`,
-    );
+  /** `'SendQueueOverflowError'`. */
+  declare readonly name: 'SendQueueOverflowError';
+  declare readonly code: 'ERR_SEND_QUEUE_OVERFLOW';
+  /** The message that was rejected. */
+  declare readonly rejected: Out;
+  /** The queue's limits. */
+  declare readonly limit: {
+    /** The most messages the queue holds. */
+    readonly maxMessages: number;
+    /** The most bytes the queue holds. */
+    readonly maxBytes: number;
+  };
+
+  /**
+   * @param rejected The message that was rejected.
+   * @param limit The queue's limits.
+   */
+  constructor(rejected: Out, limit: { readonly maxMessages: number; readonly maxBytes: number }) {
+    super(`Send queue full (${limit.maxMessages} messages / ${limit.maxBytes} bytes): message not queued`);
+    init(this, 'SendQueueOverflowError', 'ERR_SEND_QUEUE_OVERFLOW', { rejected, limit });
   }
 }
 
 /** Messages were still queued when the client closed the socket, so they were never sent. */
 export class MessageNotSentError<Out = unknown> extends RxWebSocketError {
-  /** `'MessageNotSentError'`: a string, so that minifiers renaming the class leave it alone. */
-  override readonly name = 'MessageNotSentError';
-  readonly code = 'ERR_MESSAGE_NOT_SENT' as const;
-  constructor(
-    /** The messages, in the order they were handed to `send`. */
-    readonly messages: readonly Out[],
-  ) {
-    super(`${messages.length} queued message(s) were not sent because the socket was closed before it opened`);
+  /** `'MessageNotSentError'`. */
+  declare readonly name: 'MessageNotSentError';
+  declare readonly code: 'ERR_MESSAGE_NOT_SENT';
+  /** The messages, in the order they were handed to `send`. */
+  declare readonly messages: readonly Out[];
+
+  /** @param messages The messages, in the order they were handed to `send`. */
+  constructor(messages: readonly Out[]) {
+    super(`${messages.length} queued message(s) not sent: the socket closed before opening`);
+    init(this, 'MessageNotSentError', 'ERR_MESSAGE_NOT_SENT', { messages });
   }
 }
 
 /** `close(code)` was given a code a client may not send. */
 export class InvalidCloseCodeError extends RxWebSocketError {
-  /** `'InvalidCloseCodeError'`: a string, so that minifiers renaming the class leave it alone. */
-  override readonly name = 'InvalidCloseCodeError';
-  readonly code = 'ERR_INVALID_CLOSE_CODE' as const;
-  constructor(
-    /** The code that was rejected, as given. */
-    readonly closeCode: unknown,
-  ) {
-    super(`Invalid close code ${String(closeCode)}: a client may only close with 1000 or an integer in 3000-4999`);
+  /** `'InvalidCloseCodeError'`. */
+  declare readonly name: 'InvalidCloseCodeError';
+  declare readonly code: 'ERR_INVALID_CLOSE_CODE';
+  /** The code that was rejected, as given. */
+  declare readonly closeCode: unknown;
+
+  /** @param closeCode The code that was rejected, as given. */
+  constructor(closeCode: unknown) {
+    super(`Invalid close code ${String(closeCode)}: use 1000 or an integer in 3000-4999`);
+    init(this, 'InvalidCloseCodeError', 'ERR_INVALID_CLOSE_CODE', { closeCode });
   }
 }
 
 /** `close(code, reason)` was given a reason longer than 123 UTF-8 bytes, or one that is not a string. */
 export class InvalidCloseReasonError extends RxWebSocketError {
-  override readonly name = 'InvalidCloseReasonError';
-  readonly code = 'ERR_INVALID_CLOSE_REASON' as const;
+  /** `'InvalidCloseReasonError'`. */
+  declare readonly name: 'InvalidCloseReasonError';
+  declare readonly code: 'ERR_INVALID_CLOSE_REASON';
   /** The reason's UTF-8 length, or NaN when it was not a string. */
-  readonly byteLength: number;
+  declare readonly byteLength: number;
+
   constructor(reason: unknown, byteLength: number) {
     super(
-      typeof reason === 'string'
-        ? `Invalid close reason: it is ${byteLength} UTF-8 bytes long and the limit is 123`
-        : `Invalid close reason: it must be a string, got ${reason === null ? 'null' : typeof reason}`,
+      `Invalid close reason: ${
+        typeof reason === 'string'
+          ? `${byteLength} UTF-8 bytes, above the limit of 123`
+          : `a string is needed, got ${reason === null ? 'null' : typeof reason}`
+      }`,
     );
-    this.byteLength = byteLength;
+    init(this, 'InvalidCloseReasonError', 'ERR_INVALID_CLOSE_REASON', { byteLength });
   }
 }
 
 /** The deserializer threw on an incoming message. The raw data is kept on `data`. */
 export class DecodeError extends RxWebSocketError {
-  /** `'DecodeError'`: a string, so that minifiers renaming the class leave it alone. */
-  override readonly name = 'DecodeError';
-  readonly code = 'ERR_DECODE' as const;
-  constructor(
-    /** The message's raw data, as the socket delivered it. */
-    readonly data: unknown,
-    cause: unknown,
-  ) {
-    super(`Could not decode an incoming message: ${describe(cause)}`, { cause });
+  /** `'DecodeError'`. */
+  declare readonly name: 'DecodeError';
+  declare readonly code: 'ERR_DECODE';
+  /** The message's raw data, as the socket delivered it. */
+  declare readonly data: unknown;
+
+  /**
+   * @param data The message's raw data, as the socket delivered it.
+   * @param cause What the deserializer threw.
+   */
+  constructor(data: unknown, cause: unknown) {
+    super(`Could not decode a message: ${describe(cause)}`, { cause });
+    init(this, 'DecodeError', 'ERR_DECODE', { data });
   }
 }
 
 /** The serializer threw, or returned something a WebSocket cannot send. The message was not sent. */
 export class EncodeError<Out = unknown> extends RxWebSocketError {
-  /** `'EncodeError'`: a string, so that minifiers renaming the class leave it alone. */
-  override readonly name = 'EncodeError';
-  readonly code = 'ERR_ENCODE' as const;
-  constructor(
-    /** The message that could not be encoded. */
-    readonly value: Out,
-    cause: unknown,
-  ) {
-    super(`Could not encode an outgoing message: ${describe(cause)}`, { cause });
+  /** `'EncodeError'`. */
+  declare readonly name: 'EncodeError';
+  declare readonly code: 'ERR_ENCODE';
+  /** The message that could not be encoded. */
+  declare readonly value: Out;
+
+  /**
+   * @param value The message that could not be encoded.
+   * @param cause What the serializer threw, or what was wrong with what it returned.
+   */
+  constructor(value: Out, cause: unknown) {
+    super(`Could not encode a message: ${describe(cause)}`, { cause });
+    init(this, 'EncodeError', 'ERR_ENCODE', { value });
   }
 }
 
 /** The URL is not absolute `ws:`/`wss:`/`http:`/`https:`, or could not be parsed. */
 export class UnsupportedUrlError extends RxWebSocketError {
-  /** `'UnsupportedUrlError'`: a string, so that minifiers renaming the class leave it alone. */
-  override readonly name = 'UnsupportedUrlError';
-  readonly code = 'ERR_UNSUPPORTED_URL' as const;
+  /** `'UnsupportedUrlError'`. */
+  declare readonly name: 'UnsupportedUrlError';
+  declare readonly code: 'ERR_UNSUPPORTED_URL';
+
+  /**
+   * @param url What was given as the URL; a string appears in the message without credentials, query or fragment.
+   * @param why What is wrong with it.
+   */
   constructor(url: unknown, why: string) {
-    super(
-      `Unsupported WebSocket URL ${typeof url === 'string' ? JSON.stringify(redactUrl(url)) : String(typeof url)}: ${why}`,
-    );
+    super(`Unsupported WebSocket URL ${typeof url === 'string' ? JSON.stringify(redactUrl(url)) : typeof url}: ${why}`);
+    init(this, 'UnsupportedUrlError', 'ERR_UNSUPPORTED_URL');
   }
 }
 
 /** The server accepted none of the sub-protocols the client offered. */
 export class ProtocolNegotiationError extends RxWebSocketError {
-  /** `'ProtocolNegotiationError'`: a string, so that minifiers renaming the class leave it alone. */
-  override readonly name = 'ProtocolNegotiationError';
-  readonly code = 'ERR_PROTOCOL_NEGOTIATION' as const;
-  constructor(
-    /** The sub-protocols the client offered. */
-    readonly offered: readonly string[],
-    detail: string,
-  ) {
-    // The offered values stay out of the message: a sub-protocol may carry a token.
-    super(`The server accepted none of the ${offered.length} offered sub-protocol(s): ${detail}`);
+  /** `'ProtocolNegotiationError'`. */
+  declare readonly name: 'ProtocolNegotiationError';
+  declare readonly code: 'ERR_PROTOCOL_NEGOTIATION';
+  /** The sub-protocols the client offered. */
+  declare readonly offered: readonly string[];
+
+  /**
+   * @param offered The sub-protocols the client offered (never shown in the message: one may carry a token).
+   * @param detail What the platform said.
+   */
+  constructor(offered: readonly string[], detail: string) {
+    super(`Server accepted none of ${offered.length} offered sub-protocol(s): ${detail}`);
+    init(this, 'ProtocolNegotiationError', 'ERR_PROTOCOL_NEGOTIATION', { offered });
   }
 }
 
 /** The server answered the upgrade request with an HTTP status instead of switching protocols (Node only: browsers hide it). */
 export class HandshakeError extends RxWebSocketError {
-  /** `'HandshakeError'`: a string, so that minifiers renaming the class leave it alone. */
-  override readonly name = 'HandshakeError';
-  readonly code = 'ERR_HANDSHAKE' as const;
-  constructor(
-    /** The HTTP status the server answered with. */
-    readonly status: number,
-  ) {
-    super(`The server refused the WebSocket upgrade with HTTP ${status}`);
+  /** `'HandshakeError'`. */
+  declare readonly name: 'HandshakeError';
+  declare readonly code: 'ERR_HANDSHAKE';
+  /** The HTTP status the server answered with. */
+  declare readonly status: number;
+
+  /** @param status The HTTP status the server answered with. */
+  constructor(status: number) {
+    super(`Server refused the upgrade with HTTP ${status}`);
+    init(this, 'HandshakeError', 'ERR_HANDSHAKE', { status });
   }
 }
 
 /** The transport reported an error (connection refused, reset, TLS failure...). A close event follows. */
 export class TransportError extends RxWebSocketError {
-  /** `'TransportError'`: a string, so that minifiers renaming the class leave it alone. */
-  override readonly name = 'TransportError';
-  readonly code = 'ERR_TRANSPORT' as const;
+  /** `'TransportError'`. */
+  declare readonly name: 'TransportError';
+  declare readonly code: 'ERR_TRANSPORT';
+
   constructor(detail: string, cause?: unknown) {
     super(`WebSocket transport error: ${detail}`, { cause });
+    init(this, 'TransportError', 'ERR_TRANSPORT');
   }
 }
 
 /** Nothing arrived within `intervalMs + timeoutMs` (a ping included): the connection is presumed dead and is dropped. */
 export class HeartbeatTimeoutError extends RxWebSocketError {
-  /** `'HeartbeatTimeoutError'`: a string, so that minifiers renaming the class leave it alone. */
-  override readonly name = 'HeartbeatTimeoutError';
-  readonly code = 'ERR_HEARTBEAT_TIMEOUT' as const;
-  constructor(
-    /** The heartbeat's `intervalMs`: how long the connection was silent before the ping. */
-    readonly intervalMs: number,
-    /** The heartbeat's `timeoutMs`: how long the ping went unanswered. */
-    readonly timeoutMs: number,
-  ) {
-    super(`No traffic for ${intervalMs} ms and no answer to a ping within ${timeoutMs} ms: the connection is dead`);
+  /** `'HeartbeatTimeoutError'`. */
+  declare readonly name: 'HeartbeatTimeoutError';
+  declare readonly code: 'ERR_HEARTBEAT_TIMEOUT';
+  /** The heartbeat's `intervalMs`: how long the connection was silent before the ping. */
+  declare readonly intervalMs: number;
+  /** The heartbeat's `timeoutMs`: how long the ping went unanswered. */
+  declare readonly timeoutMs: number;
+
+  /**
+   * @param intervalMs The heartbeat's `intervalMs`: how long the connection was silent before the ping.
+   * @param timeoutMs The heartbeat's `timeoutMs`: how long the ping went unanswered.
+   */
+  constructor(intervalMs: number, timeoutMs: number) {
+    super(`No traffic for ${intervalMs} ms, then no answer to a ping within ${timeoutMs} ms`);
+    init(this, 'HeartbeatTimeoutError', 'ERR_HEARTBEAT_TIMEOUT', { intervalMs, timeoutMs });
   }
 }
 
 /** An option was given a value outside its range. */
 export class InvalidOptionError extends RxWebSocketError {
-  /** `'InvalidOptionError'`: a string, so that minifiers renaming the class leave it alone. */
-  override readonly name = 'InvalidOptionError';
-  readonly code = 'ERR_INVALID_OPTION' as const;
-  constructor(
-    /** The option's name, as a path such as `reconnect.maxAttempts`. */
-    readonly option: string,
-    value: unknown,
-    rule: string,
-    /** Leave the value out of the message (it may be a secret, such as a token in a sub-protocol). */
-    secret = false,
-  ) {
+  /** `'InvalidOptionError'`. */
+  declare readonly name: 'InvalidOptionError';
+  declare readonly code: 'ERR_INVALID_OPTION';
+  /** The option's name, as a path such as `reconnect.maxAttempts`. */
+  declare readonly option: string;
+
+  /**
+   * @param option The option's name, as a path such as `reconnect.maxAttempts`.
+   * @param value The value it was given.
+   * @param rule What the option takes.
+   * @param secret Leave the value out of the message (it may be a secret, such as a token in a sub-protocol).
+   */
+  constructor(option: string, value: unknown, rule: string, secret = false) {
     super(`Invalid option ${option}: ${secret ? `a ${typeof value} (not shown)` : describeValue(value)} (${rule})`);
+    init(this, 'InvalidOptionError', 'ERR_INVALID_OPTION', { option });
   }
 }
 
@@ -262,8 +309,11 @@ function describe(cause: unknown): string {
 }
 
 function describeValue(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null)
-    return String(value);
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return typeof value;
+  const type = typeof value;
+  if (type === 'string') {
+    const text = value as string;
+    return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+  }
+  // Numbers, booleans, undefined and null show as themselves; anything else (it may hold secrets) by its type.
+  return value === null || type === 'number' || type === 'boolean' || type === 'undefined' ? String(value) : type;
 }

@@ -120,88 +120,78 @@ export interface ResolvedOptions<In, Out> {
 
 const rawData = <In>(event: WebSocketMessageEvent): In => event.data as In;
 
+/** A rule an option's value must follow: the test, and what the message says the option takes. */
+type Rule = readonly [test: (value: unknown) => boolean, expected: string];
+
+const oneOf = (...values: string[]): Rule => [
+  (value) => values.includes(value as string),
+  values.map((value) => `'${value}'`).join(' or '),
+];
+const FUNCTION: Rule = [(value) => typeof value === 'function', 'a function'];
+const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
+const OBJECT: Rule = [isObject, 'an object'];
+const DELAY: Rule = [(value) => Number.isFinite(value) && (value as number) >= 0, 'a number of milliseconds ≥ 0'];
+const BINARY_TYPE = oneOf('arraybuffer', 'blob');
+
+/**
+ * Reads each option that `rules` lists from `source`, in order: the default where it is `undefined`, then the rule
+ * (which `undefined`, left for options without a default, passes). Throws {@link InvalidOptionError} on the first
+ * option that breaks its rule.
+ */
+function read(
+  source: object,
+  prefix: string,
+  rules: Readonly<Record<string, readonly [rule: Rule, fallback?: unknown]>>,
+): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, [[test, expected], fallback]] of Object.entries(rules)) {
+    const given = (source as Record<string, unknown>)[name];
+    const value = given === undefined ? fallback : given;
+    if (value !== undefined && !test(value)) throw new InvalidOptionError(prefix + name, value, expected);
+    values[name] = value;
+  }
+  return values;
+}
+
 /** Applies defaults and checks every option, throwing {@link InvalidOptionError} on the first bad one. */
 export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {}): ResolvedOptions<In, Out> {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', options, 'an object');
-  const {
-    serializer,
-    deserializer = rawData<In>,
-    decodeErrors = 'report',
-    binaryType = 'arraybuffer',
-    reconnect = true,
-    sendQueue,
-    lingerMs = 0,
-    WebSocketCtor,
-    socketOptions,
-    heartbeat,
-  } = options;
-  if (serializer !== undefined && typeof serializer !== 'function')
-    throw new InvalidOptionError('serializer', serializer, 'a function');
-  if (typeof deserializer !== 'function') throw new InvalidOptionError('deserializer', deserializer, 'a function');
-  if (decodeErrors !== 'report' && decodeErrors !== 'fatal')
-    throw new InvalidOptionError('decodeErrors', decodeErrors, "'report' or 'fatal'");
-  assertBinaryType(binaryType);
-  assertDelay('lingerMs', lingerMs, false);
-  if (WebSocketCtor !== undefined && typeof WebSocketCtor !== 'function') {
-    throw new InvalidOptionError('WebSocketCtor', WebSocketCtor, 'a WebSocket constructor');
-  }
-  if (socketOptions !== undefined && (typeof socketOptions !== 'object' || socketOptions === null)) {
-    throw new InvalidOptionError('socketOptions', socketOptions, 'an object');
-  }
-  if (typeof reconnect !== 'boolean' && (typeof reconnect !== 'object' || reconnect === null)) {
-    throw new InvalidOptionError('reconnect', reconnect, 'true, false or an object');
-  }
-  const {
-    backoff = defaultBackoff,
-    shouldReconnect = defaultCloseCodePolicy,
-    maxAttempts = DEFAULT_RECONNECT.maxAttempts,
-    resetAfterMs = DEFAULT_RECONNECT.resetAfterMs,
-    connectTimeoutMs = DEFAULT_RECONNECT.connectTimeoutMs,
-  } = typeof reconnect === 'object' ? reconnect : {};
-  if (typeof backoff !== 'function')
-    throw new InvalidOptionError('reconnect.backoff', backoff, 'a function (attempt, reason) => delayMs');
-  if (typeof shouldReconnect !== 'function') {
-    throw new InvalidOptionError(
-      'reconnect.shouldReconnect',
-      shouldReconnect,
-      'a function (reason, attempt) => boolean',
-    );
-  }
-  if (!(maxAttempts === Infinity || (Number.isInteger(maxAttempts) && maxAttempts >= 0))) {
-    throw new InvalidOptionError('reconnect.maxAttempts', maxAttempts, 'an integer ≥ 0, or Infinity');
-  }
-  assertDelay('reconnect.resetAfterMs', resetAfterMs, false);
-  assertDelay('reconnect.connectTimeoutMs', connectTimeoutMs, true);
-  if (connectTimeoutMs === 0)
-    throw new InvalidOptionError(
-      'reconnect.connectTimeoutMs',
-      connectTimeoutMs,
-      'a number of milliseconds > 0, or Infinity',
-    );
+  if (!isObject(options)) throw new InvalidOptionError('options', options, OBJECT[1]);
+  const top = read(options, '', {
+    serializer: [FUNCTION],
+    deserializer: [FUNCTION, rawData],
+    decodeErrors: [oneOf('report', 'fatal'), 'report'],
+    binaryType: [BINARY_TYPE, 'arraybuffer'],
+    lingerMs: [DELAY, 0],
+    WebSocketCtor: [FUNCTION],
+    socketOptions: [OBJECT],
+    reconnect: [[(value) => typeof value === 'boolean' || isObject(value), 'true, false or an object'], true],
+  });
+  const { connectTimeoutMs, ...reconnect } = read(isObject(top.reconnect) ? top.reconnect : {}, 'reconnect.', {
+    backoff: [FUNCTION, defaultBackoff],
+    shouldReconnect: [FUNCTION, defaultCloseCodePolicy],
+    maxAttempts: [
+      [
+        (value) => value === Infinity || (Number.isInteger(value) && (value as number) >= 0),
+        'an integer ≥ 0, or Infinity',
+      ],
+      DEFAULT_RECONNECT.maxAttempts,
+    ],
+    resetAfterMs: [DELAY, DEFAULT_RECONNECT.resetAfterMs],
+    connectTimeoutMs: [
+      [(value) => typeof value === 'number' && value > 0, 'a number of milliseconds > 0, or Infinity'],
+      DEFAULT_RECONNECT.connectTimeoutMs,
+    ],
+  });
   return {
-    serializer,
-    deserializer,
-    decodeErrors,
-    binaryType,
-    reconnect:
-      reconnect === false || maxAttempts === 0 ? undefined : { backoff, shouldReconnect, maxAttempts, resetAfterMs },
+    ...top,
+    reconnect: top.reconnect === false || reconnect.maxAttempts === 0 ? undefined : reconnect,
     connectTimeoutMs,
-    heartbeat: resolveHeartbeat(heartbeat),
-    sendQueue,
-    lingerMs,
-    WebSocketCtor,
-    socketOptions,
-  };
+    sendQueue: options.sendQueue,
+    heartbeat: resolveHeartbeat(options.heartbeat),
+  } as unknown as ResolvedOptions<In, Out>;
 }
 
+/** Throws {@link InvalidOptionError} unless `value` is a `binaryType` this library takes. */
 export function assertBinaryType(value: unknown): asserts value is 'arraybuffer' | 'blob' {
-  if (value !== 'arraybuffer' && value !== 'blob')
-    throw new InvalidOptionError('binaryType', value, "'arraybuffer' or 'blob'");
-}
-
-function assertDelay(name: string, value: unknown, infinityAllowed: boolean): void {
-  const ok =
-    typeof value === 'number' && value >= 0 && (Number.isFinite(value) || (infinityAllowed && value === Infinity));
-  if (!ok)
-    throw new InvalidOptionError(name, value, `a number of milliseconds ≥ 0${infinityAllowed ? ', or Infinity' : ''}`);
+  if (!BINARY_TYPE[0](value)) throw new InvalidOptionError('binaryType', value, BINARY_TYPE[1]);
 }

@@ -3,20 +3,14 @@ import { utf8ByteLength } from './utf8';
 
 /** Whether a WebSocket can send `value` as it is. */
 export function isPayload(value: unknown): value is WebSocketPayload {
-  return (
-    typeof value === 'string' ||
-    ArrayBuffer.isView(value) ||
-    isArrayBuffer(value) ||
-    (typeof Blob !== 'undefined' && value instanceof Blob)
-  );
+  return typeof value === 'string' || ArrayBuffer.isView(value) || isArrayBuffer(value) || isBlob(value);
 }
 
 /** The number of bytes `payload` puts on the wire (before framing), as `bufferedAmount` counts them. */
 export function payloadByteLength(payload: WebSocketPayload): number {
   if (typeof payload === 'string') return utf8ByteLength(payload);
-  if (ArrayBuffer.isView(payload)) return payload.byteLength;
-  if (typeof Blob !== 'undefined' && payload instanceof Blob) return payload.size;
-  return (payload as ArrayBufferLike).byteLength;
+  // Views, ArrayBuffers and SharedArrayBuffers all have a byteLength.
+  return isBlob(payload) ? payload.size : (payload as ArrayBufferLike).byteLength;
 }
 
 /** A short description of a value that is not a payload, for error messages. */
@@ -28,6 +22,10 @@ export function describeNonPayload(value: unknown): string {
 
 /** An ArrayBuffer or SharedArrayBuffer from any realm (an iframe's or a `vm` context's too, which `instanceof` misses). */
 export function isArrayBuffer(value: unknown): value is ArrayBufferLike {
-  const tag = Object.prototype.toString.call(value);
-  return tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]';
+  return /^\[object (Shared)?ArrayBuffer]$/.test(Object.prototype.toString.call(value));
+}
+
+/** A Blob, where the platform has them. */
+function isBlob(value: unknown): value is Blob {
+  return typeof Blob !== 'undefined' && value instanceof Blob;
 }

@@ -61,12 +61,9 @@ export type RetryPlan =
 export function retryDelayMs(reason: unknown, attempt: number, backoff: BackoffStrategy): number {
   assertValidAttempt(attempt);
   const delayMs = backoff(attempt, reason);
-  if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0 || delayMs > MAX_TIMER_DELAY_MS) {
-    throw new InvalidOptionError(
-      'backoff',
-      delayMs,
-      `a backoff must return a finite number of milliseconds from 0 to ${MAX_TIMER_DELAY_MS}`,
-    );
+  // NaN and ±Infinity fail the range test.
+  if (typeof delayMs !== 'number' || !(delayMs >= 0 && delayMs <= MAX_TIMER_DELAY_MS)) {
+    throw new InvalidOptionError('backoff', delayMs, `it must return milliseconds from 0 to ${MAX_TIMER_DELAY_MS}`);
   }
   return Math.max(delayMs, minimumRetryDelayMs(reason));
 }

@@ -13,29 +13,24 @@ export function normalizeUrl(input: unknown): string {
     throw new UnsupportedUrlError(input, `expected a string or URL, got ${input === null ? 'null' : typeof input}`);
   }
   const text = String(input);
+  const base = pageBase();
   let url: URL;
   try {
-    url = new URL(text, pageBase());
+    url = new URL(text, base);
   } catch {
-    const why =
-      pageBase() !== undefined || /^\s*[a-z][a-z0-9+.-]*:/i.test(text)
-        ? 'it is not a valid URL'
-        : 'it is not an absolute URL (relative URLs need a page or worker location to resolve against)';
-    throw new UnsupportedUrlError(text, why);
+    throw new UnsupportedUrlError(
+      text,
+      base !== undefined || /^\s*[a-z][a-z0-9+.-]*:/i.test(text)
+        ? 'not a valid URL'
+        : 'a relative URL needs a page or worker location to resolve against',
+    );
   }
-  switch (url.protocol) {
-    case 'ws:':
-    case 'wss:':
-      break;
-    case 'http:':
-      url.protocol = 'ws:';
-      break;
-    case 'https:':
-      url.protocol = 'wss:';
-      break;
-    default:
-      throw new UnsupportedUrlError(text, `the scheme "${url.protocol}" is not ws:, wss:, http: or https:`);
+  // http: becomes ws:, https: becomes wss:.
+  const scheme = url.protocol.replace(/^http/, 'ws');
+  if (scheme !== 'ws:' && scheme !== 'wss:') {
+    throw new UnsupportedUrlError(text, `scheme "${url.protocol}" is not ws:, wss:, http: or https:`);
   }
+  url.protocol = scheme;
   url.hash = '';
   return url.href;
 }

@@ -5,13 +5,13 @@ export function utf8ByteLength(text: string): number {
     const unit = text.charCodeAt(i);
     if (unit < 0x80) bytes += 1;
     else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else bytes += 3;
-    } else bytes += 3;
+    // A high surrogate followed by a low one: a 4-byte character. Past the end, charCodeAt gives NaN: no surrogate.
+    else if ((unit & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    }
+    // Any other unit takes 3, a lone surrogate included (it is sent as U+FFFD).
+    else bytes += 3;
   }
   return bytes;
 }
