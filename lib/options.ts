@@ -166,30 +166,53 @@ export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {})
     socketOptions: [OBJECT],
     reconnect: [[(value) => typeof value === 'boolean' || isObject(value), 'true, false or an object'], true],
   });
-  const { connectTimeoutMs, ...reconnect } = read(isObject(top.reconnect) ? top.reconnect : {}, 'reconnect.', {
-    backoff: [FUNCTION, defaultBackoff],
-    shouldReconnect: [FUNCTION, defaultCloseCodePolicy],
-    maxAttempts: [
-      [
-        (value) => value === Infinity || (Number.isInteger(value) && (value as number) >= 0),
-        'an integer ≥ 0, or Infinity',
-      ],
-      DEFAULT_RECONNECT.maxAttempts,
-    ],
-    resetAfterMs: [DELAY, DEFAULT_RECONNECT.resetAfterMs],
-    connectTimeoutMs: [
-      [(value) => typeof value === 'number' && value > 0, 'a number of milliseconds > 0, or Infinity'],
-      DEFAULT_RECONNECT.connectTimeoutMs,
-    ],
-  });
+  const given = top.reconnect;
+  const { connectTimeoutMs, ...reconnect } = isObject(given)
+    ? read(given, 'reconnect.', {
+        backoff: [FUNCTION, defaultBackoff],
+        shouldReconnect: [FUNCTION, defaultCloseCodePolicy],
+        maxAttempts: [
+          [
+            (value) => value === Infinity || (Number.isInteger(value) && (value as number) >= 0),
+            'an integer ≥ 0, or Infinity',
+          ],
+          DEFAULT_RECONNECT.maxAttempts,
+        ],
+        resetAfterMs: [DELAY, DEFAULT_RECONNECT.resetAfterMs],
+        connectTimeoutMs: [
+          [(value) => typeof value === 'number' && value > 0, 'a number of milliseconds > 0, or Infinity'],
+          DEFAULT_RECONNECT.connectTimeoutMs,
+        ],
+      })
+    : { ...DEFAULT_RESOLVED_RECONNECT, connectTimeoutMs: DEFAULT_RECONNECT.connectTimeoutMs };
+  // One object of a fixed shape per socket; the default reconnection settings are shared by every socket.
   return {
-    ...top,
-    reconnect: top.reconnect === false || reconnect.maxAttempts === 0 ? undefined : reconnect,
+    serializer: top.serializer,
+    deserializer: top.deserializer,
+    decodeErrors: top.decodeErrors,
+    binaryType: top.binaryType,
+    reconnect:
+      given === false || reconnect.maxAttempts === 0
+        ? undefined
+        : given === true
+          ? DEFAULT_RESOLVED_RECONNECT
+          : (reconnect as unknown as ResolvedReconnect),
     connectTimeoutMs,
-    sendQueue: options.sendQueue,
     heartbeat: resolveHeartbeat(options.heartbeat),
-  } as unknown as ResolvedOptions<In, Out>;
+    sendQueue: options.sendQueue,
+    lingerMs: top.lingerMs,
+    WebSocketCtor: top.WebSocketCtor,
+    socketOptions: top.socketOptions,
+  } as ResolvedOptions<In, Out>;
 }
+
+/** `reconnect: true` resolved (the connect timeout is an option of its own once resolved). */
+const DEFAULT_RESOLVED_RECONNECT: ResolvedReconnect = {
+  backoff: defaultBackoff,
+  shouldReconnect: defaultCloseCodePolicy,
+  maxAttempts: DEFAULT_RECONNECT.maxAttempts,
+  resetAfterMs: DEFAULT_RECONNECT.resetAfterMs,
+};
 
 /** Throws {@link InvalidOptionError} unless `value` is a `binaryType` this library takes. */
 export function assertBinaryType(value: unknown): asserts value is 'arraybuffer' | 'blob' {
