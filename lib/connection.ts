@@ -59,6 +59,8 @@ export class Connection {
   /** The close code `ws` failed the connection with (1002, 1009), reported instead of the 1006 that follows. */
   private failedWith: number | undefined;
   private timeout: Subscription | undefined;
+  /** Kept for the error that names a failed negotiation (the count only: the values may be secrets). */
+  private readonly protocols: string | readonly string[] | undefined;
   readonly socket: WiredSocket;
 
   constructor(
@@ -101,9 +103,6 @@ export class Connection {
     this.protocols = protocols;
   }
 
-  /** Kept for the error that names a failed negotiation (the count only: the values may be secrets). */
-  private readonly protocols: string | readonly string[] | undefined;
-
   /** Stops listening, and closes the socket with 1000 if it is connecting or open. A late error event is swallowed. */
   dispose(): void {
     const { socket } = this;
@@ -123,11 +122,16 @@ export class Connection {
     if (socket.readyState === OPEN || socket.readyState === CONNECTING) socket.close(1000);
   }
 
-  /** @internal */
+  /** @internal The handlers below call these. */
   handleOpen(): void {
     this.timeout?.unsubscribe();
     this.timeout = undefined;
     this.listener?.opened();
+  }
+
+  /** @internal */
+  handleMessage(event: NativeMessageEvent): void {
+    this.listener?.message(event);
   }
 
   /** @internal */
@@ -156,7 +160,7 @@ function onOpen(this: WiredSocket): void {
 }
 function onMessage(this: WiredSocket, event: NativeMessageEvent): void {
   // Looked up on each message: one property read, where a closure per socket would cost memory per connection.
-  this[OWNER]?.['listener']?.message(event);
+  this[OWNER]?.handleMessage(event);
 }
 function onError(this: WiredSocket, event: unknown): void {
   this[OWNER]?.handleError(event);
@@ -165,7 +169,7 @@ function onClose(this: WiredSocket, event: CloseInfo): void {
   this[OWNER]?.handleClose(event.code, event.reason, event.wasClean);
 }
 function onNodeMessage(this: WiredSocket, data: { toString(): string }, isBinary: boolean): void {
-  this[OWNER]?.['listener']?.message({ type: 'message', data: isBinary ? data : data.toString() });
+  this[OWNER]?.handleMessage({ type: 'message', data: isBinary ? data : data.toString() });
 }
 function onNodeError(this: WiredSocket, error: Error): void {
   this[OWNER]?.handleError({ error, message: error.message });

@@ -19,12 +19,11 @@ const nodeMajor = Number(process.versions.node.split('.')[0]);
 
 /**
  * The library's own code behind `fromWebSocket` in a browser bundle, minified and gzipped (rxjs excluded).
- * The target is 4 KB; at 0.1.0 the code is about 8.1 KB, so the target is missed (see BENCHMARKS.md). The spec holds
- * the code to a ceiling just above today's size, so that any growth fails here and must be argued for. (Raised from
- * 8 KB to 8.5 KB for the receive path that hands messages straight to subscribers: +300 B for 0.98× raw ws.)
+ * The target is 4 KB; the code is about 8.4 KB, so the target is missed (see BENCHMARKS.md). The spec holds the code
+ * to a ceiling just above today's size, so that any growth fails here and must be argued for.
  */
 const OWN_GZIP_TARGET_BYTES = 4096;
-const OWN_GZIP_CEILING_BYTES = 8704;
+const OWN_GZIP_CEILING_BYTES = 8576;
 
 interface Result {
   readonly code: number | null;
