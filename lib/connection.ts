@@ -45,6 +45,11 @@ interface WiredSocket extends WebSocketLike {
   [OWNER]?: Connection;
 }
 
+/** `ws` in Node: an EventEmitter, listened to through its own events. */
+function isEmitter(socket: WiredSocket): socket is WiredSocket & Required<Pick<WiredSocket, 'on' | 'removeListener'>> {
+  return typeof socket.on === 'function' && typeof socket.removeListener === 'function';
+}
+
 /**
  * The socket carries its connection under this key, so that the handlers are plain functions shared by every
  * socket (no closures per connection) and a detached socket finds no owner.
@@ -82,7 +87,7 @@ export class Connection {
     this.socket = socket;
     socket.binaryType = config.binaryType;
     socket[OWNER] = this;
-    if (typeof socket.on === 'function' && typeof socket.removeListener === 'function') {
+    if (isEmitter(socket)) {
       socket.on('open', onOpen);
       socket.on('message', onNodeMessage);
       socket.on('error', onNodeError);
@@ -109,7 +114,7 @@ export class Connection {
     this.timeout?.unsubscribe();
     this.listener = undefined;
     socket[OWNER] = undefined;
-    if (typeof socket.on === 'function' && typeof socket.removeListener === 'function') {
+    if (isEmitter(socket)) {
       socket.removeListener('open', onOpen);
       socket.removeListener('message', onNodeMessage);
       socket.removeListener('close', onNodeClose);
@@ -142,7 +147,6 @@ export class Connection {
 
   /** @internal */
   handleClose(code: number, reason: string, wasClean: boolean): void {
-    this.timeout?.unsubscribe();
     const listener = this.listener;
     this.dispose();
     const { failedWith } = this;

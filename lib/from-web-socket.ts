@@ -1,4 +1,3 @@
-import WebSocketImpl from 'isomorphic-ws';
 import { asyncScheduler, Observable, Subject, type Subscriber, type Subscription, type TeardownLogic } from 'rxjs';
 import { assertValidClose } from './close-codes';
 import type { NativeMessageEvent } from './connection';
@@ -12,7 +11,7 @@ import { Session, type SessionHost } from './session';
 import type { Source } from './source';
 import type { ConnectionState } from './state';
 import { normalizeUrl, type UrlInput } from './url';
-import { CLOSED, OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
+import { CLOSED, OPEN, type WebSocketLike } from './web-socket-like';
 
 /** Sub-protocols to offer: one, several, or a function giving them before every attempt. */
 export type ProtocolsInput = Source<string | readonly string[]>;
@@ -282,10 +281,6 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     assertBinaryType(next);
     this.currentBinaryType = next;
     if (this.socket) this.socket.binaryType = next;
-  }
-
-  get defaultCtor(): WebSocketConstructor {
-    return WebSocketImpl;
   }
 
   /** @internal A new subscriber: the first one that holds the connection starts a session. */

@@ -33,25 +33,11 @@ export const DEFAULT_SEND_QUEUE = {
   overflow: 'report',
 } as const;
 
+/** A queued message: what goes to the socket, what the application sent (for the errors that report it), its size. */
 interface Entry<Out> {
   readonly payload: WebSocketPayload;
   readonly value: Out;
   readonly bytes: number;
-}
-
-/** A bounded FIFO of encoded messages waiting for the socket to open. */
-export interface SendQueue<Out> {
-  readonly size: number;
-  readonly bytes: number;
-  readonly limits: { readonly maxMessages: number; readonly maxBytes: number; readonly overflow: 'report' | 'throw' };
-  /** Adds the message; false when it does not fit (nothing changes then). */
-  offer(payload: WebSocketPayload, value: Out): boolean;
-  /** Removes and returns every entry, oldest first. */
-  drain(): Entry<Out>[];
-}
-
-export function createSendQueue<Out>(options?: SendQueueOptions): SendQueue<Out> {
-  return new BoundedQueue<Out>(resolveSendQueueLimits(options));
 }
 
 /** The queue's limits, with every default applied. */
@@ -80,16 +66,20 @@ export function resolveSendQueueLimits(options: SendQueueOptions = DEFAULT_SEND_
   return { maxMessages, maxBytes, overflow };
 }
 
-export class BoundedQueue<Out> implements SendQueue<Out> {
+/** A bounded FIFO of encoded messages waiting for the socket to open; its methods on the prototype. */
+export class BoundedQueue<Out> {
   private entries: Entry<Out>[] = [];
   private queuedBytes = 0;
   constructor(readonly limits: SendQueueLimits) {}
+  /** Messages waiting. */
   get size(): number {
     return this.entries.length;
   }
+  /** Their bytes, as the socket would count them. */
   get bytes(): number {
     return this.queuedBytes;
   }
+  /** Adds the message; false when it does not fit (nothing changes then). */
   offer(payload: WebSocketPayload, value: Out): boolean {
     const size = payloadByteLength(payload);
     const { maxMessages, maxBytes } = this.limits;
@@ -98,6 +88,7 @@ export class BoundedQueue<Out> implements SendQueue<Out> {
     this.queuedBytes += size;
     return true;
   }
+  /** Removes and returns every entry, oldest first. */
   drain(): Entry<Out>[] {
     const all = this.entries;
     this.entries = [];

@@ -1,3 +1,4 @@
+import WebSocketImpl from 'isomorphic-ws';
 import { asapScheduler, asyncScheduler, Subscription } from 'rxjs';
 import type { BackoffStrategy } from './backoff';
 import { type ReconnectPolicy } from './close-codes';
@@ -38,8 +39,6 @@ export interface SessionHost<In> {
   readonly options: SessionOptions<In>;
   readonly urlSource: Source<UrlInput>;
   readonly protocolsSource: Source<string | readonly string[] | undefined>;
-  /** The constructor when the options name none: the platform's. */
-  readonly defaultCtor: WebSocketConstructor;
   readonly binaryType: string;
   setState(state: ConnectionState): void;
   setSocket(socket: WebSocketLike): void;
@@ -232,7 +231,7 @@ export class Session<In> implements ConnectionListener {
         {
           url: normalizeUrl(url),
           protocols: validateProtocols(protocols),
-          WebSocketCtor: options.WebSocketCtor ?? host.defaultCtor,
+          WebSocketCtor: options.WebSocketCtor ?? WebSocketImpl,
           socketOptions: options.socketOptions,
           binaryType: host.binaryType,
           connectTimeoutMs: options.connectTimeoutMs,

@@ -169,7 +169,7 @@ beforeEach(() => {
   FakeWebSocket.created = [];
 });
 
-describe('connection', () => {
+describe('Connection', () => {
   describe('on subscribe', () => {
     it('creates nothing until subscribed, then one socket per subscription', () => {
       const socket$ = connection(config());

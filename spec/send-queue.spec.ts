@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { InvalidOptionError } from '../lib/errors';
 import type { WebSocketPayload } from '../lib/events';
-import { createSendQueue, DEFAULT_SEND_QUEUE, type SendQueueOptions } from '../lib/send-queue';
+import { BoundedQueue, DEFAULT_SEND_QUEUE, resolveSendQueueLimits, type SendQueueOptions } from '../lib/send-queue';
+
+/** A queue with the given options validated and defaulted, as `fromWebSocket` makes it. */
+function createSendQueue<Out>(options?: SendQueueOptions): BoundedQueue<Out> {
+  return new BoundedQueue<Out>(resolveSendQueueLimits(options));
+}
 
 function invalid(options: unknown): InvalidOptionError {
   try {
@@ -13,7 +18,7 @@ function invalid(options: unknown): InvalidOptionError {
   throw new Error(`expected ${JSON.stringify(options)} to be rejected`);
 }
 
-describe('createSendQueue', () => {
+describe('BoundedQueue and resolveSendQueueLimits', () => {
   describe('by default', () => {
     it('holds up to 1000 messages and 1 MiB, reporting overflow', () => {
       expect(DEFAULT_SEND_QUEUE).toEqual({ maxMessages: 1000, maxBytes: 1_048_576, overflow: 'report' });

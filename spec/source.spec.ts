@@ -34,7 +34,7 @@ function synchronously<T>(source: Observable<T>): { values: T[]; completed: bool
   return seen;
 }
 
-describe('resolveSource', () => {
+describe('takeSource', () => {
   describe('for a static value', () => {
     it('emits it synchronously, then completes', () => {
       expect(synchronously(resolveSource('wss://feed.example/', 'url'))).toEqual({
