@@ -79,6 +79,7 @@ export interface SentFrame {
 export interface ClientClose {
   /** The code its close frame carries: what was passed, 1000 when only a reason was, `undefined` when neither. */
   readonly code: number | undefined;
+  /** The reason passed ('' when none). */
   readonly reason: string;
   /** The scheduler's `now()` at the call. */
   readonly time: number;

@@ -24,13 +24,34 @@ export type ServerAction<In = unknown> =
   | 'close'
   | 'drop'
   | 'refuse'
-  | { readonly open: true | OpenOptions }
-  | { readonly message: MessageData }
-  | { readonly json: In }
-  | { readonly error: true | string }
-  | { readonly close: true | number | CloseOptions }
-  | { readonly drop: true }
-  | { readonly refuse: true | RefuseOptions };
+  | {
+      /** Accept the connection, optionally selecting a sub-protocol and extensions. */
+      readonly open: true | OpenOptions;
+    }
+  | {
+      /** Send a message: text, or binary data. */
+      readonly message: MessageData;
+    }
+  | {
+      /** Send a value as JSON text. */
+      readonly json: In;
+    }
+  | {
+      /** Fire an error event (it does not close), optionally with a message. */
+      readonly error: true | string;
+    }
+  | {
+      /** Close with a close frame: `true` for 1005 (no code), a code, or code, reason and `wasClean`. */
+      readonly close: true | number | CloseOptions;
+    }
+  | {
+      /** Cut the connection without a close frame (1006). */
+      readonly drop: true;
+    }
+  | {
+      /** Refuse the connection before it opens, optionally with an HTTP status. */
+      readonly refuse: true | RefuseOptions;
+    };
 
 const STEPS = ['open', 'message', 'json', 'error', 'close', 'drop', 'refuse'] as const;
 

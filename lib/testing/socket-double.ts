@@ -10,16 +10,19 @@ export type BinaryTypeDouble = 'blob' | 'arraybuffer';
 
 /** Members every event a {@link SocketDouble} fires has. `target` is not enumerable, so it stays out of equality checks and printouts. */
 export interface EventDouble {
+  /** The socket that fired it. */
   readonly target: SocketDouble;
 }
 
 /** The `open` event. */
 export interface OpenEventDouble extends EventDouble {
+  /** `'open'`. */
   readonly type: 'open';
 }
 
 /** The `message` event, with `data` converted per the socket's `binaryType` when it fired. */
 export interface MessageEventDouble extends WebSocketMessageEvent, EventDouble {
+  /** `'message'`. */
   readonly type: 'message';
 }
 
@@ -28,21 +31,29 @@ export interface MessageEventDouble extends WebSocketMessageEvent, EventDouble {
  * `message` and `error`, as Node's `ws` reports a failure.
  */
 export interface ErrorEventDouble extends EventDouble {
+  /** `'error'`. */
   readonly type: 'error';
+  /** What went wrong, when the event has detail. */
   readonly message?: string;
+  /** The failure itself, when the event has detail. */
   readonly error?: Error;
 }
 
 /** The `close` event. */
 export interface CloseEventDouble extends CloseInfo, EventDouble {
+  /** `'close'`. */
   readonly type: 'close';
 }
 
 /** Event types and their events. */
 export interface SocketDoubleEventMap {
+  /** The socket opened. */
   open: OpenEventDouble;
+  /** A message arrived. */
   message: MessageEventDouble;
+  /** The connection failed, or an error preceded a close. */
   error: ErrorEventDouble;
+  /** The socket closed. */
   close: CloseEventDouble;
 }
 
@@ -63,9 +74,13 @@ export type SocketDoubleHandler<E> = ((this: SocketDouble, event: E) => void) | 
  * ({@link ConnectionDouble}) and fires through the server double's scheduler.
  */
 export interface SocketDouble extends WebSocketLike {
+  /** Ready state 0: connecting. */
   readonly CONNECTING: 0;
+  /** Ready state 1: open. */
   readonly OPEN: 1;
+  /** Ready state 2: closing. */
   readonly CLOSING: 2;
+  /** Ready state 3: closed. */
   readonly CLOSED: 3;
   /** Changes as the browser's does, at the moment the matching event fires. */
   readonly readyState: ReadyState;
@@ -78,15 +93,20 @@ export interface SocketDouble extends WebSocketLike {
   /** `'blob'` at first, as in a browser. Values other than `'blob'` and `'arraybuffer'` are ignored, as a browser ignores them. */
   get binaryType(): BinaryTypeDouble;
   set binaryType(value: string);
+  /** Called on open, before the listeners. */
   onopen: SocketDoubleHandler<OpenEventDouble>;
+  /** Called on each message, before the listeners. */
   onmessage: SocketDoubleHandler<MessageEventDouble>;
+  /** Called on an error, before the listeners. */
   onerror: SocketDoubleHandler<ErrorEventDouble>;
+  /** Called on close, before the listeners. */
   onclose: SocketDoubleHandler<CloseEventDouble>;
   /** Listeners run after the matching `on…` handler, in the order they were added; adding one twice has no effect. */
   addEventListener<K extends keyof SocketDoubleEventMap>(
     type: K,
     listener: (this: SocketDouble, event: SocketDoubleEventMap[K]) => void,
   ): void;
+  /** Removes a listener added with `addEventListener`; one that was never added is ignored. */
   removeEventListener<K extends keyof SocketDoubleEventMap>(
     type: K,
     listener: (this: SocketDouble, event: SocketDoubleEventMap[K]) => void,
@@ -99,9 +119,13 @@ export interface SocketDouble extends WebSocketLike {
  */
 export interface SocketDoubleConstructor {
   new (url: string | URL, protocols?: string | readonly string[], socketOptions?: object): SocketDouble;
+  /** Ready state 0: connecting. */
   readonly CONNECTING: 0;
+  /** Ready state 1: open. */
   readonly OPEN: 1;
+  /** Ready state 2: closing. */
   readonly CLOSING: 2;
+  /** Ready state 3: closed. */
   readonly CLOSED: 3;
 }
 
