@@ -35,10 +35,10 @@ export interface ConnectionListener {
 
 /** The handler properties every WebSocket implementation has. */
 interface WiredSocket extends WebSocketLike {
-  onopen: ((this: WiredSocket, event: unknown) => void) | null;
-  onmessage: ((this: WiredSocket, event: NativeMessageEvent) => void) | null;
-  onerror: ((this: WiredSocket, event: unknown) => void) | null;
-  onclose: ((this: WiredSocket, event: CloseInfo) => void) | null;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: NativeMessageEvent) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  onclose: ((event: CloseInfo) => void) | null;
   /** `ws` in Node is an EventEmitter: its own events cost less than the browser-style handlers it wraps them in. */
   on?(event: string, listener: (this: WiredSocket, ...args: never[]) => void): unknown;
   removeListener?(event: string, listener: (this: WiredSocket, ...args: never[]) => void): unknown;
@@ -51,8 +51,9 @@ function isEmitter(socket: WiredSocket): socket is WiredSocket & Required<Pick<W
 }
 
 /**
- * The socket carries its connection under this key, so that the handlers are plain functions shared by every
- * socket (no closures per connection) and a detached socket finds no owner.
+ * An EventEmitter socket carries its connection under this key, so that its handlers are plain functions shared by
+ * every socket (no closures per connection, which is most of what an idle connection costs in Node) and a detached
+ * socket finds no owner.
  */
 const OWNER = Symbol('rx-websocket connection');
 
@@ -86,17 +87,18 @@ export class Connection {
     }
     this.socket = socket;
     socket.binaryType = config.binaryType;
-    socket[OWNER] = this;
     if (isEmitter(socket)) {
+      socket[OWNER] = this;
       socket.on('open', onOpen);
       socket.on('message', onNodeMessage);
       socket.on('error', onNodeError);
       socket.on('close', onNodeClose);
     } else {
-      socket.onopen = onOpen;
-      socket.onmessage = onMessage;
-      socket.onerror = onError;
-      socket.onclose = onClose;
+      // Browsers (and doubles): closures, which work however the implementation calls its handlers.
+      socket.onopen = () => this.handleOpen();
+      socket.onmessage = (event) => this.handleMessage(event);
+      socket.onerror = (event) => this.handleError(event);
+      socket.onclose = (event) => this.handleClose(event.code, event.reason, event.wasClean);
     }
     if (connectTimeoutMs !== Infinity && socket.readyState === CONNECTING) {
       this.timeout = asyncScheduler.schedule(() => {
@@ -113,8 +115,8 @@ export class Connection {
     const { socket } = this;
     this.timeout?.unsubscribe();
     this.listener = undefined;
-    socket[OWNER] = undefined;
     if (isEmitter(socket)) {
+      socket[OWNER] = undefined;
       socket.removeListener('open', onOpen);
       socket.removeListener('message', onNodeMessage);
       socket.removeListener('close', onNodeClose);
@@ -123,6 +125,7 @@ export class Connection {
       socket.onopen = null;
       socket.onmessage = null;
       socket.onclose = null;
+      socket.onerror = ignore;
     }
     if (socket.readyState === OPEN || socket.readyState === CONNECTING) socket.close(1000);
   }
@@ -158,21 +161,12 @@ export class Connection {
   }
 }
 
-// The handlers, shared by every socket; `this` is the socket, as both the browser and ws call them.
+// ws's events, handled by functions shared by every socket: an EventEmitter calls them with the socket as `this`.
 function onOpen(this: WiredSocket): void {
   this[OWNER]?.handleOpen();
 }
-function onMessage(this: WiredSocket, event: NativeMessageEvent): void {
-  // Looked up on each message: one property read, where a closure per socket would cost memory per connection.
-  this[OWNER]?.handleMessage(event);
-}
-function onError(this: WiredSocket, event: unknown): void {
-  this[OWNER]?.handleError(event);
-}
-function onClose(this: WiredSocket, event: CloseInfo): void {
-  this[OWNER]?.handleClose(event.code, event.reason, event.wasClean);
-}
 function onNodeMessage(this: WiredSocket, data: { toString(): string }, isBinary: boolean): void {
+  // Looked up on each message: one property read, where a closure per socket would cost memory per connection.
   this[OWNER]?.handleMessage({ type: 'message', data: isBinary ? data : data.toString() });
 }
 function onNodeError(this: WiredSocket, error: Error): void {
@@ -187,6 +181,9 @@ function onNodeClose(this: WiredSocket, code: number, reason: { toString(): stri
       : code !== 1006;
   this[OWNER]?.handleClose(code, reason.toString(), wasClean);
 }
+
+/** A disposed socket's late error event (an aborted handshake) goes nowhere. */
+function ignore(): void {}
 
 /** Turns an error event into the most specific error class the event allows. */
 function classifyError(event: unknown, protocols: string | readonly string[] | undefined): unknown {

@@ -164,6 +164,8 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   private queue: BoundedQueue<Out> | undefined;
   private closeWhenFlushed = false;
   private state: ConnectionState = IDLE;
+  /** While state$ subscribers are being told of a change: the changes still to tell them, in order. */
+  private pendingStates: ConnectionState[] | undefined;
   private currentBinaryType: 'arraybuffer' | 'blob';
   // Made on first access.
   private opens: Lane<OpenInfo> | undefined;
@@ -294,7 +296,11 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     this.holders++;
     this.linger?.unsubscribe();
     this.linger = undefined;
-    this.session ??= new Session<In>(this);
+    if (!this.session) {
+      // Held before it starts: its first state change may reach a subscriber that subscribes or closes at once.
+      this.session = new Session<In>(this);
+      this.session.start();
+    }
     return member;
   }
 
@@ -340,7 +346,18 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   /** @internal */
   setState(state: ConnectionState): void {
     this.state = state;
-    this.emit(STATES, state);
+    // A change made by a state$ subscriber waits until every subscriber has had the one before it, so that all of
+    // them see the states in the order they happened, and end on the current one.
+    if (this.pendingStates) {
+      this.pendingStates.push(state);
+      return;
+    }
+    const pending = (this.pendingStates = [state]);
+    try {
+      for (let i = 0; i < pending.length; i++) this.emit(STATES, pending[i]);
+    } finally {
+      this.pendingStates = undefined;
+    }
   }
   /** @internal */
   setSocket(socket: WebSocketLike): void {

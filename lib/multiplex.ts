@@ -1,4 +1,4 @@
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable, type Subscriber, type Subscription } from 'rxjs';
 
 /** What a multiplexer needs of the socket it runs over. */
 export interface MultiplexHost<In, Out> {
@@ -70,10 +70,11 @@ export function createMultiplex<In, Out>(host: MultiplexHost<In, Out>): Multiple
     filter: (message: In) => boolean,
   ): Channel<In> {
     const channel: Channel<In> = { members: [], stop: () => undefined };
-    channels.set(key, channel);
+    let opens: Subscription | undefined;
+    let messages: Subscription | undefined;
     const forget = (): void => {
       if (channels.get(key) === channel) channels.delete(key);
-      opens.unsubscribe();
+      opens?.unsubscribe();
     };
     /** The socket's streams ended: so does the channel, for every member. */
     const end = (notify: (member: Subscriber<In>) => void): void => {
@@ -82,21 +83,29 @@ export function createMultiplex<In, Out>(host: MultiplexHost<In, Out>): Multiple
       channel.members = [];
       members.forEach(notify);
     };
-    const opens = host.open$.subscribe(() => host.send(subscribeMsg()));
-    if (host.isOpen()) host.send(subscribeMsg());
-    const messages = host.message$.subscribe({
-      next: (message) => {
-        if (filter(message)) for (const member of channel.members) member.next(message);
-      },
-      error: (error: unknown) => end((member) => member.error(error)),
-      complete: () => end((member) => member.complete()),
-    });
     channel.stop = () => {
       forget();
       // Unsubscribing from a channel whose socket has ended, or is not open, would be a stale message.
-      if (host.isOpen() && !messages.closed) host.send(unsubscribeMsg());
-      messages.unsubscribe();
+      if (host.isOpen() && messages && !messages.closed) host.send(unsubscribeMsg());
+      messages?.unsubscribe();
     };
+    try {
+      opens = host.open$.subscribe(() => host.send(subscribeMsg()));
+      messages = host.message$.subscribe({
+        next: (message) => {
+          if (filter(message)) for (const member of channel.members) member.next(message);
+        },
+        error: (error: unknown) => end((member) => member.error(error)),
+        complete: () => end((member) => member.complete()),
+      });
+      if (host.isOpen()) host.send(subscribeMsg());
+    } catch (error) {
+      // The subscribe message could not be sent (and nobody listens on error$): no channel, nothing held open.
+      forget();
+      messages?.unsubscribe();
+      throw error;
+    }
+    channels.set(key, channel);
     return channel;
   }
 }

@@ -11,7 +11,7 @@ import { takeSource, type Source } from './source';
 import type { ConnectionState } from './state';
 import { normalizeUrl, type UrlInput } from './url';
 import { validateProtocols } from './protocols';
-import { OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
+import { CLOSING, OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
 
 /** Reconnection settings with every default applied. */
 export interface ResolvedReconnect {
@@ -73,17 +73,27 @@ export class Session<In> implements ConnectionListener {
   private attemptError: unknown;
   private closeRequested = false;
   private ended = false;
+  /**
+   * Bumped whenever what runs is dropped (`reconnect()`, the end). The host's callbacks may call `close()` or
+   * `reconnect()`; after each one, a step that finds the generation changed stops instead of going on.
+   */
+  private generation = 0;
 
-  constructor(private readonly host: SessionHost<In>) {
+  constructor(private readonly host: SessionHost<In>) {}
+
+  /** Starts connecting. Apart from the constructor, so that the host holds the session before its first callback. */
+  start(): void {
     this.connect();
   }
 
   /** Closes with `code` and `reason` and stops; a socket that is not open yet is just dropped. */
   close(code: number, reason: string | undefined): void {
     const { host } = this;
+    // Already closing: the close event is on its way, as a browser ignores a second close().
+    if (this.ended || (this.closeRequested && this.connection?.socket.readyState === CLOSING)) return;
     this.closeRequested = true;
     const unsent = host.takeUnsent();
-    if (unsent.length > 0) host.emitError(new MessageNotSentError(unsent));
+    if (unsent.length > 0 && this.notify(() => host.emitError(new MessageNotSentError(unsent)))) return;
     const socket = this.connection?.socket;
     if (socket?.readyState === OPEN && this.isOpen) {
       host.setState({ status: 'closing' });
@@ -96,7 +106,8 @@ export class Session<In> implements ConnectionListener {
 
   /** Drops the current socket (without a close event) and connects again now, the attempt count reset. */
   reconnect(): void {
-    if (this.ended) return;
+    // After close() there is nothing to reconnect: the close stops reconnection, this included.
+    if (this.ended || this.closeRequested) return;
     this.drop();
     this.retries = 0;
     this.connect();
@@ -116,7 +127,8 @@ export class Session<In> implements ConnectionListener {
     const { reconnect, heartbeat: beat } = host.options;
     const socket = (this.connection as Connection).socket;
     this.isOpen = true;
-    host.setState({ status: 'open', protocol: socket.protocol, extensions: socket.extensions });
+    if (this.notify(() => host.setState({ status: 'open', protocol: socket.protocol, extensions: socket.extensions })))
+      return;
     if (reconnect && this.retries > 0) {
       this.stable = asyncScheduler.schedule(() => (this.retries = 0), reconnect.resetAfterMs);
     }
@@ -169,7 +181,7 @@ export class Session<In> implements ConnectionListener {
     this.connection = undefined;
     this.stable?.unsubscribe();
     this.alive?.unsubscribe();
-    this.host.emitClose(close);
+    if (this.notify(() => this.host.emitClose(close))) return;
     if (this.closeRequested) {
       this.end({ status: 'closed', close }, undefined);
       return;
@@ -196,8 +208,9 @@ export class Session<In> implements ConnectionListener {
   private connect(): void {
     this.isOpen = false;
     this.attemptError = undefined;
-    this.host.setState({ status: 'connecting', attempt: this.retries });
+    // The wait starts first, so that a close() or reconnect() from the state callback finds it to drop.
     this.phase = whenOnline(() => this.resolve());
+    this.host.setState({ status: 'connecting', attempt: this.retries });
   }
 
   /** Takes the URL, then the protocols (each may be a provider), then opens the socket. */
@@ -248,7 +261,7 @@ export class Session<In> implements ConnectionListener {
 
   /** An attempt failed before its socket could report anything (a bad URL, a provider's error, a timeout). */
   private attemptFailed(error: unknown): void {
-    this.host.emitError(error);
+    if (this.notify(() => this.host.emitError(error))) return;
     this.retryOrStop(error, undefined);
   }
 
@@ -277,13 +290,14 @@ export class Session<In> implements ConnectionListener {
       return;
     }
     this.retries = attempt;
+    // The wait starts first, so that a close() or reconnect() from the state callback finds it to drop.
+    this.phase = retryAfter(plan.delayMs, () => this.connect());
     this.host.setState({
       status: 'reconnecting',
       attempt,
       delayMs: plan.delayMs,
       ...(lastClose ? { lastClose } : { lastError: reason }),
     });
-    this.phase = retryAfter(plan.delayMs, () => this.connect());
   }
 
   /** A heartbeat found the connection silent: drop it without waiting for a closing handshake that cannot come. */
@@ -295,19 +309,26 @@ export class Session<In> implements ConnectionListener {
     this.connection = undefined;
     const error = new HeartbeatTimeoutError(options.intervalMs, options.timeoutMs);
     const close: CloseInfo = { code: 1006, reason: 'heartbeat timeout', wasClean: false };
-    this.host.emitError(error);
-    this.host.emitClose(close);
+    if (this.notify(() => this.host.emitError(error)) || this.notify(() => this.host.emitClose(close))) return;
     if (this.closeRequested) this.end({ status: 'closed', close }, undefined);
     else this.retryOrStop(error, close);
   }
 
   /** Stops whatever runs: the wait, the timers, the socket (closed with 1000 if it is connecting or open). */
   private drop(): void {
+    this.generation++;
     this.phase?.unsubscribe();
     this.stable?.unsubscribe();
     this.alive?.unsubscribe();
     this.connection?.dispose();
     this.phase = this.stable = this.alive = this.connection = undefined;
+  }
+
+  /** Calls back into the host; true when the callback ended or restarted the session, so the caller must stop. */
+  private notify(callback: () => void): boolean {
+    const { generation } = this;
+    callback();
+    return this.ended || this.generation !== generation;
   }
 
   private end(state: ConnectionState, error: unknown): void {

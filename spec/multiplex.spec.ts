@@ -1,9 +1,21 @@
+import { retry } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { constantBackoff, fromWebSocket, json, WebSocketCloseError } from '../lib/index';
-import { createWebSocketDouble } from '../lib/testing/index';
+import { createWebSocketDouble, type WebSocketServerDouble } from '../lib/testing/index';
 
 type Command = { op: 'sub' | 'unsub'; channel: string };
 type Tick = { channel: string; n: number };
+
+const FEED_URL = 'wss://feed.example/ws';
+
+/** Runs `work` at virtual frame `frame` (inside `TestScheduler.run`). */
+function at(server: WebSocketServerDouble, frame: number, work: () => void): void {
+  server.scheduler.schedule(work, frame);
+}
+
+/** The connections whose socket is not closed. */
+const openSockets = (server: WebSocketServerDouble): number[] =>
+  server.connections.filter((connection) => connection.readyState !== 3).map((connection) => connection.index);
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
@@ -81,6 +93,84 @@ describe('multiplex', () => {
       expect(server.connection(0).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
       expect(server.connection(1).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
       expect(later).toEqual([{ channel: 'BTC', n: 1 }]);
+    });
+  });
+  describe('when a channel cannot start, or its socket stops', () => {
+    /** A socket whose serializer rejects messages while `rejecting()`; nobody listens on error$, so send throws. */
+    function rejectingSetup() {
+      const server = createWebSocketDouble<{ ch: string }, { sub?: string; unsub?: string }>({ autoOpen: true });
+      const control = { rejecting: true };
+      const socket = fromWebSocket<{ ch: string }, { sub?: string; unsub?: string }>(FEED_URL, {
+        WebSocketCtor: server.WebSocketCtor,
+        deserializer: (e) => JSON.parse(e.data as string) as { ch: string },
+        serializer: (value) => {
+          if (control.rejecting) throw new Error('not now');
+          return JSON.stringify(value);
+        },
+      });
+      const channel = socket.multiplex(
+        () => ({ sub: 'a' }),
+        () => ({ unsub: 'a' }),
+        (m) => m.ch === 'a',
+      );
+      return { server, socket, channel, control };
+    }
+
+    it('after a subscribe message that could not be sent, the next subscriber of that key still gets its messages', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, socket, channel, control } = rejectingSetup();
+        const hold = socket.connect();
+        const firstErrors: unknown[] = [];
+        const received: unknown[] = [];
+        at(server, 5, () => channel.subscribe({ error: (e: unknown) => firstErrors.push(e) }));
+        at(server, 6, () => {
+          control.rejecting = false;
+          channel.subscribe((m) => received.push(m));
+        });
+        at(server, 7, () => server.latest.messageJson({ ch: 'a' }));
+        at(server, 8, () => hold.unsubscribe());
+        flush();
+        expect(firstErrors).toHaveLength(1);
+        expect(received).toEqual([{ ch: 'a' }]);
+      });
+    });
+
+    it('a channel whose subscribe message could not be sent does not hold the socket open for ever', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, socket, channel } = rejectingSetup();
+        const hold = socket.connect();
+        at(server, 5, () => channel.subscribe({ error: () => undefined }));
+        at(server, 8, () => hold.unsubscribe());
+        flush();
+        expect(server.connections.length).toBe(1);
+        expect(openSockets(server)).toEqual([]);
+      });
+    });
+
+    it('a channel with retry() resubscribes synchronously after a stop code and gets the next connection', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble<{ ch: string }, { sub: string }>();
+        server.script((c) => cold(c.index === 0 ? '-o 3ms x' : '-o', { o: 'open', x: { close: 4401 } }));
+        const socket = fromWebSocket<{ ch: string }, { sub: string }>(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          deserializer: (e) => JSON.parse(e.data as string) as { ch: string },
+          serializer: JSON.stringify,
+        });
+        const received: unknown[] = [];
+        socket
+          .multiplex(
+            () => ({ sub: 'a' }),
+            () => ({ sub: 'no' }),
+            (m) => m.ch === 'a',
+          )
+          .pipe(retry(1))
+          .subscribe((m) => received.push(m));
+        at(server, 20, () => server.latest.messageJson({ ch: 'a' }));
+        flush();
+        expect(server.connections.length).toBe(2);
+        expect(server.connection(1).sentJson()).toEqual([{ sub: 'a' }]);
+        expect(received).toEqual([{ ch: 'a' }]);
+      });
     });
   });
 });

@@ -1,0 +1,399 @@
+import { Observable, type Subscription } from 'rxjs';
+import { retry } from 'rxjs/operators';
+import { TestScheduler } from 'rxjs/testing';
+import {
+  ConnectionTimeoutError,
+  constantBackoff,
+  fromWebSocket,
+  type ConnectionState,
+  type WebSocketConstructor,
+} from '../lib/index';
+import { createWebSocketDouble, type WebSocketServerDouble } from '../lib/testing/index';
+
+// fromWebSocket's lifecycle at its edges, against the virtual-time double: callbacks that close, reconnect or
+// subscribe while the socket is telling them something, subscribers that come and go during a delivery, providers
+// that settle late, and WebSocket-likes that call their handlers unbound.
+
+const FEED_URL = 'wss://feed.example/ws';
+const CLOSED = 3;
+
+const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+/** Runs `work` at virtual frame `frame` (inside `TestScheduler.run`). */
+function at(server: WebSocketServerDouble, frame: number, work: () => void): void {
+  server.scheduler.schedule(work, frame);
+}
+
+const openSockets = (server: WebSocketServerDouble): number[] =>
+  server.connections.filter((c) => c.readyState !== CLOSED).map((c) => c.index);
+
+describe('fromWebSocket', () => {
+  describe('when a subscriber subscribes while the first session is being created', () => {
+    it('a stream subscribed from a state$ callback on the first "connecting" shares the one socket (no orphaned second session)', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble({ autoOpen: true });
+        const socket = fromWebSocket(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        let errors: Subscription | undefined;
+        let joined = false;
+        socket.state$.subscribe((state) => {
+          if (state.status === 'connecting' && !joined) {
+            joined = true;
+            errors = socket.error$.subscribe();
+          }
+        });
+        const messages = socket.message$.subscribe();
+        flush();
+        expect(server.connections.length).toBe(1);
+        messages.unsubscribe();
+        errors?.unsubscribe();
+        flush();
+        // Every socket is closed once nobody listens: none is left behind by a session nobody can reach.
+        expect(openSockets(server)).toEqual([]);
+      });
+    });
+  });
+
+  describe('when a callback calls close() or reconnect() while the socket is telling it something', () => {
+    it('close() from a state$ subscriber on "reconnecting" (give up after N attempts) stops for good', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble();
+        // The first two attempts are refused (retried by default); any later one would open.
+        server.script((c) => cold(c.index < 2 ? '-r' : '-o', { r: 'refuse', o: 'open' }));
+        const socket = fromWebSocket(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
+        });
+        const states: ConnectionState['status'][] = [];
+        socket.state$.subscribe((state) => {
+          states.push(state.status);
+          if (state.status === 'reconnecting' && state.attempt >= 2) socket.close();
+        });
+        socket.connect();
+        flush();
+        expect(server.connections.length).toBe(2);
+        expect(states.at(-1)).toBe('closed');
+        expect(states.slice(states.lastIndexOf('closed'))).toEqual(['closed']);
+      });
+    });
+
+    it('close() from a state$ subscriber on a "connecting" reconnection attempt makes no socket', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble();
+        server.script((c) => cold(c.index < 1 ? '-r' : '-o', { r: 'refuse', o: 'open' }));
+        const socket = fromWebSocket(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
+        });
+        const states: ConnectionState['status'][] = [];
+        socket.state$.subscribe((state) => {
+          states.push(state.status);
+          if (state.status === 'connecting' && state.attempt >= 1) socket.close();
+        });
+        socket.connect();
+        flush();
+        expect(server.connections.length).toBe(1);
+        expect(states.at(-1)).toBe('closed');
+      });
+    });
+
+    it('close() from an error$ subscriber on a ConnectionTimeoutError stops for good', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble();
+        // The first attempt never answers; any later one would open.
+        server.script((c) => (c.index === 0 ? undefined : cold('-o', { o: 'open' })));
+        const socket = fromWebSocket(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          reconnect: { backoff: constantBackoff({ delayMs: 10 }), connectTimeoutMs: 5 },
+        });
+        const states: ConnectionState['status'][] = [];
+        socket.state$.subscribe((state) => states.push(state.status));
+        socket.error$.subscribe((error) => {
+          if (error instanceof ConnectionTimeoutError) socket.close();
+        });
+        flush();
+        expect(server.connections.length).toBe(1);
+        expect(states.at(-1)).toBe('closed');
+      });
+    });
+
+    it('reconnect() from a close$ subscriber makes one new socket, not two (the backoff timer is not left running)', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble();
+        server.script((c) => cold(c.index === 0 ? '-o 3ms x' : '-o', { o: 'open', x: 'drop' }));
+        const socket = fromWebSocket<string>(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          reconnect: { backoff: constantBackoff({ delayMs: 100 }) },
+        });
+        let reconnected = false;
+        socket.close$.subscribe(() => {
+          if (!reconnected) {
+            reconnected = true;
+            socket.reconnect();
+          }
+        });
+        const messages: string[] = [];
+        socket.message$.subscribe((m) => messages.push(m));
+        at(server, 200, () => {
+          for (const c of server.connections) if (c.readyState === 1) c.message(`from #${c.index}`);
+        });
+        flush();
+        expect(server.connections.length).toBe(2);
+        expect(messages).toEqual(['from #1']);
+      });
+    });
+
+    it('close() from a state$ subscriber on the very first "connecting" makes no socket', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble();
+        server.script(cold('-o', { o: 'open' }));
+        const socket = fromWebSocket(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        const states: ConnectionState['status'][] = [];
+        socket.state$.subscribe((state) => {
+          states.push(state.status);
+          if (state.status === 'connecting') socket.close();
+        });
+        socket.connect();
+        flush();
+        expect(server.connections.length).toBe(0);
+        expect(states.at(-1)).toBe('closed');
+      });
+    });
+
+    it('when one state$ subscriber changes the state, every other subscriber still ends on the current state', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble();
+        server.script(cold('-r', { r: 'refuse' }));
+        const socket = fromWebSocket(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
+        });
+        socket.state$.subscribe((state) => {
+          if (state.status === 'reconnecting') socket.close(); // give up at the first failure
+        });
+        const seen: ConnectionState['status'][] = [];
+        socket.state$.subscribe((state) => seen.push(state.status));
+        socket.connect();
+        flush();
+        // Not 'closed' and then the older 'reconnecting', as a BehaviorSubject's nested next would deliver them.
+        expect(seen.at(-1)).toBe('closed');
+      });
+    });
+
+    it('reconnect() after close() (while closing) neither leaves a socket that ends the streams on its first drop, nor loses the close', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble({ autoOpen: true, holdClose: true });
+        const socket = fromWebSocket(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        const closes: unknown[] = [];
+        let completedAt: number | undefined;
+        socket.close$.subscribe((c) => closes.push(c));
+        socket.message$.subscribe({ complete: () => (completedAt = server.scheduler.now()) });
+        at(server, 5, () => socket.close(4000, 'bye'));
+        at(server, 6, () => socket.reconnect()); // close() stops reconnection: this changes nothing
+        at(server, 10, () => server.connection(0).close(4000, 'bye'));
+        at(server, 20, () => server.connections.at(-1)?.drop());
+        flush();
+        expect(server.connections.length).toBe(1);
+        expect(closes).toEqual([{ code: 4000, reason: 'bye', wasClean: true }]);
+        expect(completedAt).toBe(10);
+      });
+    });
+
+    it('a second close() while closing still waits for the close event; close$ reports it', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble({ autoOpen: true, holdClose: true });
+        const socket = fromWebSocket(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        const closes: unknown[] = [];
+        let completedAt: number | undefined;
+        socket.close$.subscribe((c) => closes.push(c));
+        socket.message$.subscribe({ complete: () => (completedAt = server.scheduler.now()) });
+        at(server, 5, () => socket.close(4000, 'bye'));
+        at(server, 6, () => socket.close(4000, 'bye'));
+        at(server, 10, () => server.latest.close(4000, 'bye'));
+        flush();
+        expect(closes).toEqual([{ code: 4000, reason: 'bye', wasClean: true }]);
+        expect(completedAt).toBe(10);
+      });
+    });
+  });
+
+  describe('WebSocket-like implementations', () => {
+    it('works with a socket that calls its onX handlers unbound (no `this`)', () => {
+      // A hand-written WebSocket-like, as users pass through WebSocketCtor: it calls its handlers as plain functions.
+      const sockets: UnboundSocket[] = [];
+      class UnboundSocket {
+        readyState = 0;
+        protocol = '';
+        extensions = '';
+        bufferedAmount = 0;
+        binaryType = 'blob';
+        onopen: ((event: unknown) => void) | null = null;
+        onmessage: ((event: unknown) => void) | null = null;
+        onerror: ((event: unknown) => void) | null = null;
+        onclose: ((event: unknown) => void) | null = null;
+        constructor(readonly url: string) {
+          sockets.push(this);
+        }
+        send(): void {}
+        close(): void {
+          this.readyState = 3;
+        }
+        fire(type: 'open' | 'message', event: object): void {
+          if (type === 'open') this.readyState = 1;
+          const handler = type === 'open' ? this.onopen : this.onmessage;
+          if (handler) handler(event);
+        }
+      }
+      const socket = fromWebSocket<string>(FEED_URL, {
+        WebSocketCtor: UnboundSocket as unknown as WebSocketConstructor,
+        reconnect: false,
+      });
+      const messages: string[] = [];
+      const errors: unknown[] = [];
+      const uncaught: unknown[] = [];
+      const subscription = socket.message$.subscribe({
+        next: (m) => messages.push(m),
+        error: (e: unknown) => errors.push(e),
+      });
+      return Promise.resolve().then(() => {
+        const made = sockets[0] as UnboundSocket;
+        try {
+          made.fire('open', { type: 'open' });
+          made.fire('message', { type: 'message', data: 'hi' });
+        } catch (error) {
+          uncaught.push(error);
+        } finally {
+          subscription.unsubscribe(); // nothing left running (the connect timeout)
+        }
+        expect(uncaught).toEqual([]);
+        expect(errors).toEqual([]);
+        expect(messages).toEqual(['hi']);
+      });
+    });
+  });
+
+  describe('with subscribers, providers and timers at the edges of the lifecycle', () => {
+    it('a message$ subscriber that unsubscribes another during delivery stops the other at once', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble<string>();
+        server.script(cold('-o-a-b', { o: 'open', a: { message: 'a' }, b: { message: 'b' } }));
+        const socket = fromWebSocket<string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        const seen: string[] = [];
+        const others: Subscription[] = [];
+        socket.message$.subscribe((m) => {
+          seen.push(`1:${m}`);
+          for (const other of others) other.unsubscribe();
+        });
+        others.push(socket.message$.subscribe((m) => seen.push(`2:${m}`)));
+        socket.message$.subscribe((m) => seen.push(`3:${m}`));
+        flush();
+        expect(seen).toEqual(['1:a', '3:a', '1:b', '3:b']);
+      });
+    });
+
+    it('a subscriber added during delivery gets the next message, not the current one', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble<string>();
+        server.script(cold('-o-a-b', { o: 'open', a: { message: 'a' }, b: { message: 'b' } }));
+        const socket = fromWebSocket<string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        const seen: string[] = [];
+        let added = false;
+        socket.message$.subscribe((m) => {
+          seen.push(`1:${m}`);
+          if (!added) {
+            added = true;
+            socket.message$.subscribe((n) => seen.push(`2:${n}`));
+          }
+        });
+        flush();
+        expect(seen).toEqual(['1:a', '1:b', '2:b']);
+      });
+    });
+
+    it('message$.pipe(retry(1)) resubscribing synchronously on a stop code makes exactly one new socket', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble<string>();
+        server.script((c) => cold(c.index === 0 ? '-o-x' : '-o', { o: 'open', x: { close: 4401 } }));
+        const socket = fromWebSocket<string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        const statuses: string[] = [];
+        socket.state$.subscribe((s) => statuses.push(s.status));
+        socket.message$.pipe(retry(1)).subscribe();
+        flush();
+        expect(server.connections.length).toBe(2);
+        expect(openSockets(server)).toEqual([1]);
+        expect(statuses).toEqual(['idle', 'connecting', 'open', 'closed', 'connecting', 'open']);
+      });
+    });
+
+    it('a session that ends while the linger runs cancels the linger; the next subscriber starts afresh', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble();
+        server.script((c) => cold(c.index === 0 ? '-o 8ms x' : '-o', { o: 'open', x: { close: 1000 } }));
+        const socket = fromWebSocket(FEED_URL, { WebSocketCtor: server.WebSocketCtor, lingerMs: 100 });
+        const statuses: string[] = [];
+        socket.state$.subscribe((s) => statuses.push(s.status));
+        const first = socket.connect();
+        at(server, 5, () => first.unsubscribe()); // linger until 105; the server closes with 1000 at 10
+        at(server, 50, () => socket.connect()); // a fresh session, not a linger still holding the old one
+        at(server, 150, () => expect(openSockets(server)).toEqual([1])); // nothing closed it at 105
+        flush();
+        expect(server.connections.length).toBe(2);
+        expect(statuses).toEqual(['idle', 'connecting', 'open', 'closed', 'connecting', 'open']);
+      });
+    });
+
+    it('a Promise URL provider that settles after the last unsubscribe makes no socket', async () => {
+      const server = createWebSocketDouble();
+      let resolveUrl: (url: string) => void = () => undefined;
+      let calls = 0;
+      const socket = fromWebSocket(() => new Promise<string>((resolve) => ((resolveUrl = resolve), calls++)), {
+        WebSocketCtor: server.WebSocketCtor,
+      });
+      const held = socket.connect();
+      await Promise.resolve(); // the attempt starts on the next microtask and calls the provider
+      expect(calls).toBe(1);
+      held.unsubscribe();
+      resolveUrl(FEED_URL);
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(server.connections.length).toBe(0);
+    });
+
+    it('an Observable protocols provider is unsubscribed when the socket is let go while waiting for it', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble();
+        let unsubscribed = 0;
+        const protocols = new Observable<string>(() => () => unsubscribed++);
+        const socket = fromWebSocket(FEED_URL, () => protocols, { WebSocketCtor: server.WebSocketCtor });
+        const held = socket.connect();
+        at(server, 5, () => held.unsubscribe());
+        flush();
+        expect(unsubscribed).toBe(1);
+        expect(server.connections.length).toBe(0);
+      });
+    });
+
+    it('letting go of a socket that is still connecting leaves no timer behind (connect timeout, backoff)', () => {
+      const scheduler = newScheduler();
+      scheduler.run(({ flush }) => {
+        const server = createWebSocketDouble(); // never answers
+        const socket = fromWebSocket(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          reconnect: { connectTimeoutMs: 50, backoff: constantBackoff({ delayMs: 10 }) },
+        });
+        const hold = socket.connect();
+        // The connect timeout is due at 50 (TestScheduler keeps a bookkeeping action of its own, not counted here).
+        const timeouts = (): number =>
+          scheduler.actions.filter((action) => !action.closed && action.delay === 50).length;
+        let before = -1;
+        let after = -1;
+        at(server, 5, () => (before = timeouts()));
+        at(server, 10, () => hold.unsubscribe());
+        at(server, 11, () => (after = timeouts()));
+        flush();
+        expect([before, after]).toEqual([1, 0]);
+        expect(server.connections.length).toBe(1);
+        expect(server.connection(0).readyState).toBe(CLOSED);
+      });
+    });
+  });
+});
