@@ -9,7 +9,7 @@ import { createMultiplex, type Multiplex } from './multiplex';
 import { BoundedQueue, resolveSendQueueLimits, type SendQueueLimits } from './send-queue';
 import { Session, type SessionHost } from './session';
 import type { Source } from './source';
-import type { ConnectionState } from './state';
+import type { ClosedState, ConnectionState } from './state';
 import { normalizeUrl, type UrlInput } from './url';
 import { CLOSED, OPEN, type WebSocketLike } from './web-socket-like';
 
@@ -396,16 +396,20 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   emitError(error: unknown): void {
     this.emit(ERRORS, error);
   }
-  /** @internal The session is over: every stream but `state$` ends; the next subscriber starts a new session. */
-  ended(error: unknown): void {
+  /**
+   * @internal The session is over: every stream but `state$` ends (`message$` and `messageEvent$` with the error when
+   * it failed); the next subscriber starts a new session.
+   */
+  ended(last: ClosedState): void {
     const { members } = this;
+    const failed = 'error' in last;
     this.linger?.unsubscribe();
     this.linger = this.session = undefined;
     this.holders = 0;
     this.members = members.filter((member) => member.kind === STATES);
     for (const { kind, subscriber } of members) {
       if (kind === STATES) continue;
-      if (error !== undefined && (kind === MESSAGES || kind === MESSAGE_EVENTS)) subscriber.error(error);
+      if (failed && (kind === MESSAGES || kind === MESSAGE_EVENTS)) subscriber.error(last.error);
       else subscriber.complete();
     }
   }

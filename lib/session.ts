@@ -8,7 +8,7 @@ import { heartbeat, type ResolvedHeartbeat } from './heartbeat';
 import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
 import { planRetry, type RetryPlan } from './retry-with-backoff';
 import { takeSource, type Source } from './source';
-import type { ConnectionState } from './state';
+import type { ClosedState, ConnectionState } from './state';
 import { normalizeUrl, type UrlInput } from './url';
 import { validateProtocols } from './protocols';
 import { CLOSING, OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
@@ -51,8 +51,11 @@ export interface SessionHost<In> {
   emitOpen(info: OpenInfo): void;
   emitClose(close: CloseInfo): void;
   emitError(error: unknown): void;
-  /** The session is over: with `undefined` a normal end, else the reason it stopped. Called once, after the last state. */
-  ended(error: unknown): void;
+  /**
+   * The session is over, with its last state: a failure when that state has an `error` (whatever its value), else a
+   * normal end. Called once, after that state.
+   */
+  ended(state: ClosedState): void;
 }
 
 /**
@@ -100,7 +103,7 @@ export class Session<In> implements ConnectionListener {
       socket.close(code, reason);
     } else {
       // Connecting or waiting to reconnect: there is no handshake to wait for.
-      this.end({ status: 'closed' }, undefined);
+      this.end({ status: 'closed' });
     }
   }
 
@@ -163,7 +166,7 @@ export class Session<In> implements ConnectionListener {
       value = options.deserializer(event as unknown as WebSocketMessageEvent<never>);
     } catch (cause) {
       const error = new DecodeError(event.data, cause);
-      if (options.decodeErrors === 'fatal') this.end({ status: 'closed', error }, error);
+      if (options.decodeErrors === 'fatal') this.end({ status: 'closed', error });
       else this.host.emitError(error);
       return;
     }
@@ -183,7 +186,7 @@ export class Session<In> implements ConnectionListener {
     this.alive?.unsubscribe();
     if (this.notify(() => this.host.emitClose(close))) return;
     if (this.closeRequested) {
-      this.end({ status: 'closed', close }, undefined);
+      this.end({ status: 'closed', close });
       return;
     }
     // Before an open, the error event says more than the 1006 that follows it (HTTP status, sub-protocol).
@@ -278,15 +281,16 @@ export class Session<In> implements ConnectionListener {
         });
     } catch (error) {
       // A backoff or policy that throws (or returns a bad delay) stops the connection with that error.
-      this.end({ status: 'closed', ...(lastClose && { close: lastClose }), error }, error);
+      this.end({ status: 'closed', ...(lastClose && { close: lastClose }), error });
       return;
     }
     if (!plan.retry) {
-      const normal = lastClose?.code === 1000;
-      this.end(
-        { status: 'closed', ...(lastClose && { close: lastClose }), ...(!normal && { error: reason }) },
-        normal ? undefined : reason,
-      );
+      // A 1000 close is a normal end; anything else ends with the reason, whatever its value.
+      this.end({
+        status: 'closed',
+        ...(lastClose && { close: lastClose }),
+        ...(lastClose?.code !== 1000 && { error: reason }),
+      });
       return;
     }
     this.retries = attempt;
@@ -310,7 +314,7 @@ export class Session<In> implements ConnectionListener {
     const error = new HeartbeatTimeoutError(options.intervalMs, options.timeoutMs);
     const close: CloseInfo = { code: 1006, reason: 'heartbeat timeout', wasClean: false };
     if (this.notify(() => this.host.emitError(error)) || this.notify(() => this.host.emitClose(close))) return;
-    if (this.closeRequested) this.end({ status: 'closed', close }, undefined);
+    if (this.closeRequested) this.end({ status: 'closed', close });
     else this.retryOrStop(error, close);
   }
 
@@ -331,12 +335,12 @@ export class Session<In> implements ConnectionListener {
     return this.ended || this.generation !== generation;
   }
 
-  private end(state: ConnectionState, error: unknown): void {
+  private end(state: ClosedState): void {
     if (this.ended) return;
     this.ended = true;
     this.drop();
     this.host.setState(state);
-    this.host.ended(error);
+    this.host.ended(state);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Observable, type Subscription } from 'rxjs';
+import { Observable, throwError, type Subscription } from 'rxjs';
 import { retry } from 'rxjs/operators';
 import { TestScheduler } from 'rxjs/testing';
 import {
@@ -394,6 +394,29 @@ describe('fromWebSocket', () => {
         expect(server.connections.length).toBe(1);
         expect(server.connection(0).readyState).toBe(CLOSED);
       });
+    });
+  });
+
+  describe('when the reason it stops is undefined', () => {
+    it('still errors message$ with it, rather than completing as after a 1000 close', async () => {
+      const server = createWebSocketDouble();
+      // A URL provider failing with undefined; without reconnection that is the end.
+      const socket = fromWebSocket(() => throwError(() => undefined), {
+        WebSocketCtor: server.WebSocketCtor,
+        reconnect: false,
+      });
+      const states: ConnectionState[] = [];
+      socket.state$.subscribe((state) => states.push(state));
+      const end = await new Promise<string>((resolve) =>
+        socket.message$.subscribe({
+          error: (error: unknown) => resolve(`error: ${String(error)}`),
+          complete: () => resolve('complete'),
+        }),
+      );
+      expect(end).toBe('error: undefined');
+      expect(states.at(-1)).toEqual({ status: 'closed', error: undefined });
+      expect('error' in (states.at(-1) as object)).toBe(true);
+      expect(server.connections).toHaveLength(0);
     });
   });
 });
