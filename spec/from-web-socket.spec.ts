@@ -54,11 +54,19 @@ describe('fromWebSocket', () => {
   });
 
   describe('when a callback calls close() or reconnect() while the socket is telling it something', () => {
-    it('close() from a state$ subscriber on "reconnecting" (give up after N attempts) stops for good', () => {
+    /**
+     * Runs a socket whose first `refused` attempts are refused (retried after 10 ms) and whose later ones open, with a
+     * state$ subscriber that calls close() on the first state `closeOn` accepts; returns the connections made and
+     * every status seen.
+     */
+    function closeFromStateCallback(
+      refused: number,
+      closeOn: (state: ConnectionState) => boolean,
+    ): { connections: number; states: ConnectionState['status'][] } {
+      let result = { connections: 0, states: [] as ConnectionState['status'][] };
       newScheduler().run(({ cold, flush }) => {
         const server = createWebSocketDouble();
-        // The first two attempts are refused (retried by default); any later one would open.
-        server.script((c) => cold(c.index < 2 ? '-r' : '-o', { r: 'refuse', o: 'open' }));
+        server.script((c) => cold(c.index < refused ? '-r' : '-o', { r: 'refuse', o: 'open' }));
         const socket = fromWebSocket(FEED_URL, {
           WebSocketCtor: server.WebSocketCtor,
           reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
@@ -66,34 +74,32 @@ describe('fromWebSocket', () => {
         const states: ConnectionState['status'][] = [];
         socket.state$.subscribe((state) => {
           states.push(state.status);
-          if (state.status === 'reconnecting' && state.attempt >= 2) socket.close();
+          if (closeOn(state)) socket.close();
         });
         socket.connect();
         flush();
-        expect(server.connections.length).toBe(2);
-        expect(states.at(-1)).toBe('closed');
-        expect(states.slice(states.lastIndexOf('closed'))).toEqual(['closed']);
+        result = { connections: server.connections.length, states };
       });
+      return result;
+    }
+
+    it('close() from a state$ subscriber on "reconnecting" (give up after N attempts) stops for good', () => {
+      const { connections, states } = closeFromStateCallback(
+        2,
+        (state) => state.status === 'reconnecting' && state.attempt >= 2,
+      );
+      expect(connections).toBe(2);
+      expect(states.at(-1)).toBe('closed');
+      expect(states.slice(states.lastIndexOf('closed'))).toEqual(['closed']);
     });
 
     it('close() from a state$ subscriber on a "connecting" reconnection attempt makes no socket', () => {
-      newScheduler().run(({ cold, flush }) => {
-        const server = createWebSocketDouble();
-        server.script((c) => cold(c.index < 1 ? '-r' : '-o', { r: 'refuse', o: 'open' }));
-        const socket = fromWebSocket(FEED_URL, {
-          WebSocketCtor: server.WebSocketCtor,
-          reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
-        });
-        const states: ConnectionState['status'][] = [];
-        socket.state$.subscribe((state) => {
-          states.push(state.status);
-          if (state.status === 'connecting' && state.attempt >= 1) socket.close();
-        });
-        socket.connect();
-        flush();
-        expect(server.connections.length).toBe(1);
-        expect(states.at(-1)).toBe('closed');
-      });
+      const { connections, states } = closeFromStateCallback(
+        1,
+        (state) => state.status === 'connecting' && state.attempt >= 1,
+      );
+      expect(connections).toBe(1);
+      expect(states.at(-1)).toBe('closed');
     });
 
     it('close() from an error$ subscriber on a ConnectionTimeoutError stops for good', () => {
