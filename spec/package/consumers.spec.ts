@@ -390,6 +390,19 @@ describe('a TypeScript consumer', () => {
           },
           files: ['src/app.ts', 'src/legacy.cts'],
         }),
+        // An older app (Angular's default before its bundler resolution): node10 resolution reads no `exports` map.
+        'tsconfig.node10.json': JSON.stringify({
+          compilerOptions: {
+            ...strict,
+            module: 'commonjs',
+            moduleResolution: 'node10',
+            // TypeScript 6 deprecates node10; apps on TypeScript 5 still use it.
+            ignoreDeprecations: '6.0',
+            lib: ['ES2022'],
+            types: ['node'],
+          },
+          files: ['src/legacy.cts'],
+        }),
         // A browser app: the DOM's types, none of Node's.
         'tsconfig.bundler.json': JSON.stringify({
           compilerOptions: {
@@ -417,6 +430,12 @@ describe('a TypeScript consumer', () => {
     },
     60_000,
   );
+
+  it('typechecks with moduleResolution node10, which finds rx-websocket/testing through typesVersions', async () => {
+    const output = await runOk(process.execPath, [tsc, '-p', 'tsconfig.node10.json', '--explainFiles'], dir);
+    expect(output).toMatch(/node_modules\/rx-websocket\/dist\/cjs\/index\.d\.ts/);
+    expect(output).toMatch(/node_modules\/rx-websocket\/dist\/cjs\/testing\/index\.d\.ts/);
+  }, 60_000);
 
   it('typechecks with moduleResolution bundler, without Node types', async () => {
     const output = await runOk(process.execPath, [tsc, '-p', 'tsconfig.bundler.json', '--explainFiles'], dir);
