@@ -315,6 +315,30 @@ describe('fromWebSocket', () => {
       });
     });
 
+    it('message$ and messageEvent$ subscribers each get a message in the order they subscribed, one message at a time', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble<string>();
+        server.script(cold('-o-a-b', { o: 'open', a: { message: 'a' }, b: { message: 'b' } }));
+        const socket = fromWebSocket<string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        const seen: string[] = [];
+        socket.messageEvent$.subscribe((e) => seen.push(`event 1:${String(e.data)}`));
+        socket.message$.subscribe((m) => seen.push(`message 2:${m}`));
+        socket.messageEvent$.subscribe((e) => seen.push(`event 3:${String(e.data)}`));
+        socket.message$.subscribe((m) => seen.push(`message 4:${m}`));
+        flush();
+        expect(seen).toEqual([
+          'event 1:a',
+          'message 2:a',
+          'event 3:a',
+          'message 4:a',
+          'event 1:b',
+          'message 2:b',
+          'event 3:b',
+          'message 4:b',
+        ]);
+      });
+    });
+
     it('message$.pipe(retry(1)) resubscribing synchronously on a stop code makes exactly one new socket', () => {
       newScheduler().run(({ cold, flush }) => {
         const server = createWebSocketDouble<string>();
