@@ -8,7 +8,7 @@
 import ReconnectingWebSocket from 'reconnecting-websocket';
 // The same class as `import { WebSocket } from 'partysocket'`, whose CommonJS build exports the module, not the class.
 import PartySocketWebSocket from 'partysocket/ws';
-import { firstValueFrom, retry, Subject, switchMap } from 'rxjs';
+import { firstValueFrom, Observable, retry, Subject, switchMap } from 'rxjs';
 import makeWebSocketObservable from 'rxjs-websockets';
 import { webSocket } from 'rxjs/webSocket';
 import WebSocket from 'ws';
@@ -31,6 +31,7 @@ export interface Driver {
 export const CLIENT_IDS = [
   'ws',
   'ws-onmessage',
+  'ws-observable',
   'rx-websocket',
   'rx-websocket-candidate',
   'rxjs-webSocket',
@@ -43,6 +44,7 @@ export type ClientId = (typeof CLIENT_IDS)[number];
 export const CLIENT_LABELS: Readonly<Record<ClientId, string>> = {
   ws: "ws, .on('message')",
   'ws-onmessage': 'ws, .onmessage',
+  'ws-observable': 'ws into a bare Observable',
   'rx-websocket': 'rx-websocket',
   'rx-websocket-candidate': 'rx-websocket (candidate)',
   'rxjs-webSocket': 'RxJS webSocket() + retry',
@@ -56,6 +58,8 @@ export const CLIENT_USAGE: Readonly<Record<ClientId, string>> = {
   ws: "`new WebSocket(url)`; `ws.on('message', (data) => JSON.parse(data))`; `ws.send(text)`",
   'ws-onmessage':
     '`new WebSocket(url)`; `ws.onmessage = (event) => JSON.parse(event.data)` (the browser-style handler)',
+  'ws-observable':
+    "`new Observable((subscriber) => ws.on('message', (data) => subscriber.next(JSON.parse(data))))`, subscribed once: what RxJS's own `Subscriber` adds per message, the floor of any RxJS client",
   'rx-websocket':
     '`fromWebSocket(url, { deserializer: json().deserializer, WebSocketCtor: ws })`, default reconnection; `message$.subscribe`; `socket.send(text)`',
   'rx-websocket-candidate': 'as rx-websocket, built from the lib/ copy given by `--candidate <dir>`',
@@ -171,6 +175,25 @@ export function createDrivers(WS: WsClass): Readonly<Record<ClientId, Driver>> {
     },
   };
 
+  const rawObservable: Driver = {
+    id: 'ws-observable',
+    async open(url, onMessage) {
+      const ws = new WS(url);
+      new Observable<unknown>((subscriber) => {
+        ws.on('message', (data) => subscriber.next(JSON.parse((data as Buffer).toString())));
+      }).subscribe(onMessage);
+      await whenOpen(ws);
+      return {
+        send: (text) => ws.send(text),
+        close: () =>
+          new Promise<void>((resolve) => {
+            ws.once('close', () => resolve());
+            ws.close(1000);
+          }),
+      };
+    },
+  };
+
   const rxjsWebSocket: Driver = {
     id: 'rxjs-webSocket',
     open(url, onMessage) {
@@ -236,6 +259,7 @@ export function createDrivers(WS: WsClass): Readonly<Record<ClientId, Driver>> {
   return {
     ws: raw,
     'ws-onmessage': rawOnMessage,
+    'ws-observable': rawObservable,
     'rx-websocket': rxWebSocketDriver('rx-websocket', { fromWebSocket, json }, WS),
     'rx-websocket-candidate': rxWebSocketDriver('rx-websocket-candidate', candidate, WS),
     'rxjs-webSocket': rxjsWebSocket,

@@ -75,7 +75,7 @@ export interface BenchConfig {
 }
 
 export const FULL_DEFAULTS = {
-  rounds: 3,
+  rounds: 5,
   sendRounds: 2,
   latencyRounds: 2,
   memoryRounds: 2,
@@ -114,8 +114,11 @@ const STEADY_FROM = 0.3;
 /** Bytes per connect/close cycle that the library may leave beyond raw ws's drift before it counts as growing. */
 const CYCLE_SLOPE_MARGIN = 16;
 
-/** The receive workload also runs raw `ws` with the browser-style `onmessage`; the others need only one floor. */
-const RECEIVE_ONLY: readonly ClientId[] = ['ws-onmessage'];
+/**
+ * The receive workloads also run raw `ws` with the browser-style `onmessage`, and raw `ws` feeding a bare RxJS
+ * `Observable` (the floor of any RxJS client); the others need only one floor.
+ */
+const RECEIVE_ONLY: readonly ClientId[] = ['ws-onmessage', 'ws-observable'];
 
 const USAGE =
   'Usage: bench/run.ts [--smoke] [--rounds N] [--send-rounds N] [--latency-rounds N] [--memory-rounds N] [--cycle-rounds N] [--messages N] [--send-messages N] [--latency-ms N] ' +
