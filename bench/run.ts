@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { format, resolveConfig } from 'prettier';
 import { measureBundles, type BundleSize } from './bundle-size';
 import { CLIENT_IDS, CLIENT_LABELS, CLIENT_USAGE, type ClientId } from './clients';
 import { sampleMessage } from './messages';
@@ -75,8 +76,8 @@ export interface BenchConfig {
 }
 
 export const FULL_DEFAULTS = {
-  rounds: 5,
-  sendRounds: 2,
+  rounds: 4,
+  sendRounds: 3,
   latencyRounds: 2,
   memoryRounds: 2,
   cycleRounds: 1,
@@ -922,7 +923,9 @@ async function main(): Promise<void> {
   log(`Wrote ${config.out}`);
   if (config.markdown) {
     const file = join(ROOT, 'BENCHMARKS.md');
-    writeFileSync(file, updateBenchmarksMarkdown(existsSync(file) ? readFileSync(file, 'utf8') : undefined, markdown));
+    const updated = updateBenchmarksMarkdown(existsSync(file) ? readFileSync(file, 'utf8') : undefined, markdown);
+    // Formatted as the rest of the repository is, so that the tables read as tables in a plain editor too.
+    writeFileSync(file, await format(updated, { ...(await resolveConfig(file)), filepath: file }));
     log(`Updated ${file}`);
   }
   log(`Done in ${(results.durationMs / 1000).toFixed(0)} s`);
