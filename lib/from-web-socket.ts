@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable, Subject, type Subscriber, type Subscription, type TeardownLogic } from 'rxjs';
 import { assertValidClose } from './close-codes';
 import type { NativeMessageEvent } from './connection';
-import { EncodeError, SendQueueOverflowError } from './errors';
+import { EncodeError, SendQueueOverflowError, type MessageNotSentError } from './errors';
 import type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
 import { assertBinaryType, resolveOptions, type ResolvedOptions, type WebSocketOptions } from './options';
 import { describeNonPayload, isPayload } from './payload';
@@ -37,6 +37,8 @@ export interface ReactiveWebSocket<In, Out> {
   /**
    * Closes with `code` (1000 or 3000–4999) and `reason` (at most 123 UTF-8 bytes), and stops reconnecting.
    * Throws `InvalidCloseCodeError` / `InvalidCloseReasonError` otherwise. The streams complete once the close event arrives.
+   * Messages still queued are not sent: they are reported on `error$` as a `MessageNotSentError`, which `close()`
+   * throws instead, once closed, when nobody listens on `error$`.
    */
   close(code?: number, reason?: string): void;
   /** Drops the current socket and connects again now, with the backoff reset. */
@@ -89,7 +91,9 @@ export function fromWebSocket<In, Out>(
   protocolsOrOptions?: ProtocolsInput | WebSocketOptions<In, Out>,
   maybeOptions?: WebSocketOptions<In, Out>,
 ): ReactiveWebSocket<In, Out> {
+  // Options in third place mean protocols in second, even `undefined` ones.
   const protocolsGiven =
+    maybeOptions !== undefined ||
     typeof protocolsOrOptions === 'string' ||
     typeof protocolsOrOptions === 'function' ||
     Array.isArray(protocolsOrOptions);
@@ -163,6 +167,8 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   private socket: WebSocketLike | undefined;
   private queue: BoundedQueue<Out> | undefined;
   private closeWhenFlushed = false;
+  /** Messages that `close()` could not send and nobody on `error$` heard of: thrown by `close()` once it is done. */
+  private unheard: MessageNotSentError | undefined;
   private state: ConnectionState = IDLE;
   /** While state$ subscribers are being told of a change: the changes still to tell them, in order. */
   private pendingStates: ConnectionState[] | undefined;
@@ -247,6 +253,11 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   close(code?: number, reason?: string): void {
     assertValidClose(code, reason);
     this.session?.close(code ?? 1000, reason);
+    const { unheard } = this;
+    if (unheard) {
+      this.unheard = undefined;
+      throw unheard;
+    }
   }
   reconnect(): void {
     this.session?.reconnect();
@@ -337,8 +348,14 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
 
   /** An error of the send path: on `error$`, or thrown to the caller when nobody listens there. */
   private report(error: unknown): void {
-    if (!this.members.some((member) => member.kind === ERRORS)) throw error;
+    if (!this.heard(error)) throw error;
+  }
+
+  /** Emits `error` on `error$`; false when nobody listens there. */
+  private heard(error: unknown): boolean {
+    if (!this.members.some((member) => member.kind === ERRORS)) return false;
     this.emit(ERRORS, error);
+    return true;
   }
 
   // SessionHost: what the running session calls.
@@ -391,6 +408,10 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   /** @internal */
   emitClose(close: CloseInfo): void {
     this.emit(CLOSES, close);
+  }
+  /** @internal */
+  notSent(error: MessageNotSentError): void {
+    if (!this.heard(error)) this.unheard = error;
   }
   /** @internal */
   emitError(error: unknown): void {

@@ -46,6 +46,8 @@ export interface SessionHost<In> {
   opened(socket: WebSocketLike): void;
   /** Empties the send queue and returns what was in it. */
   takeUnsent(): unknown[];
+  /** What the queue held when the client closed: on `error$`, or to the caller of `close()` when nobody listens there. */
+  notSent(error: MessageNotSentError): void;
   /** Each decoded message, for `message$` and `messageEvent$`. */
   message(value: In, event: NativeMessageEvent): void;
   emitOpen(info: OpenInfo): void;
@@ -96,7 +98,7 @@ export class Session<In> implements ConnectionListener {
     if (this.ended || (this.closeRequested && this.connection?.socket.readyState === CLOSING)) return;
     this.closeRequested = true;
     const unsent = host.takeUnsent();
-    if (unsent.length > 0 && this.notify(() => host.emitError(new MessageNotSentError(unsent)))) return;
+    if (unsent.length > 0 && this.notify(() => host.notSent(new MessageNotSentError(unsent)))) return;
     const socket = this.connection?.socket;
     if (socket?.readyState === OPEN && this.isOpen) {
       host.setState({ status: 'closing' });
@@ -166,8 +168,9 @@ export class Session<In> implements ConnectionListener {
       value = options.deserializer(event as unknown as WebSocketMessageEvent<never>);
     } catch (cause) {
       const error = new DecodeError(event.data, cause);
+      // Reported either way; 'fatal' then ends the session with it.
+      if (this.notify(() => this.host.emitError(error))) return;
       if (options.decodeErrors === 'fatal') this.end({ status: 'closed', error });
-      else this.host.emitError(error);
       return;
     }
     this.host.message(value, event);
@@ -280,7 +283,9 @@ export class Session<In> implements ConnectionListener {
           shouldRetry: reconnect.shouldReconnect,
         });
     } catch (error) {
-      // A backoff or policy that throws (or returns a bad delay) stops the connection with that error.
+      // A backoff or policy that throws (or returns a bad delay) stops the connection with that error, reported first
+      // like every error that ends a session.
+      if (this.notify(() => this.host.emitError(error))) return;
       this.end({ status: 'closed', ...(lastClose && { close: lastClose }), error });
       return;
     }

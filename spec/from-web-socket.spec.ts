@@ -4,9 +4,14 @@ import { TestScheduler } from 'rxjs/testing';
 import {
   ConnectionTimeoutError,
   constantBackoff,
+  DecodeError,
   fromWebSocket,
+  InvalidOptionError,
+  json,
+  MessageNotSentError,
   type ConnectionState,
   type WebSocketConstructor,
+  type WebSocketOptions,
 } from '../lib/index';
 import { createWebSocketDouble, type WebSocketServerDouble } from '../lib/testing/index';
 
@@ -321,9 +326,9 @@ describe('fromWebSocket', () => {
         server.script(cold('-o-a-b', { o: 'open', a: { message: 'a' }, b: { message: 'b' } }));
         const socket = fromWebSocket<string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
         const seen: string[] = [];
-        socket.messageEvent$.subscribe((e) => seen.push(`event 1:${String(e.data)}`));
+        socket.messageEvent$.subscribe((e) => seen.push(`event 1:${e.data as string}`));
         socket.message$.subscribe((m) => seen.push(`message 2:${m}`));
-        socket.messageEvent$.subscribe((e) => seen.push(`event 3:${String(e.data)}`));
+        socket.messageEvent$.subscribe((e) => seen.push(`event 3:${e.data as string}`));
         socket.message$.subscribe((m) => seen.push(`message 4:${m}`));
         flush();
         expect(seen).toEqual([
@@ -447,6 +452,127 @@ describe('fromWebSocket', () => {
       expect(states.at(-1)).toEqual({ status: 'closed', error: undefined });
       expect('error' in (states.at(-1) as object)).toBe(true);
       expect(server.connections).toHaveLength(0);
+    });
+  });
+  describe('when the session ends with an error nothing else reported', () => {
+    /** Records, in order, what error$, message$ and close$ saw of a socket served by `script`. */
+    function ending(
+      script: string,
+      options: WebSocketOptions<unknown, unknown>,
+    ): { seen: string[]; errors: unknown[]; end: unknown } {
+      const result = { seen: [] as string[], errors: [] as unknown[], end: undefined as unknown };
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble();
+        server.script(cold(script, { o: 'open', m: { message: '{' }, r: { close: 1012 } }));
+        const socket = fromWebSocket<unknown, unknown>(FEED_URL, {
+          ...options,
+          WebSocketCtor: server.WebSocketCtor,
+        });
+        socket.error$.subscribe((error) => {
+          result.errors.push(error);
+          result.seen.push(`error$ ${(error as { name?: string }).name}`);
+        });
+        socket.close$.subscribe((close) => result.seen.push(`close$ ${close.code}`));
+        socket.message$.subscribe({
+          error: (error: unknown) => {
+            result.end = error;
+            result.seen.push(`message$ error ${(error as { name?: string }).name}`);
+          },
+        });
+        flush();
+      });
+      return result;
+    }
+
+    it("a fatal DecodeError is reported on error$ before message$ errors with it (decodeErrors: 'fatal')", () => {
+      const { seen, errors, end } = ending('-o-m', { ...json(), decodeErrors: 'fatal' });
+      expect(end).toBeInstanceOf(DecodeError);
+      expect(errors).toEqual([end]);
+      expect(seen.slice(0, 2)).toEqual(['error$ DecodeError', 'message$ error DecodeError']);
+    });
+
+    it('a shouldReconnect that throws: its error is reported on error$, then ends message$', () => {
+      const boom = new Error('policy failed');
+      const { seen, errors, end } = ending('-o-r', {
+        reconnect: {
+          shouldReconnect: () => {
+            throw boom;
+          },
+        },
+      });
+      expect(end).toBe(boom);
+      expect(errors).toEqual([boom]);
+      expect(seen).toEqual(['close$ 1012', 'error$ Error', 'message$ error Error']);
+    });
+
+    it('a backoff that returns no valid delay: the InvalidOptionError is reported on error$, then ends message$', () => {
+      const { errors, end } = ending('-o-r', { reconnect: { backoff: () => NaN } });
+      expect(end).toBeInstanceOf(InvalidOptionError);
+      expect(errors).toEqual([end]);
+    });
+  });
+  describe('its arguments', () => {
+    it('reads the options when protocols is given as undefined: fromWebSocket(url, undefined, options)', () => {
+      expect(() => fromWebSocket(FEED_URL, undefined, { lingerMs: -1 })).toThrow(InvalidOptionError);
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble({ autoOpen: true });
+        const socket = fromWebSocket(FEED_URL, undefined, { WebSocketCtor: server.WebSocketCtor });
+        const held = socket.connect();
+        flush();
+        expect(server.connections).toHaveLength(1);
+        expect(server.connection(0).protocols).toEqual([]);
+        held.unsubscribe();
+      });
+    });
+  });
+  describe('when close() finds messages still queued', () => {
+    it('reports them on error$ as MessageNotSentError, in the order they were sent, and never sends them', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<string, string>();
+        const socket = fromWebSocket<string, string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        const errors: unknown[] = [];
+        socket.error$.subscribe((error) => errors.push(error));
+        socket.send('a');
+        socket.send('b');
+        // While the socket is still connecting.
+        at(server, 5, () => expect(() => socket.close()).not.toThrow());
+        flush();
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toBeInstanceOf(MessageNotSentError);
+        expect((errors[0] as MessageNotSentError).messages).toEqual(['a', 'b']);
+        expect(server.connections).toHaveLength(1);
+        expect(server.connection(0).sentMessages()).toEqual([]);
+        expect(openSockets(server)).toEqual([]);
+      });
+    });
+
+    it('with nobody on error$, close() closes, then throws the MessageNotSentError to its caller', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<string, string>();
+        const socket = fromWebSocket<string, string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        const states: string[] = [];
+        socket.state$.subscribe((state) => states.push(state.status));
+        const held = socket.connect();
+        socket.send('a');
+        const thrown: unknown[] = [];
+        const close = (): void => {
+          try {
+            socket.close();
+          } catch (error) {
+            thrown.push(error);
+          }
+        };
+        at(server, 5, close);
+        // Thrown once: a later close() has nothing left to report.
+        at(server, 6, close);
+        flush();
+        expect(thrown).toHaveLength(1);
+        expect(thrown[0]).toBeInstanceOf(MessageNotSentError);
+        expect((thrown[0] as MessageNotSentError).messages).toEqual(['a']);
+        expect(states.at(-1)).toBe('closed');
+        expect(openSockets(server)).toEqual([]);
+        held.unsubscribe();
+      });
     });
   });
 });
