@@ -358,6 +358,32 @@ export const socket: ReactiveWebSocket<string, string> = fromWebSocket<string, s
 socket.send(42);
 `;
 
+// Compiled and run: typed code connecting to the loopback server, as an ES module and as CommonJS.
+const typedConnect = (load: string): string => `
+${load}
+
+interface Greeting {
+  readonly hello?: string;
+  readonly echo?: string;
+}
+interface Echo {
+  readonly echo: string;
+}
+
+async function main(url: string): Promise<void> {
+  const socket: ReactiveWebSocket<Greeting, Echo> = fromWebSocket<Greeting, Echo>(url, json<Greeting, Echo>());
+  socket.send({ echo: 'sent before open' });
+  const messages: Greeting[] = await firstValueFrom(socket.message$.pipe(take(2), toArray()));
+  const server = createWebSocketDouble<Greeting, Echo>();
+  console.log(JSON.stringify({ messages, double: typeof server.WebSocketCtor }));
+}
+
+main(process.argv[2] ?? '').catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
+`;
+
 const strict = { strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022' };
 
 describe('a TypeScript consumer', () => {
@@ -369,6 +395,27 @@ describe('a TypeScript consumer', () => {
         'package.json': JSON.stringify({ name: 'ts-consumer', private: true, type: 'module' }),
         'src/app.ts': TYPED_CONSUMER,
         'src/legacy.cts': CJS_TYPED_CONSUMER,
+        'src/connect.ts': typedConnect(`
+import { fromWebSocket, json, type ReactiveWebSocket } from 'rx-websocket';
+import { createWebSocketDouble } from 'rx-websocket/testing';
+import { firstValueFrom, take, toArray } from 'rxjs';`),
+        'src/connect-legacy.cts': typedConnect(`
+import { fromWebSocket, json, type ReactiveWebSocket } from 'rx-websocket';
+import { createWebSocketDouble } from 'rx-websocket/testing';
+import { firstValueFrom, take, toArray } from 'rxjs';`),
+        'tsconfig.emit.json': JSON.stringify({
+          compilerOptions: {
+            ...strict,
+            noEmit: false,
+            rootDir: 'src',
+            outDir: 'out',
+            module: 'node16',
+            moduleResolution: 'node16',
+            lib: ['ES2022'],
+            types: ['node'],
+          },
+          files: ['src/connect.ts', 'src/connect-legacy.cts'],
+        }),
         // A Node program: Node's types, no DOM.
         'tsconfig.node16.json': JSON.stringify({
           compilerOptions: {
@@ -430,6 +477,13 @@ describe('a TypeScript consumer', () => {
     },
     60_000,
   );
+
+  it('compiles typed code that connects to a loopback server and receives messages, as ES module and CommonJS', async () => {
+    await runOk(process.execPath, [tsc, '-p', 'tsconfig.emit.json'], dir);
+    for (const program of ['out/connect.js', 'out/connect-legacy.cjs']) {
+      expect(await runNode(dir, [program])).toEqual({ messages: EXPECTED_MESSAGES, double: 'function' });
+    }
+  }, 60_000);
 
   it('typechecks with moduleResolution node10, which finds rx-websocket/testing through typesVersions', async () => {
     const output = await runOk(process.execPath, [tsc, '-p', 'tsconfig.node10.json', '--explainFiles'], dir);
