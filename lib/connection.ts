@@ -83,7 +83,10 @@ export class Connection {
         ...(socketOptions === undefined ? [] : [socketOptions]),
       );
     } catch (error) {
-      throw new TransportError(`the WebSocket constructor threw: ${redactUrlsIn(messageOf(error))}`, error);
+      const detail = messageOf(error);
+      const redacted = redactUrlsIn(detail);
+      // A cause whose message holds a secret would print it wherever the error is logged (Node prints causes).
+      throw new TransportError(`the WebSocket constructor threw: ${redacted}`, redacted === detail ? error : undefined);
     }
     this.socket = socket;
     socket.binaryType = config.binaryType;

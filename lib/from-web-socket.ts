@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable, Subject, type Subscriber, type Subscription, type TeardownLogic } from 'rxjs';
 import { assertValidClose } from './close-codes';
 import type { NativeMessageEvent } from './connection';
-import { EncodeError, SendQueueOverflowError, type MessageNotSentError } from './errors';
+import { EncodeError, MessageNotSentError, SendQueueOverflowError } from './errors';
 import type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
 import { assertBinaryType, resolveOptions, type ResolvedOptions, type WebSocketOptions } from './options';
 import { describeNonPayload, isPayload } from './payload';
@@ -167,6 +167,8 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   private socket: WebSocketLike | undefined;
   private queue: BoundedQueue<Out> | undefined;
   private closeWhenFlushed = false;
+  /** Whether `open$` has announced the current socket (multiplex channels subscribe at once only then). */
+  private announced = false;
   /** Messages that `close()` could not send and nobody on `error$` heard of: thrown by `close()` once it is done. */
   private unheard: MessageNotSentError | undefined;
   private state: ConnectionState = IDLE;
@@ -218,7 +220,9 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       message$: this.message$,
       open$: this.open$,
       send: (value) => this.send(value),
-      isOpen: () => this.state.status === 'open',
+      // Announced on open$ and still open: before that, open$ is about to subscribe the channel; after the socket
+      // starts closing, a message would wait in the queue and reach the next connection along with open$'s own.
+      isOpen: () => this.announced && this.socket?.readyState === OPEN,
     }));
   }
 
@@ -239,8 +243,8 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
         new EncodeError(value, new TypeError(`${hint} ${what}, not a string, ArrayBuffer, Blob or ArrayBufferView`)),
       );
     }
-    const { socket, queue } = this;
-    if (socket !== undefined && !queue?.size && this.state.status === 'open' && socket.readyState === OPEN) {
+    const socket = this.openSocket();
+    if (socket) {
       socket.send(payload);
       return;
     }
@@ -252,7 +256,10 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   }
   close(code?: number, reason?: string): void {
     assertValidClose(code, reason);
-    this.session?.close(code ?? 1000, reason);
+    // A close supersedes a flush-then-close asked for by completing send$.
+    this.closeWhenFlushed = false;
+    if (this.session) this.session.close(code ?? 1000, reason);
+    else if (this.queue?.size) this.notSent(new MessageNotSentError(this.takeUnsent()));
     const { unheard } = this;
     if (unheard) {
       this.unheard = undefined;
@@ -340,9 +347,24 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     for (const member of this.members) if (member.kind === kind) member.subscriber.next(value as never);
   }
 
+  /**
+   * The socket when it is open and may be sent to now, with what waits in the queue sent first: a state$ subscriber
+   * told of the open runs before the open's own flush.
+   */
+  private openSocket(): WebSocketLike | undefined {
+    const { socket } = this;
+    if (socket === undefined || this.state.status !== 'open' || socket.readyState !== OPEN) return undefined;
+    this.flush(socket);
+    return socket;
+  }
+
+  private flush(socket: WebSocketLike): void {
+    if (this.queue?.size) for (const entry of this.queue.drain()) socket.send(entry.payload);
+  }
+
   /** `send$` completed or errored: close with 1000 once what is queued has gone out. */
   finishSending(): void {
-    if (this.state.status === 'open') this.close(1000);
+    if (this.openSocket()) this.close(1000);
     else this.closeWhenFlushed = true;
   }
 
@@ -363,6 +385,9 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   /** @internal */
   setState(state: ConnectionState): void {
     this.state = state;
+    if (state.status !== 'open') this.announced = false;
+    // send$.complete() asked the session that just ended to close after its flush; the next one is a new start.
+    if (state.status === 'closed') this.closeWhenFlushed = false;
     // A change made by a state$ subscriber waits until every subscriber has had the one before it, so that all of
     // them see the states in the order they happened, and end on the current one.
     if (this.pendingStates) {
@@ -382,7 +407,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   }
   /** @internal */
   opened(socket: WebSocketLike): void {
-    if (this.queue) for (const entry of this.queue.drain()) socket.send(entry.payload);
+    this.flush(socket);
     if (this.closeWhenFlushed) {
       this.closeWhenFlushed = false;
       this.session?.close(1000, undefined);
@@ -403,6 +428,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   }
   /** @internal */
   emitOpen(info: OpenInfo): void {
+    this.announced = true;
     this.emit(OPENS, info);
   }
   /** @internal */

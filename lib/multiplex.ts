@@ -93,7 +93,15 @@ export function createMultiplex<In, Out>(host: MultiplexHost<In, Out>): Multiple
       opens = host.open$.subscribe(() => host.send(subscribeMsg()));
       messages = host.message$.subscribe({
         next: (message) => {
-          if (filter(message)) for (const member of channel.members) member.next(message);
+          let accepted: boolean;
+          try {
+            accepted = filter(message);
+          } catch (error) {
+            // As RxJS's filter does: the channel errors (its members' teardown unsubscribes it); the socket goes on.
+            for (const member of channel.members) member.error(error);
+            return;
+          }
+          if (accepted) for (const member of channel.members) member.next(message);
         },
         error: (error: unknown) => end((member) => member.error(error)),
         complete: () => end((member) => member.complete()),

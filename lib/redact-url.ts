@@ -12,10 +12,9 @@ export function redactUrl(url: string): string {
   }
   if (parsed?.host) return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
   if (parsed) return `${parsed.protocol}[redacted]`;
-  // Not a URL at all: cut at the query or fragment, and drop everything up to the last "@" (credentials).
-  const base = url.split(/[?#]/, 1)[0] ?? '';
-  const at = base.lastIndexOf('@');
-  if (at === -1) return base;
-  const scheme = /^\s*[a-z][a-z0-9+.-]*:\/*/i.exec(base)?.[0] ?? '';
-  return scheme + base.slice(at + 1);
+  // Not a URL at all: drop everything up to the last "@" (credentials, even with a "?" or "#" in the password), then
+  // cut at the query or fragment.
+  const at = url.lastIndexOf('@');
+  const scheme = at === -1 ? '' : (/^\s*[a-z][a-z0-9+.-]*:\/*/i.exec(url)?.[0] ?? '');
+  return scheme + (url.slice(at + 1).split(/[?#]/, 1)[0] ?? '');
 }

@@ -132,8 +132,11 @@ export class Session<In> implements ConnectionListener {
     const { reconnect, heartbeat: beat } = host.options;
     const socket = (this.connection as Connection).socket;
     this.isOpen = true;
+    // A state$ subscriber may close or reconnect at once, and the flush may close (send$ completed before the open):
+    // either way this open is not announced on open$, and no timer starts for it.
     if (this.notify(() => host.setState({ status: 'open', protocol: socket.protocol, extensions: socket.extensions })))
       return;
+    if (this.closeRequested || this.notify(() => host.opened(socket)) || this.closeRequested) return;
     if (reconnect && this.retries > 0) {
       this.stable = asyncScheduler.schedule(() => (this.retries = 0), reconnect.resetAfterMs);
     }
@@ -146,7 +149,6 @@ export class Session<In> implements ConnectionListener {
         () => this.markTraffic(),
       ).subscribe(() => this.dead(socket, beat));
     }
-    host.opened(socket);
     host.emitOpen({
       url: socket.url,
       protocol: socket.protocol,

@@ -405,7 +405,16 @@ describe('Connection', () => {
   });
 
   describe('when the constructor throws', () => {
-    it('errors with TransportError quoting the message with the URL redacted, and emits no socket', () => {
+    it('keeps what it threw as the cause when its message holds no URL secret', () => {
+      const thrown = new TypeError('WebSocket is not a constructor here');
+      const Throwing = function () {
+        throw thrown;
+      } as unknown as WebSocketConstructor;
+      const recording = record(connection(config({ WebSocketCtor: Throwing })));
+      expect((recording.error as TransportError).cause).toBe(thrown);
+    });
+
+    it('errors with TransportError quoting the message with the URL redacted, without the raw error as its cause, and emits no socket', () => {
       const thrown = new SyntaxError(
         "Failed to construct 'WebSocket': The URL 'wss://admin:hunter2@feed.example/live?token=s3cret' is invalid.",
       );
@@ -418,7 +427,8 @@ describe('Connection', () => {
       expect(recording.error).toBeInstanceOf(TransportError);
       expect(recording.error).toBeInstanceOf(RxWebSocketError);
       const error = recording.error as TransportError;
-      expect(error.cause).toBe(thrown);
+      // The raw error would print the token wherever the error is logged with its cause.
+      expect(error.cause).toBeUndefined();
       expect(error.message).toContain("The URL 'wss://feed.example/live' is invalid.");
       expect(error.message).not.toContain('s3cret');
       expect(error.message).not.toContain('hunter2');

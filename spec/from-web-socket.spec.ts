@@ -575,4 +575,87 @@ describe('fromWebSocket', () => {
       });
     });
   });
+  describe('when send$ completes, or the queue is sent to, around an open', () => {
+    it('send$.complete() whose session ends before any open leaves the next session open', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble<string, string>();
+        server.script((c) => cold(c.index === 0 ? '' : '-o', { o: 'open' }));
+        const socket = fromWebSocket<string, string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        const first = socket.connect();
+        at(server, 5, () => {
+          socket.send$.complete();
+          first.unsubscribe();
+        });
+        let second: Subscription | undefined;
+        at(server, 10, () => (second = socket.connect()));
+        flush();
+        expect(server.connections).toHaveLength(2);
+        expect(server.connection(1).readyState).toBe(1);
+        expect(server.connection(1).closedWith).toBeUndefined();
+        second?.unsubscribe();
+      });
+    });
+
+    it('send$.complete() before the open flushes and closes that socket without announcing it on open$', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<string, string>({ autoOpen: true });
+        const socket = fromWebSocket<string, string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        const opens: unknown[] = [];
+        socket.open$.subscribe((open) => {
+          opens.push(open);
+          socket.send('from open$');
+        });
+        const states: string[] = [];
+        socket.state$.subscribe((state) => states.push(state.status));
+        socket.send('a');
+        socket.send$.complete();
+        flush();
+        expect(server.connection(0).sentMessages()).toEqual(['a']);
+        expect(opens).toEqual([]);
+        expect(states).toEqual(['connecting', 'open', 'closing', 'closed']);
+        expect(socket.bufferedAmount).toBe(0);
+      });
+    });
+
+    it('close() with no connection running reports what is queued (thrown when nobody listens on error$), and a later connection does not send it', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<string, string>({ autoOpen: true });
+        const socket = fromWebSocket<string, string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        socket.send('stale');
+        let thrown: unknown;
+        try {
+          socket.close();
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(MessageNotSentError);
+        expect((thrown as MessageNotSentError).messages).toEqual(['stale']);
+        const held = socket.connect();
+        flush();
+        expect(server.connection(0).sentMessages()).toEqual([]);
+        held.unsubscribe();
+      });
+    });
+
+    it('a state$ subscriber sending on "open" while the queue is full sends what waits first, then its own, and nothing overflows', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<string, string>({ autoOpen: true });
+        const socket = fromWebSocket<string, string>(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          sendQueue: { maxMessages: 2 },
+        });
+        const errors: unknown[] = [];
+        socket.error$.subscribe((error) => errors.push(error));
+        socket.state$.subscribe((state) => {
+          if (state.status === 'open') socket.send('from state$');
+        });
+        socket.send('a');
+        socket.send('b');
+        flush();
+        expect(errors).toEqual([]);
+        expect(server.connection(0).sentMessages()).toEqual(['a', 'b', 'from state$']);
+        socket.close();
+      });
+    });
+  });
 });

@@ -173,4 +173,97 @@ describe('multiplex', () => {
       });
     });
   });
+  describe('when a channel starts at the edges of an open', () => {
+    const subscribeFrom = (socket: ReturnType<typeof fromWebSocket<Tick, Command>>) => () =>
+      socket
+        .multiplex(
+          () => ({ op: 'sub', channel: 'BTC' }),
+          () => ({ op: 'unsub', channel: 'BTC' }),
+          (tick) => tick.channel === 'BTC',
+        )
+        .subscribe();
+
+    it('a channel started from a state$ "open" callback, before open$, subscribes once', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<Tick, Command>({ autoOpen: true });
+        const socket = fromWebSocket<Tick, Command>(FEED_URL, {
+          ...json<Tick, Command>(),
+          WebSocketCtor: server.WebSocketCtor,
+        });
+        const start = subscribeFrom(socket);
+        socket.state$.subscribe((state) => {
+          if (state.status === 'open') start();
+        });
+        const held = socket.connect();
+        flush();
+        expect(server.connection(0).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
+        held.unsubscribe();
+      });
+    });
+
+    it('a channel started while the socket is already closed (from a close$ callback) subscribes once, on the next open', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble<Tick, Command>();
+        server.script((c) => cold(c.index === 0 ? '-o-x' : '-o', { o: 'open', x: 'drop' }));
+        const socket = fromWebSocket<Tick, Command>(FEED_URL, {
+          ...json<Tick, Command>(),
+          WebSocketCtor: server.WebSocketCtor,
+          reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
+        });
+        const start = subscribeFrom(socket);
+        let started = false;
+        socket.close$.subscribe(() => {
+          if (!started) {
+            started = true;
+            start();
+          }
+        });
+        at(server, 50, () => socket.close());
+        flush();
+        expect(server.connection(0).sentJson()).toEqual([]);
+        expect(server.connection(1).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
+      });
+    });
+  });
+
+  describe('when its filter throws', () => {
+    it('errors the channel with what it threw, sends the unsubscribe message, and leaves the socket running', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble<Tick, Command>();
+        server.script(
+          cold('-o-a-b', { o: 'open', a: { json: { channel: 'BAD', n: 1 } }, b: { json: { channel: 'BTC', n: 2 } } }),
+        );
+        const socket = fromWebSocket<Tick, Command>(FEED_URL, {
+          ...json<Tick, Command>(),
+          WebSocketCtor: server.WebSocketCtor,
+        });
+        const boom = new Error('filter failed');
+        const errors: unknown[] = [];
+        socket
+          .multiplex(
+            () => ({ op: 'sub', channel: 'BTC' }),
+            () => ({ op: 'unsub', channel: 'BTC' }),
+            (tick) => {
+              if (tick.channel === 'BAD') throw boom;
+              return tick.channel === 'BTC';
+            },
+          )
+          .subscribe({ error: (error: unknown) => errors.push(error) });
+        const messages: Tick[] = [];
+        const held = socket.message$.subscribe((tick) => messages.push(tick));
+        flush();
+        expect(errors).toEqual([boom]);
+        expect(server.connection(0).sentJson()).toEqual([
+          { op: 'sub', channel: 'BTC' },
+          { op: 'unsub', channel: 'BTC' },
+        ]);
+        expect(messages).toEqual([
+          { channel: 'BAD', n: 1 },
+          { channel: 'BTC', n: 2 },
+        ]);
+        expect(openSockets(server)).toEqual([0]);
+        held.unsubscribe();
+      });
+    });
+  });
 });

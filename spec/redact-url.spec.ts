@@ -66,6 +66,13 @@ describe('redactUrl', () => {
       expect(redactUrl(input)).toBe('wss://feed.example/live');
     });
 
+    it('drops credentials from text that is not a URL even where the password holds a "#" or a "?"', () => {
+      for (const input of ['ws://alice:s3cr#et@feed.example/x', 'ws://alice:s3cr?et@feed.example/x']) {
+        expect(() => new URL(input)).toThrow();
+        expect(redactUrl(input)).toBe('ws://feed.example/x');
+      }
+    });
+
     it('drops credentials behind leading whitespace, which the URL parser ignores', () => {
       const input = '  wss://admin:hunter2@feed.example/live';
       expect(new URL(input).password).toBe('hunter2');

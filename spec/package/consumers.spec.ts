@@ -19,13 +19,15 @@ const nodeMajor = Number(process.versions.node.split('.')[0]);
 
 /**
  * The library's own code behind `fromWebSocket` in a browser bundle, minified and gzipped (rxjs excluded).
- * The target is 4 KB; the code is about 8.6 KB, so the target is missed (see BENCHMARKS.md). The spec holds the code
- * to a ceiling just above today's size, so that any growth fails here and must be argued for. (Raised from 8,576 to
- * 8,704 bytes for the fixes that let callbacks close, reconnect or subscribe while the socket is calling them:
- * about +160 bytes.)
+ * The target is 4 KB; the code is about 8.7 KB, so the target is missed (see BENCHMARKS.md). The spec holds the code
+ * to a ceiling just above today's size, so that any growth fails here and must be argued for. Raised from 8,576 to
+ * 8,704 bytes for the fixes that let callbacks close, reconnect or subscribe while the socket is calling them (about
+ * +160 bytes); then to 8,832 for the fixes of a review of the send, close and multiplex paths (every ending error on
+ * error$, close() reporting what it cannot send, send$.complete() bounded to its session, multiplex subscribing once,
+ * a throwing filter erroring its channel: about +90 bytes).
  */
 const OWN_GZIP_TARGET_BYTES = 4096;
-const OWN_GZIP_CEILING_BYTES = 8704;
+const OWN_GZIP_CEILING_BYTES = 8832;
 
 interface Result {
   readonly code: number | null;
