@@ -199,7 +199,9 @@ function classifyError(event: unknown, protocols: string | readonly string[] | u
   }
   const status = /Unexpected server response: (\d{3})/.exec(message);
   if (status) return new HandshakeError(Number(status[1]));
-  return new TransportError(message ? redactUrlsIn(message) : 'the connection failed (browsers give no detail)', cause);
+  if (!message) return new TransportError('the connection failed (browsers give no detail)', cause);
+  const redacted = redactUrlsIn(message);
+  return new TransportError(redacted, redacted === message ? cause : undefined);
 }
 
 /** The close code `ws` attaches to the error it fails a connection with, under a symbol it does not export. */
@@ -217,5 +219,6 @@ function messageOf(error: unknown): string {
 
 /** Error texts from platforms and libraries may quote the URL; drop its credentials and query before passing them on. */
 function redactUrlsIn(text: string): string {
-  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, redactUrl);
+  // Only URLs that can hold a secret (credentials, a query, a fragment) change, so that an unchanged text says none did.
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, (url) => (/[@?#]/.test(url) ? redactUrl(url) : url));
 }

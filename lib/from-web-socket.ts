@@ -38,7 +38,7 @@ export interface ReactiveWebSocket<In, Out> {
    * Closes with `code` (1000 or 3000–4999) and `reason` (at most 123 UTF-8 bytes), and stops reconnecting.
    * Throws `InvalidCloseCodeError` / `InvalidCloseReasonError` otherwise. The streams complete once the close event arrives.
    * Messages still queued are not sent: they are reported on `error$` as a `MessageNotSentError`, which `close()`
-   * throws instead, once closed, when nobody listens on `error$`.
+   * throws instead, once the close is under way, when nobody listens on `error$`.
    */
   close(code?: number, reason?: string): void;
   /** Drops the current socket and connects again now, with the backoff reset. */
@@ -169,8 +169,6 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   private closeWhenFlushed = false;
   /** Whether `open$` has announced the current socket (multiplex channels subscribe at once only then). */
   private announced = false;
-  /** Messages that `close()` could not send and nobody on `error$` heard of: thrown by `close()` once it is done. */
-  private unheard: MessageNotSentError | undefined;
   private state: ConnectionState = IDLE;
   /** While state$ subscribers are being told of a change: the changes still to tell them, in order. */
   private pendingStates: ConnectionState[] | undefined;
@@ -248,6 +246,8 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       socket.send(payload);
       return;
     }
+    // The client is closing this connection: a message queued now would reach a later, unrelated one.
+    if (this.state.status === 'closing') return this.report(new MessageNotSentError([value]));
     if (!(this.queue ??= new BoundedQueue<Out>(this.limits)).offer(payload, value)) {
       const overflow = new SendQueueOverflowError(value, this.limits);
       if (this.limits.overflow === 'throw') throw overflow;
@@ -258,13 +258,13 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     assertValidClose(code, reason);
     // A close supersedes a flush-then-close asked for by completing send$.
     this.closeWhenFlushed = false;
-    if (this.session) this.session.close(code ?? 1000, reason);
-    else if (this.queue?.size) this.notSent(new MessageNotSentError(this.takeUnsent()));
-    const { unheard } = this;
-    if (unheard) {
-      this.unheard = undefined;
-      throw unheard;
+    let unheard: MessageNotSentError | undefined;
+    if (this.session) unheard = this.session.close(code ?? 1000, reason);
+    else if (this.queue?.size) {
+      const error = new MessageNotSentError(this.takeUnsent());
+      if (!this.notSent(error)) unheard = error;
     }
+    if (unheard) throw unheard;
   }
   reconnect(): void {
     this.session?.reconnect();
@@ -436,8 +436,8 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     this.emit(CLOSES, close);
   }
   /** @internal */
-  notSent(error: MessageNotSentError): void {
-    if (!this.heard(error)) this.unheard = error;
+  notSent(error: MessageNotSentError): boolean {
+    return this.heard(error);
   }
   /** @internal */
   emitError(error: unknown): void {

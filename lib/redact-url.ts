@@ -12,9 +12,14 @@ export function redactUrl(url: string): string {
   }
   if (parsed?.host) return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
   if (parsed) return `${parsed.protocol}[redacted]`;
-  // Not a URL at all: drop everything up to the last "@" (credentials, even with a "?" or "#" in the password), then
-  // cut at the query or fragment.
+  // Not a URL at all. A "?" or "#" before the last "@" may sit in a password or start a query: either way what follows
+  // may be secret, and where the host starts cannot be told, so only the scheme is kept.
+  const scheme = /^\s*[a-z][a-z0-9+.-]*:\/*/i.exec(url)?.[0] ?? '';
   const at = url.lastIndexOf('@');
-  const scheme = at === -1 ? '' : (/^\s*[a-z][a-z0-9+.-]*:\/*/i.exec(url)?.[0] ?? '');
-  return scheme + (url.slice(at + 1).split(/[?#]/, 1)[0] ?? '');
+  const cut = url.search(/[?#]/);
+  if (at !== -1 && cut !== -1 && cut < at) return `${scheme}[redacted]`;
+  // Otherwise cut at the query or fragment, and drop everything up to the last "@" (credentials).
+  const base = cut === -1 ? url : url.slice(0, cut);
+  const last = base.lastIndexOf('@');
+  return last === -1 ? base : scheme + base.slice(last + 1);
 }

@@ -11,7 +11,7 @@ import { takeSource, type Source } from './source';
 import type { ClosedState, ConnectionState } from './state';
 import { normalizeUrl, type UrlInput } from './url';
 import { validateProtocols } from './protocols';
-import { CLOSING, OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
+import { OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
 
 /** Reconnection settings with every default applied. */
 export interface ResolvedReconnect {
@@ -46,8 +46,8 @@ export interface SessionHost<In> {
   opened(socket: WebSocketLike): void;
   /** Empties the send queue and returns what was in it. */
   takeUnsent(): unknown[];
-  /** What the queue held when the client closed: on `error$`, or to the caller of `close()` when nobody listens there. */
-  notSent(error: MessageNotSentError): void;
+  /** What the queue held when the client closed, on `error$`; false when nobody listens there (`close()` throws it). */
+  notSent(error: MessageNotSentError): boolean;
   /** Each decoded message, for `message$` and `messageEvent$`. */
   message(value: In, event: NativeMessageEvent): void;
   emitOpen(info: OpenInfo): void;
@@ -91,14 +91,22 @@ export class Session<In> implements ConnectionListener {
     this.connect();
   }
 
-  /** Closes with `code` and `reason` and stops; a socket that is not open yet is just dropped. */
-  close(code: number, reason: string | undefined): void {
+  /**
+   * Closes with `code` and `reason` and stops; a socket that is not open yet is just dropped. Returns the
+   * `MessageNotSentError` for what was queued when nobody heard it on `error$`, for `close()` to throw.
+   */
+  close(code: number, reason: string | undefined): MessageNotSentError | undefined {
     const { host } = this;
-    // Already closing: the close event is on its way, as a browser ignores a second close().
-    if (this.ended || (this.closeRequested && this.connection?.socket.readyState === CLOSING)) return;
+    // Already closing (or being closed by the call this one is nested in): the close event is on its way, as a
+    // browser ignores a second close().
+    if (this.ended || this.closeRequested) return undefined;
     this.closeRequested = true;
     const unsent = host.takeUnsent();
-    if (unsent.length > 0 && this.notify(() => host.notSent(new MessageNotSentError(unsent)))) return;
+    let unheard: MessageNotSentError | undefined;
+    if (unsent.length > 0) {
+      const error = new MessageNotSentError(unsent);
+      if (this.notify(() => (unheard = host.notSent(error) ? undefined : error))) return unheard;
+    }
     const socket = this.connection?.socket;
     if (socket?.readyState === OPEN && this.isOpen) {
       host.setState({ status: 'closing' });
@@ -107,6 +115,7 @@ export class Session<In> implements ConnectionListener {
       // Connecting or waiting to reconnect: there is no handshake to wait for.
       this.end({ status: 'closed' });
     }
+    return unheard;
   }
 
   /** Drops the current socket (without a close event) and connects again now, the attempt count reset. */
@@ -170,8 +179,8 @@ export class Session<In> implements ConnectionListener {
       value = options.deserializer(event as unknown as WebSocketMessageEvent<never>);
     } catch (cause) {
       const error = new DecodeError(event.data, cause);
-      // Reported either way; 'fatal' then ends the session with it.
-      if (this.notify(() => this.host.emitError(error))) return;
+      // Reported either way; 'fatal' then ends the session with it, unless a subscriber has closed it meanwhile.
+      if (this.notify(() => this.host.emitError(error)) || this.closeRequested) return;
       if (options.decodeErrors === 'fatal') this.end({ status: 'closed', error });
       return;
     }

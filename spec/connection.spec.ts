@@ -292,15 +292,26 @@ describe('Connection', () => {
       expect((error as Error).cause).toBe(event);
     });
 
-    it('leaves credentials and query strings out of a message that quotes a URL', () => {
+    it('leaves credentials and query strings out of a message that quotes a URL, and out of its cause', () => {
       const recording = record(connection(config()));
       latest().reportsError(
         wsError('Invalid WebSocket frame from wss://admin:hunter2@feed.example/live?token=s3cret#frag, closing'),
       );
-      const { message } = errorEvent(recording) as Error;
+      const { message, cause } = errorEvent(recording) as Error;
       expect(message).toContain('wss://feed.example/live');
       expect(message).not.toContain('s3cret');
       expect(message).not.toContain('hunter2');
+      // The raw error would print the token wherever the error is logged with its cause.
+      expect(cause).toBeUndefined();
+    });
+
+    it('keeps the cause of a message that quotes a URL without secrets, unchanged', () => {
+      const recording = record(connection(config()));
+      const event = wsError('Invalid WebSocket frame from ws://feed.example, closing') as { error: Error };
+      latest().reportsError(event);
+      const { message, cause } = errorEvent(recording) as Error;
+      expect(message).toContain('from ws://feed.example, closing');
+      expect(cause).toBe(event.error);
     });
   });
 

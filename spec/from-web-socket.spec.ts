@@ -488,7 +488,31 @@ describe('fromWebSocket', () => {
       const { seen, errors, end } = ending('-o-m', { ...json(), decodeErrors: 'fatal' });
       expect(end).toBeInstanceOf(DecodeError);
       expect(errors).toEqual([end]);
-      expect(seen.slice(0, 2)).toEqual(['error$ DecodeError', 'message$ error DecodeError']);
+      expect(seen).toEqual(['error$ DecodeError', 'message$ error DecodeError']);
+    });
+
+    it("an error$ subscriber that calls close() on a fatal DecodeError gets a clean close (decodeErrors: 'fatal')", () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble();
+        server.script(cold('-o-m', { o: 'open', m: { message: '{' } }));
+        const socket = fromWebSocket<unknown, unknown>(FEED_URL, {
+          ...json(),
+          decodeErrors: 'fatal',
+          WebSocketCtor: server.WebSocketCtor,
+        });
+        const seen: string[] = [];
+        socket.error$.subscribe((error) => {
+          seen.push(`error$ ${(error as Error).name}`);
+          socket.close(4000, 'bad message');
+        });
+        socket.close$.subscribe((close) => seen.push(`close$ ${close.code}`));
+        socket.message$.subscribe({
+          error: (error: unknown) => seen.push(`message$ error ${(error as Error).name}`),
+          complete: () => seen.push('message$ complete'),
+        });
+        flush();
+        expect(seen).toEqual(['error$ DecodeError', 'close$ 4000', 'message$ complete']);
+      });
     });
 
     it('a shouldReconnect that throws: its error is reported on error$, then ends message$', () => {
@@ -506,9 +530,10 @@ describe('fromWebSocket', () => {
     });
 
     it('a backoff that returns no valid delay: the InvalidOptionError is reported on error$, then ends message$', () => {
-      const { errors, end } = ending('-o-r', { reconnect: { backoff: () => NaN } });
+      const { seen, errors, end } = ending('-o-r', { reconnect: { backoff: () => NaN } });
       expect(end).toBeInstanceOf(InvalidOptionError);
       expect(errors).toEqual([end]);
+      expect(seen).toEqual(['close$ 1012', 'error$ InvalidOptionError', 'message$ error InvalidOptionError']);
     });
   });
   describe('its arguments', () => {
@@ -555,11 +580,14 @@ describe('fromWebSocket', () => {
         const held = socket.connect();
         socket.send('a');
         const thrown: unknown[] = [];
+        const statesWhenThrown: (string | undefined)[] = [];
         const close = (): void => {
           try {
             socket.close();
           } catch (error) {
             thrown.push(error);
+            // Thrown once the close is done, not instead of it.
+            statesWhenThrown.push(states.at(-1));
           }
         };
         at(server, 5, close);
@@ -569,12 +597,112 @@ describe('fromWebSocket', () => {
         expect(thrown).toHaveLength(1);
         expect(thrown[0]).toBeInstanceOf(MessageNotSentError);
         expect((thrown[0] as MessageNotSentError).messages).toEqual(['a']);
+        expect(statesWhenThrown).toEqual(['closed']);
         expect(states.at(-1)).toBe('closed');
         expect(openSockets(server)).toEqual([]);
         held.unsubscribe();
       });
     });
   });
+  describe('when close() meets sends and nested closes', () => {
+    it('a message sent while the client closes the socket is reported as not sent, and no later connection sends it', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble<string, string>();
+        server.script(cold('-o', { o: 'open' }));
+        const socket = fromWebSocket<string, string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        const errors: unknown[] = [];
+        socket.error$.subscribe((error) => errors.push(error));
+        at(server, 2, () => {
+          socket.close();
+          socket.send('late');
+        });
+        let later: Subscription | undefined;
+        at(server, 20, () => (later = socket.connect()));
+        // The first session's error$ subscriber is gone with it: now the caller hears of it.
+        let thrown: unknown;
+        at(server, 30, () => {
+          socket.close();
+          try {
+            socket.send('later');
+          } catch (error) {
+            thrown = error;
+          }
+        });
+        flush();
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toBeInstanceOf(MessageNotSentError);
+        expect((errors[0] as MessageNotSentError).messages).toEqual(['late']);
+        expect(thrown).toBeInstanceOf(MessageNotSentError);
+        expect((thrown as MessageNotSentError).messages).toEqual(['later']);
+        expect(server.connections).toHaveLength(2);
+        expect(server.connections.map((c) => c.sentMessages())).toEqual([[], []]);
+        later?.unsubscribe();
+      });
+    });
+
+    it('an error$ subscriber that calls close() on the MessageNotSentError does not cut the closing handshake short', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble<string, string>();
+        server.script(cold('-o', { o: 'open' }));
+        const socket = fromWebSocket<string, string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        const seen: string[] = [];
+        socket.error$.subscribe((error) => {
+          seen.push(`error$ ${(error as Error).name}`);
+          socket.close();
+        });
+        socket.close$.subscribe((close) => seen.push(`close$ ${close.code}`));
+        socket.message$.subscribe({ complete: () => seen.push('message$ complete') });
+        socket.state$.subscribe((state) => {
+          seen.push(state.status);
+          // Before the open's flush, 'a' still waits in the queue.
+          if (state.status === 'open') socket.close();
+        });
+        socket.send('a');
+        flush();
+        expect(seen).toEqual([
+          'connecting',
+          'open',
+          'error$ MessageNotSentError',
+          'closing',
+          'close$ 1000',
+          'closed',
+          'message$ complete',
+        ]);
+        expect(server.connection(0).clientClose?.code).toBe(1000);
+      });
+    });
+
+    it('a close() nested in a state$ callback during another close() neither throws nor takes the error from the outer close()', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<string, string>();
+        const socket = fromWebSocket<string, string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
+        const nested: unknown[] = [];
+        socket.state$.subscribe((state) => {
+          if (state.status !== 'closed') return;
+          try {
+            socket.close();
+          } catch (error) {
+            nested.push(error);
+          }
+        });
+        const held = socket.connect();
+        socket.send('a');
+        let outer: unknown;
+        at(server, 5, () => {
+          try {
+            socket.close();
+          } catch (error) {
+            outer = error;
+          }
+        });
+        flush();
+        expect(nested).toEqual([]);
+        expect(outer).toBeInstanceOf(MessageNotSentError);
+        held.unsubscribe();
+      });
+    });
+  });
+
   describe('when send$ completes, or the queue is sent to, around an open', () => {
     it('send$.complete() whose session ends before any open leaves the next session open', () => {
       newScheduler().run(({ cold, flush }) => {

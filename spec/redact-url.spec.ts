@@ -66,11 +66,21 @@ describe('redactUrl', () => {
       expect(redactUrl(input)).toBe('wss://feed.example/live');
     });
 
-    it('drops credentials from text that is not a URL even where the password holds a "#" or a "?"', () => {
-      for (const input of ['ws://alice:s3cr#et@feed.example/x', 'ws://alice:s3cr?et@feed.example/x']) {
+    it('keeps only the scheme of text that is not a URL where a "?" or "#" comes before an "@" (a password or a query: what follows may be secret either way)', () => {
+      for (const input of [
+        'ws://alice:s3cr#et@feed.example/x',
+        'ws://alice:s3cr?et@feed.example/x',
+        'wss://feed.example:70000/live?user=me@x.example&token=s3cret',
+      ]) {
         expect(() => new URL(input)).toThrow();
-        expect(redactUrl(input)).toBe('ws://feed.example/x');
+        expect(redactUrl(input)).toMatch(/^wss?:\/\/\[redacted]$/);
       }
+    });
+
+    it('keeps the host and path of text that is not a URL, without its credentials or query, where they cannot be confused', () => {
+      const input = 'wss://admin:hunter2@feed.example:70000/live?token=s3cret';
+      expect(() => new URL(input)).toThrow();
+      expect(redactUrl(input)).toBe('wss://feed.example:70000/live');
     });
 
     it('drops credentials behind leading whitespace, which the URL parser ignores', () => {

@@ -22,12 +22,13 @@ const nodeMajor = Number(process.versions.node.split('.')[0]);
  * The target is 4 KB; the code is about 8.7 KB, so the target is missed (see BENCHMARKS.md). The spec holds the code
  * to a ceiling just above today's size, so that any growth fails here and must be argued for. Raised from 8,576 to
  * 8,704 bytes for the fixes that let callbacks close, reconnect or subscribe while the socket is calling them (about
- * +160 bytes); then to 8,832 for the fixes of a review of the send, close and multiplex paths (every ending error on
- * error$, close() reporting what it cannot send, send$.complete() bounded to its session, multiplex subscribing once,
- * a throwing filter erroring its channel: about +90 bytes).
+ * +160 bytes); then to 8,960 for the fixes of two reviews of the send, close and multiplex paths (every ending error
+ * on error$, close() reporting what it cannot send and sends during a close reported, nested closes, send$.complete()
+ * bounded to its session, multiplex subscribing once, a throwing filter erroring its channel, no URL secret kept in
+ * an error's cause: about +200 bytes).
  */
 const OWN_GZIP_TARGET_BYTES = 4096;
-const OWN_GZIP_CEILING_BYTES = 8832;
+const OWN_GZIP_CEILING_BYTES = 8960;
 
 interface Result {
   readonly code: number | null;
