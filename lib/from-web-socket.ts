@@ -262,7 +262,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     if (this.session) unheard = this.session.close(code ?? 1000, reason);
     else if (this.queue?.size) {
       const error = new MessageNotSentError(this.takeUnsent());
-      if (!this.notSent(error)) unheard = error;
+      if (!this.reportError(error)) unheard = error;
     }
     if (unheard) throw unheard;
   }
@@ -370,14 +370,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
 
   /** An error of the send path: on `error$`, or thrown to the caller when nobody listens there. */
   private report(error: unknown): void {
-    if (!this.heard(error)) throw error;
-  }
-
-  /** Emits `error` on `error$`; false when nobody listens there. */
-  private heard(error: unknown): boolean {
-    if (!this.members.some((member) => member.kind === ERRORS)) return false;
-    this.emit(ERRORS, error);
-    return true;
+    if (!this.reportError(error)) throw error;
   }
 
   // SessionHost: what the running session calls.
@@ -435,9 +428,11 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   emitClose(close: CloseInfo): void {
     this.emit(CLOSES, close);
   }
-  /** @internal */
-  notSent(error: MessageNotSentError): boolean {
-    return this.heard(error);
+  /** @internal Emits `error` on `error$`; false when nobody listens there. */
+  reportError(error: unknown): boolean {
+    if (!this.members.some((member) => member.kind === ERRORS)) return false;
+    this.emit(ERRORS, error);
+    return true;
   }
   /** @internal */
   emitError(error: unknown): void {

@@ -46,8 +46,8 @@ export interface SessionHost<In> {
   opened(socket: WebSocketLike): void;
   /** Empties the send queue and returns what was in it. */
   takeUnsent(): unknown[];
-  /** What the queue held when the client closed, on `error$`; false when nobody listens there (`close()` throws it). */
-  notSent(error: MessageNotSentError): boolean;
+  /** Emits `error` on `error$`; false when nobody listens there (the caller then throws it to its own caller). */
+  reportError(error: unknown): boolean;
   /** Each decoded message, for `message$` and `messageEvent$`. */
   message(value: In, event: NativeMessageEvent): void;
   emitOpen(info: OpenInfo): void;
@@ -105,7 +105,7 @@ export class Session<In> implements ConnectionListener {
     let unheard: MessageNotSentError | undefined;
     if (unsent.length > 0) {
       const error = new MessageNotSentError(unsent);
-      if (this.notify(() => (unheard = host.notSent(error) ? undefined : error))) return unheard;
+      if (this.notify(() => (unheard = host.reportError(error) ? undefined : error))) return unheard;
     }
     const socket = this.connection?.socket;
     if (socket?.readyState === OPEN && this.isOpen) {
@@ -143,9 +143,9 @@ export class Session<In> implements ConnectionListener {
     this.isOpen = true;
     // A state$ subscriber may close or reconnect at once, and the flush may close (send$ completed before the open):
     // either way this open is not announced on open$, and no timer starts for it.
-    if (this.notify(() => host.setState({ status: 'open', protocol: socket.protocol, extensions: socket.extensions })))
-      return;
-    if (this.closeRequested || this.notify(() => host.opened(socket)) || this.closeRequested) return;
+    const open = { status: 'open', protocol: socket.protocol, extensions: socket.extensions } as const;
+    if (this.notify(() => host.setState(open)) || this.closeRequested) return;
+    if (this.notify(() => host.opened(socket)) || this.closeRequested) return;
     if (reconnect && this.retries > 0) {
       this.stable = asyncScheduler.schedule(() => (this.retries = 0), reconnect.resetAfterMs);
     }
