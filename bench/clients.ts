@@ -141,11 +141,12 @@ function rxWebSocketDriver(id: ClientId, library: typeof candidate, WS: WsClass)
 
 /** Every client, each creating its sockets with `WS`. */
 export function createDrivers(WS: WsClass): Readonly<Record<ClientId, Driver>> {
-  const raw: Driver = {
-    id: 'ws',
+  /** Raw `ws`, with `wire` passing each parsed message from its own 'message' event to the application. */
+  const rawEmitter = (id: ClientId, wire: (ws: WebSocket, parsed: (value: unknown) => void) => void): Driver => ({
+    id,
     async open(url, onMessage) {
       const ws = new WS(url);
-      ws.on('message', (data) => onMessage(JSON.parse((data as Buffer).toString())));
+      wire(ws, onMessage);
       await whenOpen(ws);
       return {
         send: (text) => ws.send(text),
@@ -156,7 +157,11 @@ export function createDrivers(WS: WsClass): Readonly<Record<ClientId, Driver>> {
           }),
       };
     },
-  };
+  });
+
+  const raw = rawEmitter('ws', (ws, onMessage) =>
+    ws.on('message', (data) => onMessage(JSON.parse((data as Buffer).toString()))),
+  );
 
   const rawOnMessage: Driver = {
     id: 'ws-onmessage',
@@ -175,24 +180,12 @@ export function createDrivers(WS: WsClass): Readonly<Record<ClientId, Driver>> {
     },
   };
 
-  const rawObservable: Driver = {
-    id: 'ws-observable',
-    async open(url, onMessage) {
-      const ws = new WS(url);
-      new Observable<unknown>((subscriber) => {
-        ws.on('message', (data) => subscriber.next(JSON.parse((data as Buffer).toString())));
-      }).subscribe(onMessage);
-      await whenOpen(ws);
-      return {
-        send: (text) => ws.send(text),
-        close: () =>
-          new Promise<void>((resolve) => {
-            ws.once('close', () => resolve());
-            ws.close(1000);
-          }),
-      };
-    },
-  };
+  // The same, through one bare RxJS Observable: what RxJS's own Subscriber adds per message.
+  const rawObservable = rawEmitter('ws-observable', (ws, onMessage) =>
+    new Observable<unknown>((subscriber) => {
+      ws.on('message', (data) => subscriber.next(JSON.parse((data as Buffer).toString())));
+    }).subscribe(onMessage),
+  );
 
   const rxjsWebSocket: Driver = {
     id: 'rxjs-webSocket',
