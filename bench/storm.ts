@@ -18,8 +18,8 @@ import {
   exponentialBackoff,
   type Jitter,
   type RandomSource,
-} from '../lib/backoff';
-import type { CloseInfo } from '../lib/events';
+} from '../lib/reconnect/backoff';
+import type { CloseInfo } from '../lib/core/events';
 
 /** A strategy under test: `create` is called once per client, so that stateful strategies get one sequence each. */
 export interface StrategyModel {

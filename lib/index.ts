@@ -1,9 +1,9 @@
-export { fromWebSocket } from './from-web-socket';
-export type { ProtocolsInput, ReactiveWebSocket } from './from-web-socket';
-export { DEFAULT_RECONNECT } from './options';
-export type { ReconnectOptions, WebSocketOptions } from './options';
-export { json } from './json';
-export type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
+export { fromWebSocket } from './core/from-web-socket';
+export type { ProtocolsInput, ReactiveWebSocket } from './core/from-web-socket';
+export { DEFAULT_RECONNECT } from './core/options';
+export type { ReconnectOptions, WebSocketOptions } from './core/options';
+export { json } from './core/json';
+export type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './core/events';
 export type {
   ClosedState,
   ClosingState,
@@ -13,12 +13,12 @@ export type {
   IdleState,
   OpenState,
   ReconnectingState,
-} from './state';
-export { DEFAULT_HEARTBEAT } from './heartbeat';
-export type { HeartbeatOptions } from './heartbeat';
-export type { Multiplex, MultiplexOptions } from './multiplex';
-export { DEFAULT_SEND_QUEUE } from './send-queue';
-export type { SendQueueOptions } from './send-queue';
+} from './core/state';
+export { DEFAULT_HEARTBEAT } from './features/heartbeat/heartbeat';
+export type { HeartbeatOptions } from './features/heartbeat/heartbeat';
+export type { Multiplex, MultiplexOptions } from './features/multiplex/multiplex';
+export { DEFAULT_SEND_QUEUE } from './core/send-queue';
+export type { SendQueueOptions } from './core/send-queue';
 export {
   APPLICATION_CLOSE_CODES,
   CloseCode,
@@ -29,8 +29,8 @@ export {
   minimumRetryDelayMs,
   SERVICE_RESTART_MIN_DELAY_MS,
   TRY_AGAIN_LATER_MIN_DELAY_MS,
-} from './close-codes';
-export type { CloseCodeMatcher, CloseCodePolicyConfig, ReconnectPolicy } from './close-codes';
+} from './reconnect/close-codes';
+export type { CloseCodeMatcher, CloseCodePolicyConfig, ReconnectPolicy } from './reconnect/close-codes';
 export {
   constantBackoff,
   createDefaultBackoff,
@@ -42,7 +42,7 @@ export {
   exponentialBackoff,
   linearBackoff,
   MAX_TIMER_DELAY_MS,
-} from './backoff';
+} from './reconnect/backoff';
 export type {
   BackoffStrategy,
   ConstantBackoffConfig,
@@ -51,9 +51,9 @@ export type {
   Jitter,
   LinearBackoffConfig,
   RandomSource,
-} from './backoff';
-export { alwaysRetry, planRetry, retryDelayMs, retryWithBackoff } from './retry-with-backoff';
-export type { RetryPlan, RetryPlanOptions, RetryWithBackoffConfig } from './retry-with-backoff';
+} from './reconnect/backoff';
+export { alwaysRetry, planRetry, retryDelayMs, retryWithBackoff } from './reconnect/retry-with-backoff';
+export type { RetryPlan, RetryPlanOptions, RetryWithBackoffConfig } from './reconnect/retry-with-backoff';
 export {
   ConnectionTimeoutError,
   DecodeError,
@@ -70,9 +70,9 @@ export {
   TransportError,
   UnsupportedUrlError,
   WebSocketCloseError,
-} from './errors';
-export type { RxWebSocketErrorCode } from './errors';
-export { CLOSED, CLOSING, CONNECTING, OPEN } from './web-socket-like';
-export type { WebSocketConstructor, WebSocketLike } from './web-socket-like';
-export type { Source } from './source';
-export type { UrlInput } from './url';
+} from './core/errors';
+export type { RxWebSocketErrorCode } from './core/errors';
+export { CLOSED, CLOSING, CONNECTING, OPEN } from './core/web-socket-like';
+export type { WebSocketConstructor, WebSocketLike } from './core/web-socket-like';
+export type { Source } from './core/source';
+export type { UrlInput } from './core/url';

@@ -1,4 +1,4 @@
-import type { CloseInfo } from '../events';
+import type { CloseInfo } from '../core/events';
 
 /**
  * A close as `close$` and `state$` report it, for expected marble values: `closeEvent(4401, 'unauthorized')`.

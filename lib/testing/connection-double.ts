@@ -1,8 +1,8 @@
 import { Subscription, type Observable, type SchedulerLike } from 'rxjs';
-import { isValidCloseCode } from '../close-codes';
-import type { CloseInfo } from '../events';
-import { utf8ByteLength } from '../utf8';
-import { CLOSED, CLOSING, CONNECTING, OPEN } from '../web-socket-like';
+import { isValidCloseCode } from '../reconnect/close-codes';
+import type { CloseInfo } from '../core/events';
+import { utf8ByteLength } from '../core/utf8';
+import { CLOSED, CLOSING, CONNECTING, OPEN } from '../core/web-socket-like';
 import { applyAction, type ServerAction } from './server-action';
 import type {
   BinaryTypeDouble,

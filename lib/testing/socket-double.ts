@@ -1,6 +1,6 @@
-import type { CloseInfo, WebSocketMessageEvent, WebSocketPayload } from '../events';
-import { utf8ByteLength } from '../utf8';
-import { CLOSED, CLOSING, CONNECTING, OPEN, type WebSocketLike } from '../web-socket-like';
+import type { CloseInfo, WebSocketMessageEvent, WebSocketPayload } from '../core/events';
+import { utf8ByteLength } from '../core/utf8';
+import { CLOSED, CLOSING, CONNECTING, OPEN, type WebSocketLike } from '../core/web-socket-like';
 
 /** A ready state, as on the browser's `WebSocket`: CONNECTING, OPEN, CLOSING, CLOSED. */
 export type ReadyState = 0 | 1 | 2 | 3;

@@ -1,5 +1,5 @@
 import { asyncScheduler, Subject, Subscription, type Observable, type SchedulerLike } from 'rxjs';
-import { InvalidOptionError } from '../errors';
+import { InvalidOptionError } from '../core/errors';
 import { createConnection, type ConnectionDouble, type OpenOptions, type RefuseOptions } from './connection-double';
 import type { ServerAction } from './server-action';
 import { socketDoubleClass, type SocketDoubleConstructor } from './socket-double';

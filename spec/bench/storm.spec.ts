@@ -7,7 +7,7 @@ import {
   type StormResult,
   type StrategyModel,
 } from '../../bench/storm';
-import { constantBackoff, exponentialBackoff } from '../../lib/backoff';
+import { constantBackoff, exponentialBackoff } from '../../lib/reconnect/backoff';
 
 const byName = (models: readonly StrategyModel[], name: string): StrategyModel => {
   const model = models.find((m) => m.name === name);

@@ -1,5 +1,5 @@
 import { MessageNotSentError, SendQueueOverflowError, type ReactiveWebSocket } from '../../lib/index';
-import { OPEN } from '../../lib/web-socket-like';
+import { OPEN } from '../../lib/core/web-socket-like';
 
 /** How one numbered message was handed to `send`. */
 export interface SentRecord {

@@ -1,5 +1,5 @@
 import { firstValueFrom, type Observable, take, toArray, filter, timeout } from 'rxjs';
-import type { ConnectionState, ConnectionStatus } from '../../lib/state';
+import type { ConnectionState, ConnectionStatus } from '../../lib/core/state';
 
 /** Resolves with the first `count` values of `source` (bounded by `ms` so a broken spec fails instead of hanging). */
 export function firstValues<T>(source: Observable<T>, count: number, ms = 5_000): Promise<T[]> {

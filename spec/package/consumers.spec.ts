@@ -561,7 +561,7 @@ console.log(JSON.stringify({ messages: await run(process.argv[2]), native: typeo
     expect(imports).toEqual([]);
     expect(inputs.filter((input) => /node_modules\/(ws|isomorphic-ws)\//.test(input))).toEqual([]);
     const ours = inputs.filter((input) => input.includes('node_modules/rx-websocket/'));
-    expect(ours).toContainEqual(expect.stringMatching(/rx-websocket\/dist\/browser\/from-web-socket\.js$/));
+    expect(ours).toContainEqual(expect.stringMatching(/rx-websocket\/dist\/browser\/core\/from-web-socket\.js$/));
     expect(ours.filter((input) => !input.includes('node_modules/rx-websocket/dist/browser/'))).toEqual([]);
     expect(code.toString()).not.toMatch(/\brequire\(|Sec-WebSocket-Key|perMessageDeflate/);
 
@@ -574,7 +574,7 @@ console.log(JSON.stringify({ messages: await run(process.argv[2]), native: typeo
     const ours = inputs
       .filter((input) => input.includes('node_modules/rx-websocket/'))
       .map((input) => input.replace(/.*node_modules\/rx-websocket\/dist\/browser\//, ''));
-    expect(ours.sort()).toEqual(['backoff.js', 'errors.js']);
+    expect(ours.sort()).toEqual(['core/errors.js', 'reconnect/backoff.js']);
     expect(
       inputs.filter((input) => !input.includes('node_modules/rx-websocket/') && input !== 'backoff-only.js'),
     ).toEqual([]);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { utf8ByteLength } from '../lib/utf8';
+import { utf8ByteLength } from '../../lib/core/utf8';
 
 const encoder = new TextEncoder();
 

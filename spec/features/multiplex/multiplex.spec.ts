@@ -1,7 +1,7 @@
 import { retry } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { constantBackoff, fromWebSocket, json, WebSocketCloseError } from '../lib/index';
-import { createWebSocketDouble, type WebSocketServerDouble } from '../lib/testing/index';
+import { constantBackoff, fromWebSocket, json, WebSocketCloseError } from '../../../lib/index';
+import { createWebSocketDouble, type WebSocketServerDouble } from '../../../lib/testing/index';
 
 type Command = { op: 'sub' | 'unsub'; channel: string };
 type Tick = { channel: string; n: number };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { InvalidOptionError } from '../lib/errors';
-import { validateProtocols } from '../lib/protocols';
+import { InvalidOptionError } from '../../lib/core/errors';
+import { validateProtocols } from '../../lib/core/protocols';
 
 function invalid(protocols: unknown): InvalidOptionError {
   try {

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { catchError, map, Observable, of, timer, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { Connection, type ConnectionConfig, type NativeMessageEvent } from '../lib/connection';
-import type { CloseInfo } from '../lib/events';
-import type { WebSocketLike } from '../lib/web-socket-like';
+import { Connection, type ConnectionConfig, type NativeMessageEvent } from '../../lib/core/connection';
+import type { CloseInfo } from '../../lib/core/events';
+import type { WebSocketLike } from '../../lib/core/web-socket-like';
 
 /** What a connection reports, in order, as the spec records it. */
 type ConnectionEvent =
@@ -48,8 +48,8 @@ import {
   ProtocolNegotiationError,
   RxWebSocketError,
   TransportError,
-} from '../lib/errors';
-import { CLOSED, CLOSING, CONNECTING, OPEN, type WebSocketConstructor } from '../lib/web-socket-like';
+} from '../../lib/core/errors';
+import { CLOSED, CLOSING, CONNECTING, OPEN, type WebSocketConstructor } from '../../lib/core/web-socket-like';
 
 /**
  * A WebSocket whose server side the spec plays. Like `ws` (an EventEmitter), it throws an error event that has no

@@ -11,8 +11,8 @@ import {
   linearBackoff,
   MAX_TIMER_DELAY_MS,
   type RandomSource,
-} from '../lib/backoff';
-import { InvalidOptionError } from '../lib/errors';
+} from '../../lib/reconnect/backoff';
+import { InvalidOptionError } from '../../lib/core/errors';
 
 /** A random source that returns `values` in order, and fails the spec if asked for more. */
 function randomSequence(...values: number[]): RandomSource {

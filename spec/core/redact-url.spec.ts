@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { redactUrl } from '../lib/redact-url';
+import { redactUrl } from '../../lib/core/redact-url';
 
 describe('redactUrl', () => {
   describe('for URLs without secrets', () => {

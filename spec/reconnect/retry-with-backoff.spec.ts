@@ -1,9 +1,14 @@
 import { concat, defer, of, take, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { type BackoffStrategy, constantBackoff, exponentialBackoff, MAX_TIMER_DELAY_MS } from '../lib/backoff';
-import { defaultCloseCodePolicy } from '../lib/close-codes';
-import { InvalidOptionError, WebSocketCloseError } from '../lib/errors';
-import { alwaysRetry, planRetry, retryDelayMs, retryWithBackoff } from '../lib/retry-with-backoff';
+import {
+  type BackoffStrategy,
+  constantBackoff,
+  exponentialBackoff,
+  MAX_TIMER_DELAY_MS,
+} from '../../lib/reconnect/backoff';
+import { defaultCloseCodePolicy } from '../../lib/reconnect/close-codes';
+import { InvalidOptionError, WebSocketCloseError } from '../../lib/core/errors';
+import { alwaysRetry, planRetry, retryDelayMs, retryWithBackoff } from '../../lib/reconnect/retry-with-backoff';
 
 const closedWith = (code: number): WebSocketCloseError => new WebSocketCloseError({ code, reason: '', wasClean: true });
 

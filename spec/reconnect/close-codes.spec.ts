@@ -11,7 +11,7 @@ import {
   minimumRetryDelayMs,
   SERVICE_RESTART_MIN_DELAY_MS,
   TRY_AGAIN_LATER_MIN_DELAY_MS,
-} from '../lib/close-codes';
+} from '../../lib/reconnect/close-codes';
 import {
   ConnectionTimeoutError,
   HandshakeError,
@@ -21,8 +21,8 @@ import {
   TransportError,
   UnsupportedUrlError,
   WebSocketCloseError,
-} from '../lib/errors';
-import type { CloseInfo } from '../lib/events';
+} from '../../lib/core/errors';
+import type { CloseInfo } from '../../lib/core/events';
 
 // The oracle, written from the tables of RFC 6455 §7.4.1/§7.4.2 and the WHATWG `close()` algorithm rather than
 // from the library's comparisons: every code that may travel in a close frame, listed one by one.

@@ -1,7 +1,12 @@
 import fc from 'fast-check';
-import { InvalidOptionError } from '../lib/errors';
-import type { WebSocketPayload } from '../lib/events';
-import { BoundedQueue, DEFAULT_SEND_QUEUE, resolveSendQueueLimits, type SendQueueOptions } from '../lib/send-queue';
+import { InvalidOptionError } from '../../lib/core/errors';
+import type { WebSocketPayload } from '../../lib/core/events';
+import {
+  BoundedQueue,
+  DEFAULT_SEND_QUEUE,
+  resolveSendQueueLimits,
+  type SendQueueOptions,
+} from '../../lib/core/send-queue';
 
 /** A queue with the given options validated and defaulted, as `fromWebSocket` makes it. */
 function createSendQueue<Out>(options?: SendQueueOptions): BoundedQueue<Out> {

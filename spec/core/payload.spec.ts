@@ -1,5 +1,5 @@
 import * as vm from 'node:vm';
-import { describeNonPayload, isPayload, payloadByteLength } from '../lib/payload';
+import { describeNonPayload, isPayload, payloadByteLength } from '../../lib/core/payload';
 
 const typedArrays = [
   new Int8Array(2),

@@ -13,7 +13,7 @@ import {
   TransportError,
   UnsupportedUrlError,
   WebSocketCloseError,
-} from '../lib/errors';
+} from '../../lib/core/errors';
 
 const TOKEN_URL = 'wss://admin:hunter2@feed.example/live?token=s3cret#frag';
 const cause = new SyntaxError('Unexpected token');

@@ -1,11 +1,11 @@
 import { asyncScheduler, Observable, Subject, type Subscriber, type Subscription, type TeardownLogic } from 'rxjs';
-import { assertValidClose } from './close-codes';
+import { assertValidClose } from '../reconnect/close-codes';
 import type { NativeMessageEvent } from './connection';
 import { EncodeError, MessageNotSentError, SendQueueOverflowError } from './errors';
 import type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
 import { assertBinaryType, resolveOptions, type ResolvedOptions, type WebSocketOptions } from './options';
 import { describeNonPayload, isPayload } from './payload';
-import { createMultiplex, type Multiplex } from './multiplex';
+import { createMultiplex, type Multiplex } from '../features/multiplex/multiplex';
 import { BoundedQueue, resolveSendQueueLimits, type SendQueueLimits } from './send-queue';
 import { Session, type SessionHost } from './session';
 import type { Source } from './source';

@@ -1,4 +1,4 @@
-import type { CloseInfo } from './events';
+import type { CloseInfo } from '../core/events';
 import {
   ConnectionTimeoutError,
   HandshakeError,
@@ -8,8 +8,8 @@ import {
   InvalidOptionError,
   TransportError,
   WebSocketCloseError,
-} from './errors';
-import { utf8ByteLength } from './utf8';
+} from '../core/errors';
+import { utf8ByteLength } from '../core/utf8';
 
 /**
  * Close codes from RFC 6455 §7.4.1 and the IANA WebSocket close code registry.

@@ -12,8 +12,8 @@ import {
   type ConnectionState,
   type WebSocketConstructor,
   type WebSocketOptions,
-} from '../lib/index';
-import { createWebSocketDouble, type WebSocketServerDouble } from '../lib/testing/index';
+} from '../../lib/index';
+import { createWebSocketDouble, type WebSocketServerDouble } from '../../lib/testing/index';
 
 // fromWebSocket's lifecycle at its edges, against the virtual-time double: callbacks that close, reconnect or
 // subscribe while the socket is telling them something, subscribers that come and go during a delivery, providers

@@ -1,6 +1,6 @@
 import { EMPTY, firstValueFrom, lastValueFrom, Observable, of, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { takeSource, type Source } from '../lib/source';
+import { takeSource, type Source } from '../../lib/core/source';
 
 /** The value `takeSource` hands over, as a one-value Observable: subscribing takes it, unsubscribing cancels the wait. */
 function resolveSource<T>(source: Source<T>, name: string): Observable<T> {

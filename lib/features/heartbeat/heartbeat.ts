@@ -1,8 +1,8 @@
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { InvalidOptionError } from './errors';
-import type { WebSocketPayload } from './events';
-import { isPayload } from './payload';
-import type { WebSocketLike } from './web-socket-like';
+import { InvalidOptionError } from '../../core/errors';
+import type { WebSocketPayload } from '../../core/events';
+import { isPayload } from '../../core/payload';
+import type { WebSocketLike } from '../../core/web-socket-like';
 
 /** Keep-alive and dead-connection detection. */
 export interface HeartbeatOptions {

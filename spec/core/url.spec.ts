@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { UnsupportedUrlError } from '../lib/errors';
-import { normalizeUrl } from '../lib/url';
+import { UnsupportedUrlError } from '../../lib/core/errors';
+import { normalizeUrl } from '../../lib/core/url';
 
 function unsupported(input: unknown): UnsupportedUrlError {
   try {

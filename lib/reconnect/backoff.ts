@@ -1,4 +1,4 @@
-import { InvalidOptionError } from './errors';
+import { InvalidOptionError } from '../core/errors';
 
 /**
  * How long to wait before a retry. `attempt` counts from 1 (the first retry); `reason` is the close event or

@@ -1,8 +1,8 @@
 import { asyncScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { heartbeat, resolveHeartbeat } from '../lib/heartbeat';
-import { InvalidOptionError } from '../lib/errors';
-import type { WebSocketLike } from '../lib/web-socket-like';
+import { heartbeat, resolveHeartbeat } from '../../../lib/features/heartbeat/heartbeat';
+import { InvalidOptionError } from '../../../lib/core/errors';
+import type { WebSocketLike } from '../../../lib/core/web-socket-like';
 
 function fakeSocket(withProtocolPing: boolean) {
   const sent: unknown[] = [];

@@ -1,12 +1,12 @@
 import WebSocketImpl from 'isomorphic-ws';
 import { asapScheduler, asyncScheduler, Subscription } from 'rxjs';
-import type { BackoffStrategy } from './backoff';
-import { type ReconnectPolicy } from './close-codes';
+import type { BackoffStrategy } from '../reconnect/backoff';
+import { type ReconnectPolicy } from '../reconnect/close-codes';
 import { Connection, type ConnectionListener, type NativeMessageEvent } from './connection';
 import { DecodeError, HeartbeatTimeoutError, MessageNotSentError, WebSocketCloseError } from './errors';
-import { heartbeat, type ResolvedHeartbeat } from './heartbeat';
+import { heartbeat, type ResolvedHeartbeat } from '../features/heartbeat/heartbeat';
 import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
-import { planRetry, type RetryPlan } from './retry-with-backoff';
+import { planRetry, type RetryPlan } from '../reconnect/retry-with-backoff';
 import { takeSource, type Source } from './source';
 import type { ClosedState, ConnectionState } from './state';
 import { normalizeUrl, type UrlInput } from './url';

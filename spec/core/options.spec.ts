@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { defaultBackoff } from '../lib/backoff';
-import { defaultCloseCodePolicy } from '../lib/close-codes';
-import { InvalidOptionError } from '../lib/errors';
-import type { WebSocketMessageEvent } from '../lib/events';
-import { assertBinaryType, DEFAULT_RECONNECT, resolveOptions, type WebSocketOptions } from '../lib/options';
-import type { WebSocketConstructor } from '../lib/web-socket-like';
+import { defaultBackoff } from '../../lib/reconnect/backoff';
+import { defaultCloseCodePolicy } from '../../lib/reconnect/close-codes';
+import { InvalidOptionError } from '../../lib/core/errors';
+import type { WebSocketMessageEvent } from '../../lib/core/events';
+import { assertBinaryType, DEFAULT_RECONNECT, resolveOptions, type WebSocketOptions } from '../../lib/core/options';
+import type { WebSocketConstructor } from '../../lib/core/web-socket-like';
 
 function invalid(options: unknown): InvalidOptionError {
   try {

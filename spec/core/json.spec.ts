@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { WebSocketMessageEvent } from '../lib/events';
-import { json } from '../lib/json';
+import type { WebSocketMessageEvent } from '../../lib/core/events';
+import { json } from '../../lib/core/json';
 
 const messageEvent = (data: unknown): WebSocketMessageEvent =>
   ({

@@ -1,8 +1,8 @@
-import { defaultBackoff, type BackoffStrategy } from './backoff';
-import { defaultCloseCodePolicy, type ReconnectPolicy } from './close-codes';
+import { defaultBackoff, type BackoffStrategy } from '../reconnect/backoff';
+import { defaultCloseCodePolicy, type ReconnectPolicy } from '../reconnect/close-codes';
 import { InvalidOptionError } from './errors';
 import type { WebSocketMessageEvent, WebSocketPayload } from './events';
-import { resolveHeartbeat, type HeartbeatOptions, type ResolvedHeartbeat } from './heartbeat';
+import { resolveHeartbeat, type HeartbeatOptions, type ResolvedHeartbeat } from '../features/heartbeat/heartbeat';
 import type { SendQueueOptions } from './send-queue';
 import type { ResolvedReconnect } from './session';
 import type { WebSocketConstructor } from './web-socket-like';

@@ -1,7 +1,7 @@
 import { type MonoTypeOperatorFunction, retry, throwError, timer } from 'rxjs';
 import { assertValidAttempt, type BackoffStrategy, defaultBackoff, MAX_TIMER_DELAY_MS } from './backoff';
 import { minimumRetryDelayMs } from './close-codes';
-import { InvalidOptionError } from './errors';
+import { InvalidOptionError } from '../core/errors';
 
 /** Configuration of {@link retryWithBackoff}. */
 export interface RetryWithBackoffConfig {
