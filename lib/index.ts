@@ -55,6 +55,7 @@ export type {
 export { alwaysRetry, planRetry, retryDelayMs, retryWithBackoff } from './reconnect/retry-with-backoff';
 export type { RetryPlan, RetryPlanOptions, RetryWithBackoffConfig } from './reconnect/retry-with-backoff';
 export {
+  CallbackError,
   ConnectionTimeoutError,
   DecodeError,
   EncodeError,
@@ -71,7 +72,7 @@ export {
   UnsupportedUrlError,
   WebSocketCloseError,
 } from './core/errors';
-export type { RxWebSocketErrorCode } from './core/errors';
+export type { CallbackHook, RxWebSocketErrorCode } from './core/errors';
 export { CLOSED, CLOSING, CONNECTING, OPEN } from './core/web-socket-like';
 export type { WebSocketConstructor, WebSocketLike } from './core/web-socket-like';
 export type { Source } from './core/source';

@@ -19,7 +19,8 @@ export type RxWebSocketErrorCode =
   | 'ERR_HANDSHAKE'
   | 'ERR_TRANSPORT'
   | 'ERR_HEARTBEAT_TIMEOUT'
-  | 'ERR_INVALID_OPTION';
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_CALLBACK';
 
 /** Base class of every error this library creates. */
 export abstract class RxWebSocketError extends Error {
@@ -296,6 +297,56 @@ export class InvalidOptionError extends RxWebSocketError {
     super(`Invalid option ${option}: ${secret ? `a ${typeof value} (not shown)` : describeValue(value)} (${rule})`);
     init(this, 'InvalidOptionError', 'ERR_INVALID_OPTION', { option });
   }
+}
+
+/**
+ * The user callbacks this library calls, by the option that holds them. The serializer and deserializer have errors of
+ * their own ({@link EncodeError}, {@link DecodeError}); every other one's throw arrives as a {@link CallbackError}.
+ */
+export type CallbackHook =
+  | 'url'
+  | 'protocols'
+  | 'shouldReconnect'
+  | 'backoff'
+  | 'heartbeat.ping'
+  | 'heartbeat.isPong'
+  | 'multiplex.subscribeMsg'
+  | 'multiplex.unsubscribeMsg'
+  | 'multiplex.filter'
+  | 'multiplex.key';
+
+/**
+ * A callback of the application threw (or a provider rejected). The original is `cause`; the message names only the
+ * hook and the thrown value's class, never its text, which may quote a payload or a secret.
+ */
+export class CallbackError extends RxWebSocketError {
+  /** `'CallbackError'`. */
+  declare readonly name: 'CallbackError';
+  declare readonly code: 'ERR_CALLBACK';
+  /** Which callback threw. */
+  declare readonly hook: CallbackHook;
+
+  /**
+   * @param hook Which callback threw.
+   * @param cause What it threw.
+   */
+  constructor(hook: CallbackHook, cause: unknown) {
+    super(`The ${hook} callback threw ${kindOf(cause)}`, { cause });
+    init(this, 'CallbackError', 'ERR_CALLBACK', { hook });
+  }
+}
+
+/** What was thrown, by its class or type only: `a TypeError`, `a string`, `undefined`. */
+export function kindOf(thrown: unknown): string {
+  if (thrown === null || thrown === undefined) return String(thrown);
+  if (typeof thrown !== 'object' && typeof thrown !== 'function') return `a ${typeof thrown}`;
+  let name: unknown;
+  try {
+    name = (thrown as { name?: unknown }).name ?? (thrown as { constructor?: { name?: unknown } }).constructor?.name;
+  } catch {
+    // A getter that throws: say no more than the type.
+  }
+  return typeof name === 'string' && /^[A-Za-z_$][\w$]{0,63}$/.test(name) ? `a ${name}` : 'an object';
 }
 
 function describe(cause: unknown): string {
