@@ -85,6 +85,11 @@ export default class SystemReporter {
     this.rootDir = globalConfig.rootDir;
   }
 
+  onRunStart(): void {
+    // A watch run starts over.
+    this.leftOut.length = 0;
+  }
+
   onTestFileResult(_test: unknown, result: FileResultLike): void {
     for (const entry of leftOutIn(result, this.rootDir)) {
       this.leftOut.push(entry);
@@ -94,7 +99,7 @@ export default class SystemReporter {
 
   onRunComplete(): void {
     const text = summary(this.leftOut, hostProbe());
-    if (text !== undefined) process.stderr.write(`\n${yellow(text)}\n\n`);
+    if (text !== undefined) process.stderr.write(`\n${yellow(text)}\n`);
   }
 
   getLastError(): Error | undefined {
