@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { ROOT } from './child';
 
 /**
- * Keeps the figures a reliability spec measured in `test-artifacts/reliability/<name>.json` (ignored by git), so that
- * a run leaves its numbers behind without printing them in the middle of the test output.
+ * Keeps the figures a spec measured in `test-artifacts/<folder>/<name>.json` (ignored by git), so that a run leaves
+ * its numbers behind without printing them in the middle of the test output.
  */
-export function keepFigures(name: string, figures: unknown): void {
-  const dir = join(ROOT, 'test-artifacts', 'reliability');
+export function keepFigures(name: string, figures: unknown, folder = 'reliability'): void {
+  const dir = join(ROOT, 'test-artifacts', folder);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(figures, replacer, 2)}\n`);
 }

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { systemPath } from './system';
 
-/** Debian's nginx, started with a generated configuration in a temporary directory, proxying WebSockets on 127.0.0.1. */
+/** nginx, started with a generated configuration in a temporary directory, proxying WebSockets on 127.0.0.1. */
 export interface Nginx {
   readonly url: string;
   readonly port: number;
@@ -19,27 +20,10 @@ export interface Nginx {
 export interface NginxOptions {
   /** Ports of the `ws` backends on 127.0.0.1, balanced round-robin. */
   readonly upstreamPorts: readonly number[];
+  /** The nginx executable, as `requireSystem('nginx')` found it. Looked for the same way when absent. */
+  readonly binary?: string;
   /** @default 5_000 */
   readonly startTimeoutMs?: number;
-}
-
-export const NGINX_MISSING =
-  'nginx is not installed, and the proxy reliability specs need it: install it with `apt-get install -y nginx` (Debian package)';
-
-/** The nginx binary: on PATH, or where Debian puts it (sbin directories are often missing from a user's PATH). */
-export function findNginx(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const candidate = join(dir, 'nginx');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 /** A port that was free a moment ago (nginx cannot be told to pick one itself). */
@@ -104,10 +88,9 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-/** Starts nginx in the foreground; throws with {@link NGINX_MISSING} when there is no nginx. */
-export async function startNginx({ upstreamPorts, startTimeoutMs = 5_000 }: NginxOptions): Promise<Nginx> {
-  const binary = findNginx();
-  if (binary === undefined) throw new Error(NGINX_MISSING);
+/** Starts nginx in the foreground; throws, saying how to install it, when there is no nginx. */
+export async function startNginx({ upstreamPorts, binary, startTimeoutMs = 5_000 }: NginxOptions): Promise<Nginx> {
+  const executable = binary ?? systemPath('nginx');
   const dir = mkdtempSync(join(tmpdir(), 'rx-websocket-nginx-'));
   // When run as root, nginx's workers drop to an unprivileged user, who must be able to reach the directory.
   chmodSync(dir, 0o755);
@@ -118,7 +101,7 @@ export async function startNginx({ upstreamPorts, startTimeoutMs = 5_000 }: Ngin
     const config = configFor(dir, port, upstreamPorts);
     const file = join(dir, 'nginx.conf');
     writeFileSync(file, config);
-    const child: ChildProcess = spawn(binary, ['-p', dir, '-e', join(dir, 'error.log'), '-c', file], {
+    const child: ChildProcess = spawn(executable, ['-p', dir, '-e', join(dir, 'error.log'), '-c', file], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -17,6 +17,7 @@ import { closeAfterEach } from '../helpers/cleanup';
 import { runRandomCuts, runServerRestarts } from '../helpers/fault-workloads';
 import { keepFigures } from '../helpers/figures';
 import { startNginx, type Nginx } from '../helpers/nginx';
+import { requireSystem } from '../helpers/system';
 import { record, whenStatus } from '../helpers/observe';
 import { closeFrame, startRawServer } from '../helpers/raw-ws-server';
 import { Changes, within } from '../helpers/wait';
@@ -110,14 +111,14 @@ describe('fromWebSocket under faults, against real servers on loopback', () => {
     }, 40_000);
   });
 
-  describe('behind nginx with two ws backends', () => {
+  requireSystem('nginx').describe('behind nginx with two ws backends', (nginxPath) => {
     let backends: TestServer[] = [];
     let nginx: Nginx | undefined;
 
     beforeAll(async () => {
       backends = [await startServer(), await startServer()];
       backends.forEach((backend, i) => backend.wss.on('connection', (ws) => ws.send(`backend ${i}`)));
-      nginx = await startNginx({ upstreamPorts: backends.map((b) => b.port) });
+      nginx = await startNginx({ binary: nginxPath, upstreamPorts: backends.map((b) => b.port) });
     }, 20_000);
 
     afterAll(async () => {

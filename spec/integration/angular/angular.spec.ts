@@ -5,6 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../helpers/chromium';
+import { requireSystem } from '../../helpers/system';
 import { startAngularExample, type AngularExample } from '../../../examples/angular/server';
 import { startDashboard, type Dashboard } from '../../../examples/dashboard/server';
 
@@ -21,7 +22,7 @@ interface BadgeReader {
   __readBadge(): string;
 }
 
-describe('the Angular example in Chromium', () => {
+requireSystem('chromium').describe('the Angular example in Chromium', (chromiumPath) => {
   let feed: Dashboard | undefined;
   let example: AngularExample | undefined;
   let browser: Browser | undefined;
@@ -36,7 +37,7 @@ describe('the Angular example in Chromium', () => {
       startAngularExample({ port: 0, host: '127.0.0.1', sourcemap: false }),
     ]);
     feedOrigin = `http://127.0.0.1:${feed.port}`;
-    browser = await launchChromium();
+    browser = await launchChromium(chromiumPath);
     page = await browser.newPage();
     page.on('websocket', (socket) => sockets.push(socket.url()));
     page.on('pageerror', (error) => pageErrors.push(error.message));

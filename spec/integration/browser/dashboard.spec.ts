@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../helpers/chromium';
+import { requireSystem } from '../../helpers/system';
 import { startDashboard, type Dashboard } from '../../../examples/dashboard/server';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -20,7 +21,7 @@ interface StatusRecorder {
   __observer?: MutationObserver;
 }
 
-describe('the dashboard in Chromium', () => {
+requireSystem('chromium').describe('the dashboard in Chromium', (chromiumPath) => {
   let dashboard: Dashboard | undefined;
   let browser: Browser | undefined;
   let page: Page;
@@ -36,7 +37,7 @@ describe('the dashboard in Chromium', () => {
       log: false,
     });
     origin = `http://127.0.0.1:${dashboard.port}`;
-    browser = await launchChromium();
+    browser = await launchChromium(chromiumPath);
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('websocket', (socket) => socketUrls.push(socket.url()));
     page.on('pageerror', (error) => pageErrors.push(error.message));
