@@ -218,6 +218,8 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       message$: this.message$,
       open$: this.open$,
       send: (value) => this.send(value),
+      report: (error) => this.reportError(error),
+      current: () => this.socket,
       // Announced on open$ and still open: before that, open$ is about to subscribe the channel; after the socket
       // starts closing, a message would wait in the queue and reach the next connection along with open$'s own.
       isOpen: () => this.announced && this.socket?.readyState === OPEN,
