@@ -46,7 +46,9 @@ export interface ReactiveWebSocket<In, Out> {
   /**
    * A channel over the shared socket: sends `subscribeMsg()` when its first subscriber arrives and after
    * every reconnection, `unsubscribeMsg()` when the last one leaves, and emits the messages `filter` accepts.
-   * Channels with the same key (by default the subscribe message's JSON) are shared.
+   * Channels with the same key are shared: by default the subscribe message itself when a string, its bytes when binary,
+   * else its JSON (see {@link MultiplexOptions.key}). What its callbacks throw, or a message it cannot send, ends the
+   * channel or is reported on `error$`, never thrown into the socket.
    */
   readonly multiplex: Multiplex<In, Out>;
   /** Holds the connection open without consuming anything; unsubscribe to let go. */

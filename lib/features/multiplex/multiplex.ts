@@ -56,9 +56,11 @@ export type Multiplex<In, Out> = {
  * stale is sent or replayed to the next connection.
  *
  * What the application's callbacks throw, and what the socket cannot send, never escapes into the socket's handlers:
- * - `subscribeMsg` (as `CallbackError` 'multiplex.subscribeMsg'), the default key (`CallbackError` 'multiplex.key', or
- *   `InvalidOptionError` 'multiplex.key' for a `Blob`) and a subscribe message that cannot be sent when nobody listens
- *   on `error$` end the channel: reported on `error$`, then every subscriber gets the error; the channel holds nothing.
+ * - `subscribeMsg` (as `CallbackError` 'multiplex.subscribeMsg'), the default key (`CallbackError` 'multiplex.key') and
+ *   a subscribe message that `send` throws for (nobody listens on `error$`, or an overflow set to throw) end the
+ *   channel: reported on `error$`, then every subscriber gets the error; the channel holds nothing. A `Blob` subscribe
+ *   message without a key errors its subscriber alone with `InvalidOptionError` 'multiplex.key'. A subscribe message
+ *   that `send` reports on `error$` itself leaves the channel running; it subscribes again after the next open.
  * - `filter` (`CallbackError` 'multiplex.filter') ends the channel the same way, and its unsubscribe message is sent.
  * - `unsubscribeMsg` (`CallbackError` 'multiplex.unsubscribeMsg') and an unsubscribe message that cannot be sent are
  *   reported on `error$` (dropped when nobody listens: the last subscriber has gone); the channel lets go all the same.
