@@ -46,7 +46,9 @@ export interface ReactiveWebSocket<In, Out> {
   /**
    * A channel over the shared socket: sends `subscribeMsg()` when its first subscriber arrives and after
    * every reconnection, `unsubscribeMsg()` when the last one leaves, and emits the messages `filter` accepts.
-   * Channels with the same key (by default the subscribe message's JSON) are shared.
+   * Channels with the same key are shared: by default the subscribe message itself when a string, its bytes when binary,
+   * else its JSON (see {@link MultiplexOptions.key}). What its callbacks throw, or a message it cannot send, ends the
+   * channel or is reported on `error$`, never thrown into the socket.
    */
   readonly multiplex: Multiplex<In, Out>;
   /** Holds the connection open without consuming anything; unsubscribe to let go. */
@@ -218,6 +220,8 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       message$: this.message$,
       open$: this.open$,
       send: (value) => this.send(value),
+      report: (error) => this.reportError(error),
+      current: () => this.socket,
       // Announced on open$ and still open: before that, open$ is about to subscribe the channel; after the socket
       // starts closing, a message would wait in the queue and reach the next connection along with open$'s own.
       isOpen: () => this.announced && this.socket?.readyState === OPEN,

@@ -1,8 +1,15 @@
+import { join } from 'node:path';
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs';
 import { constantBackoff, fromWebSocket, json } from '../../lib/index';
+import { runChild } from '../helpers/child';
 import { closeAfterEach } from '../helpers/cleanup';
 import { whenStatus } from '../helpers/observe';
 import { startServer, type ServerClient, type TestServer } from '../helpers/ws-server';
+import type {
+  MultiplexFailure,
+  MultiplexFailureArgs,
+  MultiplexFailureFigures,
+} from '../reliability/children/multiplex-failures';
 
 type Command = { op: 'sub' | 'unsub'; channel: string };
 type Tick = { channel: string; n: number };
@@ -94,4 +101,53 @@ describe('multiplex against a real routing server', () => {
     expect(received).toEqual([{ channel: 'BTC', n: 7 }]);
     btc.unsubscribe();
   });
+});
+
+describe('multiplex when a message of a channel cannot be made or sent, in a process of its own', () => {
+  const runScenario = (scenario: MultiplexFailure) =>
+    runChild<MultiplexFailureFigures & { error?: string }>(
+      join(__dirname, '..', 'reliability', 'children', 'multiplex-failures.ts'),
+      { scenario } satisfies MultiplexFailureArgs,
+      { timeoutMs: 20_000 },
+    );
+  const SUB = '{"op":"sub","channel":"BTC"}';
+
+  it('an unsubscribeMsg that throws: the failure is heard on error$, the socket closes, and the process exits by itself', async () => {
+    const { figures, exitedByItself } = await runScenario('unsubscribe-throws');
+    expect(figures.error).toBeUndefined();
+    expect(figures).toMatchObject({
+      uncaught: [],
+      thrownByUnsubscribe: [],
+      heard: ['CallbackError multiplex.unsubscribeMsg'],
+      received: [[SUB]],
+      allClosed: true,
+    });
+    expect(exitedByItself).toBe(true);
+  }, 30_000);
+
+  it('an unsubscribe message that cannot be encoded while nobody listens on error$: nothing is thrown, the socket closes, and the process exits by itself', async () => {
+    const { figures, exitedByItself } = await runScenario('unsubscribe-unencodable');
+    expect(figures.error).toBeUndefined();
+    expect(figures).toMatchObject({ uncaught: [], thrownByUnsubscribe: [], received: [[SUB]], allClosed: true });
+    expect(exitedByItself).toBe(true);
+  }, 30_000);
+
+  it('a re-subscribe after an earlier open$ subscriber closed the socket: nothing is sent or thrown, the channel completes, and the process exits by itself', async () => {
+    const { figures, exitedByItself } = await runScenario('resubscribe-after-close');
+    expect(figures.error).toBeUndefined();
+    expect(figures).toMatchObject({ uncaught: [], ended: ['complete'], received: [[SUB], []], allClosed: true });
+    expect(exitedByItself).toBe(true);
+  }, 30_000);
+
+  it('a re-subscribe that cannot be encoded while nobody listens on error$: the channel errors with the EncodeError, nothing is uncaught, and the process exits by itself', async () => {
+    const { figures, exitedByItself } = await runScenario('resubscribe-unencodable');
+    expect(figures.error).toBeUndefined();
+    expect(figures).toMatchObject({
+      uncaught: [],
+      ended: ['error EncodeError'],
+      received: [[SUB], []],
+      allClosed: true,
+    });
+    expect(exitedByItself).toBe(true);
+  }, 30_000);
 });

@@ -1,19 +1,30 @@
 import { Observable, type Subscriber, type Subscription } from 'rxjs';
+import { CallbackError, InvalidOptionError, type CallbackHook, type RxWebSocketError } from '../../core/errors';
+import { guard, Threw } from '../../core/guard';
+import { isArrayBuffer } from '../../core/payload';
 
 /** What a multiplexer needs of the socket it runs over. */
 export interface MultiplexHost<In, Out> {
   readonly message$: Observable<In>;
   readonly open$: Observable<unknown>;
+  /** Whether `open$` has announced the current socket and it is still open. */
   isOpen(): boolean;
+  /** The current socket, as an identity: a channel unsubscribes only on the socket it subscribed on. */
+  current(): object | undefined;
+  /** Sends, or reports on `error$` what it cannot send; throws it instead when nobody listens there. */
   send(value: Out): void;
+  /** Emits `error` on `error$`; false when nobody listens there. */
+  report(error: RxWebSocketError): boolean;
 }
 
 /** Options of `multiplex`. */
 export interface MultiplexOptions {
   /**
-   * Identifies the channel: `multiplex` calls with the same key share one channel (one subscribe and
-   * one unsubscribe message for all their subscribers).
-   * @default the JSON of the subscribe message
+   * Identifies the channel: `multiplex` calls with the same key share one channel (one subscribe and one unsubscribe
+   * message for all their subscribers). A key given here is only ever compared with other keys given here. Required
+   * when the subscribe message is (or holds) a `Blob`, which cannot be read synchronously.
+   * @default the subscribe message itself when it is a string, its bytes when it is an `ArrayBuffer` or a view of one,
+   * else its JSON (with any `ArrayBuffer` or view inside it by its bytes)
    */
   readonly key?: string;
 }
@@ -39,10 +50,20 @@ export type Multiplex<In, Out> = {
 };
 
 /**
- * Channels over one shared socket. A channel sends its subscribe message when its first subscriber
- * arrives (at once if open, else on the next open) and again after every reconnection, and its
- * unsubscribe message when the last one leaves — only if the socket is open then: a socket that is
- * not open has no subscription to cancel, so nothing stale is replayed to the next connection.
+ * Channels over one shared socket. A channel sends its subscribe message when its first subscriber arrives (at once if
+ * open, else on the next open) and again after every reconnection, and its unsubscribe message when the last one
+ * leaves — only on a socket it subscribed on that is still open: any other has no subscription to cancel, so nothing
+ * stale is sent or replayed to the next connection.
+ *
+ * What the application's callbacks throw, and what the socket cannot send, never escapes into the socket's handlers:
+ * - `subscribeMsg` (as `CallbackError` 'multiplex.subscribeMsg'), the default key (`CallbackError` 'multiplex.key') and
+ *   a subscribe message that `send` throws for (nobody listens on `error$`, or an overflow set to throw) end the
+ *   channel: reported on `error$`, then every subscriber gets the error; the channel holds nothing. A `Blob` subscribe
+ *   message without a key errors its subscriber alone with `InvalidOptionError` 'multiplex.key'. A subscribe message
+ *   that `send` reports on `error$` itself leaves the channel running; it subscribes again after the next open.
+ * - `filter` (`CallbackError` 'multiplex.filter') ends the channel the same way, and its unsubscribe message is sent.
+ * - `unsubscribeMsg` (`CallbackError` 'multiplex.unsubscribeMsg') and an unsubscribe message that cannot be sent are
+ *   reported on `error$` (dropped when nobody listens: the last subscriber has gone); the channel lets go all the same.
  */
 export function createMultiplex<In, Out>(host: MultiplexHost<In, Out>): Multiplex<In, Out> {
   const channels = new Map<string, Channel<In>>();
@@ -53,68 +74,124 @@ export function createMultiplex<In, Out>(host: MultiplexHost<In, Out>): Multiple
     options?: MultiplexOptions,
   ) =>
     new Observable<In>((subscriber) => {
-      const key = options?.key ?? JSON.stringify(subscribeMsg());
-      const channel = channels.get(key) ?? open(key, subscribeMsg, unsubscribeMsg, filter);
-      channel.members = [...channel.members, subscriber];
+      const given = options?.key;
+      let first: { readonly message: Out } | undefined;
+      let key: string;
+      if (given === undefined) {
+        const made = call(subscribeMsg, 'multiplex.subscribeMsg');
+        const keyed = made instanceof Threw ? made : guard(keyOf, made, keyError);
+        if (keyed instanceof Threw) {
+          // A Blob with no key is a programming error, for the caller alone; what a callback threw is heard on error$.
+          if (!(keyed.error instanceof InvalidOptionError)) host.report(keyed.error);
+          subscriber.error(keyed.error);
+          return;
+        }
+        first = { message: made as Out };
+        key = keyed;
+      } else key = `k${given}`;
+      let channel = channels.get(key);
+      if (!channel) {
+        const started = open(key, subscribeMsg, unsubscribeMsg, filter, first);
+        if (started instanceof Threw) {
+          host.report(started.error);
+          subscriber.error(started.error);
+          return;
+        }
+        channel = started;
+      }
+      const joined = channel;
+      joined.members = [...joined.members, subscriber];
       return () => {
-        channel.members = channel.members.filter((member) => member !== subscriber);
-        if (channel.members.length === 0) channel.stop();
+        const { members } = joined;
+        if (!members.includes(subscriber)) return;
+        joined.members = members.filter((member) => member !== subscriber);
+        if (joined.members.length === 0) joined.stop();
       };
     });
 
-  /** A new channel: subscribed now (when open) and after every open, its messages handed to its members. */
+  /**
+   * A new channel: subscribed now (when open) and after every open, its messages handed to its members. `first` is the
+   * subscribe message already made for the key. What stopped it from starting comes back as a `Threw`.
+   */
   function open(
     key: string,
     subscribeMsg: () => Out,
     unsubscribeMsg: () => Out,
     filter: (message: In) => boolean,
-  ): Channel<In> {
+    first: { readonly message: Out } | undefined,
+  ): Channel<In> | Threw {
     const channel: Channel<In> = { members: [], stop: () => undefined };
-    let opens: Subscription | undefined;
-    let messages: Subscription | undefined;
-    const forget = (): void => {
-      if (channels.get(key) === channel) channels.delete(key);
-      opens?.unsubscribe();
+    /** The socket the subscribe message last went to. */
+    let subscribedOn: object | undefined;
+    let stopped = false;
+    /** Sends the subscribe message (the one `made` for the key, or a new one); what stops it, as a `Threw`. */
+    const subscribe = (made?: { readonly message: Out }): Threw | undefined => {
+      const message = made ? made.message : call(subscribeMsg, 'multiplex.subscribeMsg');
+      if (message instanceof Threw) return message;
+      const sent = send(message);
+      if (!sent) subscribedOn = host.current();
+      return sent;
     };
     /** The socket's streams ended: so does the channel, for every member. */
     const end = (notify: (member: Subscriber<In>) => void): void => {
-      forget();
       const { members } = channel;
       channel.members = [];
+      channel.stop();
       members.forEach(notify);
     };
-    channel.stop = () => {
-      forget();
-      // Unsubscribing from a channel whose socket has ended, or is not open, would be a stale message.
-      if (host.isOpen() && messages && !messages.closed) host.send(unsubscribeMsg());
-      messages?.unsubscribe();
+    /** A callback threw or a message could not be sent: heard on error$, then by every member; nothing is held. */
+    const fail = (error: RxWebSocketError): void => {
+      host.report(error);
+      end((member) => member.error(error));
     };
-    try {
-      opens = host.open$.subscribe(() => host.send(subscribeMsg()));
-      messages = host.message$.subscribe({
-        next: (message) => {
-          let accepted: boolean;
-          try {
-            accepted = filter(message);
-          } catch (error) {
-            // As RxJS's filter does: the channel errors (its members' teardown unsubscribes it); the socket goes on.
-            for (const member of channel.members) member.error(error);
-            return;
-          }
-          if (accepted) for (const member of channel.members) member.next(message);
-        },
-        error: (error: unknown) => end((member) => member.error(error)),
-        complete: () => end((member) => member.complete()),
-      });
-      if (host.isOpen()) host.send(subscribeMsg());
-    } catch (error) {
-      // The subscribe message could not be sent (and nobody listens on error$): no channel, nothing held open.
-      forget();
+    channel.stop = () => {
+      if (stopped) return;
+      stopped = true;
+      if (channels.get(key) === channel) channels.delete(key);
+      const { opens, messages } = channel;
+      opens?.unsubscribe();
+      // Unsubscribing where the channel never subscribed, or from a socket that has ended or is not open, would be
+      // a stale message. Whatever making or sending it does (neither throws), the channel's hold on the socket goes.
+      let problem: Threw | undefined;
+      if (host.isOpen() && subscribedOn !== undefined && subscribedOn === host.current() && !messages?.closed) {
+        const message = call(unsubscribeMsg, 'multiplex.unsubscribeMsg');
+        problem = message instanceof Threw ? message : send(message);
+      }
       messages?.unsubscribe();
-      throw error;
+      if (problem) host.report(problem.error);
+    };
+    channel.opens = host.open$.subscribe(() => {
+      // An earlier open$ subscriber may have closed the socket or started another: nothing to subscribe on then.
+      if (!host.isOpen()) return;
+      const problem = subscribe();
+      if (problem) fail(problem.error);
+    });
+    channel.messages = host.message$.subscribe({
+      next: (message) => {
+        const accepted = guard(filter, message, wrapper('multiplex.filter'));
+        if (accepted instanceof Threw) fail(accepted.error);
+        else if (accepted) for (const member of channel.members) member.next(message);
+      },
+      error: (error: unknown) => end((member) => member.error(error)),
+      complete: () => end((member) => member.complete()),
+    });
+    const problem = host.isOpen() ? subscribe(first) : undefined;
+    if (problem) {
+      channel.stop();
+      return problem;
     }
     channels.set(key, channel);
     return channel;
+  }
+
+  /** `host.send`, with what it throws (nobody listens on error$, or an overflow set to throw) as a `Threw`. */
+  function send(message: Out): Threw | undefined {
+    try {
+      host.send(message);
+      return undefined;
+    } catch (error) {
+      return new Threw(error as RxWebSocketError);
+    }
   }
 }
 
@@ -122,4 +199,58 @@ export function createMultiplex<In, Out>(host: MultiplexHost<In, Out>): Multiple
 interface Channel<In> {
   members: readonly Subscriber<In>[];
   stop: () => void;
+  /** Its subscriptions to `open$` and `message$` (the latter holds the socket open). */
+  opens?: Subscription;
+  messages?: Subscription;
+}
+
+function wrapper(hook: CallbackHook): (cause: unknown) => RxWebSocketError {
+  return (cause) => new CallbackError(hook, cause);
+}
+
+/** What the key computation threw: a Blob's own error as it is, anything else as a `CallbackError`. */
+function keyError(cause: unknown): RxWebSocketError {
+  return cause instanceof InvalidOptionError ? cause : new CallbackError('multiplex.key', cause);
+}
+
+function call<R>(make: () => R, hook: CallbackHook): R | Threw {
+  return guard(make, undefined, wrapper(hook));
+}
+
+/**
+ * The default key of a subscribe message, in a space of its own per kind so that no two kinds meet: a string by
+ * itself, binary data by its bytes, anything else by its JSON with binary data inside it by its bytes. Throws for a
+ * `Blob`, whose bytes cannot be read synchronously, and whatever `JSON.stringify` throws (a cycle, a BigInt).
+ */
+function keyOf(message: unknown): string {
+  if (typeof message === 'string') return `s${message}`;
+  const bytes = bytesOf(message);
+  return bytes === undefined ? `j${JSON.stringify(message, binaryAsBytes)}` : `b${bytes}`;
+}
+
+function binaryAsBytes(this: unknown, _name: string, value: unknown): unknown {
+  const bytes = bytesOf(value);
+  return bytes === undefined ? value : { '\u0000bytes': bytes };
+}
+
+/** The bytes of an ArrayBuffer or view as a string of char codes 0-255; undefined for anything else. */
+function bytesOf(value: unknown): string | undefined {
+  let bytes: Uint8Array;
+  if (isArrayBuffer(value)) bytes = new Uint8Array(value);
+  else if (ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  else {
+    if (typeof Blob !== 'undefined' && value instanceof Blob) {
+      throw new InvalidOptionError(
+        'multiplex.key',
+        undefined,
+        'a Blob subscribe message cannot be read synchronously: give the channel a key',
+      );
+    }
+    return undefined;
+  }
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 4096) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  }
+  return text;
 }

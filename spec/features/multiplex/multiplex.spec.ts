@@ -1,6 +1,14 @@
-import { retry } from 'rxjs';
+import { config, retry } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { constantBackoff, fromWebSocket, json, WebSocketCloseError } from '../../../lib/index';
+import {
+  CallbackError,
+  constantBackoff,
+  EncodeError,
+  fromWebSocket,
+  InvalidOptionError,
+  json,
+  WebSocketCloseError,
+} from '../../../lib/index';
 import { createWebSocketDouble, type WebSocketServerDouble } from '../../../lib/testing/index';
 
 type Command = { op: 'sub' | 'unsub'; channel: string };
@@ -227,7 +235,7 @@ describe('multiplex', () => {
   });
 
   describe('when its filter throws', () => {
-    it('errors the channel with what it threw, sends the unsubscribe message, and leaves the socket running', () => {
+    it('errors the channel with a CallbackError holding what it threw, reports it on error$, sends the unsubscribe message, and leaves the socket running', () => {
       newScheduler().run(({ cold, flush }) => {
         const server = createWebSocketDouble<Tick, Command>();
         server.script(
@@ -251,8 +259,13 @@ describe('multiplex', () => {
           .subscribe({ error: (error: unknown) => errors.push(error) });
         const messages: Tick[] = [];
         const held = socket.message$.subscribe((tick) => messages.push(tick));
+        const heard: unknown[] = [];
+        const listening = socket.error$.subscribe((error) => heard.push(error));
         flush();
-        expect(errors).toEqual([boom]);
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toBeInstanceOf(CallbackError);
+        expect(errors[0]).toMatchObject({ code: 'ERR_CALLBACK', hook: 'multiplex.filter', cause: boom });
+        expect(heard).toEqual(errors);
         expect(server.connection(0).sentJson()).toEqual([
           { op: 'sub', channel: 'BTC' },
           { op: 'unsub', channel: 'BTC' },
@@ -263,6 +276,384 @@ describe('multiplex', () => {
         ]);
         expect(openSockets(server)).toEqual([0]);
         held.unsubscribe();
+        listening.unsubscribe();
+      });
+    });
+  });
+
+  describe('when its unsubscribe message cannot be made or sent', () => {
+    it('an unsubscribeMsg that throws is reported on error$ as a CallbackError, and the channel lets go of the socket', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<Tick, Command>({ autoOpen: true });
+        const socket = fromWebSocket<Tick, Command>(FEED_URL, {
+          ...json<Tick, Command>(),
+          WebSocketCtor: server.WebSocketCtor,
+        });
+        const boom = new Error('no unsubscribe today');
+        const channel = socket.multiplex(
+          () => ({ op: 'sub', channel: 'BTC' }),
+          () => {
+            throw boom;
+          },
+          (tick) => tick.channel === 'BTC',
+        );
+        const heard: unknown[] = [];
+        const listening = socket.error$.subscribe((error) => heard.push(error));
+        const member = channel.subscribe();
+        const thrown: unknown[] = [];
+        at(server, 5, () => {
+          try {
+            member.unsubscribe();
+          } catch (error) {
+            thrown.push(error);
+          }
+        });
+        at(server, 6, () => listening.unsubscribe());
+        flush();
+        expect(thrown).toEqual([]);
+        expect(heard).toHaveLength(1);
+        expect(heard[0]).toBeInstanceOf(CallbackError);
+        expect(heard[0]).toMatchObject({ hook: 'multiplex.unsubscribeMsg', cause: boom });
+        expect(server.connection(0).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
+        expect(server.connections).toHaveLength(1);
+        expect(openSockets(server)).toEqual([]);
+      });
+    });
+
+    it('an unsubscribe message the serializer rejects while nobody listens on error$ throws nowhere, and the channel lets go of the socket', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<{ ch: string }, { sub?: string; unsub?: string }>({ autoOpen: true });
+        const socket = fromWebSocket<{ ch: string }, { sub?: string; unsub?: string }>(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          deserializer: (e) => JSON.parse(e.data as string) as { ch: string },
+          serializer: (value) => {
+            if (value.unsub) throw new Error('cannot encode');
+            return JSON.stringify(value);
+          },
+        });
+        const member = socket
+          .multiplex(
+            () => ({ sub: 'a' }),
+            () => ({ unsub: 'a' }),
+            (m) => m.ch === 'a',
+          )
+          .subscribe();
+        const thrown: unknown[] = [];
+        at(server, 5, () => {
+          try {
+            member.unsubscribe();
+          } catch (error) {
+            thrown.push(error);
+          }
+        });
+        flush();
+        expect(thrown).toEqual([]);
+        expect(server.connection(0).sentJson()).toEqual([{ sub: 'a' }]);
+        expect(server.connections).toHaveLength(1);
+        expect(openSockets(server)).toEqual([]);
+      });
+    });
+  });
+
+  describe('when its subscribe message after a reconnection cannot be made or sent', () => {
+    /** What RxJS would rethrow out of band (in an application, an uncaught exception), collected instead. */
+    function unhandledErrors(): unknown[] {
+      const unhandled: unknown[] = [];
+      config.onUnhandledError = (error) => unhandled.push(error);
+      return unhandled;
+    }
+    afterEach(() => {
+      config.onUnhandledError = null;
+    });
+
+    it('an earlier open$ subscriber that closes the socket: the channel sends nothing and completes with the socket, and nothing is thrown', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const unhandled = unhandledErrors();
+        const server = createWebSocketDouble<Tick, Command>();
+        server.script((c) => cold(c.index === 0 ? '-o 4ms x' : '-o', { o: 'open', x: 'drop' }));
+        const socket = fromWebSocket<Tick, Command>(FEED_URL, {
+          ...json<Tick, Command>(),
+          WebSocketCtor: server.WebSocketCtor,
+          reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
+        });
+        let opens = 0;
+        socket.open$.subscribe(() => {
+          if (++opens === 2) socket.close();
+        });
+        const events: string[] = [];
+        socket
+          .multiplex(
+            () => ({ op: 'sub', channel: 'BTC' }),
+            () => ({ op: 'unsub', channel: 'BTC' }),
+            (tick) => tick.channel === 'BTC',
+          )
+          .subscribe({
+            error: (error: unknown) => events.push(`error ${String(error)}`),
+            complete: () => events.push('complete'),
+          });
+        flush();
+        expect(unhandled).toEqual([]);
+        expect(server.connection(0).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
+        expect(server.connection(1).sentJson()).toEqual([]);
+        expect(events).toEqual(['complete']);
+        expect(openSockets(server)).toEqual([]);
+      });
+    });
+
+    it('a subscribe message the serializer rejects while nobody listens on error$ errors the channel with the EncodeError, and it lets go of the socket', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const unhandled = unhandledErrors();
+        const server = createWebSocketDouble<{ ch: string }, { sub: string }>();
+        server.script((c) => cold(c.index === 0 ? '-o 4ms x' : '-o', { o: 'open', x: 'drop' }));
+        let sends = 0;
+        const socket = fromWebSocket<{ ch: string }, { sub: string }>(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          deserializer: (e) => JSON.parse(e.data as string) as { ch: string },
+          serializer: (value) => {
+            if (++sends === 2) throw new Error('cannot encode');
+            return JSON.stringify(value);
+          },
+          reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
+        });
+        const errors: unknown[] = [];
+        socket
+          .multiplex(
+            () => ({ sub: 'a' }),
+            () => ({ sub: 'no' }),
+            (m) => m.ch === 'a',
+          )
+          .subscribe({ error: (error: unknown) => errors.push(error) });
+        flush();
+        expect(unhandled).toEqual([]);
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toBeInstanceOf(EncodeError);
+        expect(server.connection(0).sentJson()).toEqual([{ sub: 'a' }]);
+        expect(server.connection(1).sentJson()).toEqual([]);
+        expect(server.connections).toHaveLength(2);
+        expect(openSockets(server)).toEqual([]);
+      });
+    });
+
+    it('a subscribeMsg that throws on a re-subscribe: error$ and every subscriber of the channel get the CallbackError', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const unhandled = unhandledErrors();
+        const server = createWebSocketDouble<Tick, Command>();
+        server.script((c) => cold(c.index === 0 ? '-o 4ms x' : '-o', { o: 'open', x: 'drop' }));
+        const socket = fromWebSocket<Tick, Command>(FEED_URL, {
+          ...json<Tick, Command>(),
+          WebSocketCtor: server.WebSocketCtor,
+          reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
+        });
+        const boom = new Error('no subscribe today');
+        let made = 0;
+        const channel = socket.multiplex(
+          () => {
+            if (++made === 2) throw boom;
+            return { op: 'sub', channel: 'BTC' };
+          },
+          () => ({ op: 'unsub', channel: 'BTC' }),
+          (tick) => tick.channel === 'BTC',
+          { key: 'BTC' },
+        );
+        const errors: unknown[] = [];
+        channel.subscribe({ error: (error: unknown) => errors.push(error) });
+        channel.subscribe({ error: (error: unknown) => errors.push(error) });
+        const heard: unknown[] = [];
+        const listening = socket.error$.subscribe((error) => heard.push(error));
+        at(server, 30, () => listening.unsubscribe());
+        flush();
+        expect(unhandled).toEqual([]);
+        expect(errors).toHaveLength(2);
+        expect(errors[0]).toBeInstanceOf(CallbackError);
+        expect(errors[0]).toMatchObject({ hook: 'multiplex.subscribeMsg', cause: boom });
+        expect(errors[1]).toBe(errors[0]);
+        expect(heard.filter((error) => error instanceof CallbackError)).toEqual([errors[0]]);
+        expect(server.connection(1).sentJson()).toEqual([]);
+        expect(openSockets(server)).toEqual([]);
+      });
+    });
+
+    it('a channel whose last subscriber leaves from an earlier open$ subscriber sends no unsubscribe to a socket it never subscribed on', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble<Tick, Command>();
+        server.script((c) => cold(c.index === 0 ? '-o 4ms x' : '-o', { o: 'open', x: 'drop' }));
+        const socket = fromWebSocket<Tick, Command>(FEED_URL, {
+          ...json<Tick, Command>(),
+          WebSocketCtor: server.WebSocketCtor,
+          reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
+        });
+        let opens = 0;
+        socket.open$.subscribe(() => {
+          if (++opens === 2) member.unsubscribe();
+        });
+        const member = socket
+          .multiplex(
+            () => ({ op: 'sub', channel: 'BTC' }),
+            () => ({ op: 'unsub', channel: 'BTC' }),
+            (tick) => tick.channel === 'BTC',
+          )
+          .subscribe();
+        const held = socket.connect();
+        flush();
+        expect(server.connection(0).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
+        expect(server.connection(1).sentJson()).toEqual([]);
+        held.unsubscribe();
+      });
+    });
+  });
+
+  describe('its default key', () => {
+    it('keys binary subscribe messages by their bytes: two channels with different bytes each subscribe and get their own messages', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<string, ArrayBuffer | Uint8Array>({ autoOpen: true });
+        const socket = fromWebSocket<string, ArrayBuffer | Uint8Array>(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          deserializer: (e) => e.data as string,
+        });
+        const channel = (byte: number, name: string, view = false) =>
+          socket.multiplex(
+            () => (view ? new Uint8Array([9, byte]) : new Uint8Array([9, byte]).buffer),
+            () => new Uint8Array([0, byte]).buffer,
+            (m) => m === name,
+          );
+        const a: string[] = [];
+        const b: string[] = [];
+        channel(1, 'a').subscribe((m) => a.push(m));
+        channel(2, 'b').subscribe((m) => b.push(m));
+        channel(2, 'b', true).subscribe(); // the same bytes through a view: the same channel
+        at(server, 5, () => {
+          server.latest.message('a');
+          server.latest.message('b');
+        });
+        flush();
+        expect(
+          server
+            .connection(0)
+            .sentMessages()
+            .map((data) => [...(data as Uint8Array)]),
+        ).toEqual([
+          [9, 1],
+          [9, 2],
+        ]);
+        expect(a).toEqual(['a']);
+        expect(b).toEqual(['b']);
+      });
+    });
+
+    it('keys binary data inside a JSON subscribe message by its bytes too, and a string by itself', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<string, unknown>({ autoOpen: true });
+        const socket = fromWebSocket<string, unknown>(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          deserializer: (e) => e.data as string,
+          serializer: (value) =>
+            typeof value === 'string'
+              ? value
+              : JSON.stringify(value, (_k, v: unknown) => (v instanceof ArrayBuffer ? [...new Uint8Array(v)] : v)),
+        });
+        const channel = (message: unknown) =>
+          socket.multiplex(
+            () => message,
+            () => 'bye',
+            () => false,
+          );
+        channel({ id: new Uint8Array([1]).buffer }).subscribe();
+        channel({ id: new Uint8Array([2]).buffer }).subscribe();
+        channel('{}').subscribe();
+        channel({}).subscribe();
+        flush();
+        expect(server.connection(0).sentMessages()).toEqual(['{"id":[1]}', '{"id":[2]}', '{}', '{}']);
+      });
+    });
+
+    it('refuses a Blob subscribe message without a key with an InvalidOptionError naming multiplex.key, and takes one with a key', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<string, Blob>({ autoOpen: true });
+        const socket = fromWebSocket<string, Blob>(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          deserializer: (e) => e.data as string,
+        });
+        const channel = (options?: { key: string }) =>
+          socket.multiplex(
+            () => new Blob(['sub']),
+            () => new Blob(['unsub']),
+            () => true,
+            options,
+          );
+        const errors: unknown[] = [];
+        channel().subscribe({ error: (error: unknown) => errors.push(error) });
+        const held = channel({ key: 'blob' }).subscribe();
+        flush();
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toBeInstanceOf(InvalidOptionError);
+        expect(errors[0]).toMatchObject({ code: 'ERR_INVALID_OPTION', option: 'multiplex.key' });
+        expect(server.connection(0).sent).toHaveLength(1);
+        held.unsubscribe();
+      });
+    });
+
+    it('a subscribe message JSON cannot represent (a cycle, a BigInt) errors the subscriber with a CallbackError for multiplex.key, heard on error$ too', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<string, unknown>({ autoOpen: true });
+        const socket = fromWebSocket<string, unknown>(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          deserializer: (e) => e.data as string,
+        });
+        const cycle: { self?: unknown } = {};
+        cycle.self = cycle;
+        const heard: unknown[] = [];
+        const listening = socket.error$.subscribe((error) => heard.push(error));
+        const errors: unknown[] = [];
+        for (const message of [cycle, { n: 1n }]) {
+          socket
+            .multiplex(
+              () => message,
+              () => 'bye',
+              () => true,
+            )
+            .subscribe({ error: (error: unknown) => errors.push(error) });
+        }
+        flush();
+        expect(errors).toHaveLength(2);
+        for (const error of errors) {
+          expect(error).toBeInstanceOf(CallbackError);
+          expect(error).toMatchObject({ hook: 'multiplex.key' });
+          expect((error as CallbackError).cause).toBeInstanceOf(TypeError);
+        }
+        expect(heard).toEqual(errors);
+        expect(server.connection(0).sent).toEqual([]);
+        listening.unsubscribe();
+      });
+    });
+  });
+
+  describe('when its subscribeMsg throws on the first subscribe', () => {
+    it('errors the subscriber with a CallbackError, reports it on error$, and holds nothing', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<Tick, Command>({ autoOpen: true });
+        const socket = fromWebSocket<Tick, Command>(FEED_URL, {
+          ...json<Tick, Command>(),
+          WebSocketCtor: server.WebSocketCtor,
+        });
+        const boom = new Error('no');
+        const heard: unknown[] = [];
+        const listening = socket.error$.subscribe((error) => heard.push(error));
+        const errors: unknown[] = [];
+        socket
+          .multiplex(
+            () => {
+              throw boom;
+            },
+            () => ({ op: 'unsub', channel: 'BTC' }),
+            () => true,
+          )
+          .subscribe({ error: (error: unknown) => errors.push(error) });
+        at(server, 5, () => listening.unsubscribe());
+        flush();
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toMatchObject({ code: 'ERR_CALLBACK', hook: 'multiplex.subscribeMsg', cause: boom });
+        expect(heard).toEqual(errors);
+        expect(openSockets(server)).toEqual([]);
       });
     });
   });
