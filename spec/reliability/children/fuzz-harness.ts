@@ -441,7 +441,7 @@ export function describe(value: unknown): string {
   if (typeof value === 'symbol') return 'a symbol';
   if (typeof value === 'string') return JSON.stringify(value.slice(0, 200));
   if (typeof value !== 'object' || value === null) return String(value);
-  return Object.prototype.toString.call(value);
+  return safe(() => Object.prototype.toString.call(value));
 }
 
 /** A case's input as JSON (buffers and thrown values by kind). */

@@ -19,6 +19,7 @@ import {
   type ConnectionState,
   type WebSocketMessageEvent,
   type WebSocketOptions,
+  type WebSocketPayload,
 } from '../../../lib/index';
 import {
   checkReported,
@@ -67,6 +68,8 @@ const hooksCase = fc.record({
   drops: fc.integer({ min: 0, max: 2 }),
   sends: fc.integer({ min: 0, max: 4 }),
   channels: fc.integer({ min: 0, max: 2 }),
+  /** Channel messages as ArrayBuffers (keyed by default, which must tell them apart) or strings. */
+  binaryChannels: fc.boolean(),
 });
 type HooksCase = typeof hooksCase extends fc.Arbitrary<infer T> ? T : never;
 
@@ -117,7 +120,7 @@ fuzz('hooks', hooksCase, async (input: HooksCase, context) => {
       : provider(throws, 'protocols', input.protocols, throwing.protocols, thrown, 'fuzz.v1');
   let incompleteEvents = 0;
   const options: WebSocketOptions<unknown, string> = {
-    serializer: hook('serializer', (value: string) => value),
+    serializer: hook('serializer', (value: string): WebSocketPayload => value),
     deserializer: hook('deserializer', (event: WebSocketMessageEvent) => {
       if (!('origin' in event && 'lastEventId' in event && 'ports' in event && 'source' in event)) incompleteEvents++;
       return event.data;
@@ -148,7 +151,9 @@ fuzz('hooks', hooksCase, async (input: HooksCase, context) => {
   const held = new Subscription();
   const observers = new Subscription();
   observers.add(socket.error$.subscribe((error) => errors.push(error)));
+  let opens = 0;
   observers.add(socket.state$.subscribe((state) => states.push(state)));
+  observers.add(socket.open$.subscribe(() => opens++));
   held.add(
     socket.message$.subscribe({
       error: (error: unknown) => {
@@ -168,11 +173,12 @@ fuzz('hooks', hooksCase, async (input: HooksCase, context) => {
   });
   const channels = new Subscription();
   for (let i = 0; i < input.channels; i++) {
+    const encode = (text: string): string =>
+      input.binaryChannels ? (new TextEncoder().encode(text).buffer as unknown as string) : text;
     const channel$ = socket.multiplex(
-      hook('multiplex.subscribeMsg', () => `sub:${i}`),
-      hook('multiplex.unsubscribeMsg', () => `unsub:${i}`),
+      hook('multiplex.subscribeMsg', () => encode(`sub:${i}`)),
+      hook('multiplex.unsubscribeMsg', () => encode(`unsub:${i}`)),
       hook('multiplex.filter', (message: unknown) => message === `c${i}`),
-      { key: `channel ${i}` },
     );
     try {
       channels.add(
@@ -222,6 +228,15 @@ fuzz('hooks', hooksCase, async (input: HooksCase, context) => {
       'every throw of an application callback is reported (error$ or the stream it ends)',
       `${name} threw ${thrown}; not found as the cause of any of ${reports.length} report(s)`,
     );
+  // A channel whose subscribe message never threw was subscribed on the server, once the socket had opened.
+  const subscribed = new Set(server.connections.flatMap((c) => c.received.map((r) => r.data.toString())));
+  if (throwing['multiplex.subscribeMsg'] === 'never' && throws.log.length === 0 && opens > 0)
+    for (let i = 0; i < input.channels; i++)
+      if (!subscribed.has(`sub:${i}`))
+        context.violate(
+          'every channel sends its own subscribe message',
+          `channel ${i} (${input.binaryChannels ? 'binary' : 'text'} messages, default key) never subscribed`,
+        );
   if (incompleteEvents > 0)
     context.violate(
       'the deserializer gets a whole WebSocketMessageEvent',
