@@ -30,7 +30,8 @@ export interface Publisher {
   publish(channel: string, data: unknown): Promise<string>;
   /** Messages published so far, by this publisher, on all channels. */
   readonly published: number;
-  stop(): void;
+  /** Stops publishing; resolves once what was already handed to the history is in it. */
+  stop(): Promise<void>;
 }
 
 /** How often the publisher wakes; each wake publishes what the rate owes since the last one. */
@@ -94,6 +95,7 @@ export async function startPublisher(
     },
     stop() {
       clearInterval(timer);
+      return Promise.resolve();
     },
   };
 }
@@ -139,9 +141,10 @@ export async function startFeedPublisher(options: FeedPublisherOptions): Promise
     get published() {
       return publisher.published;
     },
-    stop() {
-      publisher.stop();
-      void history.close();
+    async stop() {
+      await publisher.stop();
+      // A graceful close: the appends already sent are answered first.
+      await history.close();
     },
   };
 }

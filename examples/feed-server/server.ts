@@ -147,6 +147,11 @@ interface Subscription {
   readonly client: Client;
   /** Live entries held while the replay is read; `undefined` once live. */
   buffer: Entry[] | undefined;
+  /**
+   * The last cursor the replay sent, until live delivery passes it: a server's live feed can lag behind what a
+   * replay read from the history, and what it delivers up to there was sent already.
+   */
+  after: string | undefined;
 }
 
 const CLOSE_GRACE_MS = 1_000;
@@ -214,8 +219,16 @@ export async function startFeedServer(options: FeedServerOptions = {}): Promise<
     const subscriptions = subscribers.get(channel);
     if (!subscriptions) return;
     for (const subscription of subscriptions) {
-      if (subscription.buffer) subscription.buffer.push(entry);
-      else send(subscription.client, entry.frame);
+      if (subscription.buffer) {
+        subscription.buffer.push(entry);
+        continue;
+      }
+      if (subscription.after !== undefined) {
+        if (history.compare(entry.cursor, subscription.after) <= 0) continue;
+        // Entries come in cursor order: every later one is past it too.
+        subscription.after = undefined;
+      }
+      send(subscription.client, entry.frame);
     }
   };
   await history.follow([...channelNames], onEntry, (error) => say(`following the history failed: ${String(error)}`));
@@ -231,13 +244,13 @@ export async function startFeedServer(options: FeedServerOptions = {}): Promise<
     if (previous) subscriptions.delete(previous);
     if (since === undefined) {
       // Live only: the answer goes first, then whatever is published from now on.
-      const subscription: Subscription = { client, buffer: undefined };
+      const subscription: Subscription = { client, buffer: undefined, after: undefined };
       client.subscriptions.set(channel, subscription);
       subscriptions.add(subscription);
       sendFrame(client, { type: 'subscribed', channel });
       return;
     }
-    const subscription: Subscription = { client, buffer: [] };
+    const subscription: Subscription = { client, buffer: [], after: undefined };
     client.subscriptions.set(channel, subscription);
     subscriptions.add(subscription);
     history.replay(channel, since).then(
@@ -262,6 +275,7 @@ export async function startFeedServer(options: FeedServerOptions = {}): Promise<
           send(client, entry.frame);
           last = entry.cursor;
         }
+        subscription.after = last;
       },
       (error: unknown) => {
         say(`replay of ${channel} failed: ${String(error)}`);
@@ -401,7 +415,7 @@ export async function startFeedServer(options: FeedServerOptions = {}): Promise<
   let stopped: Promise<void> | undefined;
   const stop = (abrupt: boolean): Promise<void> =>
     (stopped ??= (async () => {
-      publisher?.stop();
+      await publisher?.stop();
       for (const client of clients) {
         if (abrupt) client.socket.terminate();
         else closeClient(client, CLOSE.goingAway, 'server shutting down');
