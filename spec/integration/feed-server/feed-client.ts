@@ -29,8 +29,11 @@ export class FeedClient {
   closeInfo: { code: number; reason: string } | undefined;
   /** When each frame arrived (performance.now()), by index in `frames`. */
   readonly arrivals: number[] = [];
+  /** Resolves when the connection closes, however long that takes (`closed()` is the bounded wait). */
+  readonly whenClosed: Promise<void>;
 
   private constructor(readonly socket: WebSocket) {
+    this.whenClosed = once(socket, 'close').then(() => undefined);
     socket.on('message', (data: Buffer) => {
       this.frames.push(JSON.parse(data.toString()) as Frame);
       this.arrivals.push(performance.now());
