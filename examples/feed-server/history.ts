@@ -56,6 +56,8 @@ export interface MemoryHistoryOptions {
   readonly historyLength: number;
   /** The clock request TTLs are measured with, in milliseconds (injectable so that specs control time). */
   readonly now: () => number;
+  /** How long a repeated request id waits for the reply of the same id still running, in milliseconds. */
+  readonly pendingWaitMs: number;
 }
 
 interface StoredRequest {
@@ -70,7 +72,7 @@ interface StoredRequest {
  * History in this process's memory: cursor `<epoch>-<seq>`, where `epoch` names this history (it changes when the
  * process restarts, so a cursor from an earlier run is never taken for one of this run) and `seq` counts per channel.
  */
-export function createMemoryHistory({ historyLength, now }: MemoryHistoryOptions): History {
+export function createMemoryHistory({ historyLength, now, pendingWaitMs }: MemoryHistoryOptions): History {
   const epoch = `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4)
     .toString(36)
     .padStart(4, '0')}`;
@@ -143,7 +145,11 @@ export function createMemoryHistory({ historyLength, now }: MemoryHistoryOptions
         requests.set(key, { expiresAt: now() + ttlMs, reply: undefined, settled, settle });
         return { run: true };
       }
-      if (found.reply === undefined) await found.settled;
+      if (found.reply === undefined) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([found.settled, new Promise((resolve) => (timer = setTimeout(resolve, pendingWaitMs)))]);
+        clearTimeout(timer);
+      }
       return { run: false, reply: found.reply };
     },
     complete(key, reply, ttlMs) {

@@ -188,7 +188,7 @@ export async function startFeedServer(options: FeedServerOptions = {}): Promise<
         pendingWaitMs,
         onConnectionError: (error) => say(`redis: ${String(error)}`),
       })
-    : createMemoryHistory({ historyLength, now });
+    : createMemoryHistory({ historyLength, now, pendingWaitMs });
 
   const clients = new Set<Client>();
   const subscribers = new Map<string, Set<Subscription>>(channels.map((channel) => [channel.name, new Set()]));

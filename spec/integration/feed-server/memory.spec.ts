@@ -295,6 +295,33 @@ describe('the reference feed server, history in memory (plain ws clients on loop
       expect(server.stats()).toMatchObject({ executions: 3, repeats: 1 });
     });
 
+    it('makes a repeat of an id still running wait for its reply, or answer in_progress (not stored) past pendingWaitMs', async () => {
+      const gates: (() => void)[] = [];
+      let runs = 0;
+      const slow = () => {
+        runs++;
+        return new Promise((resolve) => gates.push(() => resolve({ done: runs })));
+      };
+      const server = await start({ channels: ['c'], rateHz: 0, pendingWaitMs: 50, operations: { slow } });
+      const client = await connect(server);
+      client.send({ type: 'request', id: 'long', data: { op: 'slow' } });
+      client.send({ type: 'request', id: 'long', data: { op: 'slow' } });
+      expect(await client.next((f) => f.type === 'reply', 'the impatient repeat')).toEqual({
+        type: 'reply',
+        id: 'long',
+        error: { code: 'in_progress', message: expect.any(String) },
+      });
+      // Once the run ends, the first request and every repeat get its reply.
+      client.send({ type: 'request', id: 'long', data: { op: 'slow' } });
+      gates.shift()?.();
+      await client.changes.until(() => client.frames.length === 3, 5_000, 'three replies');
+      expect(client.frames.slice(1)).toEqual([
+        { type: 'reply', id: 'long', data: { done: 1 } },
+        { type: 'reply', id: 'long', data: { done: 1 } },
+      ]);
+      expect(runs).toBe(1);
+    });
+
     it('forgets a reply requestTtlMs after it was made: the id is then run again (on the server clock)', async () => {
       let clock = 1_000_000;
       const server = await start({ channels: ['c'], rateHz: 0, requestTtlMs: 60_000, now: () => clock });
