@@ -340,6 +340,24 @@ describe('the reference feed server, history in memory (plain ws clients on loop
     });
   });
 
+  describe('on its own port', () => {
+    it('answers plain HTTP with 426 and /health with its figures, and closes its clients with 1001 when it stops', async () => {
+      const server = await start({ channels: ['c'], rateHz: 0 });
+      const client = await connect(server);
+      const http = server.url.replace('ws:', 'http:');
+      expect((await fetch(`${http}/`)).status).toBe(426);
+      expect(await (await fetch(`${http}/health`)).json()).toEqual({
+        connections: 1,
+        executions: 0,
+        repeats: 0,
+        published: 0,
+      });
+      const stopped = server.close();
+      expect(await client.closed()).toEqual({ code: 1001, reason: 'server shutting down' });
+      await stopped;
+    });
+  });
+
   describe('attached to an existing HTTP server', () => {
     let http: Server | undefined;
     afterEach(async () => {
