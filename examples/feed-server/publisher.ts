@@ -68,10 +68,19 @@ export async function startPublisher(
 
   const publishNext = (channel: ChannelDefinition): void => {
     const n = (counts.get(channel.name) ?? 0) + 1;
+    let dataJson: string;
+    try {
+      dataJson = JSON.stringify(channel.data ? channel.data(n) : { n }) ?? 'null';
+    } catch (error) {
+      // The app's data function threw (or made something JSON cannot hold): this number is skipped, and reported.
+      onError(error);
+      counts.set(channel.name, n);
+      return;
+    }
     counts.set(channel.name, n);
     published++;
     // Appends go out on one connection in call order, so cursors follow the numbering.
-    history.append(channel.name, JSON.stringify(channel.data ? channel.data(n) : { n })).catch(onError);
+    history.append(channel.name, dataJson).catch(onError);
   };
 
   const timer = setInterval(() => {

@@ -42,6 +42,22 @@ describe('the reference feed server, history in memory (plain ws clients on loop
     });
   });
 
+  describe('a channel whose data function throws', () => {
+    it('skips that number, reports it through log, and keeps publishing', async () => {
+      const lines: string[] = [];
+      const data = (n: number) => {
+        if (n === 2) throw new Error('no value');
+        return { n };
+      };
+      const server = await start({ channels: [{ name: 'c', rateHz: 200, data }], log: (line) => lines.push(line) });
+      const client = await connect(server);
+      client.send({ type: 'subscribe', channel: 'c' });
+      const messages = await client.messageCount('c', 3);
+      expect(messages.map((m) => m.data.n).filter((n) => n <= 3)).not.toContain(2);
+      expect(lines.filter((line) => line.startsWith('publish failed'))).toEqual(['publish failed: Error: no value']);
+    });
+  });
+
   describe('an unsubscribe', () => {
     it('is answered with unsubscribed, and nothing more comes on that channel while others go on', async () => {
       const server = await start({ channels: ['a', 'b'], rateHz: 0 });
