@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { accessSync, constants } from 'node:fs';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/** Debian's redis-server on a loopback port, without persistence, for one spec file. */
+export interface RedisServer {
+  readonly url: string;
+  readonly port: number;
+  /** What the server printed so far, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export const REDIS_MISSING =
+  'redis-server is not installed, and the feed server specs need it: install it with `apt-get install -y redis-server` (Debian package), or point REDIS_SERVER_PATH at one';
+
+/** The redis-server binary: REDIS_SERVER_PATH, else on PATH, else where Debian puts it. */
+export function findRedisServer(): string | undefined {
+  const candidates = [
+    process.env.REDIS_SERVER_PATH,
+    ...(process.env.PATH ?? '').split(delimiter).map((dir) => (dir ? join(dir, 'redis-server') : undefined)),
+    '/usr/bin/redis-server',
+    '/usr/sbin/redis-server',
+  ];
+  for (const candidate of candidates) {
+    if (!candidate) continue;
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** A port that was free a moment ago (redis-server cannot be told to pick one itself). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** Sends PING in the wire format and resolves with whether +PONG came back. */
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let answer = '';
+    socket.once('connect', () => socket.write('*1\r\n$4\r\nPING\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+      if (answer.includes('\r\n')) {
+        socket.destroy();
+        resolve(answer.startsWith('+PONG'));
+      }
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Starts redis-server in the foreground (no RDB, no AOF, loopback only) and resolves once it has said it is ready
+ * and answered PING; throws with {@link REDIS_MISSING} when there is none.
+ */
+export async function startRedis({ startTimeoutMs = 5_000 }: { startTimeoutMs?: number } = {}): Promise<RedisServer> {
+  const binary = findRedisServer();
+  if (binary === undefined) throw new Error(REDIS_MISSING);
+  let lastFailure = '';
+  // The free port can be taken between the probe and redis's bind: try a few.
+  for (let tries = 0; tries < 3; tries++) {
+    const port = await freePort();
+    const child: ChildProcess = spawn(
+      binary,
+      ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', '--dir', tmpdir()],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    let exited = false;
+    const exit = once(child, 'exit').then(() => (exited = true));
+    const ready = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), startTimeoutMs);
+      const onData = (chunk: Buffer): void => {
+        output += chunk.toString();
+        if (output.includes('Ready to accept connections')) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      void exit.then(() => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+    if ((await ready) && (await ping(port))) {
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        port,
+        output: () => output,
+        async stop() {
+          if (exited) return;
+          child.kill('SIGTERM');
+          const killed = setTimeout(() => child.kill('SIGKILL'), 5_000);
+          await exit;
+          clearTimeout(killed);
+        },
+      };
+    }
+    if (!exited) {
+      child.kill('SIGKILL');
+      await exit;
+    }
+    lastFailure = output.trim();
+  }
+  throw new Error(`redis-server did not become ready within ${startTimeoutMs} ms: ${lastFailure}`);
+}

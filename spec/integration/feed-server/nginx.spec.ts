@@ -1,0 +1,159 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { startFeedPublisher, type Publisher } from '../../../examples/feed-server/publisher';
+import { ROOT } from '../../helpers/child';
+import { keepFigures } from '../../helpers/figures';
+import { startNginx, type Nginx } from '../../helpers/nginx';
+import { startRedis, type RedisServer } from '../../helpers/redis';
+import { Changes, within } from '../../helpers/wait';
+import { breaksIn, FeedClient, type MessageFrame } from './feed-client';
+
+/** A feed server process started from the command line, as an operator would. */
+interface Backend {
+  readonly port: number;
+  readonly child: ChildProcess;
+  readonly exited: Promise<unknown>;
+}
+
+async function startBackend(redisUrl: string): Promise<Backend> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'examples/feed-server/main.ts',
+      '--port',
+      '0',
+      '--redis',
+      redisUrl,
+      '--channels',
+      'fast',
+      '--no-publish',
+      '--quiet',
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = once(child, 'exit');
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // It prints one JSON line once it listens.
+  const line = new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const end = stdout.indexOf('\n');
+      if (end >= 0) resolve(stdout.slice(0, end));
+    });
+    void exited.then(() => reject(new Error(`the feed server exited before listening: ${stderr}`)));
+  });
+  const { port } = JSON.parse(await within(line, 15_000, 'the feed server to listen')) as { port: number };
+  return { port, child, exited };
+}
+
+async function connectionsOf(backend: Backend): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${backend.port}/health`);
+  return ((await response.json()) as { connections: number }).connections;
+}
+
+describe('the reference feed server behind nginx, two backends on one Redis', () => {
+  let redis: RedisServer | undefined;
+  let publisher: Publisher | undefined;
+  let backends: Backend[] = [];
+  let nginx: Nginx | undefined;
+  const clients: FeedClient[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    publisher = await startFeedPublisher({ redisUrl: redis.url, channels: ['fast'], rateHz: 500 });
+    backends = await Promise.all([startBackend(redis.url), startBackend(redis.url)]);
+    nginx = await startNginx({ upstreamPorts: backends.map((b) => b.port) });
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await nginx?.stop();
+    for (const backend of backends) {
+      if (backend.child.exitCode === null && backend.child.signalCode === null) backend.child.kill('SIGKILL');
+      await backend.exited;
+    }
+    await publisher?.stop();
+    await redis?.stop();
+  });
+
+  it('when the backend a client is on is killed, the client reconnects through nginx to the other and resumes: no gap, no duplicate', async () => {
+    const proxy = nginx as Nginx;
+    /** One reader: it subscribes, and after a cut reconnects through nginx with the last cursor it got. */
+    const read = async () => {
+      const received: MessageFrame[] = [];
+      const answers: unknown[] = [];
+      let client = await FeedClient.connect(proxy.url);
+      clients.push(client);
+      client.send({ type: 'subscribe', channel: 'fast' });
+      await client.messageCount('fast', 50);
+      return {
+        received,
+        answers,
+        get client() {
+          return client;
+        },
+        async resume(): Promise<number> {
+          await client.closed();
+          received.push(...client.messages('fast'));
+          const since = received.at(-1)?.cursor as string;
+          client = await FeedClient.connect(proxy.url);
+          clients.push(client);
+          client.send({ type: 'subscribe', channel: 'fast', since });
+          await client.messageCount('fast', 50);
+          answers.push(client.frames[0]);
+          // When the first resumed message arrived (frame 0 is the subscribed answer).
+          return client.arrivals[1] as number;
+        },
+        finish(): MessageFrame[] {
+          return [...received, ...client.messages('fast')];
+        },
+      };
+    };
+    const readers = await Promise.all(Array.from({ length: 6 }, () => read()));
+    // nginx balances round-robin: both backends have readers.
+    const counts = await Promise.all(backends.map(connectionsOf));
+    expect(counts).toEqual([3, 3]);
+    const victim = backends[0] as Backend;
+    const killedAt = performance.now();
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    // The readers that were on it are cut (nginx closes their side) and resume at once; the others read on.
+    const firstClients = readers.map((reader) => reader.client);
+    const resumedAt: number[] = [];
+    const progress = new Changes();
+    let ending = false;
+    for (const reader of readers) {
+      void reader.client.whenClosed.then(async () => {
+        if (ending) return;
+        resumedAt.push(await reader.resume());
+        progress.notify();
+      });
+    }
+    await progress.until(() => resumedAt.length === 3, 10_000, 'three readers to resume');
+    const cut = firstClients.map((client) => client.closeInfo !== undefined);
+    expect(await connectionsOf(backends[1] as Backend)).toBe(6);
+    for (const [i, reader] of readers.entries()) {
+      if (!cut[i]) await reader.client.messageCount('fast', reader.client.messages('fast').length + 50);
+      const messages = reader.finish();
+      expect(breaksIn(messages)).toEqual([]);
+      expect(new Set(messages.map((m) => m.cursor)).size).toBe(messages.length);
+    }
+    expect(readers.flatMap((r) => r.answers)).toEqual(
+      Array.from({ length: 3 }, () => ({ type: 'subscribed', channel: 'fast', recovered: true })),
+    );
+    expect(cut.filter(Boolean)).toHaveLength(3);
+    ending = true;
+    const checked = readers.reduce((sum, r) => sum + r.finish().length, 0);
+    keepFigures('feed-server-nginx-failover', {
+      readers: 6,
+      cut: 3,
+      rateHz: 500,
+      messagesChecked: checked,
+      killToFirstResumedMessageMs: resumedAt.map((t) => t - killedAt),
+    });
+  }, 30_000);
+});
