@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { accessSync, constants } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { systemPath } from './system';
 
 /** Debian's redis-server on a loopback port, without persistence, for one spec file. */
 export interface RedisServer {
@@ -12,29 +11,6 @@ export interface RedisServer {
   /** What the server printed so far, for failure messages. */
   output(): string;
   stop(): Promise<void>;
-}
-
-export const REDIS_MISSING =
-  'redis-server is not installed, and the feed server specs need it: install it with `apt-get install -y redis-server` (Debian package), or point REDIS_SERVER_PATH at one';
-
-/** The redis-server binary: REDIS_SERVER_PATH, else on PATH, else where Debian puts it. */
-export function findRedisServer(): string | undefined {
-  const candidates = [
-    process.env.REDIS_SERVER_PATH,
-    ...(process.env.PATH ?? '').split(delimiter).map((dir) => (dir ? join(dir, 'redis-server') : undefined)),
-    '/usr/bin/redis-server',
-    '/usr/sbin/redis-server',
-  ];
-  for (const candidate of candidates) {
-    if (!candidate) continue;
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 /** A port that was free a moment ago (redis-server cannot be told to pick one itself). */
@@ -66,11 +42,13 @@ function ping(port: number): Promise<boolean> {
 
 /**
  * Starts redis-server in the foreground (no RDB, no AOF, loopback only) and resolves once it has said it is ready
- * and answered PING; throws with {@link REDIS_MISSING} when there is none.
+ * and answered PING. `binary` is the program to run; by default it is looked up as every spec looks up a system program
+ * (`REDIS_SERVER_PATH`, `PATH`, the usual places), and its absence throws saying how to get it.
  */
-export async function startRedis({ startTimeoutMs = 5_000 }: { startTimeoutMs?: number } = {}): Promise<RedisServer> {
-  const binary = findRedisServer();
-  if (binary === undefined) throw new Error(REDIS_MISSING);
+export async function startRedis({
+  startTimeoutMs = 5_000,
+  binary = systemPath('redis-server'),
+}: { startTimeoutMs?: number; binary?: string } = {}): Promise<RedisServer> {
   let lastFailure = '';
   // The free port can be taken between the probe and redis's bind: try a few.
   for (let tries = 0; tries < 3; tries++) {

@@ -4,6 +4,7 @@ import { startFeedPublisher, type Publisher } from '../../../examples/feed-serve
 import { ROOT } from '../../helpers/child';
 import { keepFigures } from '../../helpers/figures';
 import { startNginx, type Nginx } from '../../helpers/nginx';
+import { requireSystem } from '../../helpers/system';
 import { startRedis, type RedisServer } from '../../helpers/redis';
 import { Changes, within } from '../../helpers/wait';
 import { breaksIn, FeedClient, type MessageFrame } from './feed-client';
@@ -55,105 +56,107 @@ async function connectionsOf(backend: Backend): Promise<number> {
   return ((await response.json()) as { connections: number }).connections;
 }
 
-describe('the reference feed server behind nginx, two backends on one Redis', () => {
-  let redis: RedisServer | undefined;
-  let publisher: Publisher | undefined;
-  let backends: Backend[] = [];
-  let nginx: Nginx | undefined;
-  const clients: FeedClient[] = [];
+requireSystem('nginx').describe('the reference feed server behind nginx, two backends on one Redis', (nginxPath) =>
+  requireSystem('redis-server').describe('with Redis', (redisServerPath) => {
+    let redis: RedisServer | undefined;
+    let publisher: Publisher | undefined;
+    let backends: Backend[] = [];
+    let nginx: Nginx | undefined;
+    const clients: FeedClient[] = [];
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    publisher = await startFeedPublisher({ redisUrl: redis.url, channels: ['fast'], rateHz: 500 });
-    backends = await Promise.all([startBackend(redis.url), startBackend(redis.url)]);
-    nginx = await startNginx({ upstreamPorts: backends.map((b) => b.port) });
-  }, 30_000);
+    beforeAll(async () => {
+      redis = await startRedis({ binary: redisServerPath });
+      publisher = await startFeedPublisher({ redisUrl: redis.url, channels: ['fast'], rateHz: 500 });
+      backends = await Promise.all([startBackend(redis.url), startBackend(redis.url)]);
+      nginx = await startNginx({ upstreamPorts: backends.map((b) => b.port), binary: nginxPath });
+    }, 30_000);
 
-  afterAll(async () => {
-    for (const client of clients) client.close();
-    await nginx?.stop();
-    for (const backend of backends) {
-      if (backend.child.exitCode === null && backend.child.signalCode === null) backend.child.kill('SIGKILL');
-      await backend.exited;
-    }
-    await publisher?.stop();
-    await redis?.stop();
-  });
-
-  it('when the backend a client is on is killed, the client reconnects through nginx to the other and resumes: no gap, no duplicate', async () => {
-    const proxy = nginx as Nginx;
-    /** One reader: it subscribes, and after a cut reconnects through nginx with the last cursor it got. */
-    const read = async () => {
-      const received: MessageFrame[] = [];
-      const answers: unknown[] = [];
-      let client = await FeedClient.connect(proxy.url);
-      clients.push(client);
-      client.send({ type: 'subscribe', channel: 'fast' });
-      await client.messageCount('fast', 50);
-      return {
-        received,
-        answers,
-        get client() {
-          return client;
-        },
-        async resume(): Promise<number> {
-          await client.closed();
-          received.push(...client.messages('fast'));
-          const since = received.at(-1)?.cursor as string;
-          client = await FeedClient.connect(proxy.url);
-          clients.push(client);
-          client.send({ type: 'subscribe', channel: 'fast', since });
-          await client.messageCount('fast', 50);
-          answers.push(client.frames[0]);
-          // When the first resumed message arrived (frame 0 is the subscribed answer).
-          return client.arrivals[1] as number;
-        },
-        finish(): MessageFrame[] {
-          return [...received, ...client.messages('fast')];
-        },
-      };
-    };
-    const readers = await Promise.all(Array.from({ length: 6 }, () => read()));
-    // nginx balances round-robin: both backends have readers.
-    const counts = await Promise.all(backends.map(connectionsOf));
-    expect(counts).toEqual([3, 3]);
-    const victim = backends[0] as Backend;
-    const killedAt = performance.now();
-    victim.child.kill('SIGKILL');
-    await victim.exited;
-    // The readers that were on it are cut (nginx closes their side) and resume at once; the others read on.
-    const firstClients = readers.map((reader) => reader.client);
-    const resumedAt: number[] = [];
-    const progress = new Changes();
-    let ending = false;
-    for (const reader of readers) {
-      void reader.client.whenClosed.then(async () => {
-        if (ending) return;
-        resumedAt.push(await reader.resume());
-        progress.notify();
-      });
-    }
-    await progress.until(() => resumedAt.length === 3, 10_000, 'three readers to resume');
-    const cut = firstClients.map((client) => client.closeInfo !== undefined);
-    expect(await connectionsOf(backends[1] as Backend)).toBe(6);
-    for (const [i, reader] of readers.entries()) {
-      if (!cut[i]) await reader.client.messageCount('fast', reader.client.messages('fast').length + 50);
-      const messages = reader.finish();
-      expect(breaksIn(messages)).toEqual([]);
-      expect(new Set(messages.map((m) => m.cursor)).size).toBe(messages.length);
-    }
-    expect(readers.flatMap((r) => r.answers)).toEqual(
-      Array.from({ length: 3 }, () => ({ type: 'subscribed', channel: 'fast', recovered: true })),
-    );
-    expect(cut.filter(Boolean)).toHaveLength(3);
-    ending = true;
-    const checked = readers.reduce((sum, r) => sum + r.finish().length, 0);
-    keepFigures('feed-server-nginx-failover', {
-      readers: 6,
-      cut: 3,
-      rateHz: 500,
-      messagesChecked: checked,
-      killToFirstResumedMessageMs: resumedAt.map((t) => t - killedAt),
+    afterAll(async () => {
+      for (const client of clients) client.close();
+      await nginx?.stop();
+      for (const backend of backends) {
+        if (backend.child.exitCode === null && backend.child.signalCode === null) backend.child.kill('SIGKILL');
+        await backend.exited;
+      }
+      await publisher?.stop();
+      await redis?.stop();
     });
-  }, 30_000);
-});
+
+    it('when the backend a client is on is killed, the client reconnects through nginx to the other and resumes: no gap, no duplicate', async () => {
+      const proxy = nginx as Nginx;
+      /** One reader: it subscribes, and after a cut reconnects through nginx with the last cursor it got. */
+      const read = async () => {
+        const received: MessageFrame[] = [];
+        const answers: unknown[] = [];
+        let client = await FeedClient.connect(proxy.url);
+        clients.push(client);
+        client.send({ type: 'subscribe', channel: 'fast' });
+        await client.messageCount('fast', 50);
+        return {
+          received,
+          answers,
+          get client() {
+            return client;
+          },
+          async resume(): Promise<number> {
+            await client.closed();
+            received.push(...client.messages('fast'));
+            const since = received.at(-1)?.cursor as string;
+            client = await FeedClient.connect(proxy.url);
+            clients.push(client);
+            client.send({ type: 'subscribe', channel: 'fast', since });
+            await client.messageCount('fast', 50);
+            answers.push(client.frames[0]);
+            // When the first resumed message arrived (frame 0 is the subscribed answer).
+            return client.arrivals[1] as number;
+          },
+          finish(): MessageFrame[] {
+            return [...received, ...client.messages('fast')];
+          },
+        };
+      };
+      const readers = await Promise.all(Array.from({ length: 6 }, () => read()));
+      // nginx balances round-robin: both backends have readers.
+      const counts = await Promise.all(backends.map(connectionsOf));
+      expect(counts).toEqual([3, 3]);
+      const victim = backends[0] as Backend;
+      const killedAt = performance.now();
+      victim.child.kill('SIGKILL');
+      await victim.exited;
+      // The readers that were on it are cut (nginx closes their side) and resume at once; the others read on.
+      const firstClients = readers.map((reader) => reader.client);
+      const resumedAt: number[] = [];
+      const progress = new Changes();
+      let ending = false;
+      for (const reader of readers) {
+        void reader.client.whenClosed.then(async () => {
+          if (ending) return;
+          resumedAt.push(await reader.resume());
+          progress.notify();
+        });
+      }
+      await progress.until(() => resumedAt.length === 3, 10_000, 'three readers to resume');
+      const cut = firstClients.map((client) => client.closeInfo !== undefined);
+      expect(await connectionsOf(backends[1] as Backend)).toBe(6);
+      for (const [i, reader] of readers.entries()) {
+        if (!cut[i]) await reader.client.messageCount('fast', reader.client.messages('fast').length + 50);
+        const messages = reader.finish();
+        expect(breaksIn(messages)).toEqual([]);
+        expect(new Set(messages.map((m) => m.cursor)).size).toBe(messages.length);
+      }
+      expect(readers.flatMap((r) => r.answers)).toEqual(
+        Array.from({ length: 3 }, () => ({ type: 'subscribed', channel: 'fast', recovered: true })),
+      );
+      expect(cut.filter(Boolean)).toHaveLength(3);
+      ending = true;
+      const checked = readers.reduce((sum, r) => sum + r.finish().length, 0);
+      keepFigures('feed-server-nginx-failover', {
+        readers: 6,
+        cut: 3,
+        rateHz: 500,
+        messagesChecked: checked,
+        killToFirstResumedMessageMs: resumedAt.map((t) => t - killedAt),
+      });
+    }, 30_000);
+  }),
+);
