@@ -270,23 +270,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       socket.send(payload);
       return;
     }
-    // The client is closing this connection: a message queued now would reach a later, unrelated one. (Not when the
-    // last subscriber left: then it waits for the next one, as it does once closed.)
-    if (this.state.status === 'closing' && !this.stopping) {
-      return this.report(new MessageNotSentError([value], 'sent-while-closing'));
-    }
-    let queued: boolean;
-    try {
-      queued = (this.queue ??= new BoundedQueue<Out>(this.limits)).offer(payload, value);
-    } catch (cause) {
-      // The queue copies binary payloads: a detached buffer has nothing left to copy, nor to send.
-      return this.report(new EncodeError(value, cause));
-    }
-    if (!queued) {
-      const overflow = new SendQueueOverflowError(value, this.limits);
-      if (this.limits.overflow === 'throw') throw overflow;
-      this.report(overflow);
-    }
+    this.enqueue(payload, value);
   }
   close(code?: number, reason?: string): readonly Out[] {
     assertValidClose(code, reason);
@@ -391,6 +375,27 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     for (const member of this.members) if (member.kind === kind) member.subscriber.next(value as never);
   }
 
+  /** Not open: into the queue, as a copy (apart from `send`, whose open path stays small). */
+  private enqueue(payload: WebSocketPayload, value: Out): void {
+    // The client is closing this connection: a message queued now would reach a later, unrelated one. (Not when the
+    // last subscriber left: then it waits for the next one, as it does once closed.)
+    if (this.state.status === 'closing' && !this.stopping) {
+      return this.report(new MessageNotSentError([value], 'sent-while-closing'));
+    }
+    let queued: boolean;
+    try {
+      queued = (this.queue ??= new BoundedQueue<Out>(this.limits)).offer(payload, value);
+    } catch (cause) {
+      // The queue copies binary payloads: a detached buffer has nothing left to copy, nor to send.
+      return this.report(new EncodeError(value, cause));
+    }
+    if (!queued) {
+      const overflow = new SendQueueOverflowError(value, this.limits);
+      if (this.limits.overflow === 'throw') throw overflow;
+      this.report(overflow);
+    }
+  }
+
   /**
    * The socket when it is open and may be sent to now, with what waits in the queue sent first: a state$ subscriber
    * told of the open runs before the open's own flush.
@@ -398,7 +403,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   private openSocket(): WebSocketLike | undefined {
     const { socket } = this;
     if (socket === undefined || this.state.status !== 'open' || socket.readyState !== OPEN) return undefined;
-    this.flush(socket);
+    if (this.queue?.size) this.flush(socket);
     return socket;
   }
 
