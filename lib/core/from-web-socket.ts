@@ -40,6 +40,7 @@ export interface ReactiveWebSocket<In, Out> {
    * Messages still waiting in the send queue are not sent: `close()` returns them (empty when there are none) and
    * reports them on `error$` as a `MessageNotSentError` (`reason: 'close-called'`). It never throws for them; it
    * throws `InvalidCloseCodeError` / `InvalidCloseReasonError` for an invalid code or reason, and then closes nothing.
+   * A stream subscribed while it closes (or from a callback of the close) gets a new connection once this one has closed.
    */
   close(code?: number, reason?: string): readonly Out[];
   /** Drops the current socket and connects again now, with the backoff reset. */
@@ -71,7 +72,7 @@ export interface ReactiveWebSocket<In, Out> {
  *
  * The socket opens lazily, when the first of `open$`, `message$`, `messageEvent$`, `close$`, `error$`
  * is subscribed (or `connect()` called), and is shared by all of them; it closes with 1000 when the
- * last one unsubscribes (after `lingerMs`).
+ * last one unsubscribes (after `lingerMs`), `state$` showing `closing` and then `closed` with that close.
  *
  * @example
  * const socket = fromWebSocket<Tick, Command>('wss://feed.example/ws', ['v2.feed'], json());
