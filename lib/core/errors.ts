@@ -142,12 +142,16 @@ export class MessageNotSentError<Out = unknown> extends RxWebSocketError {
    */
   constructor(messages: readonly Out[], reason: MessageNotSentReason = 'close-called', cause?: unknown) {
     const threw = reason === 'send-threw';
-    const why = threw
-      ? `the socket threw ${kindOf(cause)} when they were handed to it on open`
-      : reason === 'sent-while-closing'
-        ? 'they were sent while the connection was closing after close()'
-        : 'close() was called while they waited in the send queue for the socket to open';
-    super(`${messages.length} message(s) not sent: ${why}`, threw ? { cause } : undefined);
+    super(
+      `${messages.length} message(s) not sent: ${
+        threw
+          ? `the socket threw ${kindOf(cause)} on open`
+          : reason === 'sent-while-closing'
+            ? 'sent while closing after close()'
+            : 'close() was called before the socket opened'
+      }`,
+      threw ? { cause } : undefined,
+    );
     init(this, 'MessageNotSentError', 'ERR_MESSAGE_NOT_SENT', { messages, reason });
   }
 }

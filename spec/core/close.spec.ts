@@ -42,9 +42,7 @@ describe('fromWebSocket close()', () => {
         expect(error.code).toBe('ERR_MESSAGE_NOT_SENT');
         expect(error.reason).toBe('close-called');
         expect(error.messages).toEqual(['a', 'b']);
-        expect(error.message).toBe(
-          '2 message(s) not sent: close() was called while they waited in the send queue for the socket to open',
-        );
+        expect(error.message).toBe('2 message(s) not sent: close() was called before the socket opened');
       });
     });
 
@@ -92,9 +90,7 @@ describe('fromWebSocket close()', () => {
         const error = errors[0] as MessageNotSentError<string>;
         expect(error.reason).toBe('sent-while-closing');
         expect(error.messages).toEqual(['late']);
-        expect(error.message).toBe(
-          '1 message(s) not sent: they were sent while the connection was closing after close()',
-        );
+        expect(error.message).toBe('1 message(s) not sent: sent while closing after close()');
       });
     });
 

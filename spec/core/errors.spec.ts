@@ -157,13 +157,9 @@ describe('SendQueueOverflowError and MessageNotSentError', () => {
   });
 
   it.each([
-    ['close-called', undefined, /close\(\) was called while they waited in the send queue for the socket to open$/],
-    ['sent-while-closing', undefined, /they were sent while the connection was closing after close\(\)$/],
-    [
-      'send-threw',
-      new TypeError('secret payload text'),
-      /the socket threw a TypeError when they were handed to it on open$/,
-    ],
+    ['close-called', undefined, /close\(\) was called before the socket opened$/],
+    ['sent-while-closing', undefined, /sent while closing after close\(\)$/],
+    ['send-threw', new TypeError('secret payload text'), /the socket threw a TypeError on open$/],
   ] as const)(
     'MessageNotSentError with reason %s says what happened, keeping its code and messages',
     (reason, thrown, says) => {
