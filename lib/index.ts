@@ -72,7 +72,7 @@ export {
   UnsupportedUrlError,
   WebSocketCloseError,
 } from './core/errors';
-export type { CallbackHook, RxWebSocketErrorCode } from './core/errors';
+export type { CallbackHook, MessageNotSentReason, RxWebSocketErrorCode } from './core/errors';
 export { CLOSED, CLOSING, CONNECTING, OPEN } from './core/web-socket-like';
 export type { WebSocketConstructor, WebSocketLike } from './core/web-socket-like';
 export type { Source } from './core/source';

@@ -107,23 +107,52 @@ export class SendQueueOverflowError<Out = unknown> extends RxWebSocketError {
    * @param limit The queue's limits.
    */
   constructor(rejected: Out, limit: { readonly maxMessages: number; readonly maxBytes: number }) {
-    super(`Send queue full (${limit.maxMessages} messages / ${limit.maxBytes} bytes): message not queued`);
-    init(this, 'SendQueueOverflowError', 'ERR_SEND_QUEUE_OVERFLOW', { rejected, limit });
+    const { maxMessages, maxBytes } = limit;
+    super(`Send queue full (${maxMessages} messages / ${maxBytes} bytes): message not queued`);
+    // Exactly the two limits, whatever else the object handed in carries.
+    init(this, 'SendQueueOverflowError', 'ERR_SEND_QUEUE_OVERFLOW', { rejected, limit: { maxMessages, maxBytes } });
   }
 }
 
-/** Messages were still queued when the client closed the socket, so they were never sent. */
+/**
+ * Why messages were not sent (see {@link MessageNotSentError.reason}):
+ * - `'close-called'`: `close()` was called while they waited in the send queue for the socket to open;
+ * - `'sent-while-closing'`: they were sent after `close()`, while the connection was closing;
+ * - `'send-threw'`: the socket threw when the queued messages were handed to it on open.
+ */
+export type MessageNotSentReason = 'close-called' | 'sent-while-closing' | 'send-threw';
+
+/**
+ * Messages handed to `send` that never went out, and why (`reason`). Reported on `error$`; `close()` also returns the
+ * messages it did not send.
+ */
 export class MessageNotSentError<Out = unknown> extends RxWebSocketError {
   /** `'MessageNotSentError'`. */
   declare readonly name: 'MessageNotSentError';
   declare readonly code: 'ERR_MESSAGE_NOT_SENT';
   /** The messages, in the order they were handed to `send`. */
   declare readonly messages: readonly Out[];
+  /** What happened to them. */
+  declare readonly reason: MessageNotSentReason;
 
-  /** @param messages The messages, in the order they were handed to `send`. */
-  constructor(messages: readonly Out[]) {
-    super(`${messages.length} queued message(s) not sent: the socket closed before opening`);
-    init(this, 'MessageNotSentError', 'ERR_MESSAGE_NOT_SENT', { messages });
+  /**
+   * @param messages The messages, in the order they were handed to `send`.
+   * @param reason What happened to them.
+   * @param cause What the socket threw, for `'send-threw'`.
+   */
+  constructor(messages: readonly Out[], reason: MessageNotSentReason = 'close-called', cause?: unknown) {
+    const threw = reason === 'send-threw';
+    super(
+      `${messages.length} message(s) not sent: ${
+        threw
+          ? `the socket threw ${kindOf(cause)} on open`
+          : reason === 'sent-while-closing'
+            ? 'sent while closing after close()'
+            : 'close() was called before the socket opened'
+      }`,
+      threw ? { cause } : undefined,
+    );
+    init(this, 'MessageNotSentError', 'ERR_MESSAGE_NOT_SENT', { messages, reason });
   }
 }
 

@@ -35,12 +35,14 @@ export interface ReactiveWebSocket<In, Out> {
   /** The same as `send$.next(value)`. */
   send(value: Out): void;
   /**
-   * Closes with `code` (1000 or 3000–4999) and `reason` (at most 123 UTF-8 bytes), and stops reconnecting.
-   * Throws `InvalidCloseCodeError` / `InvalidCloseReasonError` otherwise. The streams complete once the close event arrives.
-   * Messages still queued are not sent: they are reported on `error$` as a `MessageNotSentError`, which `close()`
-   * throws instead, once the close is under way, when nobody listens on `error$`.
+   * Closes with `code` (1000 or 3000–4999) and `reason` (at most 123 UTF-8 bytes), and stops reconnecting; the
+   * closing handshake is bounded by `closeTimeoutMs`. The streams complete once the close event arrives.
+   * Messages still waiting in the send queue are not sent: `close()` returns them (empty when there are none) and
+   * reports them on `error$` as a `MessageNotSentError` (`reason: 'close-called'`). It never throws for them; it
+   * throws `InvalidCloseCodeError` / `InvalidCloseReasonError` for an invalid code or reason, and then closes nothing.
+   * A stream subscribed while it closes (or from a callback of the close) gets a new connection once this one has closed.
    */
-  close(code?: number, reason?: string): void;
+  close(code?: number, reason?: string): readonly Out[];
   /** Drops the current socket and connects again now, with the backoff reset. */
   reconnect(): void;
   /**
@@ -72,7 +74,7 @@ export interface ReactiveWebSocket<In, Out> {
  *
  * The socket opens lazily, when the first of `open$`, `message$`, `messageEvent$`, `close$`, `error$`
  * is subscribed (or `connect()` called), and is shared by all of them; it closes with 1000 when the
- * last one unsubscribes (after `lingerMs`).
+ * last one unsubscribes (after `lingerMs`), `state$` showing `closing` and then `closed` with that close.
  *
  * @example
  * const socket = fromWebSocket<Tick, Command>('wss://feed.example/ws', ['v2.feed'], json());
@@ -125,13 +127,18 @@ type Kind =
 
 const IDLE: ConnectionState = { status: 'idle' };
 const NOBODY: readonly Member[] = [];
+const NOTHING_UNSENT: readonly never[] = Object.freeze([]);
 
 /** One subscriber of one public stream; RxJS calls `unsubscribe` when it leaves. */
 class Member {
+  /** For `state$`: the number of the last state it was given (states are numbered from 1 as they happen). */
+  seen = 0;
   constructor(
     readonly owner: ReactiveSocket<unknown, unknown>,
     readonly kind: Kind,
     readonly subscriber: Subscriber<never>,
+    /** When it joined: the socket's join count, this one included. */
+    readonly joined: number,
   ) {}
   unsubscribe(): void {
     this.owner.leave(this);
@@ -169,6 +176,24 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   private socket: WebSocketLike | undefined;
   private queue: BoundedQueue<Out> | undefined;
   private closeWhenFlushed = false;
+  /** The last holder left and the session is closing for it: a send waits in the queue for the next connection. */
+  private stopping = false;
+  /** Members that ever joined; each member's `joined` is this count when it did. */
+  private joins = 0;
+  // Where the running session's end began, as join counts: a member that joins from then on (from a callback of the
+  // close, of the error that ends it, or of the closed state) does not end with it but holds the next session.
+  /** When the session started closing (`close()`, or the last holder leaving). */
+  private closingMark = Infinity;
+  /** The last close reported on `close$`, and when. */
+  private lastClose: CloseInfo | undefined;
+  private closeMark = Infinity;
+  /** The last error reported on `error$` by the session, and when. */
+  private lastError: unknown;
+  private errorMark = Infinity;
+  /** Members that joined after this count are carried over to the next session when this one ends. */
+  private endMark = Infinity;
+  /** How many states there have been; each `state$` member's `seen` counts up to it. */
+  private stateCount = 0;
   /** Whether `open$` has announced the current socket (multiplex channels subscribe at once only then). */
   private announced = false;
   private state: ConnectionState = IDLE;
@@ -250,25 +275,20 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       socket.send(payload);
       return;
     }
-    // The client is closing this connection: a message queued now would reach a later, unrelated one.
-    if (this.state.status === 'closing') return this.report(new MessageNotSentError([value]));
-    if (!(this.queue ??= new BoundedQueue<Out>(this.limits)).offer(payload, value)) {
-      const overflow = new SendQueueOverflowError(value, this.limits);
-      if (this.limits.overflow === 'throw') throw overflow;
-      this.report(overflow);
-    }
+    this.enqueue(payload, value);
   }
-  close(code?: number, reason?: string): void {
+  close(code?: number, reason?: string): readonly Out[] {
     assertValidClose(code, reason);
-    // A close supersedes a flush-then-close asked for by completing send$.
-    this.closeWhenFlushed = false;
-    let unheard: MessageNotSentError | undefined;
-    if (this.session) unheard = this.session.close(code ?? 1000, reason);
-    else if (this.queue?.size) {
-      const error = new MessageNotSentError(this.takeUnsent());
-      if (!this.reportError(error)) unheard = error;
-    }
-    if (unheard) throw unheard;
+    // A close supersedes a flush-then-close asked for by completing send$, and a stop: what is sent from now on while
+    // it closes is not queued for a later connection.
+    this.closeWhenFlushed = this.stopping = false;
+    const { session } = this;
+    const unsent = this.queue?.size ? this.queue.drain().map((entry) => entry.value) : NOTHING_UNSENT;
+    // Reported before the close starts; an error$ subscriber may close (or subscribe again) meanwhile.
+    if (unsent.length > 0) this.reportError(new MessageNotSentError(unsent, 'close-called'));
+    // A session that a callback ended or replaced meanwhile is left as it is: the one closed is the one there was.
+    if (session && session === this.session) session.close(code ?? 1000, reason);
+    return unsent;
   }
   reconnect(): void {
     this.session?.reconnect();
@@ -307,22 +327,23 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     if (this.socket) this.socket.binaryType = next;
   }
 
-  /** @internal A new subscriber: the first one that holds the connection starts a session. */
+  /**
+   * @internal A new subscriber: the first one that holds the connection starts a session. One that joins while the
+   * session ends (closing, or from a callback of its last close, error or state) holds the next session instead.
+   */
   join(kind: Kind, subscriber: Subscriber<never>): Member {
-    const member = new Member(this as ReactiveSocket<unknown, unknown>, kind, subscriber);
+    const member = new Member(this as ReactiveSocket<unknown, unknown>, kind, subscriber, ++this.joins);
     this.members = [...this.members, member];
     if (kind === STATES) {
+      // The current state: during a change that a state$ subscriber made, the changes still to tell are older ones.
+      member.seen = this.stateCount;
       subscriber.next(this.state as never);
       return member;
     }
     this.holders++;
     this.linger?.unsubscribe();
     this.linger = undefined;
-    if (!this.session) {
-      // Held before it starts: its first state change may reach a subscriber that subscribes or closes at once.
-      this.session = new Session<In>(this);
-      this.session.start();
-    }
+    if (!this.session) this.startSession();
     return member;
   }
 
@@ -337,10 +358,18 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     else this.stop();
   }
 
+  /** The last holder left: close with 1000, the states showing it; a subscriber that joins meanwhile gets a new session. */
   private stop(): void {
-    const { session } = this;
-    this.linger = this.session = undefined;
-    session?.dispose();
+    this.linger = undefined;
+    if (!this.session) return;
+    this.stopping = true;
+    this.session.dispose();
+  }
+
+  private startSession(): void {
+    // Held before it starts: its first state change may reach a subscriber that subscribes or closes at once.
+    this.session = new Session<In>(this);
+    this.session.start();
   }
 
   private lane<T>(kind: Kind): Lane<T> {
@@ -351,6 +380,27 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     for (const member of this.members) if (member.kind === kind) member.subscriber.next(value as never);
   }
 
+  /** Not open: into the queue, as a copy (apart from `send`, whose open path stays small). */
+  private enqueue(payload: WebSocketPayload, value: Out): void {
+    // The client is closing this connection: a message queued now would reach a later, unrelated one. (Not when the
+    // last subscriber left: then it waits for the next one, as it does once closed.)
+    if (this.state.status === 'closing' && !this.stopping) {
+      return this.report(new MessageNotSentError([value], 'sent-while-closing'));
+    }
+    let queued: boolean;
+    try {
+      queued = (this.queue ??= new BoundedQueue<Out>(this.limits)).offer(payload, value);
+    } catch (cause) {
+      // The queue copies binary payloads: a detached buffer has nothing left to copy, nor to send.
+      return this.report(new EncodeError(value, cause));
+    }
+    if (!queued) {
+      const overflow = new SendQueueOverflowError(value, this.limits);
+      if (this.limits.overflow === 'throw') throw overflow;
+      this.report(overflow);
+    }
+  }
+
   /**
    * The socket when it is open and may be sent to now, with what waits in the queue sent first: a state$ subscriber
    * told of the open runs before the open's own flush.
@@ -358,12 +408,27 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   private openSocket(): WebSocketLike | undefined {
     const { socket } = this;
     if (socket === undefined || this.state.status !== 'open' || socket.readyState !== OPEN) return undefined;
-    this.flush(socket);
+    if (this.queue?.size) this.flush(socket);
     return socket;
   }
 
+  /**
+   * Sends what waits in the queue, in order. A message the socket throws on is reported, not thrown (this runs in the
+   * socket's open handler), and the rest still go.
+   */
   private flush(socket: WebSocketLike): void {
-    if (this.queue?.size) for (const entry of this.queue.drain()) socket.send(entry.payload);
+    if (!this.queue?.size) return;
+    let failed: Out[] | undefined;
+    let cause: unknown;
+    for (const entry of this.queue.drain()) {
+      try {
+        socket.send(entry.payload);
+      } catch (error) {
+        if (!failed) cause = error;
+        (failed ??= []).push(entry.value);
+      }
+    }
+    if (failed) this.emit(ERRORS, new MessageNotSentError(failed, 'send-threw', cause));
   }
 
   /** `send$` completed or errored: close with 1000 once what is queued has gone out. */
@@ -382,18 +447,37 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   /** @internal */
   setState(state: ConnectionState): void {
     this.state = state;
+    const number = ++this.stateCount;
     if (state.status !== 'open') this.announced = false;
-    // send$.complete() asked the session that just ended to close after its flush; the next one is a new start.
-    if (state.status === 'closed') this.closeWhenFlushed = false;
+    if (state.status === 'closing') this.closingMark = Math.min(this.closingMark, this.joins);
+    if (state.status === 'closed') {
+      // send$.complete() asked the session that just ended to close after its flush; the next one is a new start.
+      this.closeWhenFlushed = false;
+      // The session ends from its first event that said so: closing, or the close or error it ends with.
+      this.endMark = Math.min(
+        this.closingMark,
+        state.close !== undefined && state.close === this.lastClose ? this.closeMark : Infinity,
+        'error' in state && state.error === this.lastError ? this.errorMark : Infinity,
+        this.joins,
+      );
+    }
     // A change made by a state$ subscriber waits until every subscriber has had the one before it, so that all of
-    // them see the states in the order they happened, and end on the current one.
+    // them see the states in the order they happened, and end on the current one. A subscriber that joins meanwhile
+    // is given the current state at once, and only the states after it.
     if (this.pendingStates) {
       this.pendingStates.push(state);
       return;
     }
     const pending = (this.pendingStates = [state]);
     try {
-      for (let i = 0; i < pending.length; i++) this.emit(STATES, pending[i]);
+      for (let i = 0; i < pending.length; i++) {
+        const n = number + i;
+        for (const member of this.members) {
+          if (member.kind !== STATES || member.seen >= n) continue;
+          member.seen = n;
+          member.subscriber.next(pending[i] as never);
+        }
+      }
     } finally {
       this.pendingStates = undefined;
     }
@@ -409,10 +493,6 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       this.closeWhenFlushed = false;
       this.session?.close(1000, undefined);
     }
-  }
-  /** @internal */
-  takeUnsent(): unknown[] {
-    return this.queue ? this.queue.drain().map((entry) => entry.value) : [];
   }
   /** @internal Each decoded message, handed to the subscribers of `message$` and `messageEvent$` directly. */
   message(value: In, event: NativeMessageEvent): void {
@@ -430,6 +510,8 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   }
   /** @internal */
   emitClose(close: CloseInfo): void {
+    this.lastClose = close;
+    this.closeMark = this.joins;
     this.emit(CLOSES, close);
   }
   /** @internal Emits `error` on `error$`; false when nobody listens there. */
@@ -440,24 +522,31 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   }
   /** @internal */
   emitError(error: unknown): void {
+    this.lastError = error;
+    this.errorMark = this.joins;
     this.emit(ERRORS, error);
   }
   /**
    * @internal The session is over: every stream but `state$` ends (`message$` and `messageEvent$` with the error when
-   * it failed); the next subscriber starts a new session.
+   * it failed); the next subscriber starts a new session. Subscribers that joined while it ended are not ended with
+   * it: they hold a new session, started once the others have been told.
    */
   ended(last: ClosedState): void {
-    const { members } = this;
+    const { members, endMark } = this;
     const failed = 'error' in last;
     this.linger?.unsubscribe();
-    this.linger = this.session = undefined;
-    this.holders = 0;
-    this.members = members.filter((member) => member.kind === STATES);
-    for (const { kind, subscriber } of members) {
-      if (kind === STATES) continue;
+    this.linger = this.session = this.lastClose = this.lastError = undefined;
+    this.stopping = false;
+    this.closingMark = this.closeMark = this.errorMark = this.endMark = Infinity;
+    const kept = members.filter((member) => member.kind === STATES || member.joined > endMark);
+    this.members = kept;
+    this.holders = kept.reduce((count, member) => (member.kind === STATES ? count : count + 1), 0);
+    for (const { kind, subscriber, joined } of members) {
+      if (kind === STATES || joined > endMark) continue;
       if (failed && (kind === MESSAGES || kind === MESSAGE_EVENTS)) subscriber.error(last.error);
       else subscriber.complete();
     }
+    if (this.holders > 0 && !this.session) this.startSession();
   }
 }
 

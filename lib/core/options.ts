@@ -82,6 +82,15 @@ export interface WebSocketOptions<In, Out> {
    */
   readonly lingerMs?: number;
   /**
+   * How long a closing handshake the client starts (`close()`, or the last subscriber leaving) may take, in
+   * milliseconds. A peer that has not answered by then is cut off: `terminate()` where the socket has it (Node's `ws`),
+   * else the socket is let go, and the close is reported as 1006, not clean. A live peer answers within a round trip;
+   * the bound is for one that never will, which would otherwise hold a Node process for `ws`'s own 30 s. `Infinity`
+   * waits as long as the platform does.
+   * @default 5000
+   */
+  readonly closeTimeoutMs?: number;
+  /**
    * The WebSocket constructor. In a browser bundle the native `WebSocket`; in Node, `ws`.
    * @default the platform's WebSocket (through `isomorphic-ws`)
    */
@@ -111,6 +120,7 @@ export interface ResolvedOptions<In, Out> {
   readonly binaryType: 'arraybuffer' | 'blob';
   readonly reconnect: ResolvedReconnect | undefined;
   readonly connectTimeoutMs: number;
+  readonly closeTimeoutMs: number;
   readonly heartbeat: ResolvedHeartbeat | undefined;
   readonly sendQueue: SendQueueOptions | undefined;
   readonly lingerMs: number;
@@ -162,6 +172,7 @@ export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {})
     decodeErrors: [oneOf('report', 'fatal'), 'report'],
     binaryType: [BINARY_TYPE, 'arraybuffer'],
     lingerMs: [DELAY, 0],
+    closeTimeoutMs: [DELAY, 5_000],
     WebSocketCtor: [FUNCTION],
     socketOptions: [OBJECT],
     reconnect: [[(value) => typeof value === 'boolean' || isObject(value), 'true, false or an object'], true],
@@ -198,6 +209,7 @@ export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {})
           ? DEFAULT_RESOLVED_RECONNECT
           : (reconnect as unknown as ResolvedReconnect),
     connectTimeoutMs,
+    closeTimeoutMs: top.closeTimeoutMs,
     heartbeat: resolveHeartbeat(options.heartbeat),
     sendQueue: options.sendQueue,
     lingerMs: top.lingerMs,

@@ -1,6 +1,6 @@
 import { InvalidOptionError } from './errors';
 import type { WebSocketPayload } from './events';
-import { payloadByteLength } from './payload';
+import { isArrayBuffer, payloadByteLength } from './payload';
 
 /** Bounds of the queue that holds messages sent while the socket is not open. */
 export interface SendQueueOptions {
@@ -79,12 +79,16 @@ export class BoundedQueue<Out> {
   get bytes(): number {
     return this.queuedBytes;
   }
-  /** Adds the message; false when it does not fit (nothing changes then). */
+  /**
+   * Adds the message; false when it does not fit (nothing changes then). Binary payloads are queued as a copy, so that
+   * the caller may reuse or transfer its buffer at once, as it may after a direct send. Throws the platform's
+   * `TypeError` for a detached buffer (nothing is queued then).
+   */
   offer(payload: WebSocketPayload, value: Out): boolean {
     const size = payloadByteLength(payload);
     const { maxMessages, maxBytes } = this.limits;
     if (this.entries.length + 1 > maxMessages || this.queuedBytes + size > maxBytes) return false;
-    this.entries.push({ payload, value, bytes: size });
+    this.entries.push({ payload: ownCopy(payload), value, bytes: size });
     this.queuedBytes += size;
     return true;
   }
@@ -99,4 +103,14 @@ export class BoundedQueue<Out> {
 
 function isLimit(value: unknown, integer: boolean): boolean {
   return typeof value === 'number' && value >= 0 && (value === Infinity || !integer || Number.isInteger(value));
+}
+
+/**
+ * A copy of a binary payload that this queue owns: an `ArrayBuffer` for an `ArrayBuffer` or `SharedArrayBuffer`, a
+ * `Uint8Array` of the same bytes for a view. Strings and Blobs are immutable and stay as they are.
+ */
+function ownCopy(payload: WebSocketPayload): WebSocketPayload {
+  if (ArrayBuffer.isView(payload))
+    return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength).slice();
+  return isArrayBuffer(payload) ? new Uint8Array(payload).slice().buffer : payload;
 }

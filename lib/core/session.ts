@@ -3,7 +3,7 @@ import { asapScheduler, asyncScheduler, Subscription } from 'rxjs';
 import type { BackoffStrategy } from '../reconnect/backoff';
 import { type ReconnectPolicy } from '../reconnect/close-codes';
 import { Connection, type ConnectionListener, type NativeMessageEvent } from './connection';
-import { DecodeError, HeartbeatTimeoutError, MessageNotSentError, WebSocketCloseError } from './errors';
+import { DecodeError, HeartbeatTimeoutError, WebSocketCloseError } from './errors';
 import { heartbeat, type ResolvedHeartbeat } from '../features/heartbeat/heartbeat';
 import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
 import { planRetry, type RetryPlan } from '../reconnect/retry-with-backoff';
@@ -28,6 +28,8 @@ export interface SessionOptions<In> {
   /** `undefined` when reconnection is off. */
   readonly reconnect: ResolvedReconnect | undefined;
   readonly connectTimeoutMs: number;
+  /** How long a closing handshake the client started may take; Infinity for as long as the platform takes. */
+  readonly closeTimeoutMs: number;
   /** `undefined` when there is no heartbeat. */
   readonly heartbeat: ResolvedHeartbeat | undefined;
   readonly WebSocketCtor: WebSocketConstructor | undefined;
@@ -44,8 +46,6 @@ export interface SessionHost<In> {
   setSocket(socket: WebSocketLike): void;
   /** Called when a socket opens, before `open$` emits: flushes the send queue. */
   opened(socket: WebSocketLike): void;
-  /** Empties the send queue and returns what was in it. */
-  takeUnsent(): unknown[];
   /** Emits `error` on `error$`; false when nobody listens there (the caller then throws it to its own caller). */
   reportError(error: unknown): boolean;
   /** Each decoded message, for `message$` and `messageEvent$`. */
@@ -72,6 +72,8 @@ export class Session<In> implements ConnectionListener {
   private phase: Subscription | undefined;
   private stable: Subscription | undefined;
   private alive: Subscription | undefined;
+  /** The bound on a closing handshake the client started (`closeTimeoutMs`). */
+  private closing: Subscription | undefined;
   private lastTrafficAt = 0;
   private connection: Connection | undefined;
   private isOpen = false;
@@ -92,30 +94,25 @@ export class Session<In> implements ConnectionListener {
   }
 
   /**
-   * Closes with `code` and `reason` and stops; a socket that is not open yet is just dropped. Returns the
-   * `MessageNotSentError` for what was queued when nobody heard it on `error$`, for `close()` to throw.
+   * Closes with `code` and `reason` and stops: `closing`, then `closed` with the close event, which comes within
+   * `closeTimeoutMs` (after that the socket is dropped and the close is reported as 1006, not clean). A socket that
+   * is not open yet is just dropped. What waits in the send queue is the caller's (the host's) to report.
    */
-  close(code: number, reason: string | undefined): MessageNotSentError | undefined {
-    const { host } = this;
+  close(code: number, reason: string | undefined): void {
     // Already closing (or being closed by the call this one is nested in): the close event is on its way, as a
     // browser ignores a second close().
-    if (this.ended || this.closeRequested) return undefined;
+    if (this.ended || this.closeRequested) return;
     this.closeRequested = true;
-    const unsent = host.takeUnsent();
-    let unheard: MessageNotSentError | undefined;
-    if (unsent.length > 0) {
-      const error = new MessageNotSentError(unsent);
-      if (this.notify(() => (unheard = host.reportError(error) ? undefined : error))) return unheard;
-    }
     const socket = this.connection?.socket;
-    if (socket?.readyState === OPEN && this.isOpen) {
-      host.setState({ status: 'closing' });
-      socket.close(code, reason);
-    } else {
+    if (socket?.readyState !== OPEN || !this.isOpen) {
       // Connecting or waiting to reconnect: there is no handshake to wait for.
       this.end({ status: 'closed' });
+      return;
     }
-    return unheard;
+    const { closeTimeoutMs } = this.host.options;
+    if (closeTimeoutMs !== Infinity) this.closing = asyncScheduler.schedule(() => this.closeTimedOut(), closeTimeoutMs);
+    if (this.notify(() => this.host.setState({ status: 'closing' }))) return;
+    socket.close(code, reason);
   }
 
   /** Drops the current socket (without a close event) and connects again now, the attempt count reset. */
@@ -127,12 +124,9 @@ export class Session<In> implements ConnectionListener {
     this.connect();
   }
 
-  /** Nobody listens any more: drops everything, quietly. */
+  /** Nobody holds the connection any more: closes it with 1000, as `close()` does. */
   dispose(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.drop();
-    this.host.setState({ status: 'closed' });
+    this.close(1000, undefined);
   }
 
   /** @internal */
@@ -320,6 +314,16 @@ export class Session<In> implements ConnectionListener {
     });
   }
 
+  /** The peer did not answer the client's close within `closeTimeoutMs`: drop the socket, and report a 1006 close. */
+  private closeTimedOut(): void {
+    const { connection } = this;
+    if (!connection) return;
+    // ws can end the TCP connection now; a browser's socket closes in its own time, no longer heard.
+    (connection.socket as { terminate?: () => void }).terminate?.();
+    connection.dispose();
+    this.closed({ code: 1006, reason: '', wasClean: false });
+  }
+
   /** A heartbeat found the connection silent: drop it without waiting for a closing handshake that cannot come. */
   private dead(socket: WebSocketLike, options: ResolvedHeartbeat): void {
     this.alive?.unsubscribe();
@@ -340,8 +344,9 @@ export class Session<In> implements ConnectionListener {
     this.phase?.unsubscribe();
     this.stable?.unsubscribe();
     this.alive?.unsubscribe();
+    this.closing?.unsubscribe();
     this.connection?.dispose();
-    this.phase = this.stable = this.alive = this.connection = undefined;
+    this.phase = this.stable = this.alive = this.closing = this.connection = undefined;
   }
 
   /** Calls back into the host; true when the callback ended or restarted the session, so the caller must stop. */

@@ -148,6 +148,30 @@ describe('SendQueueOverflowError and MessageNotSentError', () => {
     expect(new MessageNotSentError(['a', 'b']).messages).toEqual(['a', 'b']);
     expect(new MessageNotSentError(['a', 'b']).message).toMatch(/^2 /);
   });
+
+  it('SendQueueOverflowError.limit holds exactly maxMessages and maxBytes, whatever else the limits given carry', () => {
+    const limits = { maxMessages: 2, maxBytes: 64, overflow: 'report' } as const;
+    const overflow = new SendQueueOverflowError('x', limits);
+    expect(overflow.limit).toStrictEqual({ maxMessages: 2, maxBytes: 64 });
+    expect(Object.keys(overflow.limit)).toEqual(['maxMessages', 'maxBytes']);
+  });
+
+  it.each([
+    ['close-called', undefined, /close\(\) was called before the socket opened$/],
+    ['sent-while-closing', undefined, /sent while closing after close\(\)$/],
+    ['send-threw', new TypeError('secret payload text'), /the socket threw a TypeError on open$/],
+  ] as const)(
+    'MessageNotSentError with reason %s says what happened, keeping its code and messages',
+    (reason, thrown, says) => {
+      const error = new MessageNotSentError(['a'], reason, thrown);
+      expect(error.reason).toBe(reason);
+      expect(error.code).toBe('ERR_MESSAGE_NOT_SENT');
+      expect(error.messages).toEqual(['a']);
+      expect(error.message).toMatch(says);
+      expect(error.message).not.toContain('secret');
+      expect(error.cause).toBe(thrown);
+    },
+  );
 });
 
 describe('InvalidCloseCodeError and InvalidCloseReasonError', () => {

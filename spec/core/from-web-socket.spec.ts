@@ -571,7 +571,7 @@ describe('fromWebSocket', () => {
       });
     });
 
-    it('with nobody on error$, close() closes, then throws the MessageNotSentError to its caller', () => {
+    it('with nobody on error$, close() closes and returns the messages it did not send, and never throws for them', () => {
       newScheduler().run(({ flush }) => {
         const server = createWebSocketDouble<string, string>();
         const socket = fromWebSocket<string, string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
@@ -579,27 +579,15 @@ describe('fromWebSocket', () => {
         socket.state$.subscribe((state) => states.push(state.status));
         const held = socket.connect();
         socket.send('a');
-        const thrown: unknown[] = [];
-        const statesWhenThrown: (string | undefined)[] = [];
-        const close = (): void => {
-          try {
-            socket.close();
-          } catch (error) {
-            thrown.push(error);
-            // Thrown once the close is done, not instead of it.
-            statesWhenThrown.push(states.at(-1));
-          }
-        };
-        at(server, 5, close);
-        // Thrown once: a later close() has nothing left to report.
-        at(server, 6, close);
+        const returned: (readonly string[])[] = [];
+        at(server, 5, () => returned.push(socket.close()));
+        // Returned once: a later close() has nothing left to report.
+        at(server, 6, () => returned.push(socket.close()));
         flush();
-        expect(thrown).toHaveLength(1);
-        expect(thrown[0]).toBeInstanceOf(MessageNotSentError);
-        expect((thrown[0] as MessageNotSentError).messages).toEqual(['a']);
-        expect(statesWhenThrown).toEqual(['closed']);
+        expect(returned).toEqual([['a'], []]);
         expect(states.at(-1)).toBe('closed');
         expect(openSockets(server)).toEqual([]);
+        expect(server.connection(0).sentMessages()).toEqual([]);
         held.unsubscribe();
       });
     });
@@ -672,32 +660,21 @@ describe('fromWebSocket', () => {
       });
     });
 
-    it('a close() nested in a state$ callback during another close() neither throws nor takes the error from the outer close()', () => {
+    it('a close() nested in a state$ callback during another close() returns nothing and does not take what the outer close() returns', () => {
       newScheduler().run(({ flush }) => {
         const server = createWebSocketDouble<string, string>();
         const socket = fromWebSocket<string, string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
-        const nested: unknown[] = [];
+        const nested: (readonly string[])[] = [];
         socket.state$.subscribe((state) => {
-          if (state.status !== 'closed') return;
-          try {
-            socket.close();
-          } catch (error) {
-            nested.push(error);
-          }
+          if (state.status === 'closed') nested.push(socket.close());
         });
         const held = socket.connect();
         socket.send('a');
-        let outer: unknown;
-        at(server, 5, () => {
-          try {
-            socket.close();
-          } catch (error) {
-            outer = error;
-          }
-        });
+        let outer: readonly string[] | undefined;
+        at(server, 5, () => (outer = socket.close()));
         flush();
-        expect(nested).toEqual([]);
-        expect(outer).toBeInstanceOf(MessageNotSentError);
+        expect(nested).toEqual([[]]);
+        expect(outer).toEqual(['a']);
         held.unsubscribe();
       });
     });
@@ -745,19 +722,12 @@ describe('fromWebSocket', () => {
       });
     });
 
-    it('close() with no connection running reports what is queued (thrown when nobody listens on error$), and a later connection does not send it', () => {
+    it('close() with no connection running returns what is queued, and a later connection does not send it', () => {
       newScheduler().run(({ flush }) => {
         const server = createWebSocketDouble<string, string>({ autoOpen: true });
         const socket = fromWebSocket<string, string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
         socket.send('stale');
-        let thrown: unknown;
-        try {
-          socket.close();
-        } catch (error) {
-          thrown = error;
-        }
-        expect(thrown).toBeInstanceOf(MessageNotSentError);
-        expect((thrown as MessageNotSentError).messages).toEqual(['stale']);
+        expect(socket.close()).toEqual(['stale']);
         const held = socket.connect();
         flush();
         expect(server.connection(0).sentMessages()).toEqual([]);

@@ -35,6 +35,7 @@ describe('resolveOptions', () => {
             resetAfterMs: 5_000,
           },
           connectTimeoutMs: 10_000,
+          closeTimeoutMs: 5_000,
           sendQueue: undefined,
           lingerMs: 0,
           WebSocketCtor: undefined,

@@ -105,6 +105,51 @@ describe('BoundedQueue and resolveSendQueueLimits', () => {
     });
   });
 
+  describe('with binary payloads', () => {
+    it('keeps a copy of their bytes, which later changes to the caller’s buffer do not reach', () => {
+      const queue = createSendQueue<unknown>();
+      const memory = new Uint8Array([0, 1, 2, 3]);
+      const view = memory.subarray(1, 3);
+      queue.offer(view, 'view');
+      queue.offer(memory.buffer, 'buffer');
+      memory.fill(9);
+      const [fromView, fromBuffer] = queue.drain().map((entry) => entry.payload);
+      expect(fromView).toBeInstanceOf(Uint8Array);
+      expect([...(fromView as Uint8Array)]).toEqual([1, 2]);
+      expect((fromView as Uint8Array).buffer.byteLength).toBe(2);
+      expect(fromBuffer).toBeInstanceOf(ArrayBuffer);
+      expect([...new Uint8Array(fromBuffer as ArrayBuffer)]).toEqual([0, 1, 2, 3]);
+    });
+
+    it('copies a SharedArrayBuffer into an ArrayBuffer of its own', () => {
+      const queue = createSendQueue<unknown>();
+      const shared = new SharedArrayBuffer(2);
+      new Uint8Array(shared).set([5, 6]);
+      queue.offer(shared, 'shared');
+      new Uint8Array(shared).fill(0);
+      const [entry] = queue.drain();
+      expect(entry?.payload).toBeInstanceOf(ArrayBuffer);
+      expect([...new Uint8Array(entry?.payload as ArrayBuffer)]).toEqual([5, 6]);
+    });
+
+    it('keeps strings and Blobs as they are (both are immutable)', () => {
+      const queue = createSendQueue<unknown>();
+      const blob = new Blob(['abc']);
+      queue.offer(blob, 'blob');
+      queue.offer('text', 'text');
+      expect(queue.drain().map((entry) => entry.payload)).toEqual([blob, 'text']);
+    });
+
+    it('throws for a detached buffer, and holds nothing for it', () => {
+      const queue = createSendQueue<unknown>();
+      const buffer = new ArrayBuffer(4);
+      structuredClone(buffer, { transfer: [buffer] });
+      // The platform's TypeError (from another realm under jest, so matched by its text).
+      expect(() => queue.offer(buffer, 'gone')).toThrow(/detached/);
+      expect([queue.size, queue.bytes]).toEqual([0, 0]);
+    });
+  });
+
   describe('drain', () => {
     it('empties the queue and frees its room', () => {
       const queue = createSendQueue<number>({ maxMessages: 1, maxBytes: 3 });

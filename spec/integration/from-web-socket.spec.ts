@@ -52,14 +52,20 @@ describe('fromWebSocket against a real ws server', () => {
       b.unsubscribe();
     });
 
-    it('closes with 1000 when the last subscriber leaves', async () => {
+    it('closes with 1000 when the last subscriber leaves: closing, then closed with the clean close it made', async () => {
       const socket = track(fromWebSocket(server.url, noRetry));
       const sub = socket.message$.subscribe();
       const client = await server.nextClient();
       await whenStatus(socket.state$, 'open');
+      const states: ConnectionState[] = [];
+      socket.state$.subscribe((s) => states.push(s));
       sub.unsubscribe();
       await expect(client.closed).resolves.toEqual({ code: 1000, reason: '' });
-      expect(await firstValueFrom(socket.state$)).toEqual({ status: 'closed' });
+      await whenStatus(socket.state$, 'closed');
+      expect(states.slice(1)).toEqual([
+        { status: 'closing' },
+        { status: 'closed', close: { code: 1000, reason: '', wasClean: true } },
+      ]);
     });
 
     it('closes cleanly, with no error escaping, when unsubscribed while still connecting', async () => {

@@ -300,11 +300,16 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
   });
 
   describe('when the last subscriber leaves', () => {
-    it('closes the socket with 1000 at once', () => {
+    it('closes the socket with 1000 at once, closing then closed with that close', () => {
       newTestScheduler().run(({ expectObservable, flush }) => {
         const { server, socket } = setup({}, { autoOpen: true, handshakeDelayMs: 1 });
         expectObservable(socket.message$, '^----!').toBe('');
-        expectObservable(statuses(socket.state$)).toBe('ab---c', { a: 'connecting', b: 'open', c: 'closed' });
+        expectObservable(statuses(socket.state$)).toBe('ab---(cd)', {
+          a: 'connecting',
+          b: 'open',
+          c: 'closing',
+          d: 'closed',
+        });
         flush();
         expect(server.latest.clientClose).toEqual({ code: 1000, reason: '', time: 5 });
         expect(server.latest.closedWith).toEqual(closeEvent(1000));
