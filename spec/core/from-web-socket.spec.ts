@@ -549,6 +549,18 @@ describe('fromWebSocket', () => {
         held.unsubscribe();
       });
     });
+
+    it('refuses, when the socket is made, a delay longer than timers honour (it would fire after about 1 ms)', () => {
+      const thirtyDaysMs = 30 * 24 * 3_600_000;
+      for (const options of [
+        { reconnect: { connectTimeoutMs: thirtyDaysMs } },
+        { reconnect: { resetAfterMs: thirtyDaysMs } },
+        { lingerMs: thirtyDaysMs },
+        { heartbeat: { timeoutMs: 2 ** 31 } },
+      ]) {
+        expect(() => fromWebSocket(FEED_URL, options)).toThrow(InvalidOptionError);
+      }
+    });
   });
   describe('when close() finds messages still queued', () => {
     it('reports them on error$ as MessageNotSentError, in the order they were sent, and never sends them', () => {
