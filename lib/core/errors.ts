@@ -162,7 +162,10 @@ export class InvalidCloseReasonError extends RxWebSocketError {
   }
 }
 
-/** The deserializer threw on an incoming message. The raw data is kept on `data`. */
+/**
+ * The deserializer threw on an incoming message. The raw data is kept on `data` and what was thrown on `cause`; the
+ * message names only the thrown value's class, since a parser's text may quote the payload.
+ */
 export class DecodeError extends RxWebSocketError {
   /** `'DecodeError'`. */
   declare readonly name: 'DecodeError';
@@ -175,12 +178,15 @@ export class DecodeError extends RxWebSocketError {
    * @param cause What the deserializer threw.
    */
   constructor(data: unknown, cause: unknown) {
-    super(`Could not decode a message: ${describe(cause)}`, { cause });
+    super(`Could not decode a message: the deserializer threw ${kindOf(cause)}`, { cause });
     init(this, 'DecodeError', 'ERR_DECODE', { data });
   }
 }
 
-/** The serializer threw, or returned something a WebSocket cannot send. The message was not sent. */
+/**
+ * The serializer threw, or returned something a WebSocket cannot send. The message was not sent. What went wrong is
+ * on `cause`; the message names only its class, since a serializer's text may quote the value.
+ */
 export class EncodeError<Out = unknown> extends RxWebSocketError {
   /** `'EncodeError'`. */
   declare readonly name: 'EncodeError';
@@ -193,7 +199,7 @@ export class EncodeError<Out = unknown> extends RxWebSocketError {
    * @param cause What the serializer threw, or what was wrong with what it returned.
    */
   constructor(value: Out, cause: unknown) {
-    super(`Could not encode a message: ${describe(cause)}`, { cause });
+    super(`Could not encode a message (cause: ${kindOf(cause)})`, { cause });
     init(this, 'EncodeError', 'ERR_ENCODE', { value });
   }
 }
@@ -336,7 +342,7 @@ export class CallbackError extends RxWebSocketError {
   }
 }
 
-/** What was thrown, by its class or type only: `a TypeError`, `a string`, `undefined`. */
+/** What was thrown, by its class or type only: `a TypeError`, `an Error`, `a string`, `undefined`. */
 export function kindOf(thrown: unknown): string {
   if (thrown === null || thrown === undefined) return String(thrown);
   if (typeof thrown !== 'object' && typeof thrown !== 'function') return `a ${typeof thrown}`;
@@ -346,17 +352,9 @@ export function kindOf(thrown: unknown): string {
   } catch {
     // A getter that throws: say no more than the type.
   }
-  return typeof name === 'string' && /^[A-Za-z_$][\w$]{0,63}$/.test(name) ? `a ${name}` : 'an object';
-}
-
-function describe(cause: unknown): string {
-  if (cause instanceof Error) return cause.message;
-  try {
-    return String(cause);
-  } catch {
-    // An object without a usable toString (no prototype, or a non-function toString).
-    return Object.prototype.toString.call(cause);
-  }
+  return typeof name === 'string' && /^[A-Za-z_$][\w$]{0,63}$/.test(name)
+    ? `${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name}`
+    : 'an object';
 }
 
 function describeValue(value: unknown): string {

@@ -6,6 +6,7 @@ import {
   InvalidCloseCodeError,
   InvalidCloseReasonError,
   InvalidOptionError,
+  kindOf,
   MessageNotSentError,
   ProtocolNegotiationError,
   RxWebSocketError,
@@ -162,13 +163,44 @@ describe('InvalidCloseCodeError and InvalidCloseReasonError', () => {
 });
 
 describe('DecodeError and EncodeError', () => {
-  it('carry the data and the cause, and quote the cause in their message', () => {
+  it("carry the data and the cause, and name only the cause's class in their message", () => {
     const decode = new DecodeError('not json', cause);
     expect([decode.data, decode.cause]).toEqual(['not json', cause]);
-    expect(decode.message).toContain('Unexpected token');
+    expect(decode.message).toBe('Could not decode a message: the deserializer threw a SyntaxError');
     const encode = new EncodeError({ n: 1 }, 'a string cause');
     expect([encode.value, encode.cause]).toEqual([{ n: 1 }, 'a string cause']);
-    expect(encode.message).toContain('a string cause');
+    expect(encode.message).toBe('Could not encode a message (cause: a string)');
+  });
+
+  it('never quote the payload a parser or serializer put in its error text', () => {
+    let parseError: unknown;
+    try {
+      JSON.parse('xsecret-password');
+    } catch (error) {
+      parseError = error;
+    }
+    // V8 quotes the start of the text it could not parse.
+    expect((parseError as Error).message).toContain('secret');
+    const decode = new DecodeError('xsecret-password', parseError);
+    expect(decode.message).not.toContain('secret');
+    expect(String(decode)).not.toContain('secret');
+    expect(decode.cause).toBe(parseError);
+    const encode = new EncodeError({ password: 'secret' }, new TypeError('cannot serialize secret'));
+    expect(encode.message).not.toContain('secret');
+    expect(encode.message).toContain('TypeError');
+  });
+});
+
+describe('kindOf', () => {
+  it('names a thrown value by its class or type, with the right article, and never by its text', () => {
+    expect(kindOf(new Error('secret'))).toBe('an Error');
+    expect(kindOf(new SyntaxError('secret'))).toBe('a SyntaxError');
+    expect(kindOf('secret')).toBe('a string');
+    expect(kindOf(42)).toBe('a number');
+    expect(kindOf(undefined)).toBe('undefined');
+    expect(kindOf(null)).toBe('null');
+    expect(kindOf({ name: 'has spaces: secret' })).toBe('an object');
+    expect(kindOf(Object.create(null))).toBe('an object');
   });
 });
 
