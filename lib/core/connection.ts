@@ -1,5 +1,11 @@
 import { asyncScheduler, type Subscription } from 'rxjs';
-import { ConnectionTimeoutError, HandshakeError, ProtocolNegotiationError, TransportError } from './errors';
+import {
+  ConnectionTimeoutError,
+  HandshakeError,
+  ProtocolNegotiationError,
+  TransportError,
+  WebSocketConstructorError,
+} from './errors';
 import type { CloseInfo } from './events';
 import { redactUrl } from './redact-url';
 import { CONNECTING, OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
@@ -14,6 +20,8 @@ export interface ConnectionConfig {
   readonly socketOptions: object | undefined;
   /** Infinity for none. */
   readonly connectTimeoutMs: number;
+  /** How much of `connectTimeoutMs` the attempt already spent waiting for its providers. @default 0 */
+  readonly spentMs?: number;
 }
 
 /** A message event as the socket gives it: the browser's (or the double's) `MessageEvent`, or `{ type, data }` from `ws`. */
@@ -58,8 +66,9 @@ function isEmitter(socket: WiredSocket): socket is WiredSocket & Required<Pick<W
 const OWNER = Symbol('rx-websocket connection');
 
 /**
- * One socket's life: created at once, wired to `listener` until `dispose()`. Throws `TransportError` when the
- * constructor throws (an invalid URL for the platform, a bad option).
+ * One socket's life: created at once, wired to `listener` until `dispose()`. When the constructor throws, throws
+ * `WebSocketConstructorError` for a refusal that every attempt would meet (an invalid URL for the platform, a bad
+ * option), `TransportError` for anything else.
  */
 export class Connection {
   /** The close code `ws` failed the connection with (1002, 1009), reported instead of the 1006 that follows. */
@@ -73,7 +82,7 @@ export class Connection {
     config: ConnectionConfig,
     private listener: ConnectionListener | undefined,
   ) {
-    const { url, protocols, WebSocketCtor, socketOptions, connectTimeoutMs } = config;
+    const { url, protocols, WebSocketCtor, socketOptions, connectTimeoutMs, spentMs = 0 } = config;
     let socket: WiredSocket;
     try {
       const offered = protocols === undefined ? undefined : typeof protocols === 'string' ? protocols : [...protocols];
@@ -86,7 +95,11 @@ export class Connection {
       const detail = messageOf(error);
       const redacted = redactUrlsIn(detail);
       // A cause whose message holds a secret would print it wherever the error is logged (Node prints causes).
-      throw new TransportError(`the WebSocket constructor threw: ${redacted}`, redacted === detail ? error : undefined);
+      const cause = redacted === detail ? error : undefined;
+      const refused = refusalOf(error);
+      throw refused
+        ? new WebSocketConstructorError(`${refused}: ${redacted}`, cause)
+        : new TransportError(`the WebSocket constructor threw: ${redacted}`, cause);
     }
     this.socket = socket;
     socket.binaryType = config.binaryType;
@@ -104,11 +117,14 @@ export class Connection {
       socket.onclose = (event) => this.handleClose(event.code, event.reason, event.wasClean);
     }
     if (connectTimeoutMs !== Infinity && socket.readyState === CONNECTING) {
-      this.timeout = asyncScheduler.schedule(() => {
-        const owner = this.listener;
-        this.dispose();
-        owner?.timedOut(new ConnectionTimeoutError(connectTimeoutMs, url));
-      }, connectTimeoutMs);
+      this.timeout = asyncScheduler.schedule(
+        () => {
+          const owner = this.listener;
+          this.dispose();
+          owner?.timedOut(new ConnectionTimeoutError(connectTimeoutMs, url));
+        },
+        Math.max(0, connectTimeoutMs - spentMs),
+      );
     }
     this.protocols = protocols;
   }
@@ -213,8 +229,32 @@ function statusCodeOf(event: unknown): number | undefined {
   return typeof code === 'number' && code >= 1000 && code <= 4999 ? code : undefined;
 }
 
+/**
+ * The errors a WebSocket constructor throws for arguments it will never take: `ws` and browsers throw a `SyntaxError`
+ * (a DOMException in browsers, told by its name) for a bad URL or sub-protocol, `ws` a `TypeError` or `RangeError` for a
+ * bad option; browsers a `SecurityError` for a URL the page may not open.
+ */
+const REFUSALS: ReadonlySet<unknown> = new Set(['TypeError', 'SyntaxError', 'RangeError', 'SecurityError']);
+
+/** The name of what a constructor threw when it is a refusal that repeats on every attempt, else `undefined`. */
+function refusalOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  let name: unknown;
+  try {
+    name = (error as { name?: unknown }).name;
+  } catch {
+    return undefined;
+  }
+  return REFUSALS.has(name) ? (name as string) : undefined;
+}
+
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    // A getter that throws, or an object without a usable toString.
+    return 'something that cannot be shown';
+  }
 }
 
 /** Error texts from platforms and libraries may quote the URL; drop its credentials and query before passing them on. */

@@ -18,6 +18,7 @@ export type RxWebSocketErrorCode =
   | 'ERR_PROTOCOL_NEGOTIATION'
   | 'ERR_HANDSHAKE'
   | 'ERR_TRANSPORT'
+  | 'ERR_WEBSOCKET_CONSTRUCTOR'
   | 'ERR_HEARTBEAT_TIMEOUT'
   | 'ERR_INVALID_OPTION'
   | 'ERR_CALLBACK';
@@ -69,21 +70,31 @@ export class WebSocketCloseError extends RxWebSocketError {
   }
 }
 
-/** An attempt did not reach the open state within `connectTimeoutMs`. */
+/**
+ * An attempt did not reach the open state within `connectTimeoutMs`, counted from when the URL and protocols providers
+ * are asked: the socket did not open, or a provider gave no value in time (then `provider` names it).
+ */
 export class ConnectionTimeoutError extends RxWebSocketError {
   /** `'ConnectionTimeoutError'`. */
   declare readonly name: 'ConnectionTimeoutError';
   declare readonly code: 'ERR_CONNECT_TIMEOUT';
   /** The `connectTimeoutMs` that elapsed. */
   declare readonly timeoutMs: number;
+  /** The provider still awaited when the time ran out, or `undefined` when the socket itself did not open in time. */
+  declare readonly provider: 'url' | 'protocols' | undefined;
 
   /**
    * @param timeoutMs The `connectTimeoutMs` that elapsed.
-   * @param url The URL of the attempt; only its origin and path appear in the message.
+   * @param url The URL of the attempt, when known; only its origin and path appear in the message.
+   * @param provider The provider still awaited, if any.
    */
-  constructor(timeoutMs: number, url: string) {
-    super(`WebSocket to ${redactUrl(url)} did not open within ${timeoutMs} ms`);
-    init(this, 'ConnectionTimeoutError', 'ERR_CONNECT_TIMEOUT', { timeoutMs });
+  constructor(timeoutMs: number, url: string | undefined, provider?: 'url' | 'protocols') {
+    super(
+      `WebSocket ${url === undefined ? '' : `to ${redactUrl(url)} `}did not open within ${timeoutMs} ms${
+        provider ? `: the ${provider} provider gave no value in time` : ''
+      }`,
+    );
+    init(this, 'ConnectionTimeoutError', 'ERR_CONNECT_TIMEOUT', { timeoutMs, provider });
   }
 }
 
@@ -262,6 +273,28 @@ export class TransportError extends RxWebSocketError {
   constructor(detail: string, cause?: unknown) {
     super(`WebSocket transport error: ${detail}`, { cause });
     init(this, 'TransportError', 'ERR_TRANSPORT');
+  }
+}
+
+/**
+ * The WebSocket constructor refused its arguments in a way that repeats on every attempt: it threw a `TypeError`,
+ * `SyntaxError` or `RangeError` (`ws`: a bad URL, sub-protocol or `socketOptions` value such as `protocolVersion: 7`;
+ * a browser: a URL it cannot use), or a browser's `SecurityError` (an insecure `ws:` from an `https:` page, a blocked
+ * port). Retrying cannot fix it, so the default policy stops. Whatever else a constructor throws is a
+ * {@link TransportError}, retried.
+ */
+export class WebSocketConstructorError extends RxWebSocketError {
+  /** `'WebSocketConstructorError'`. */
+  declare readonly name: 'WebSocketConstructorError';
+  declare readonly code: 'ERR_WEBSOCKET_CONSTRUCTOR';
+
+  /**
+   * @param detail What the constructor said, with any URL in it already stripped of credentials and query.
+   * @param cause What it threw; leave it out when its message holds a URL secret.
+   */
+  constructor(detail: string, cause?: unknown) {
+    super(`The WebSocket constructor refused its arguments: ${detail}`, { cause });
+    init(this, 'WebSocketConstructorError', 'ERR_WEBSOCKET_CONSTRUCTOR');
   }
 }
 

@@ -1,32 +1,45 @@
-import { isObservable, Subscription, type Observable } from 'rxjs';
+import { EmptyError, isObservable, Subscription, type Observable } from 'rxjs';
+import { CallbackError } from './errors';
+import { guard, Threw } from './guard';
 
 /** A value, or a function giving it (directly, as a Promise, or as an Observable) before every connection attempt. */
 export type Source<T> = T | (() => T | PromiseLike<T> | Observable<T>);
 
 /**
- * Takes the current value of `source` and hands it to `next`, or hands `fail` why there is none. A static value,
- * or a function returning one, is handed over synchronously and `undefined` is returned; otherwise the returned
- * Subscription cancels the wait (the Observable's first value, or the Promise's settlement).
+ * Takes the current value of `source` and hands it to `next`, or hands `fail` why there is none: a
+ * {@link CallbackError} for the hook `name`, whose cause is what the provider threw, rejected with or errored with (an
+ * RxJS `EmptyError` when its Observable completed without a value). A static value, or a function returning one, is
+ * handed over synchronously and `undefined` is returned; otherwise the returned Subscription cancels the wait (the
+ * Observable's first value, or the Promise's settlement). Nothing the provider does throws out of here.
  */
 export function takeSource<T>(
   source: Source<T>,
-  name: string,
+  name: 'url' | 'protocols',
   next: (value: T) => void,
-  fail: (error: unknown) => void,
+  fail: (error: CallbackError) => void,
 ): Subscription | undefined {
   if (typeof source !== 'function') {
     next(source);
     return undefined;
   }
-  let value: T | PromiseLike<T> | Observable<T>;
-  try {
-    value = (source as () => T | PromiseLike<T> | Observable<T>)();
-  } catch (error) {
-    fail(error);
+  const failed = (cause: unknown): void => fail(new CallbackError(name, cause));
+  const value = guard(
+    source as () => T | PromiseLike<T> | Observable<T>,
+    undefined,
+    (cause) => new CallbackError(name, cause),
+  );
+  if (value instanceof Threw) {
+    fail(value.error as CallbackError);
     return undefined;
   }
-  if (!isObservable(value) && !isPromiseLike(value)) {
-    next(value);
+  // Reading `then` runs the application's code too (a getter, a Proxy).
+  const kind = guard(kindOfValue, value, (cause) => new CallbackError(name, cause));
+  if (kind instanceof Threw) {
+    fail(kind.error as CallbackError);
+    return undefined;
+  }
+  if (kind === 'value') {
+    next(value as T);
     return undefined;
   }
   const waiting = new Subscription();
@@ -38,20 +51,32 @@ export function takeSource<T>(
       waiting.unsubscribe();
       settle(...args);
     };
-  if (isObservable(value)) {
+  if (kind === 'observable') {
     waiting.add(
-      value.subscribe({
+      (value as Observable<T>).subscribe({
         next: once(next),
-        error: once(fail),
-        complete: once(() => fail(new Error(`the ${name} provider completed without giving a value`))),
+        error: once(failed),
+        complete: once(() => failed(new EmptyError())),
       }),
     );
   } else {
-    value.then(once(next), once(fail));
+    const settled = once(next);
+    const rejected = once(failed);
+    // A thenable's own `then` may throw: that is a rejection too.
+    const called = guard(
+      (thenable: PromiseLike<T>) => thenable.then(settled, rejected),
+      value as PromiseLike<T>,
+      (cause) => new CallbackError(name, cause),
+    );
+    if (called instanceof Threw) once(fail)(called.error as CallbackError);
   }
   return waiting.closed ? undefined : waiting;
 }
 
-function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
-  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<T>).then === 'function';
+/** Whether a provider gave an Observable, a Promise (or any thenable), or the value itself. */
+function kindOfValue(value: unknown): 'observable' | 'promise' | 'value' {
+  if (isObservable(value)) return 'observable';
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function'
+    ? 'promise'
+    : 'value';
 }

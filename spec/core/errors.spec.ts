@@ -14,6 +14,7 @@ import {
   TransportError,
   UnsupportedUrlError,
   WebSocketCloseError,
+  WebSocketConstructorError,
 } from '../../lib/core/errors';
 
 const TOKEN_URL = 'wss://admin:hunter2@feed.example/live?token=s3cret#frag';
@@ -68,6 +69,12 @@ const examples: [string, AnyErrorClass, string, () => RxWebSocketError][] = [
     TransportError,
     'ERR_TRANSPORT',
     () => new TransportError('connect ECONNREFUSED 127.0.0.1:443', cause),
+  ],
+  [
+    'WebSocketConstructorError',
+    WebSocketConstructorError,
+    'ERR_WEBSOCKET_CONSTRUCTOR',
+    () => new WebSocketConstructorError('RangeError: Unsupported protocol version: 7', new RangeError('x')),
   ],
   [
     'InvalidOptionError',
@@ -137,6 +144,20 @@ describe('ConnectionTimeoutError', () => {
     expect(error.timeoutMs).toBe(5_000);
     expect(error.message).toContain('5000 ms');
     expect(error.message).toContain('wss://feed.example/live');
+  });
+});
+
+describe('ConnectionTimeoutError for a provider that gave no value in time', () => {
+  it('names the provider, and the URL only once it is known, without its secrets', () => {
+    const url = new ConnectionTimeoutError(5_000, undefined, 'url');
+    expect([url.timeoutMs, url.provider]).toEqual([5_000, 'url']);
+    expect(url.message).toBe('WebSocket did not open within 5000 ms: the url provider gave no value in time');
+    const protocols = new ConnectionTimeoutError(5_000, TOKEN_URL, 'protocols');
+    expect(protocols.provider).toBe('protocols');
+    expect(protocols.message).toBe(
+      'WebSocket to wss://feed.example/live did not open within 5000 ms: the protocols provider gave no value in time',
+    );
+    expect(new ConnectionTimeoutError(5_000, TOKEN_URL).provider).toBeUndefined();
   });
 });
 
