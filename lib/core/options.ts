@@ -10,12 +10,17 @@ import type { WebSocketConstructor } from './web-socket-like';
 /** How `fromWebSocket` reconnects. */
 export interface ReconnectOptions {
   /**
-   * Delay before each reconnection attempt, from the attempt number (from 1) and why the last one ended.
+   * Delay before each reconnection attempt, from the attempt number (from 1) and why the last one ended. If it throws,
+   * a `CallbackError` (hook `'backoff'`, what it threw as `cause`) is reported on `error$` and the connection stops with
+   * it; a result that is not a number of milliseconds from 0 to {@link MAX_TIMER_DELAY_MS} does the same with an
+   * `InvalidOptionError`.
    * @default {@link defaultBackoff}
    */
   readonly backoff?: BackoffStrategy;
   /**
-   * Whether to try again after a close or an error. A close the client asked for is never retried.
+   * Whether to try again after a close or an error. A close the client asked for is never retried. If it throws, a
+   * `CallbackError` (hook `'shouldReconnect'`, what it threw as `cause`) is reported on `error$` and the connection
+   * stops with it.
    * @default {@link defaultCloseCodePolicy}
    */
   readonly shouldReconnect?: ReconnectPolicy;

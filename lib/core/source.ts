@@ -2,7 +2,13 @@ import { EmptyError, isObservable, Subscription, type Observable } from 'rxjs';
 import { CallbackError } from './errors';
 import { guard, Threw } from './guard';
 
-/** A value, or a function giving it (directly, as a Promise, or as an Observable) before every connection attempt. */
+/**
+ * A value, or a function giving it (directly, as a Promise, or as an Observable) before every connection attempt.
+ * A function that throws, rejects, errors or completes without a value fails that attempt with a `CallbackError` (hook
+ * `'url'` or `'protocols'`, the original as `cause`), reported on `error$`; one that gives no value within
+ * `connectTimeoutMs` fails it with a `ConnectionTimeoutError`. Either way the reconnection policy decides what follows
+ * (the default retries).
+ */
 export type Source<T> = T | (() => T | PromiseLike<T> | Observable<T>);
 
 /**
