@@ -2,6 +2,7 @@ import { asyncScheduler, type Subscription } from 'rxjs';
 import {
   ConnectionTimeoutError,
   HandshakeError,
+  kindOf,
   ProtocolNegotiationError,
   TransportError,
   WebSocketConstructorError,
@@ -96,9 +97,9 @@ export class Connection {
       const redacted = redactUrlsIn(detail);
       // A cause whose message holds a secret would print it wherever the error is logged (Node prints causes).
       const cause = redacted === detail ? error : undefined;
-      const refused = refusalOf(error);
-      throw refused
-        ? new WebSocketConstructorError(`${refused}: ${redacted}`, cause)
+      const kind = kindOf(error);
+      throw REFUSAL.test(kind)
+        ? new WebSocketConstructorError(`${kind}: ${redacted}`, cause)
         : new TransportError(`the WebSocket constructor threw: ${redacted}`, cause);
     }
     this.socket = socket;
@@ -230,30 +231,18 @@ function statusCodeOf(event: unknown): number | undefined {
 }
 
 /**
- * The errors a WebSocket constructor throws for arguments it will never take: `ws` and browsers throw a `SyntaxError`
- * (a DOMException in browsers, told by its name) for a bad URL or sub-protocol, `ws` a `TypeError` or `RangeError` for a
- * bad option; browsers a `SecurityError` for a URL the page may not open.
+ * What a WebSocket constructor throws for arguments it will never take (as {@link kindOf} names it): `ws` and browsers
+ * a `SyntaxError` (a DOMException in browsers, told by its name) for a bad URL or sub-protocol, `ws` a `TypeError` or
+ * `RangeError` for a bad option, browsers a `SecurityError` for a URL the page may not open.
  */
-const REFUSALS: ReadonlySet<unknown> = new Set(['TypeError', 'SyntaxError', 'RangeError', 'SecurityError']);
-
-/** The name of what a constructor threw when it is a refusal that repeats on every attempt, else `undefined`. */
-function refusalOf(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  let name: unknown;
-  try {
-    name = (error as { name?: unknown }).name;
-  } catch {
-    return undefined;
-  }
-  return REFUSALS.has(name) ? (name as string) : undefined;
-}
+const REFUSAL = /^an? (Type|Syntax|Range|Security)Error$/;
 
 function messageOf(error: unknown): string {
   try {
     return error instanceof Error ? error.message : String(error);
   } catch {
     // A getter that throws, or an object without a usable toString.
-    return 'something that cannot be shown';
+    return kindOf(error);
   }
 }
 

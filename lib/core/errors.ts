@@ -91,7 +91,7 @@ export class ConnectionTimeoutError extends RxWebSocketError {
   constructor(timeoutMs: number, url: string | undefined, provider?: 'url' | 'protocols') {
     super(
       `WebSocket ${url === undefined ? '' : `to ${redactUrl(url)} `}did not open within ${timeoutMs} ms${
-        provider ? `: the ${provider} provider gave no value in time` : ''
+        provider ? `, waiting for the ${provider} provider` : ''
       }`,
     );
     init(this, 'ConnectionTimeoutError', 'ERR_CONNECT_TIMEOUT', { timeoutMs, provider });
@@ -293,7 +293,7 @@ export class WebSocketConstructorError extends RxWebSocketError {
    * @param cause What it threw; leave it out when its message holds a URL secret.
    */
   constructor(detail: string, cause?: unknown) {
-    super(`The WebSocket constructor refused its arguments: ${detail}`, { cause });
+    super(`WebSocket constructor refused its arguments: ${detail}`, { cause });
     init(this, 'WebSocketConstructorError', 'ERR_WEBSOCKET_CONSTRUCTOR');
   }
 }

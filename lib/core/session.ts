@@ -254,16 +254,14 @@ export class Session<In> implements ConnectionListener {
       if (!waiting) return;
       this.phase = waiting;
       if (connectTimeoutMs === Infinity) return;
+      // Never below 0: a provider that answered at the deadline is already past this point.
       const leftMs = connectTimeoutMs - (asyncScheduler.now() - startedAt);
       waiting.add(
-        asyncScheduler.schedule(
-          () => {
-            waiting.unsubscribe();
-            const shown = typeof url === 'string' || url instanceof URL ? String(url) : undefined;
-            fail(new ConnectionTimeoutError(connectTimeoutMs, shown, provider));
-          },
-          Math.max(0, leftMs),
-        ),
+        asyncScheduler.schedule(() => {
+          waiting.unsubscribe();
+          const shown = typeof url === 'string' || url instanceof URL ? String(url) : undefined;
+          fail(new ConnectionTimeoutError(connectTimeoutMs, shown, provider));
+        }, leftMs),
       );
     };
     const waitingForUrl = takeSource(

@@ -28,61 +28,36 @@ export function takeSource<T>(
     next(source);
     return undefined;
   }
-  const failed = (cause: unknown): void => fail(new CallbackError(name, cause));
-  const value = guard(
-    source as () => T | PromiseLike<T> | Observable<T>,
-    undefined,
-    (cause) => new CallbackError(name, cause),
-  );
-  if (value instanceof Threw) {
-    fail(value.error as CallbackError);
-    return undefined;
-  }
-  // Reading `then` runs the application's code too (a getter, a Proxy).
-  const kind = guard(kindOfValue, value, (cause) => new CallbackError(name, cause));
-  if (kind instanceof Threw) {
-    fail(kind.error as CallbackError);
-    return undefined;
-  }
-  if (kind === 'value') {
-    next(value as T);
-    return undefined;
-  }
   const waiting = new Subscription();
   /** Runs `settle` once, unless cancelled first. */
   const once =
-    <A extends unknown[]>(settle: (...args: A) => void) =>
-    (...args: A): void => {
+    <A>(settle: (arg: A) => void) =>
+    (arg: A): void => {
       if (waiting.closed) return;
       waiting.unsubscribe();
-      settle(...args);
+      settle(arg);
     };
-  if (kind === 'observable') {
-    waiting.add(
-      (value as Observable<T>).subscribe({
-        next: once(next),
-        error: once(failed),
-        complete: once(() => failed(new EmptyError())),
-      }),
-    );
-  } else {
-    const settled = once(next);
-    const rejected = once(failed);
-    // A thenable's own `then` may throw: that is a rejection too.
-    const called = guard(
-      (thenable: PromiseLike<T>) => thenable.then(settled, rejected),
-      value as PromiseLike<T>,
-      (cause) => new CallbackError(name, cause),
-    );
-    if (called instanceof Threw) once(fail)(called.error as CallbackError);
-  }
+  const failed = once((cause: unknown) => fail(new CallbackError(name, cause)));
+  let value: unknown;
+  let plain = false;
+  // The call, and whatever reading its result runs (a `then` getter, a thenable's own `then`), is the application's.
+  // `next` runs outside, after it: a failure of ours must not pass for the provider's.
+  const threw = guard(
+    (provider: () => unknown) => {
+      value = provider();
+      if (isObservable(value)) {
+        const observable = value as Observable<T>;
+        waiting.add(
+          observable.subscribe({ next: once(next), error: failed, complete: () => failed(new EmptyError()) }),
+        );
+      } else if (typeof value === 'object' && value !== null && typeof (value as PromiseLike<T>).then === 'function') {
+        (value as PromiseLike<T>).then(once(next), failed);
+      } else plain = true;
+    },
+    source as () => unknown,
+    (cause) => new CallbackError(name, cause),
+  );
+  if (threw instanceof Threw) failed(threw.error.cause);
+  else if (plain) once(next)(value as T);
   return waiting.closed ? undefined : waiting;
-}
-
-/** Whether a provider gave an Observable, a Promise (or any thenable), or the value itself. */
-function kindOfValue(value: unknown): 'observable' | 'promise' | 'value' {
-  if (isObservable(value)) return 'observable';
-  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function'
-    ? 'promise'
-    : 'value';
 }

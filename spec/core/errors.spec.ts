@@ -151,11 +151,11 @@ describe('ConnectionTimeoutError for a provider that gave no value in time', () 
   it('names the provider, and the URL only once it is known, without its secrets', () => {
     const url = new ConnectionTimeoutError(5_000, undefined, 'url');
     expect([url.timeoutMs, url.provider]).toEqual([5_000, 'url']);
-    expect(url.message).toBe('WebSocket did not open within 5000 ms: the url provider gave no value in time');
+    expect(url.message).toBe('WebSocket did not open within 5000 ms, waiting for the url provider');
     const protocols = new ConnectionTimeoutError(5_000, TOKEN_URL, 'protocols');
     expect(protocols.provider).toBe('protocols');
     expect(protocols.message).toBe(
-      'WebSocket to wss://feed.example/live did not open within 5000 ms: the protocols provider gave no value in time',
+      'WebSocket to wss://feed.example/live did not open within 5000 ms, waiting for the protocols provider',
     );
     expect(new ConnectionTimeoutError(5_000, TOKEN_URL).provider).toBeUndefined();
   });
