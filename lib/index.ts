@@ -71,6 +71,7 @@ export {
   TransportError,
   UnsupportedUrlError,
   WebSocketCloseError,
+  WebSocketConstructorError,
 } from './core/errors';
 export type { CallbackHook, MessageNotSentReason, RxWebSocketErrorCode } from './core/errors';
 export { CLOSED, CLOSING, CONNECTING, OPEN } from './core/web-socket-like';

@@ -1,5 +1,12 @@
 import { asyncScheduler, type Subscription } from 'rxjs';
-import { ConnectionTimeoutError, HandshakeError, ProtocolNegotiationError, TransportError } from './errors';
+import {
+  ConnectionTimeoutError,
+  HandshakeError,
+  kindOf,
+  ProtocolNegotiationError,
+  TransportError,
+  WebSocketConstructorError,
+} from './errors';
 import type { CloseInfo } from './events';
 import { redactUrl } from './redact-url';
 import { CONNECTING, OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
@@ -14,6 +21,8 @@ export interface ConnectionConfig {
   readonly socketOptions: object | undefined;
   /** Infinity for none. */
   readonly connectTimeoutMs: number;
+  /** How much of `connectTimeoutMs` the attempt already spent waiting for its providers. @default 0 */
+  readonly spentMs?: number;
 }
 
 /** A message event as the socket gives it: the browser's (or the double's) `MessageEvent`, or `{ type, data }` from `ws`. */
@@ -58,8 +67,9 @@ function isEmitter(socket: WiredSocket): socket is WiredSocket & Required<Pick<W
 const OWNER = Symbol('rx-websocket connection');
 
 /**
- * One socket's life: created at once, wired to `listener` until `dispose()`. Throws `TransportError` when the
- * constructor throws (an invalid URL for the platform, a bad option).
+ * One socket's life: created at once, wired to `listener` until `dispose()`. When the constructor throws, throws
+ * `WebSocketConstructorError` for a refusal that every attempt would meet (an invalid URL for the platform, a bad
+ * option), `TransportError` for anything else.
  */
 export class Connection {
   /** The close code `ws` failed the connection with (1002, 1009), reported instead of the 1006 that follows. */
@@ -73,7 +83,7 @@ export class Connection {
     config: ConnectionConfig,
     private listener: ConnectionListener | undefined,
   ) {
-    const { url, protocols, WebSocketCtor, socketOptions, connectTimeoutMs } = config;
+    const { url, protocols, WebSocketCtor, socketOptions, connectTimeoutMs, spentMs = 0 } = config;
     let socket: WiredSocket;
     try {
       const offered = protocols === undefined ? undefined : typeof protocols === 'string' ? protocols : [...protocols];
@@ -86,7 +96,11 @@ export class Connection {
       const detail = messageOf(error);
       const redacted = redactUrlsIn(detail);
       // A cause whose message holds a secret would print it wherever the error is logged (Node prints causes).
-      throw new TransportError(`the WebSocket constructor threw: ${redacted}`, redacted === detail ? error : undefined);
+      const cause = redacted === detail ? error : undefined;
+      const kind = kindOf(error);
+      throw REFUSAL.test(kind)
+        ? new WebSocketConstructorError(`${kind}: ${redacted}`, cause)
+        : new TransportError(`the WebSocket constructor threw: ${redacted}`, cause);
     }
     this.socket = socket;
     socket.binaryType = config.binaryType;
@@ -104,11 +118,14 @@ export class Connection {
       socket.onclose = (event) => this.handleClose(event.code, event.reason, event.wasClean);
     }
     if (connectTimeoutMs !== Infinity && socket.readyState === CONNECTING) {
-      this.timeout = asyncScheduler.schedule(() => {
-        const owner = this.listener;
-        this.dispose();
-        owner?.timedOut(new ConnectionTimeoutError(connectTimeoutMs, url));
-      }, connectTimeoutMs);
+      this.timeout = asyncScheduler.schedule(
+        () => {
+          const owner = this.listener;
+          this.dispose();
+          owner?.timedOut(new ConnectionTimeoutError(connectTimeoutMs, url));
+        },
+        Math.max(0, connectTimeoutMs - spentMs),
+      );
     }
     this.protocols = protocols;
   }
@@ -213,8 +230,20 @@ function statusCodeOf(event: unknown): number | undefined {
   return typeof code === 'number' && code >= 1000 && code <= 4999 ? code : undefined;
 }
 
+/**
+ * What a WebSocket constructor throws for arguments it will never take (as {@link kindOf} names it): `ws` and browsers
+ * a `SyntaxError` (a DOMException in browsers, told by its name) for a bad URL or sub-protocol, `ws` a `TypeError` or
+ * `RangeError` for a bad option, browsers a `SecurityError` for a URL the page may not open.
+ */
+const REFUSAL = /^an? (Type|Syntax|Range|Security)Error$/;
+
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    // A getter that throws, or an object without a usable toString.
+    return kindOf(error);
+  }
 }
 
 /** Error texts from platforms and libraries may quote the URL; drop its credentials and query before passing them on. */

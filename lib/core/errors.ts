@@ -18,6 +18,7 @@ export type RxWebSocketErrorCode =
   | 'ERR_PROTOCOL_NEGOTIATION'
   | 'ERR_HANDSHAKE'
   | 'ERR_TRANSPORT'
+  | 'ERR_WEBSOCKET_CONSTRUCTOR'
   | 'ERR_HEARTBEAT_TIMEOUT'
   | 'ERR_INVALID_OPTION'
   | 'ERR_CALLBACK';
@@ -69,21 +70,31 @@ export class WebSocketCloseError extends RxWebSocketError {
   }
 }
 
-/** An attempt did not reach the open state within `connectTimeoutMs`. */
+/**
+ * An attempt did not reach the open state within `connectTimeoutMs`, counted from when the URL and protocols providers
+ * are asked: the socket did not open, or a provider gave no value in time (then `provider` names it).
+ */
 export class ConnectionTimeoutError extends RxWebSocketError {
   /** `'ConnectionTimeoutError'`. */
   declare readonly name: 'ConnectionTimeoutError';
   declare readonly code: 'ERR_CONNECT_TIMEOUT';
   /** The `connectTimeoutMs` that elapsed. */
   declare readonly timeoutMs: number;
+  /** The provider still awaited when the time ran out, or `undefined` when the socket itself did not open in time. */
+  declare readonly provider: 'url' | 'protocols' | undefined;
 
   /**
    * @param timeoutMs The `connectTimeoutMs` that elapsed.
-   * @param url The URL of the attempt; only its origin and path appear in the message.
+   * @param url The URL of the attempt, when known; only its origin and path appear in the message.
+   * @param provider The provider still awaited, if any.
    */
-  constructor(timeoutMs: number, url: string) {
-    super(`WebSocket to ${redactUrl(url)} did not open within ${timeoutMs} ms`);
-    init(this, 'ConnectionTimeoutError', 'ERR_CONNECT_TIMEOUT', { timeoutMs });
+  constructor(timeoutMs: number, url: string | undefined, provider?: 'url' | 'protocols') {
+    super(
+      `WebSocket ${url === undefined ? '' : `to ${redactUrl(url)} `}did not open within ${timeoutMs} ms${
+        provider ? `, waiting for the ${provider} provider` : ''
+      }`,
+    );
+    init(this, 'ConnectionTimeoutError', 'ERR_CONNECT_TIMEOUT', { timeoutMs, provider });
   }
 }
 
@@ -191,7 +202,10 @@ export class InvalidCloseReasonError extends RxWebSocketError {
   }
 }
 
-/** The deserializer threw on an incoming message. The raw data is kept on `data`. */
+/**
+ * The deserializer threw on an incoming message. The raw data is kept on `data` and what was thrown on `cause`; the
+ * message names only the thrown value's class, since a parser's text may quote the payload.
+ */
 export class DecodeError extends RxWebSocketError {
   /** `'DecodeError'`. */
   declare readonly name: 'DecodeError';
@@ -204,12 +218,15 @@ export class DecodeError extends RxWebSocketError {
    * @param cause What the deserializer threw.
    */
   constructor(data: unknown, cause: unknown) {
-    super(`Could not decode a message: ${describe(cause)}`, { cause });
+    super(`Could not decode a message: the deserializer threw ${kindOf(cause)}`, { cause });
     init(this, 'DecodeError', 'ERR_DECODE', { data });
   }
 }
 
-/** The serializer threw, or returned something a WebSocket cannot send. The message was not sent. */
+/**
+ * The serializer threw, or returned something a WebSocket cannot send. The message was not sent. What went wrong is
+ * on `cause`; the message names only its class, since a serializer's text may quote the value.
+ */
 export class EncodeError<Out = unknown> extends RxWebSocketError {
   /** `'EncodeError'`. */
   declare readonly name: 'EncodeError';
@@ -222,7 +239,7 @@ export class EncodeError<Out = unknown> extends RxWebSocketError {
    * @param cause What the serializer threw, or what was wrong with what it returned.
    */
   constructor(value: Out, cause: unknown) {
-    super(`Could not encode a message: ${describe(cause)}`, { cause });
+    super(`Could not encode a message (cause: ${kindOf(cause)})`, { cause });
     init(this, 'EncodeError', 'ERR_ENCODE', { value });
   }
 }
@@ -285,6 +302,28 @@ export class TransportError extends RxWebSocketError {
   constructor(detail: string, cause?: unknown) {
     super(`WebSocket transport error: ${detail}`, { cause });
     init(this, 'TransportError', 'ERR_TRANSPORT');
+  }
+}
+
+/**
+ * The WebSocket constructor refused its arguments in a way that repeats on every attempt: it threw a `TypeError`,
+ * `SyntaxError` or `RangeError` (`ws`: a bad URL, sub-protocol or `socketOptions` value such as `protocolVersion: 7`;
+ * a browser: a URL it cannot use), or a browser's `SecurityError` (an insecure `ws:` from an `https:` page, a blocked
+ * port). Retrying cannot fix it, so the default policy stops. Whatever else a constructor throws is a
+ * {@link TransportError}, retried.
+ */
+export class WebSocketConstructorError extends RxWebSocketError {
+  /** `'WebSocketConstructorError'`. */
+  declare readonly name: 'WebSocketConstructorError';
+  declare readonly code: 'ERR_WEBSOCKET_CONSTRUCTOR';
+
+  /**
+   * @param detail What the constructor said, with any URL in it already stripped of credentials and query.
+   * @param cause What it threw; leave it out when its message holds a URL secret.
+   */
+  constructor(detail: string, cause?: unknown) {
+    super(`WebSocket constructor refused its arguments: ${detail}`, { cause });
+    init(this, 'WebSocketConstructorError', 'ERR_WEBSOCKET_CONSTRUCTOR');
   }
 }
 
@@ -365,7 +404,7 @@ export class CallbackError extends RxWebSocketError {
   }
 }
 
-/** What was thrown, by its class or type only: `a TypeError`, `a string`, `undefined`. */
+/** What was thrown, by its class or type only: `a TypeError`, `an Error`, `a string`, `undefined`. */
 export function kindOf(thrown: unknown): string {
   if (thrown === null || thrown === undefined) return String(thrown);
   if (typeof thrown !== 'object' && typeof thrown !== 'function') return `a ${typeof thrown}`;
@@ -375,17 +414,9 @@ export function kindOf(thrown: unknown): string {
   } catch {
     // A getter that throws: say no more than the type.
   }
-  return typeof name === 'string' && /^[A-Za-z_$][\w$]{0,63}$/.test(name) ? `a ${name}` : 'an object';
-}
-
-function describe(cause: unknown): string {
-  if (cause instanceof Error) return cause.message;
-  try {
-    return String(cause);
-  } catch {
-    // An object without a usable toString (no prototype, or a non-function toString).
-    return Object.prototype.toString.call(cause);
-  }
+  return typeof name === 'string' && /^[A-Za-z_$][\w$]{0,63}$/.test(name)
+    ? `${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name}`
+    : 'an object';
 }
 
 function describeValue(value: unknown): string {

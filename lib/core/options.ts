@@ -1,4 +1,4 @@
-import { defaultBackoff, type BackoffStrategy } from '../reconnect/backoff';
+import { defaultBackoff, MAX_TIMER_DELAY_MS, type BackoffStrategy } from '../reconnect/backoff';
 import { defaultCloseCodePolicy, type ReconnectPolicy } from '../reconnect/close-codes';
 import { InvalidOptionError } from './errors';
 import type { WebSocketMessageEvent, WebSocketPayload } from './events';
@@ -10,12 +10,17 @@ import type { WebSocketConstructor } from './web-socket-like';
 /** How `fromWebSocket` reconnects. */
 export interface ReconnectOptions {
   /**
-   * Delay before each reconnection attempt, from the attempt number (from 1) and why the last one ended.
+   * Delay before each reconnection attempt, from the attempt number (from 1) and why the last one ended. If it throws,
+   * a `CallbackError` (hook `'backoff'`, what it threw as `cause`) is reported on `error$` and the connection stops with
+   * it; a result that is not a number of milliseconds from 0 to {@link MAX_TIMER_DELAY_MS} does the same with an
+   * `InvalidOptionError`.
    * @default {@link defaultBackoff}
    */
   readonly backoff?: BackoffStrategy;
   /**
-   * Whether to try again after a close or an error. A close the client asked for is never retried.
+   * Whether to try again after a close or an error. A close the client asked for is never retried. If it throws, a
+   * `CallbackError` (hook `'shouldReconnect'`, what it threw as `cause`) is reported on `error$` and the connection
+   * stops with it.
    * @default {@link defaultCloseCodePolicy}
    */
   readonly shouldReconnect?: ReconnectPolicy;
@@ -25,13 +30,17 @@ export interface ReconnectOptions {
    */
   readonly maxAttempts?: number;
   /**
-   * After a reconnection, how long the socket must stay open before the attempt count starts from 1 again.
+   * After a reconnection, how long the socket must stay open before the attempt count starts from 1 again, in
+   * milliseconds: from 0 to {@link MAX_TIMER_DELAY_MS} (`Infinity` is refused: it would make `maxAttempts` a budget
+   * for the socket's whole life).
    * @default 5000
    */
   readonly resetAfterMs?: number;
   /**
-   * How long an attempt may take to open before it is abandoned and counts as failed
-   * ({@link ConnectionTimeoutError}); `Infinity` waits as long as the platform does.
+   * How long an attempt may take to open, in milliseconds, before it is abandoned and counts as failed
+   * ({@link ConnectionTimeoutError}, then retried by policy). The attempt starts when the URL and protocols providers
+   * are asked, so a provider that never answers times out too. Above 0 and up to {@link MAX_TIMER_DELAY_MS}, or
+   * `Infinity` to wait as long as the providers and the platform do.
    * @default 10000
    */
   readonly connectTimeoutMs?: number;
@@ -77,7 +86,8 @@ export interface WebSocketOptions<In, Out> {
   readonly sendQueue?: SendQueueOptions;
   /**
    * How long the socket stays open after the last subscriber leaves, so that a quick resubscribe
-   * (a route change) reuses it.
+   * (a route change) reuses it, in milliseconds: from 0 to {@link MAX_TIMER_DELAY_MS} (`Infinity` is refused: a socket
+   * nobody holds must close some day; `close()` it yourself to keep control).
    * @default 0
    */
   readonly lingerMs?: number;
@@ -140,7 +150,41 @@ const oneOf = (...values: string[]): Rule => [
 const FUNCTION: Rule = [(value) => typeof value === 'function', 'a function'];
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 const OBJECT: Rule = [isObject, 'an object'];
-const DELAY: Rule = [(value) => Number.isFinite(value) && (value as number) >= 0, 'a number of milliseconds ≥ 0'];
+
+/** What a delay option takes, besides a finite number of milliseconds up to {@link MAX_TIMER_DELAY_MS}. */
+export interface DelayRange {
+  /** Whether 0 is refused (a timeout that would fire before anything could happen). @default false */
+  readonly above0?: boolean;
+  /** Whether `Infinity` is taken, meaning "never". @default false */
+  readonly never?: boolean;
+}
+
+/**
+ * The one range check of every delay option (`connectTimeoutMs`, `lingerMs`, `resetAfterMs`, the heartbeat's
+ * `intervalMs` and `timeoutMs`): a number of milliseconds from 0 (or above 0) to {@link MAX_TIMER_DELAY_MS}, the longest
+ * delay timers honour (browsers and Node fire a longer one at once), or `Infinity` where `range.never` allows it.
+ * Returns the test and what the message says the option takes.
+ * @internal
+ */
+export function delayRule({ above0 = false, never = false }: DelayRange = {}): Rule {
+  return [
+    (value) =>
+      typeof value === 'number' &&
+      ((never && value === Infinity) || (value <= MAX_TIMER_DELAY_MS && (above0 ? value > 0 : value >= 0))),
+    `a number of milliseconds ${above0 ? 'above 0' : 'from 0'} to ${MAX_TIMER_DELAY_MS}${never ? ', or Infinity (never)' : ''}`,
+  ];
+}
+
+/**
+ * Throws {@link InvalidOptionError}, naming `option`, unless `value` follows {@link delayRule} for `range`.
+ * @internal
+ */
+export function assertDelayMs(option: string, value: unknown, range?: DelayRange): asserts value is number {
+  const [test, expected] = delayRule(range);
+  if (!test(value)) throw new InvalidOptionError(option, value, expected);
+}
+
+const DELAY = delayRule();
 const BINARY_TYPE = oneOf('arraybuffer', 'blob');
 
 /**
@@ -190,10 +234,7 @@ export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {})
           DEFAULT_RECONNECT.maxAttempts,
         ],
         resetAfterMs: [DELAY, DEFAULT_RECONNECT.resetAfterMs],
-        connectTimeoutMs: [
-          [(value) => typeof value === 'number' && value > 0, 'a number of milliseconds > 0, or Infinity'],
-          DEFAULT_RECONNECT.connectTimeoutMs,
-        ],
+        connectTimeoutMs: [delayRule({ above0: true, never: true }), DEFAULT_RECONNECT.connectTimeoutMs],
       })
     : { ...DEFAULT_RESOLVED_RECONNECT, connectTimeoutMs: DEFAULT_RECONNECT.connectTimeoutMs };
   // One object of a fixed shape per socket; the default reconnection settings are shared by every socket.

@@ -3,10 +3,18 @@ import { asapScheduler, asyncScheduler, Subscription } from 'rxjs';
 import type { BackoffStrategy } from '../reconnect/backoff';
 import { type ReconnectPolicy } from '../reconnect/close-codes';
 import { Connection, type ConnectionListener, type NativeMessageEvent } from './connection';
-import { DecodeError, HeartbeatTimeoutError, WebSocketCloseError } from './errors';
+import {
+  CallbackError,
+  ConnectionTimeoutError,
+  DecodeError,
+  HeartbeatTimeoutError,
+  RxWebSocketError,
+  WebSocketCloseError,
+} from './errors';
+import { guard, Threw } from './guard';
 import { heartbeat, type ResolvedHeartbeat } from '../features/heartbeat/heartbeat';
 import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
-import { planRetry, type RetryPlan } from '../reconnect/retry-with-backoff';
+import { planRetry, type RetryPlan, type RetryPlanOptions } from '../reconnect/retry-with-backoff';
 import { takeSource, type Source } from './source';
 import type { ClosedState, ConnectionState } from './state';
 import { normalizeUrl, type UrlInput } from './url';
@@ -200,14 +208,14 @@ export class Session<In> implements ConnectionListener {
     // Before an open, the error event says more than the 1006 that follows it (HTTP status, sub-protocol).
     const { attemptError } = this;
     const reason =
-      !this.isOpen && isTyped(attemptError) && attemptError.code !== 'ERR_TRANSPORT'
+      !this.isOpen && attemptError instanceof RxWebSocketError && attemptError.code !== 'ERR_TRANSPORT'
         ? attemptError
         : new WebSocketCloseError(close);
     this.retryOrStop(reason, close);
   }
 
   /** @internal */
-  timedOut(error: unknown): void {
+  timedOut(error: ConnectionTimeoutError): void {
     this.connection = undefined;
     this.attemptFailed(error);
   }
@@ -224,28 +232,50 @@ export class Session<In> implements ConnectionListener {
     this.host.setState({ status: 'connecting', attempt: this.retries });
   }
 
-  /** Takes the URL, then the protocols (each may be a provider), then opens the socket. */
+  /**
+   * Takes the URL, then the protocols (each may be a provider), then opens the socket. The connect timeout counts from
+   * here, so a provider that never answers fails the attempt with a `ConnectionTimeoutError` like a socket that never
+   * opens; one that fails gives a `CallbackError`. Either way the policy decides what comes next.
+   */
   private resolve(): void {
     const { host } = this;
-    const fail = (error: unknown): void => this.attemptFailed(error);
-    const waiting = takeSource(
+    const { connectTimeoutMs } = host.options;
+    const startedAt = asyncScheduler.now();
+    const fail = (error: RxWebSocketError): void => this.attemptFailed(error);
+    /** Waits for a provider (unless it answered at once), within what is left of the connect timeout. */
+    const wait = (waiting: Subscription | undefined, provider: 'url' | 'protocols', url?: UrlInput): void => {
+      if (!waiting) return;
+      this.phase = waiting;
+      if (connectTimeoutMs === Infinity) return;
+      // Never below 0: a provider that answered at the deadline is already past this point.
+      const leftMs = connectTimeoutMs - (asyncScheduler.now() - startedAt);
+      waiting.add(
+        asyncScheduler.schedule(() => {
+          waiting.unsubscribe();
+          const shown = typeof url === 'string' || url instanceof URL ? String(url) : undefined;
+          fail(new ConnectionTimeoutError(connectTimeoutMs, shown, provider));
+        }, leftMs),
+      );
+    };
+    const waitingForUrl = takeSource(
       host.urlSource,
       'url',
       (url) => {
         const waitingForProtocols = takeSource(
           host.protocolsSource,
           'protocols',
-          (offered) => this.open(url, offered),
+          (offered) => this.open(url, offered, asyncScheduler.now() - startedAt),
           fail,
         );
-        if (waitingForProtocols) this.phase = waitingForProtocols;
+        wait(waitingForProtocols, 'protocols', url);
       },
       fail,
     );
-    if (waiting) this.phase = waiting;
+    wait(waitingForUrl, 'url');
   }
 
-  private open(url: UrlInput, protocols: string | readonly string[] | undefined): void {
+  /** `spentMs`: how much of the connect timeout the providers took. */
+  private open(url: UrlInput, protocols: string | readonly string[] | undefined, spentMs: number): void {
     const { host } = this;
     const { options } = host;
     this.phase = undefined;
@@ -259,11 +289,14 @@ export class Session<In> implements ConnectionListener {
           socketOptions: options.socketOptions,
           binaryType: host.binaryType,
           connectTimeoutMs: options.connectTimeoutMs,
+          spentMs,
         },
         this,
       );
     } catch (error) {
-      this.attemptFailed(error);
+      // What normalizeUrl, validateProtocols and Connection throw: UnsupportedUrlError, InvalidOptionError,
+      // WebSocketConstructorError or TransportError.
+      this.attemptFailed(error as RxWebSocketError);
       return;
     }
     this.connection = connection;
@@ -271,27 +304,23 @@ export class Session<In> implements ConnectionListener {
   }
 
   /** An attempt failed before its socket could report anything (a bad URL, a provider's error, a timeout). */
-  private attemptFailed(error: unknown): void {
+  private attemptFailed(error: RxWebSocketError): void {
     if (this.notify(() => this.host.emitError(error))) return;
     this.retryOrStop(error, undefined);
   }
 
-  private retryOrStop(reason: unknown, lastClose: CloseInfo | undefined): void {
+  private retryOrStop(reason: RxWebSocketError, lastClose: CloseInfo | undefined): void {
     const { reconnect } = this.host.options;
     const attempt = this.retries + 1;
     let plan: RetryPlan = { retry: false };
     try {
-      if (reconnect)
-        plan = planRetry(reason, attempt, {
-          backoff: reconnect.backoff,
-          maxAttempts: reconnect.maxAttempts,
-          shouldRetry: reconnect.shouldReconnect,
-        });
+      if (reconnect) plan = planRetry(reason, attempt, guarded(reconnect));
     } catch (error) {
-      // A backoff or policy that throws (or returns a bad delay) stops the connection with that error, reported first
-      // like every error that ends a session.
-      if (this.notify(() => this.host.emitError(error))) return;
-      this.end({ status: 'closed', ...(lastClose && { close: lastClose }), error });
+      // A policy or backoff that throws (a CallbackError), or a backoff that returns a bad delay (an InvalidOptionError),
+      // stops the connection with that error, reported first like every error that ends a session.
+      const stop = error as RxWebSocketError;
+      if (this.notify(() => this.host.emitError(stop))) return;
+      this.end({ status: 'closed', ...(lastClose && { close: lastClose }), error: stop });
       return;
     }
     if (!plan.retry) {
@@ -365,8 +394,35 @@ export class Session<In> implements ConnectionListener {
   }
 }
 
-function isTyped(error: unknown): error is Error & { code: string } {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
+/**
+ * The retry decision's inputs, the application's policy and backoff called through {@link guard}: what either throws
+ * comes out of `planRetry` as a {@link CallbackError} naming it.
+ */
+function guarded({ shouldReconnect, backoff, maxAttempts }: ResolvedReconnect): RetryPlanOptions {
+  return {
+    maxAttempts,
+    shouldRetry: (reason, attempt) =>
+      orThrow(
+        guard(
+          (why) => shouldReconnect(why, attempt),
+          reason,
+          (cause) => new CallbackError('shouldReconnect', cause),
+        ),
+      ),
+    backoff: (attempt, reason) =>
+      orThrow(
+        guard(
+          (why) => backoff(attempt, why),
+          reason,
+          (cause) => new CallbackError('backoff', cause),
+        ),
+      ),
+  };
+}
+
+function orThrow<R>(result: R | Threw): R {
+  if (result instanceof Threw) throw result.error;
+  return result;
 }
 
 interface OnlineTarget {

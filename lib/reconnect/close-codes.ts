@@ -1,11 +1,13 @@
 import type { CloseInfo } from '../core/events';
 import {
+  CallbackError,
   ConnectionTimeoutError,
   HandshakeError,
   HeartbeatTimeoutError,
   InvalidCloseCodeError,
   InvalidCloseReasonError,
   InvalidOptionError,
+  RxWebSocketError,
   TransportError,
   WebSocketCloseError,
 } from '../core/errors';
@@ -94,42 +96,36 @@ export function closeCodeOf(reason: unknown): number | undefined {
 const TRANSIENT_CLOSE_CODES: ReadonlySet<number> = new Set([1001, 1005, 1006, 1011, 1012, 1013, 1014]);
 
 /**
- * The default reconnection policy.
+ * The default reconnection policy. It decides by the close code, then by the class of this library's error, never by
+ * an error's text or by a `code` string it did not set.
  *
  * | reason | decision |
  * |---|---|
  * | 1001, 1005, 1006, 1011, 1012, 1013, 1014 | retry: the server went away, restarted, is overloaded, or the network dropped |
  * | 1000 | stop: the server ended the session normally; streams complete |
  * | 1002, 1003, 1007, 1008, 1009, 1010, 1015, 3000–4999, any other code | stop: retrying cannot fix it; streams error with {@link WebSocketCloseError} |
- * | connection refused or reset, connect timeout, heartbeat timeout, an error from a URL provider | retry |
- * | HTTP 408, 429 or 5xx instead of an upgrade | retry |
- * | any other HTTP status, a bad URL, no common sub-protocol | stop |
+ * | {@link ConnectionTimeoutError} (the socket, or a URL or protocols provider, took longer than `connectTimeoutMs`), {@link TransportError} (refused, reset, TLS...), {@link HeartbeatTimeoutError} | retry |
+ * | {@link CallbackError} from the `url` or `protocols` provider (it threw, rejected, errored or completed empty) | retry: a token service hiccup |
+ * | {@link HandshakeError} with HTTP 408, 429 or 5xx | retry |
+ * | {@link HandshakeError} with any other status, `WebSocketConstructorError` (the constructor refused its arguments), `UnsupportedUrlError`, `ProtocolNegotiationError`, {@link InvalidOptionError}, a `CallbackError` from any other hook, any other error of this library | stop: every attempt would fail the same way |
+ * | anything else (not an {@link RxWebSocketError}: `retryWithBackoff` over an app's own errors, whatever their `code`) | retry |
  */
 export function defaultCloseCodePolicy(reason: unknown): boolean {
   const code = closeCodeOf(reason);
   if (code !== undefined) return TRANSIENT_CLOSE_CODES.has(code);
+  // Errors of other libraries and of Node (ERR_NETWORK, ERR_SOCKET_CONNECTION_TIMEOUT...) are not ours to judge fatal.
+  if (!(reason instanceof RxWebSocketError)) return true;
   if (reason instanceof HandshakeError) {
     const { status } = reason;
     return status === 408 || status === 429 || status >= 500;
   }
-  if (
+  if (reason instanceof CallbackError) return reason.hook === 'url' || reason.hook === 'protocols';
+  // Our own typed errors other than these name problems that retrying cannot fix (bad URL, options, protocols).
+  return (
     reason instanceof ConnectionTimeoutError ||
     reason instanceof TransportError ||
     reason instanceof HeartbeatTimeoutError
-  ) {
-    return true;
-  }
-  // Our own typed errors other than the above name problems that retrying cannot fix (bad URL, options, protocols).
-  if (
-    reason instanceof Error &&
-    'code' in reason &&
-    typeof reason.code === 'string' &&
-    reason.code.startsWith('ERR_')
-  ) {
-    return false;
-  }
-  // Anything else is what a URL or protocols provider threw: likely transient (a token service hiccup).
-  return true;
+  );
 }
 
 /** Configuration of {@link closeCodePolicy}. */

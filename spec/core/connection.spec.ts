@@ -48,6 +48,7 @@ import {
   ProtocolNegotiationError,
   RxWebSocketError,
   TransportError,
+  WebSocketConstructorError,
 } from '../../lib/core/errors';
 import { CLOSED, CLOSING, CONNECTING, OPEN, type WebSocketConstructor } from '../../lib/core/web-socket-like';
 
@@ -334,6 +335,15 @@ describe('Connection', () => {
       expect(latest().closeCalls).toEqual([[1000]]);
     });
 
+    it('waits only what the providers left of connectTimeoutMs (spentMs), and reports the whole timeout', () => {
+      testScheduler().run(({ expectObservable }) => {
+        expectObservable(typesOrTimeout(connection(config({ connectTimeoutMs: 5_000, spentMs: 4_000 })))).toBe(
+          's 999ms (t|)',
+          { s: 'socket', t: 'timeout after 5000' },
+        );
+      });
+    });
+
     it('leaves the query string and credentials out of the timeout message', () => {
       let recording: Recording | undefined;
       testScheduler().run(() => {
@@ -425,7 +435,7 @@ describe('Connection', () => {
       expect((recording.error as TransportError).cause).toBe(thrown);
     });
 
-    it('errors with TransportError quoting the message with the URL redacted, without the raw error as its cause, and emits no socket', () => {
+    it('errors with WebSocketConstructorError quoting the message with the URL redacted, without the raw error as its cause, and emits no socket', () => {
       const thrown = new SyntaxError(
         "Failed to construct 'WebSocket': The URL 'wss://admin:hunter2@feed.example/live?token=s3cret' is invalid.",
       );
@@ -435,14 +445,63 @@ describe('Connection', () => {
       const recording = record(connection(config({ WebSocketCtor: Throwing })));
 
       expect(recording.events).toEqual([]);
-      expect(recording.error).toBeInstanceOf(TransportError);
+      expect(recording.error).toBeInstanceOf(WebSocketConstructorError);
       expect(recording.error).toBeInstanceOf(RxWebSocketError);
-      const error = recording.error as TransportError;
+      const error = recording.error as WebSocketConstructorError;
       // The raw error would print the token wherever the error is logged with its cause.
       expect(error.cause).toBeUndefined();
       expect(error.message).toContain("The URL 'wss://feed.example/live' is invalid.");
       expect(error.message).not.toContain('s3cret');
       expect(error.message).not.toContain('hunter2');
+    });
+
+    describe('refusing its arguments the same way on every attempt', () => {
+      /** A constructor that throws `thrown`, as ws and browsers do for arguments they will never take. */
+      const throwing = (thrown: unknown): WebSocketConstructor =>
+        function () {
+          throw thrown;
+        } as unknown as WebSocketConstructor;
+
+      it.each([
+        ['a RangeError (ws: socketOptions { protocolVersion: 7 })', new RangeError('Unsupported protocol version: 7')],
+        [
+          'a SyntaxError (ws: a URL or sub-protocol it cannot use)',
+          new SyntaxError('Invalid URL: wss://feed.example/live'),
+        ],
+        ['a TypeError (a constructor that is not one)', new TypeError('WebSocketCtor is not a constructor')],
+        [
+          "a browser's SyntaxError DOMException for a bad URL",
+          new DOMException("The URL 'x' is invalid.", 'SyntaxError'),
+        ],
+        [
+          "a browser's SecurityError DOMException (an insecure ws: from an https: page)",
+          new DOMException('insecure', 'SecurityError'),
+        ],
+      ])('errors with WebSocketConstructorError for %s, naming it, the cause kept', (_, thrown) => {
+        const recording = record(connection(config({ WebSocketCtor: throwing(thrown) })));
+        expect(recording.error).toBeInstanceOf(WebSocketConstructorError);
+        const error = recording.error as WebSocketConstructorError;
+        expect(error.code).toBe('ERR_WEBSOCKET_CONSTRUCTOR');
+        expect(error.cause).toBe(thrown);
+        expect(error.message).toContain((thrown as Error).name);
+        expect(error.message).toContain((thrown as Error).message);
+      });
+
+      it.each([
+        ['an Error', new Error('out of file descriptors')],
+        ['a DOMException of another kind', new DOMException('busy', 'InvalidStateError')],
+        [
+          'an object whose name getter throws',
+          Object.defineProperty({}, 'name', {
+            get: () => {
+              throw new Error('getter');
+            },
+          }),
+        ],
+      ])('errors with TransportError, to be retried, for %s', (_, thrown) => {
+        const recording = record(connection(config({ WebSocketCtor: throwing(thrown) })));
+        expect(recording.error).toBeInstanceOf(TransportError);
+      });
     });
 
     it('errors with TransportError when it throws something that is not an Error', () => {

@@ -6,6 +6,7 @@ import {
   InvalidCloseCodeError,
   InvalidCloseReasonError,
   InvalidOptionError,
+  kindOf,
   MessageNotSentError,
   ProtocolNegotiationError,
   RxWebSocketError,
@@ -13,6 +14,7 @@ import {
   TransportError,
   UnsupportedUrlError,
   WebSocketCloseError,
+  WebSocketConstructorError,
 } from '../../lib/core/errors';
 
 const TOKEN_URL = 'wss://admin:hunter2@feed.example/live?token=s3cret#frag';
@@ -67,6 +69,12 @@ const examples: [string, AnyErrorClass, string, () => RxWebSocketError][] = [
     TransportError,
     'ERR_TRANSPORT',
     () => new TransportError('connect ECONNREFUSED 127.0.0.1:443', cause),
+  ],
+  [
+    'WebSocketConstructorError',
+    WebSocketConstructorError,
+    'ERR_WEBSOCKET_CONSTRUCTOR',
+    () => new WebSocketConstructorError('RangeError: Unsupported protocol version: 7', new RangeError('x')),
   ],
   [
     'InvalidOptionError',
@@ -139,6 +147,20 @@ describe('ConnectionTimeoutError', () => {
   });
 });
 
+describe('ConnectionTimeoutError for a provider that gave no value in time', () => {
+  it('names the provider, and the URL only once it is known, without its secrets', () => {
+    const url = new ConnectionTimeoutError(5_000, undefined, 'url');
+    expect([url.timeoutMs, url.provider]).toEqual([5_000, 'url']);
+    expect(url.message).toBe('WebSocket did not open within 5000 ms, waiting for the url provider');
+    const protocols = new ConnectionTimeoutError(5_000, TOKEN_URL, 'protocols');
+    expect(protocols.provider).toBe('protocols');
+    expect(protocols.message).toBe(
+      'WebSocket to wss://feed.example/live did not open within 5000 ms, waiting for the protocols provider',
+    );
+    expect(new ConnectionTimeoutError(5_000, TOKEN_URL).provider).toBeUndefined();
+  });
+});
+
 describe('SendQueueOverflowError and MessageNotSentError', () => {
   it('carry the messages that were not sent', () => {
     const limit = { maxMessages: 2, maxBytes: 64 };
@@ -186,13 +208,44 @@ describe('InvalidCloseCodeError and InvalidCloseReasonError', () => {
 });
 
 describe('DecodeError and EncodeError', () => {
-  it('carry the data and the cause, and quote the cause in their message', () => {
+  it("carry the data and the cause, and name only the cause's class in their message", () => {
     const decode = new DecodeError('not json', cause);
     expect([decode.data, decode.cause]).toEqual(['not json', cause]);
-    expect(decode.message).toContain('Unexpected token');
+    expect(decode.message).toBe('Could not decode a message: the deserializer threw a SyntaxError');
     const encode = new EncodeError({ n: 1 }, 'a string cause');
     expect([encode.value, encode.cause]).toEqual([{ n: 1 }, 'a string cause']);
-    expect(encode.message).toContain('a string cause');
+    expect(encode.message).toBe('Could not encode a message (cause: a string)');
+  });
+
+  it('never quote the payload a parser or serializer put in its error text', () => {
+    let parseError: unknown;
+    try {
+      JSON.parse('xsecret-password');
+    } catch (error) {
+      parseError = error;
+    }
+    // V8 quotes the start of the text it could not parse.
+    expect((parseError as Error).message).toContain('secret');
+    const decode = new DecodeError('xsecret-password', parseError);
+    expect(decode.message).not.toContain('secret');
+    expect(String(decode)).not.toContain('secret');
+    expect(decode.cause).toBe(parseError);
+    const encode = new EncodeError({ password: 'secret' }, new TypeError('cannot serialize secret'));
+    expect(encode.message).not.toContain('secret');
+    expect(encode.message).toContain('TypeError');
+  });
+});
+
+describe('kindOf', () => {
+  it('names a thrown value by its class or type, with the right article, and never by its text', () => {
+    expect(kindOf(new Error('secret'))).toBe('an Error');
+    expect(kindOf(new SyntaxError('secret'))).toBe('a SyntaxError');
+    expect(kindOf('secret')).toBe('a string');
+    expect(kindOf(42)).toBe('a number');
+    expect(kindOf(undefined)).toBe('undefined');
+    expect(kindOf(null)).toBe('null');
+    expect(kindOf({ name: 'has spaces: secret' })).toBe('an object');
+    expect(kindOf(Object.create(null))).toBe('an object');
   });
 });
 

@@ -1,14 +1,17 @@
-import { Observable, throwError, type Subscription } from 'rxjs';
+import { map, NEVER, Observable, throwError, timer, type Subscription } from 'rxjs';
 import { retry } from 'rxjs/operators';
 import { TestScheduler } from 'rxjs/testing';
 import {
   ConnectionTimeoutError,
   constantBackoff,
+  CallbackError,
   DecodeError,
   fromWebSocket,
   InvalidOptionError,
   json,
   MessageNotSentError,
+  TransportError,
+  WebSocketConstructorError,
   type ConnectionState,
   type WebSocketConstructor,
   type WebSocketOptions,
@@ -432,8 +435,157 @@ describe('fromWebSocket', () => {
     });
   });
 
-  describe('when the reason it stops is undefined', () => {
-    it('still errors message$ with it, rather than completing as after a 1000 close', async () => {
+  describe('when an attempt fails before a socket opens', () => {
+    /** Runs `fromWebSocket` with `options` over the double, and records states and errors until `untilMs`. */
+    function attempts(
+      url: Parameters<typeof fromWebSocket>[0],
+      options: WebSocketOptions<unknown, unknown> & { protocols?: Parameters<typeof fromWebSocket>[1] },
+      script?: string,
+    ): { states: ConnectionState[]; errors: unknown[]; connections: number; at: number[] } {
+      const result = { states: [] as ConnectionState[], errors: [] as unknown[], connections: 0, at: [] as number[] };
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble();
+        if (script) server.script(cold(script, { o: 'open' }));
+        const { protocols, ...rest } = options;
+        const socket = fromWebSocket<unknown, unknown>(url, protocols, {
+          WebSocketCtor: server.WebSocketCtor,
+          ...rest,
+        });
+        socket.state$.subscribe((state) => result.states.push(state));
+        const held = socket.connect();
+        held.add(
+          socket.error$.subscribe((error) => {
+            result.errors.push(error);
+            result.at.push(server.scheduler.now());
+          }),
+        );
+        server.scheduler.schedule(() => held.unsubscribe(), 1_000);
+        flush();
+        result.connections = server.connections.length;
+      });
+      return result;
+    }
+
+    it('retries a URL provider that fails with an error coded ERR_NETWORK (axios), reporting a CallbackError', () => {
+      const networkError = Object.assign(new Error('Network Error'), { code: 'ERR_NETWORK' });
+      let calls = 0;
+      const { states, errors, connections } = attempts(
+        () => (++calls === 1 ? throwError(() => networkError) : FEED_URL),
+        { reconnect: { backoff: constantBackoff({ delayMs: 10 }) } },
+        '-o',
+      );
+      expect(errors).toEqual([expect.any(CallbackError)]);
+      expect(errors[0]).toMatchObject({ hook: 'url', cause: networkError });
+      expect(connections).toBe(1);
+      expect(states.map((state) => state.status)).toEqual([
+        'idle',
+        'connecting',
+        'reconnecting',
+        'connecting',
+        'open',
+        'closing',
+        'closed',
+      ]);
+    });
+
+    it('stops at once when the constructor refuses its arguments the same way every time (a RangeError)', () => {
+      let calls = 0;
+      const refusing = function () {
+        calls++;
+        throw new RangeError('Unsupported protocol version: 7 (supported versions: 8, 13)');
+      } as unknown as WebSocketConstructor;
+      const { states, errors } = attempts(FEED_URL, {
+        WebSocketCtor: refusing,
+        reconnect: { backoff: constantBackoff({ delayMs: 50 }) },
+      });
+      expect(calls).toBe(1);
+      expect(errors).toEqual([expect.any(WebSocketConstructorError)]);
+      expect((errors[0] as Error).message).toContain('RangeError: Unsupported protocol version: 7');
+      expect(states.at(-1)).toEqual({ status: 'closed', error: errors[0] });
+    });
+
+    it('stops at once on the SyntaxError DOMException a browser throws for a URL it cannot use', () => {
+      let calls = 0;
+      const refusing = function () {
+        calls++;
+        throw new DOMException("Failed to construct 'WebSocket': The URL 'x' is invalid.", 'SyntaxError');
+      } as unknown as WebSocketConstructor;
+      const { states, errors } = attempts(FEED_URL, { WebSocketCtor: refusing });
+      expect(calls).toBe(1);
+      expect(states.at(-1)).toEqual({ status: 'closed', error: expect.any(WebSocketConstructorError) });
+      expect(errors).toHaveLength(1);
+    });
+
+    it('retries a constructor that throws anything else (a TransportError), then opens', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const server = createWebSocketDouble();
+        server.script(cold('-o', { o: 'open' }));
+        let calls = 0;
+        const flaky = function (...args: unknown[]) {
+          if (++calls <= 2) throw new Error('too many open files');
+          return new (server.WebSocketCtor as unknown as new (...a: unknown[]) => object)(...args);
+        } as unknown as WebSocketConstructor;
+        const socket = fromWebSocket(FEED_URL, {
+          WebSocketCtor: flaky,
+          reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
+        });
+        const errors: unknown[] = [];
+        socket.error$.subscribe((error) => errors.push(error));
+        const statuses: string[] = [];
+        socket.state$.subscribe((state) => statuses.push(state.status));
+        socket.connect();
+        flush();
+        expect(calls).toBe(3);
+        expect(errors).toEqual([expect.any(TransportError), expect.any(TransportError)]);
+        expect(statuses.at(-1)).toBe('open');
+        socket.close();
+      });
+    });
+
+    describe.each([
+      ['an Observable that never emits', (): Observable<string> => NEVER],
+      ['a Promise that never settles', (): Promise<string> => new Promise<string>(() => undefined)],
+    ])('with a URL provider giving %s', (_, never) => {
+      it('times out after connectTimeoutMs with a ConnectionTimeoutError naming the provider, and retries by policy', () => {
+        let calls = 0;
+        const { states, errors, at, connections } = attempts(
+          () => (++calls === 1 ? never() : FEED_URL),
+          {
+            reconnect: { connectTimeoutMs: 50, backoff: constantBackoff({ delayMs: 10 }) },
+          },
+          '-o',
+        );
+        expect(errors).toEqual([expect.any(ConnectionTimeoutError)]);
+        expect(errors[0]).toMatchObject({ timeoutMs: 50, provider: 'url' });
+        expect(at).toEqual([50]);
+        expect(connections).toBe(1);
+        expect(states.map((state) => state.status)).toEqual([
+          'idle',
+          'connecting',
+          'reconnecting',
+          'connecting',
+          'open',
+          'closing',
+          'closed',
+        ]);
+      });
+    });
+
+    it('counts the time a protocols provider took against connectTimeoutMs', () => {
+      const { errors, at, connections } = attempts(FEED_URL, {
+        protocols: () => timer(30).pipe(map(() => 'v1.feed')),
+        reconnect: { maxAttempts: 0, connectTimeoutMs: 50 },
+      });
+      // 30 ms waiting for the protocols, then 20 ms for a socket that never opens: 50 ms in all.
+      expect(connections).toBe(1);
+      expect(errors).toEqual([expect.any(ConnectionTimeoutError)]);
+      expect(errors[0]).toMatchObject({ timeoutMs: 50, provider: undefined });
+      expect(at).toEqual([50]);
+    });
+  });
+
+  describe('when a provider fails with undefined', () => {
+    it('errors message$ with a CallbackError whose cause is undefined, rather than completing as after a 1000 close', async () => {
       const server = createWebSocketDouble();
       // A URL provider failing with undefined; without reconnection that is the end.
       const socket = fromWebSocket(() => throwError(() => undefined), {
@@ -442,15 +594,15 @@ describe('fromWebSocket', () => {
       });
       const states: ConnectionState[] = [];
       socket.state$.subscribe((state) => states.push(state));
-      const end = await new Promise<string>((resolve) =>
+      const end = await new Promise<unknown>((resolve) =>
         socket.message$.subscribe({
-          error: (error: unknown) => resolve(`error: ${String(error)}`),
+          error: (error: unknown) => resolve(error),
           complete: () => resolve('complete'),
         }),
       );
-      expect(end).toBe('error: undefined');
-      expect(states.at(-1)).toEqual({ status: 'closed', error: undefined });
-      expect('error' in (states.at(-1) as object)).toBe(true);
+      expect(end).toBeInstanceOf(CallbackError);
+      expect(end).toMatchObject({ hook: 'url', cause: undefined, message: 'The url callback threw undefined' });
+      expect(states.at(-1)).toEqual({ status: 'closed', error: end });
       expect(server.connections).toHaveLength(0);
     });
   });
@@ -515,7 +667,7 @@ describe('fromWebSocket', () => {
       });
     });
 
-    it('a shouldReconnect that throws: its error is reported on error$, then ends message$', () => {
+    it('a shouldReconnect that throws: a CallbackError holding its error is reported on error$, then ends message$', () => {
       const boom = new Error('policy failed');
       const { seen, errors, end } = ending('-o-r', {
         reconnect: {
@@ -524,9 +676,24 @@ describe('fromWebSocket', () => {
           },
         },
       });
-      expect(end).toBe(boom);
-      expect(errors).toEqual([boom]);
-      expect(seen).toEqual(['close$ 1012', 'error$ Error', 'message$ error Error']);
+      expect(end).toBeInstanceOf(CallbackError);
+      expect(end).toMatchObject({ code: 'ERR_CALLBACK', hook: 'shouldReconnect', cause: boom });
+      expect(errors).toEqual([end]);
+      expect(seen).toEqual(['close$ 1012', 'error$ CallbackError', 'message$ error CallbackError']);
+    });
+
+    it('a backoff that throws: a CallbackError holding its error is reported on error$, then ends message$', () => {
+      const boom = new Error('backoff failed');
+      const { seen, errors, end } = ending('-o-r', {
+        reconnect: {
+          backoff: () => {
+            throw boom;
+          },
+        },
+      });
+      expect(end).toMatchObject({ name: 'CallbackError', hook: 'backoff', cause: boom });
+      expect(errors).toEqual([end]);
+      expect(seen).toEqual(['close$ 1012', 'error$ CallbackError', 'message$ error CallbackError']);
     });
 
     it('a backoff that returns no valid delay: the InvalidOptionError is reported on error$, then ends message$', () => {
@@ -548,6 +715,18 @@ describe('fromWebSocket', () => {
         expect(server.connection(0).protocols).toEqual([]);
         held.unsubscribe();
       });
+    });
+
+    it('refuses, when the socket is made, a delay longer than timers honour (it would fire after about 1 ms)', () => {
+      const thirtyDaysMs = 30 * 24 * 3_600_000;
+      for (const options of [
+        { reconnect: { connectTimeoutMs: thirtyDaysMs } },
+        { reconnect: { resetAfterMs: thirtyDaysMs } },
+        { lingerMs: thirtyDaysMs },
+        { heartbeat: { timeoutMs: 2 ** 31 } },
+      ]) {
+        expect(() => fromWebSocket(FEED_URL, options)).toThrow(InvalidOptionError);
+      }
     });
   });
   describe('when close() finds messages still queued', () => {

@@ -1,9 +1,15 @@
 import fc from 'fast-check';
-import { defaultBackoff } from '../../lib/reconnect/backoff';
+import { defaultBackoff, MAX_TIMER_DELAY_MS } from '../../lib/reconnect/backoff';
 import { defaultCloseCodePolicy } from '../../lib/reconnect/close-codes';
 import { InvalidOptionError } from '../../lib/core/errors';
 import type { WebSocketMessageEvent } from '../../lib/core/events';
-import { assertBinaryType, DEFAULT_RECONNECT, resolveOptions, type WebSocketOptions } from '../../lib/core/options';
+import {
+  assertBinaryType,
+  assertDelayMs,
+  DEFAULT_RECONNECT,
+  resolveOptions,
+  type WebSocketOptions,
+} from '../../lib/core/options';
 import type { WebSocketConstructor } from '../../lib/core/web-socket-like';
 
 function invalid(options: unknown): InvalidOptionError {
@@ -165,6 +171,56 @@ describe('resolveOptions', () => {
     it('accepts 0 for lingerMs and resetAfterMs', () => {
       expect(resolveOptions({ lingerMs: 0, reconnect: { resetAfterMs: 0 } }).lingerMs).toBe(0);
     });
+
+    // Timers take a signed 32-bit delay: browsers and Node fire a longer one after about 1 ms.
+    const tooLong: [string, unknown][] = [
+      ['2^31 ms, one more than timers honour', MAX_TIMER_DELAY_MS + 1],
+      ['30 days', 30 * 24 * 3_600_000],
+      ['Number.MAX_VALUE', Number.MAX_VALUE],
+    ];
+
+    it.each(tooLong)('rejects a lingerMs of %s, naming the limit', (_, lingerMs) => {
+      const error = invalid({ lingerMs });
+      expect(error.option).toBe('lingerMs');
+      expect(error.message).toContain(String(MAX_TIMER_DELAY_MS));
+    });
+
+    it.each(tooLong)('rejects a resetAfterMs of %s', (_, resetAfterMs) => {
+      expect(invalid({ reconnect: { resetAfterMs } }).option).toBe('reconnect.resetAfterMs');
+    });
+
+    it.each(tooLong)('rejects a connectTimeoutMs of %s (Infinity is how to say never)', (_, connectTimeoutMs) => {
+      const error = invalid({ reconnect: { connectTimeoutMs } });
+      expect(error.option).toBe('reconnect.connectTimeoutMs');
+      expect(error.message).toContain('Infinity');
+    });
+
+    it.each(tooLong)('rejects a heartbeat.intervalMs or heartbeat.timeoutMs of %s', (_, delayMs) => {
+      expect(invalid({ heartbeat: { intervalMs: delayMs } }).option).toBe('heartbeat.intervalMs');
+      expect(invalid({ heartbeat: { timeoutMs: delayMs } }).option).toBe('heartbeat.timeoutMs');
+    });
+
+    it('accepts the longest delay timers honour for every delay option', () => {
+      const resolved = resolveOptions({
+        lingerMs: MAX_TIMER_DELAY_MS,
+        reconnect: { resetAfterMs: MAX_TIMER_DELAY_MS, connectTimeoutMs: MAX_TIMER_DELAY_MS },
+        heartbeat: { intervalMs: MAX_TIMER_DELAY_MS, timeoutMs: MAX_TIMER_DELAY_MS },
+      });
+      expect([resolved.lingerMs, resolved.reconnect?.resetAfterMs, resolved.connectTimeoutMs]).toEqual([
+        MAX_TIMER_DELAY_MS,
+        MAX_TIMER_DELAY_MS,
+        MAX_TIMER_DELAY_MS,
+      ]);
+      expect([resolved.heartbeat?.intervalMs, resolved.heartbeat?.timeoutMs]).toEqual([
+        MAX_TIMER_DELAY_MS,
+        MAX_TIMER_DELAY_MS,
+      ]);
+    });
+
+    it('rejects Infinity for the heartbeat timings: leave heartbeat unset for none', () => {
+      expect(invalid({ heartbeat: { intervalMs: Infinity } }).option).toBe('heartbeat.intervalMs');
+      expect(invalid({ heartbeat: { timeoutMs: Infinity } }).option).toBe('heartbeat.timeoutMs');
+    });
   });
 
   describe('for the other options', () => {
@@ -218,6 +274,8 @@ describe('resolveOptions', () => {
         -1,
         1.5,
         1,
+        MAX_TIMER_DELAY_MS,
+        MAX_TIMER_DELAY_MS + 1,
         'arraybuffer',
         'blob',
         'report',
@@ -265,18 +323,32 @@ describe('resolveOptions', () => {
           expect(['arraybuffer', 'blob']).toContain(resolved.binaryType);
           expect(['report', 'fatal']).toContain(resolved.decodeErrors);
           expect(typeof resolved.deserializer).toBe('function');
-          expect(Number.isFinite(resolved.lingerMs) && resolved.lingerMs >= 0).toBe(true);
+          const isDelay = (ms: number): boolean => ms >= 0 && ms <= MAX_TIMER_DELAY_MS;
+          expect(isDelay(resolved.lingerMs)).toBe(true);
           expect(resolved.connectTimeoutMs > 0).toBe(true);
+          expect(resolved.connectTimeoutMs === Infinity || isDelay(resolved.connectTimeoutMs)).toBe(true);
           if (resolved.reconnect) {
             const { maxAttempts, resetAfterMs, backoff, shouldReconnect } = resolved.reconnect;
             expect(maxAttempts === Infinity || (Number.isInteger(maxAttempts) && maxAttempts >= 1)).toBe(true);
-            expect(Number.isFinite(resetAfterMs) && resetAfterMs >= 0).toBe(true);
+            expect(isDelay(resetAfterMs)).toBe(true);
             expect([typeof backoff, typeof shouldReconnect]).toEqual(['function', 'function']);
           }
         }),
         { numRuns: 1_000 },
       );
     });
+  });
+});
+
+describe('assertDelayMs', () => {
+  it('takes 0 to the timer limit by default, above 0 or Infinity when asked', () => {
+    expect(() => assertDelayMs('x', 0)).not.toThrow();
+    expect(() => assertDelayMs('x', MAX_TIMER_DELAY_MS)).not.toThrow();
+    expect(() => assertDelayMs('x', 0, { above0: true })).toThrow(InvalidOptionError);
+    expect(() => assertDelayMs('x', Infinity)).toThrow(InvalidOptionError);
+    expect(() => assertDelayMs('x', Infinity, { never: true })).not.toThrow();
+    expect(() => assertDelayMs('x', -Infinity, { never: true })).toThrow(InvalidOptionError);
+    expect(() => assertDelayMs('closeTimeoutMs', MAX_TIMER_DELAY_MS + 1)).toThrow(/closeTimeoutMs/);
   });
 });
 

@@ -1,9 +1,10 @@
-import { EMPTY, firstValueFrom, lastValueFrom, Observable, of, toArray } from 'rxjs';
+import { EMPTY, EmptyError, firstValueFrom, lastValueFrom, Observable, of, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
+import { CallbackError } from '../../lib/core/errors';
 import { takeSource, type Source } from '../../lib/core/source';
 
 /** The value `takeSource` hands over, as a one-value Observable: subscribing takes it, unsubscribing cancels the wait. */
-function resolveSource<T>(source: Source<T>, name: string): Observable<T> {
+function resolveSource<T>(source: Source<T>, name: 'url' | 'protocols'): Observable<T> {
   return new Observable<T>((subscriber) =>
     takeSource(
       source,
@@ -20,6 +21,10 @@ function resolveSource<T>(source: Source<T>, name: string): Observable<T> {
 function testScheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 }
+
+/** What a provider's failure arrives as: a CallbackError naming its hook, with what it threw as the cause. */
+const callbackError = (hook: 'url' | 'protocols', cause: unknown): unknown =>
+  expect.objectContaining({ constructor: CallbackError, code: 'ERR_CALLBACK', hook, cause });
 
 /** Subscribes and reports what arrived before `subscribe` returned. */
 function synchronously<T>(source: Observable<T>): { values: T[]; completed: boolean; error?: unknown } {
@@ -69,12 +74,34 @@ describe('takeSource', () => {
       });
     });
 
-    it('errors the subscription, rather than throwing, when the function throws', () => {
+    it('errors the subscription with a CallbackError, rather than throwing, when the function throws', () => {
       const failure = new Error('no token');
       const source = resolveSource<string>(() => {
         throw failure;
       }, 'url');
-      expect(synchronously(source)).toEqual({ values: [], completed: false, error: failure });
+      const seen = synchronously(source);
+      expect(seen).toEqual({ values: [], completed: false, error: callbackError('url', failure) });
+      expect(seen.error).toBeInstanceOf(CallbackError);
+      expect((seen.error as Error).message).not.toContain('no token');
+    });
+
+    it('names the hook of the provider that failed', () => {
+      const failure = new TypeError('boom');
+      const source = resolveSource<string[]>(() => {
+        throw failure;
+      }, 'protocols');
+      expect(synchronously(source).error).toEqual(callbackError('protocols', failure));
+    });
+
+    it('errors with a CallbackError when reading what it returned throws (a getter for then)', () => {
+      const failure = new Error('getter');
+      const hostile = {
+        get then(): unknown {
+          throw failure;
+        },
+      };
+      const seen = synchronously(resolveSource(() => hostile as unknown as string, 'url'));
+      expect(seen.error).toEqual(callbackError('url', failure));
     });
 
     describe('returning a Promise', () => {
@@ -83,9 +110,22 @@ describe('takeSource', () => {
         expect(await lastValueFrom(source.pipe(toArray()))).toEqual(['wss://feed.example/']);
       });
 
-      it('errors with what it rejects with', async () => {
+      it('errors with a CallbackError holding what it rejects with', async () => {
         const failure = new Error('token service down');
-        await expect(firstValueFrom(resolveSource<string>(() => Promise.reject(failure), 'url'))).rejects.toBe(failure);
+        await expect(firstValueFrom(resolveSource<string>(() => Promise.reject(failure), 'url'))).rejects.toEqual(
+          callbackError('url', failure),
+        );
+      });
+
+      it("errors with a CallbackError when a thenable's then throws", () => {
+        const failure = new Error('then');
+        const thenable = {
+          then(): never {
+            throw failure;
+          },
+        };
+        const seen = synchronously(resolveSource(() => thenable as unknown as PromiseLike<string>, 'url'));
+        expect(seen.error).toEqual(callbackError('url', failure));
       });
 
       it('accepts any thenable', async () => {
@@ -105,33 +145,29 @@ describe('takeSource', () => {
         });
       });
 
-      it('errors with its error', () => {
+      it('errors with a CallbackError holding its error', () => {
         testScheduler().run(({ cold, expectObservable }) => {
           const failure = new Error('no endpoint');
           expectObservable(resolveSource(() => cold<string>('---#', undefined, failure), 'url')).toBe(
             '---#',
             undefined,
-            failure,
+            callbackError('url', failure),
           );
         });
       });
 
-      it('errors, naming the provider, when it completes without a value', () => {
+      it('errors with a CallbackError naming the provider, its cause an EmptyError, when it completes without a value', () => {
         const url = synchronously(resolveSource<string>(() => EMPTY, 'url'));
-        expect(url.error).toBeInstanceOf(Error);
-        expect((url.error as Error).message).toMatch(/\burl provider\b/);
+        expect(url.error).toEqual(callbackError('url', expect.any(EmptyError)));
         const protocols = synchronously(resolveSource<string[]>(() => EMPTY, 'protocols'));
-        expect((protocols.error as Error).message).toMatch(/\bprotocols provider\b/);
+        expect(protocols.error).toEqual(callbackError('protocols', expect.any(EmptyError)));
+        expect((protocols.error as Error).message).toMatch(/\bprotocols\b.*EmptyError/);
       });
 
       it('errors when it completes without a value later, in virtual time', () => {
         testScheduler().run(({ cold, expectObservable }) => {
           const source = resolveSource(() => cold<string>('----|'), 'url');
-          expectObservable(source).toBe(
-            '----#',
-            undefined,
-            expect.objectContaining({ message: expect.stringMatching(/url provider/) }),
-          );
+          expectObservable(source).toBe('----#', undefined, callbackError('url', expect.any(EmptyError)));
         });
       });
 

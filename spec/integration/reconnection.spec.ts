@@ -1,5 +1,12 @@
 import { firstValueFrom, filter, take, toArray, timeout } from 'rxjs';
-import { constantBackoff, fromWebSocket, WebSocketCloseError, type ConnectionState } from '../../lib/index';
+import {
+  CallbackError,
+  constantBackoff,
+  fromWebSocket,
+  WebSocketCloseError,
+  WebSocketConstructorError,
+  type ConnectionState,
+} from '../../lib/index';
 import { record, whenStatus } from '../helpers/observe';
 import { startServer, type TestServer } from '../helpers/ws-server';
 import { closeAfterEach } from '../helpers/cleanup';
@@ -136,9 +143,42 @@ describe('fromWebSocket reconnection against a real ws server', () => {
     );
     const errors = record(socket.error$);
     await server.nextClient();
-    expect((errors.values[0] as Error).message).toBe('token service down');
+    expect(errors.values[0]).toBeInstanceOf(CallbackError);
+    expect(errors.values[0]).toMatchObject({ hook: 'url', cause: new Error('token service down') });
     expect(calls).toBe(2);
     socket.close();
+  });
+
+  it('retries when a URL provider rejects with an error coded like a Node or axios one (ERR_NETWORK)', async () => {
+    let calls = 0;
+    const socket = track(
+      fromWebSocket(
+        () => {
+          calls++;
+          if (calls === 1) return Promise.reject(Object.assign(new Error('Network Error'), { code: 'ERR_NETWORK' }));
+          return server.url;
+        },
+        { reconnect: fast },
+      ),
+    );
+    socket.connect();
+    await server.nextClient();
+    expect(calls).toBe(2);
+    socket.close();
+  });
+
+  it('stops after one attempt when ws refuses socketOptions it can never take ({ protocolVersion: 7 })', async () => {
+    const socket = track(fromWebSocket(server.url, { reconnect: fast, socketOptions: { protocolVersion: 7 } }));
+    const states: ConnectionState[] = [];
+    socket.state$.subscribe((s) => states.push(s));
+    const errors = record(socket.error$);
+    const messages = record(socket.message$);
+    await messages.ended;
+    expect(messages.error).toBeInstanceOf(WebSocketConstructorError);
+    expect((messages.error as Error).message).toContain('Unsupported protocol version: 7');
+    expect((messages.error as Error).cause).toBeInstanceOf(RangeError);
+    expect(errors.values).toEqual([messages.error]);
+    expect(states.map((s) => s.status)).toEqual(['idle', 'connecting', 'closed']);
   });
 
   it('reconnect() drops the socket and connects again at once', async () => {

@@ -13,14 +13,18 @@ import {
   TRY_AGAIN_LATER_MIN_DELAY_MS,
 } from '../../lib/reconnect/close-codes';
 import {
+  CallbackError,
   ConnectionTimeoutError,
   HandshakeError,
+  HeartbeatTimeoutError,
   InvalidCloseCodeError,
   InvalidCloseReasonError,
+  InvalidOptionError,
   ProtocolNegotiationError,
   TransportError,
   UnsupportedUrlError,
   WebSocketCloseError,
+  WebSocketConstructorError,
 } from '../../lib/core/errors';
 import type { CloseInfo } from '../../lib/core/events';
 
@@ -308,10 +312,35 @@ describe('defaultCloseCodePolicy', () => {
       ['HTTP 429 instead of an upgrade', new HandshakeError(429)],
       ['HTTP 500 instead of an upgrade', new HandshakeError(500)],
       ['HTTP 503 instead of an upgrade', new HandshakeError(503)],
-      ['a plain Error from a URL provider', new Error('token service unavailable')],
+      ['a URL provider that never answered', new ConnectionTimeoutError(10_000, undefined, 'url')],
+      ['a heartbeat timeout', new HeartbeatTimeoutError(30_000, 10_000)],
+      ['a URL provider that failed', new CallbackError('url', new Error('token service unavailable'))],
+      ['a protocols provider that failed', new CallbackError('protocols', new Error('token service unavailable'))],
+      ["a plain Error that is not the library's", new Error('token service unavailable')],
     ])('retries %s', (_, reason) => {
       expect(defaultCloseCodePolicy(reason)).toBe(true);
     });
+
+    /** An error of another library or of Node, with its own `code`. */
+    const foreign = (code: string): Error => Object.assign(new Error(`failed (${code})`), { code });
+
+    it.each([
+      // Node's own codes.
+      'ERR_SOCKET_CONNECTION_TIMEOUT',
+      'ERR_STREAM_PREMATURE_CLOSE',
+      // axios's, from a token fetch.
+      'ERR_NETWORK',
+      'ERR_BAD_RESPONSE',
+      // Codes this library uses itself, on an error it did not make.
+      'ERR_UNSUPPORTED_URL',
+      'ERR_CALLBACK',
+    ])(
+      'retries an error of another library or of Node whose code is %s: the prefix says nothing of whose it is',
+      (code) => {
+        expect(defaultCloseCodePolicy(foreign(code))).toBe(true);
+        expect(defaultCloseCodePolicy(new CallbackError('url', foreign(code)))).toBe(true);
+      },
+    );
 
     it.each([
       ['HTTP 401 instead of an upgrade', new HandshakeError(401)],
@@ -319,6 +348,12 @@ describe('defaultCloseCodePolicy', () => {
       ['HTTP 404 instead of an upgrade', new HandshakeError(404)],
       ['a URL it cannot use', new UnsupportedUrlError('ftp://files.example/', 'the scheme "ftp:" is not supported')],
       ['no common sub-protocol', new ProtocolNegotiationError(['v2.feed'], 'Server sent no subprotocol')],
+      [
+        'a constructor that refused its arguments',
+        new WebSocketConstructorError('RangeError: Unsupported protocol version: 7'),
+      ],
+      ['a protocols value it cannot offer', new InvalidOptionError('protocols[0]', 'a b', 'a token', true)],
+      ['a multiplex callback that threw', new CallbackError('multiplex.filter', new Error('bug'))],
     ])('stops on %s', (_, reason) => {
       expect(defaultCloseCodePolicy(reason)).toBe(false);
     });

@@ -1,19 +1,22 @@
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { InvalidOptionError } from '../../core/errors';
 import type { WebSocketPayload } from '../../core/events';
+import { assertDelayMs } from '../../core/options';
 import { isPayload } from '../../core/payload';
 import type { WebSocketLike } from '../../core/web-socket-like';
 
 /** Keep-alive and dead-connection detection. */
 export interface HeartbeatOptions {
   /**
-   * After this long without any incoming traffic, a ping is sent.
+   * After this long without any incoming traffic, a ping is sent: milliseconds above 0, up to
+   * 2147483647 (the longest delay timers honour).
    * @default 30000
    */
   readonly intervalMs?: number;
   /**
    * How long to wait for any traffic after a ping before the connection counts as dead:
-   * it is then dropped, reported as a `HeartbeatTimeoutError`, and reconnected by policy.
+   * it is then dropped, reported as a `HeartbeatTimeoutError`, and reconnected by policy. Milliseconds above 0, up to
+   * 2147483647 (the longest delay timers honour).
    * @default 10000
    */
   readonly timeoutMs?: number;
@@ -64,14 +67,8 @@ export function resolveHeartbeat(options: HeartbeatOptions | undefined): Resolve
     isPong,
     emitPongs = false,
   } = options;
-  for (const [name, value] of [
-    ['heartbeat.intervalMs', intervalMs],
-    ['heartbeat.timeoutMs', timeoutMs],
-  ] as const) {
-    if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
-      throw new InvalidOptionError(name, value, 'a finite number of milliseconds > 0');
-    }
-  }
+  assertDelayMs('heartbeat.intervalMs', intervalMs, { above0: true });
+  assertDelayMs('heartbeat.timeoutMs', timeoutMs, { above0: true });
   if (ping !== undefined && typeof ping !== 'function' && !isPayload(ping)) {
     throw new InvalidOptionError('heartbeat.ping', ping, 'a message to send, or a function making one');
   }

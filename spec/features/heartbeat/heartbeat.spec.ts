@@ -104,4 +104,13 @@ describe('heartbeat', () => {
     expect(() => resolveHeartbeat({ intervalMs: Infinity })).toThrow(InvalidOptionError);
     expect(resolveHeartbeat(undefined)).toBeUndefined();
   });
+
+  it('rejects timings longer than timers honour, which would fire at once and drop a healthy connection', () => {
+    expect(() => resolveHeartbeat({ timeoutMs: 2 ** 31 })).toThrow(/heartbeat\.timeoutMs.*2147483647/);
+    expect(() => resolveHeartbeat({ intervalMs: 2 ** 31 })).toThrow(/heartbeat\.intervalMs/);
+    expect(resolveHeartbeat({ intervalMs: 2 ** 31 - 1, timeoutMs: 2 ** 31 - 1 })).toMatchObject({
+      intervalMs: 2 ** 31 - 1,
+      timeoutMs: 2 ** 31 - 1,
+    });
+  });
 });
