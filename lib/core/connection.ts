@@ -4,6 +4,7 @@ import {
   HandshakeError,
   kindOf,
   ProtocolNegotiationError,
+  RxWebSocketError,
   TransportError,
   WebSocketConstructorError,
 } from './errors';
@@ -98,7 +99,8 @@ export class Connection {
       // A cause whose message holds a secret would print it wherever the error is logged (Node prints causes).
       const cause = redacted === detail ? error : undefined;
       const kind = kindOf(error);
-      throw REFUSAL.test(kind)
+      // One of this library's own errors, from a wrapper constructor, names a problem of its arguments too.
+      throw REFUSAL.test(kind) || error instanceof RxWebSocketError
         ? new WebSocketConstructorError(`${kind}: ${redacted}`, cause)
         : new TransportError(`the WebSocket constructor threw: ${redacted}`, cause);
     }

@@ -45,6 +45,7 @@ function connection(config: SpecConfig): Observable<ConnectionEvent> {
 import {
   ConnectionTimeoutError,
   HandshakeError,
+  InvalidOptionError,
   ProtocolNegotiationError,
   RxWebSocketError,
   TransportError,
@@ -476,6 +477,10 @@ describe('Connection', () => {
         [
           "a browser's SecurityError DOMException (an insecure ws: from an https: page)",
           new DOMException('insecure', 'SecurityError'),
+        ],
+        [
+          "one of this library's own errors (a wrapper constructor checking its arguments)",
+          new InvalidOptionError('socketOptions.protocolVersion', 7, '8 or 13'),
         ],
       ])('errors with WebSocketConstructorError for %s, naming it, the cause kept', (_, thrown) => {
         const recording = record(connection(config({ WebSocketCtor: throwing(thrown) })));
