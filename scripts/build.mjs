@@ -3,7 +3,9 @@
 //   dist/esm/      ES modules for Node and bundlers, one file per source module, with `.d.ts` beside them
 //   dist/cjs/      CommonJS, one file per source module, with `.d.ts` beside them (its package.json says commonjs)
 //   dist/browser/  ES modules for browsers: as dist/esm, but `isomorphic-ws` is replaced by native-web-socket.js
-//                  (the platform's own WebSocket), so no bundler ever reaches `ws` or a Node built-in
+//                  (the platform's own WebSocket), so no bundler ever reaches `ws` or a Node built-in; without the
+//                  Node code path, the option checks and the full error messages (the production build)
+//   dist/browser-dev/  the same with the option checks and full messages (the `development` export condition)
 //   dist/src/      the TypeScript sources that the source maps and declaration maps point to
 //
 // Every output keeps the module structure of lib/: `rx-websocket` and `rx-websocket/testing` import the same
@@ -83,8 +85,21 @@ const nativeWebSocketModule = {
   },
 };
 
+/**
+ * The flags each output sets (see lib/core/build-flags.d.ts): the browser builds have no Node code path, and the
+ * production browser build (the default `browser` condition) leaves out option checks and full error messages, which
+ * the `development` condition's build keeps. The Node builds set nothing: everything stays in.
+ */
+const FLAGS = {
+  esm: {},
+  cjs: {},
+  browser: { __RXWS_DEV__: 'false', __RXWS_BROWSER__: 'true' },
+  'browser-dev': { __RXWS_DEV__: 'true', __RXWS_BROWSER__: 'true' },
+};
+
 async function buildFormat(entryPoints, name, format, plugins) {
   const outdir = path.join(dist, name);
+  const browser = name.startsWith('browser');
   await build({
     entryPoints,
     outbase: lib,
@@ -92,7 +107,10 @@ async function buildFormat(entryPoints, name, format, plugins) {
     bundle: true,
     packages: 'external',
     format,
-    platform: name === 'browser' ? 'browser' : 'neutral',
+    platform: browser ? 'browser' : 'neutral',
+    define: FLAGS[name],
+    // Folds what the flags turn off, and drops it, in each module: apps get it gone whatever their bundler.
+    minifySyntax: browser,
     target,
     sourcemap: 'linked',
     sourcesContent: false,
@@ -173,9 +191,11 @@ async function main() {
     buildFormat(entryPoints, 'esm', 'esm', []),
     buildFormat(entryPoints, 'cjs', 'cjs', []),
     buildFormat(entryPoints, 'browser', 'esm', [nativeWebSocketModule]),
+    buildFormat(entryPoints, 'browser-dev', 'esm', [nativeWebSocketModule]),
   ]);
-  await writeFile(path.join(dist, 'browser', 'native-web-socket.js'), NATIVE_WEB_SOCKET);
-  await Promise.all(['esm', 'cjs', 'browser'].map((name) => repointMaps(path.join(dist, name))));
+  for (const name of ['browser', 'browser-dev'])
+    await writeFile(path.join(dist, name, 'native-web-socket.js'), NATIVE_WEB_SOCKET);
+  await Promise.all(['esm', 'cjs', 'browser', 'browser-dev'].map((name) => repointMaps(path.join(dist, name))));
   await emitDeclarations();
   await cp(lib, src, {
     recursive: true,

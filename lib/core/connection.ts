@@ -106,7 +106,8 @@ export class Connection {
     }
     this.socket = socket;
     socket.binaryType = config.binaryType;
-    if (isEmitter(socket)) {
+    // The browser builds have no `ws`: there the test folds to false, and the minifier drops the Node path.
+    if ((typeof __RXWS_BROWSER__ == 'undefined' || !__RXWS_BROWSER__) && isEmitter(socket)) {
       socket[OWNER] = this;
       socket.on('open', onOpen);
       socket.on('message', onNodeMessage);
@@ -137,7 +138,7 @@ export class Connection {
     const { socket } = this;
     this.timeout?.unsubscribe();
     this.listener = undefined;
-    if (isEmitter(socket)) {
+    if ((typeof __RXWS_BROWSER__ == 'undefined' || !__RXWS_BROWSER__) && isEmitter(socket)) {
       socket[OWNER] = undefined;
       socket.removeListener('open', onOpen);
       socket.removeListener('message', onNodeMessage);

@@ -64,7 +64,9 @@ export class WebSocketCloseError extends RxWebSocketError {
   constructor(close: CloseInfo) {
     const { code, reason, wasClean } = close;
     super(
-      `WebSocket closed with code ${code}${reason ? ` (${JSON.stringify(reason)})` : ''}${wasClean ? '' : ', not cleanly'}`,
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `WebSocket closed with code ${code}${reason ? ` (${JSON.stringify(reason)})` : ''}${wasClean ? '' : ', not cleanly'}`
+        : `ERR_WEBSOCKET_CLOSED ${code}`,
     );
     init(this, 'WebSocketCloseError', 'ERR_WEBSOCKET_CLOSED', { close, closeCode: code, reason, wasClean });
   }
@@ -90,9 +92,11 @@ export class ConnectionTimeoutError extends RxWebSocketError {
    */
   constructor(timeoutMs: number, url: string | undefined, provider?: 'url' | 'protocols') {
     super(
-      `WebSocket ${url === undefined ? '' : `to ${redactUrl(url)} `}did not open within ${timeoutMs} ms${
-        provider ? `, waiting for the ${provider} provider` : ''
-      }`,
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `WebSocket ${url === undefined ? '' : `to ${redactUrl(url)} `}did not open within ${timeoutMs} ms${
+            provider ? `, waiting for the ${provider} provider` : ''
+          }`
+        : `ERR_CONNECT_TIMEOUT ${timeoutMs}`,
     );
     init(this, 'ConnectionTimeoutError', 'ERR_CONNECT_TIMEOUT', { timeoutMs, provider });
   }
@@ -119,7 +123,11 @@ export class SendQueueOverflowError<Out = unknown> extends RxWebSocketError {
    */
   constructor(rejected: Out, limit: { readonly maxMessages: number; readonly maxBytes: number }) {
     const { maxMessages, maxBytes } = limit;
-    super(`Send queue full (${maxMessages} messages / ${maxBytes} bytes): message not queued`);
+    super(
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `Send queue full (${maxMessages} messages / ${maxBytes} bytes): message not queued`
+        : 'ERR_SEND_QUEUE_OVERFLOW',
+    );
     // Exactly the two limits, whatever else the object handed in carries.
     init(this, 'SendQueueOverflowError', 'ERR_SEND_QUEUE_OVERFLOW', { rejected, limit: { maxMessages, maxBytes } });
   }
@@ -154,13 +162,15 @@ export class MessageNotSentError<Out = unknown> extends RxWebSocketError {
   constructor(messages: readonly Out[], reason: MessageNotSentReason = 'close-called', cause?: unknown) {
     const threw = reason === 'send-threw';
     super(
-      `${messages.length} message(s) not sent: ${
-        threw
-          ? `the socket threw ${kindOf(cause)} on open`
-          : reason === 'sent-while-closing'
-            ? 'sent while closing after close()'
-            : 'close() was called before the socket opened'
-      }`,
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `${messages.length} message(s) not sent: ${
+            threw
+              ? `the socket threw ${kindOf(cause)} on open`
+              : reason === 'sent-while-closing'
+                ? 'sent while closing after close()'
+                : 'close() was called before the socket opened'
+          }`
+        : `ERR_MESSAGE_NOT_SENT ${reason}`,
       threw ? { cause } : undefined,
     );
     init(this, 'MessageNotSentError', 'ERR_MESSAGE_NOT_SENT', { messages, reason });
@@ -177,7 +187,11 @@ export class InvalidCloseCodeError extends RxWebSocketError {
 
   /** @param closeCode The code that was rejected, as given. */
   constructor(closeCode: unknown) {
-    super(`Invalid close code ${String(closeCode)}: use 1000 or an integer in 3000-4999`);
+    super(
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `Invalid close code ${String(closeCode)}: use 1000 or an integer in 3000-4999`
+        : `ERR_INVALID_CLOSE_CODE ${String(closeCode)}`,
+    );
     init(this, 'InvalidCloseCodeError', 'ERR_INVALID_CLOSE_CODE', { closeCode });
   }
 }
@@ -192,11 +206,13 @@ export class InvalidCloseReasonError extends RxWebSocketError {
 
   constructor(reason: unknown, byteLength: number) {
     super(
-      `Invalid close reason: ${
-        typeof reason === 'string'
-          ? `${byteLength} UTF-8 bytes, above the limit of 123`
-          : `a string is needed, got ${reason === null ? 'null' : typeof reason}`
-      }`,
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `Invalid close reason: ${
+            typeof reason === 'string'
+              ? `${byteLength} UTF-8 bytes, above the limit of 123`
+              : `a string is needed, got ${reason === null ? 'null' : typeof reason}`
+          }`
+        : `ERR_INVALID_CLOSE_REASON ${byteLength}`,
     );
     init(this, 'InvalidCloseReasonError', 'ERR_INVALID_CLOSE_REASON', { byteLength });
   }
@@ -218,7 +234,12 @@ export class DecodeError extends RxWebSocketError {
    * @param cause What the deserializer threw.
    */
   constructor(data: unknown, cause: unknown) {
-    super(`Could not decode a message: the deserializer threw ${kindOf(cause)}`, { cause });
+    super(
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `Could not decode a message: the deserializer threw ${kindOf(cause)}`
+        : 'ERR_DECODE',
+      { cause },
+    );
     init(this, 'DecodeError', 'ERR_DECODE', { data });
   }
 }
@@ -239,7 +260,12 @@ export class EncodeError<Out = unknown> extends RxWebSocketError {
    * @param cause What the serializer threw, or what was wrong with what it returned.
    */
   constructor(value: Out, cause: unknown) {
-    super(`Could not encode a message (cause: ${kindOf(cause)})`, { cause });
+    super(
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `Could not encode a message (cause: ${kindOf(cause)})`
+        : 'ERR_ENCODE',
+      { cause },
+    );
     init(this, 'EncodeError', 'ERR_ENCODE', { value });
   }
 }
@@ -255,7 +281,11 @@ export class UnsupportedUrlError extends RxWebSocketError {
    * @param why What is wrong with it.
    */
   constructor(url: unknown, why: string) {
-    super(`Unsupported WebSocket URL ${typeof url === 'string' ? JSON.stringify(redactUrl(url)) : typeof url}: ${why}`);
+    super(
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `Unsupported WebSocket URL ${typeof url === 'string' ? JSON.stringify(redactUrl(url)) : typeof url}: ${why}`
+        : `ERR_UNSUPPORTED_URL ${why}`,
+    );
     init(this, 'UnsupportedUrlError', 'ERR_UNSUPPORTED_URL');
   }
 }
@@ -273,7 +303,11 @@ export class ProtocolNegotiationError extends RxWebSocketError {
    * @param detail What the platform said.
    */
   constructor(offered: readonly string[], detail: string) {
-    super(`Server accepted none of ${offered.length} offered sub-protocol(s): ${detail}`);
+    super(
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `Server accepted none of ${offered.length} offered sub-protocol(s): ${detail}`
+        : `ERR_PROTOCOL_NEGOTIATION ${detail}`,
+    );
     init(this, 'ProtocolNegotiationError', 'ERR_PROTOCOL_NEGOTIATION', { offered });
   }
 }
@@ -288,7 +322,11 @@ export class HandshakeError extends RxWebSocketError {
 
   /** @param status The HTTP status the server answered with. */
   constructor(status: number) {
-    super(`Server refused the upgrade with HTTP ${status}`);
+    super(
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `Server refused the upgrade with HTTP ${status}`
+        : `ERR_HANDSHAKE ${status}`,
+    );
     init(this, 'HandshakeError', 'ERR_HANDSHAKE', { status });
   }
 }
@@ -300,7 +338,12 @@ export class TransportError extends RxWebSocketError {
   declare readonly code: 'ERR_TRANSPORT';
 
   constructor(detail: string, cause?: unknown) {
-    super(`WebSocket transport error: ${detail}`, { cause });
+    super(
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `WebSocket transport error: ${detail}`
+        : `ERR_TRANSPORT ${detail}`,
+      { cause },
+    );
     init(this, 'TransportError', 'ERR_TRANSPORT');
   }
 }
@@ -322,7 +365,12 @@ export class WebSocketConstructorError extends RxWebSocketError {
    * @param cause What it threw; leave it out when its message holds a URL secret.
    */
   constructor(detail: string, cause?: unknown) {
-    super(`WebSocket constructor refused its arguments: ${detail}`, { cause });
+    super(
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `WebSocket constructor refused its arguments: ${detail}`
+        : `ERR_WEBSOCKET_CONSTRUCTOR ${detail}`,
+      { cause },
+    );
     init(this, 'WebSocketConstructorError', 'ERR_WEBSOCKET_CONSTRUCTOR');
   }
 }
@@ -342,7 +390,11 @@ export class HeartbeatTimeoutError extends RxWebSocketError {
    * @param timeoutMs The heartbeat's `timeoutMs`: how long the ping went unanswered.
    */
   constructor(intervalMs: number, timeoutMs: number) {
-    super(`No traffic for ${intervalMs} ms, then no answer to a ping within ${timeoutMs} ms`);
+    super(
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `No traffic for ${intervalMs} ms, then no answer to a ping within ${timeoutMs} ms`
+        : `ERR_HEARTBEAT_TIMEOUT ${intervalMs} ${timeoutMs}`,
+    );
     init(this, 'HeartbeatTimeoutError', 'ERR_HEARTBEAT_TIMEOUT', { intervalMs, timeoutMs });
   }
 }
@@ -362,7 +414,11 @@ export class InvalidOptionError extends RxWebSocketError {
    * @param secret Leave the value out of the message (it may be a secret, such as a token in a sub-protocol).
    */
   constructor(option: string, value: unknown, rule: string, secret = false) {
-    super(`Invalid option ${option}: ${secret ? `a ${typeof value} (not shown)` : describeValue(value)} (${rule})`);
+    super(
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `Invalid option ${option}: ${secret ? `a ${typeof value} (not shown)` : describeValue(value)} (${rule})`
+        : `ERR_INVALID_OPTION ${option}`,
+    );
     init(this, 'InvalidOptionError', 'ERR_INVALID_OPTION', { option });
   }
 }
@@ -399,7 +455,12 @@ export class CallbackError extends RxWebSocketError {
    * @param cause What it threw.
    */
   constructor(hook: CallbackHook, cause: unknown) {
-    super(`The ${hook} callback threw ${kindOf(cause)}`, { cause });
+    super(
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `The ${hook} callback threw ${kindOf(cause)}`
+        : `ERR_CALLBACK ${hook}`,
+      { cause },
+    );
     init(this, 'CallbackError', 'ERR_CALLBACK', { hook });
   }
 }

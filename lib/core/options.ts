@@ -1,10 +1,11 @@
-import { defaultBackoff, MAX_TIMER_DELAY_MS, type BackoffStrategy } from '../reconnect/backoff';
+import { defaultBackoff, type BackoffStrategy } from '../reconnect/backoff';
 import { defaultCloseCodePolicy, type ReconnectPolicy } from '../reconnect/close-codes';
 import { InvalidOptionError } from './errors';
 import type { WebSocketMessageEvent, WebSocketPayload } from './events';
 import { resolveHeartbeat, type HeartbeatOptions, type ResolvedHeartbeat } from '../features/heartbeat/heartbeat';
 import type { SendQueueOptions } from './send-queue';
 import type { ResolvedReconnect } from './session';
+import { validateOptions } from './validate-options';
 import type { WebSocketConstructor } from './web-socket-like';
 
 /** How `fromWebSocket` reconnects. */
@@ -140,124 +141,44 @@ export interface ResolvedOptions<In, Out> {
 
 const rawData = <In>(event: WebSocketMessageEvent): In => event.data as In;
 
-/** A rule an option's value must follow: the test, and what the message says the option takes. */
-type Rule = readonly [test: (value: unknown) => boolean, expected: string];
-
-const oneOf = (...values: string[]): Rule => [
-  (value) => values.includes(value as string),
-  values.map((value) => `'${value}'`).join(' or '),
-];
-const FUNCTION: Rule = [(value) => typeof value === 'function', 'a function'];
-const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
-const OBJECT: Rule = [isObject, 'an object'];
-
-/** What a delay option takes, besides a finite number of milliseconds up to {@link MAX_TIMER_DELAY_MS}. */
-export interface DelayRange {
-  /** Whether 0 is refused (a timeout that would fire before anything could happen). @default false */
-  readonly above0?: boolean;
-  /** Whether `Infinity` is taken, meaning "never". @default false */
-  readonly never?: boolean;
-}
-
 /**
- * The one range check of every delay option (`connectTimeoutMs`, `lingerMs`, `resetAfterMs`, the heartbeat's
- * `intervalMs` and `timeoutMs`): a number of milliseconds from 0 (or above 0) to {@link MAX_TIMER_DELAY_MS}, the longest
- * delay timers honour (browsers and Node fire a longer one at once), or `Infinity` where `range.never` allows it.
- * Returns the test and what the message says the option takes.
- * @internal
+ * Applies the defaults. Every option is checked first ({@link validateOptions}, which throws `InvalidOptionError` on
+ * the first bad one), except in the production browser build, where a setup mistake that TypeScript already types is
+ * left to development builds and what reaches the socket at run time is still checked where it is used.
  */
-export function delayRule({ above0 = false, never = false }: DelayRange = {}): Rule {
-  return [
-    (value) =>
-      typeof value === 'number' &&
-      ((never && value === Infinity) || (value <= MAX_TIMER_DELAY_MS && (above0 ? value > 0 : value >= 0))),
-    `a number of milliseconds ${above0 ? 'above 0' : 'from 0'} to ${MAX_TIMER_DELAY_MS}${never ? ', or Infinity (never)' : ''}`,
-  ];
-}
-
-/**
- * Throws {@link InvalidOptionError}, naming `option`, unless `value` follows {@link delayRule} for `range`.
- * @internal
- */
-export function assertDelayMs(option: string, value: unknown, range?: DelayRange): asserts value is number {
-  const [test, expected] = delayRule(range);
-  if (!test(value)) throw new InvalidOptionError(option, value, expected);
-}
-
-const DELAY = delayRule();
-const BINARY_TYPE = oneOf('arraybuffer', 'blob');
-
-/**
- * Reads each option that `rules` lists from `source`, in order: the default where it is `undefined`, then the rule
- * (which `undefined`, left for options without a default, passes). Throws {@link InvalidOptionError} on the first
- * option that breaks its rule.
- */
-function read(
-  source: object,
-  prefix: string,
-  rules: Readonly<Record<string, readonly [rule: Rule, fallback?: unknown]>>,
-): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  for (const [name, [[test, expected], fallback]] of Object.entries(rules)) {
-    const given = (source as Record<string, unknown>)[name];
-    const value = given === undefined ? fallback : given;
-    if (value !== undefined && !test(value)) throw new InvalidOptionError(prefix + name, value, expected);
-    values[name] = value;
-  }
-  return values;
-}
-
-/** Applies defaults and checks every option, throwing {@link InvalidOptionError} on the first bad one. */
 export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {}): ResolvedOptions<In, Out> {
-  if (!isObject(options)) throw new InvalidOptionError('options', options, OBJECT[1]);
-  const top = read(options, '', {
-    serializer: [FUNCTION],
-    deserializer: [FUNCTION, rawData],
-    decodeErrors: [oneOf('report', 'fatal'), 'report'],
-    binaryType: [BINARY_TYPE, 'arraybuffer'],
-    lingerMs: [DELAY, 0],
-    closeTimeoutMs: [DELAY, 5_000],
-    WebSocketCtor: [FUNCTION],
-    socketOptions: [OBJECT],
-    reconnect: [[(value) => typeof value === 'boolean' || isObject(value), 'true, false or an object'], true],
-  });
-  const given = top.reconnect;
-  const { connectTimeoutMs, ...reconnect } = isObject(given)
-    ? read(given, 'reconnect.', {
-        backoff: [FUNCTION, defaultBackoff],
-        shouldReconnect: [FUNCTION, defaultCloseCodePolicy],
-        maxAttempts: [
-          [
-            (value) => value === Infinity || (Number.isInteger(value) && (value as number) >= 0),
-            'an integer ≥ 0, or Infinity',
-          ],
-          DEFAULT_RECONNECT.maxAttempts,
-        ],
-        resetAfterMs: [DELAY, DEFAULT_RECONNECT.resetAfterMs],
-        connectTimeoutMs: [delayRule({ above0: true, never: true }), DEFAULT_RECONNECT.connectTimeoutMs],
-      })
-    : { ...DEFAULT_RESOLVED_RECONNECT, connectTimeoutMs: DEFAULT_RECONNECT.connectTimeoutMs };
+  if (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__) validateOptions(options);
+  const { reconnect = true } = options;
+  const given = typeof reconnect === 'object' ? reconnect : undefined;
   // One object of a fixed shape per socket; the default reconnection settings are shared by every socket.
   return {
-    serializer: top.serializer,
-    deserializer: top.deserializer,
-    decodeErrors: top.decodeErrors,
-    binaryType: top.binaryType,
+    serializer: options.serializer,
+    deserializer: options.deserializer ?? rawData,
+    decodeErrors: options.decodeErrors ?? 'report',
+    binaryType: options.binaryType ?? 'arraybuffer',
     reconnect:
-      given === false || reconnect.maxAttempts === 0
+      reconnect === false || given?.maxAttempts === 0
         ? undefined
-        : given === true
-          ? DEFAULT_RESOLVED_RECONNECT
-          : (reconnect as unknown as ResolvedReconnect),
-    connectTimeoutMs,
-    closeTimeoutMs: top.closeTimeoutMs,
+        : given
+          ? {
+              backoff: given.backoff ?? defaultBackoff,
+              shouldReconnect: given.shouldReconnect ?? defaultCloseCodePolicy,
+              maxAttempts: given.maxAttempts ?? DEFAULT_RECONNECT.maxAttempts,
+              resetAfterMs: given.resetAfterMs ?? DEFAULT_RECONNECT.resetAfterMs,
+            }
+          : DEFAULT_RESOLVED_RECONNECT,
+    connectTimeoutMs: given?.connectTimeoutMs ?? DEFAULT_RECONNECT.connectTimeoutMs,
+    closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
     heartbeat: resolveHeartbeat(options.heartbeat),
     sendQueue: options.sendQueue,
-    lingerMs: top.lingerMs,
-    WebSocketCtor: top.WebSocketCtor,
-    socketOptions: top.socketOptions,
-  } as ResolvedOptions<In, Out>;
+    lingerMs: options.lingerMs ?? 0,
+    WebSocketCtor: options.WebSocketCtor,
+    socketOptions: options.socketOptions,
+  };
 }
+
+/** {@link WebSocketOptions.closeTimeoutMs}'s default: 5 s. */
+const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 
 /** `reconnect: true` resolved (the connect timeout is an option of its own once resolved). */
 const DEFAULT_RESOLVED_RECONNECT: ResolvedReconnect = {
@@ -269,5 +190,6 @@ const DEFAULT_RESOLVED_RECONNECT: ResolvedReconnect = {
 
 /** Throws {@link InvalidOptionError} unless `value` is a `binaryType` this library takes. */
 export function assertBinaryType(value: unknown): asserts value is 'arraybuffer' | 'blob' {
-  if (!BINARY_TYPE[0](value)) throw new InvalidOptionError('binaryType', value, BINARY_TYPE[1]);
+  if (value !== 'arraybuffer' && value !== 'blob')
+    throw new InvalidOptionError('binaryType', value, "'arraybuffer' or 'blob'");
 }

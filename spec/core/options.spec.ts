@@ -3,13 +3,8 @@ import { defaultBackoff, MAX_TIMER_DELAY_MS } from '../../lib/reconnect/backoff'
 import { defaultCloseCodePolicy } from '../../lib/reconnect/close-codes';
 import { InvalidOptionError } from '../../lib/core/errors';
 import type { WebSocketMessageEvent } from '../../lib/core/events';
-import {
-  assertBinaryType,
-  assertDelayMs,
-  DEFAULT_RECONNECT,
-  resolveOptions,
-  type WebSocketOptions,
-} from '../../lib/core/options';
+import { assertBinaryType, DEFAULT_RECONNECT, resolveOptions, type WebSocketOptions } from '../../lib/core/options';
+import { assertDelayMs } from '../../lib/core/validate-options';
 import type { WebSocketConstructor } from '../../lib/core/web-socket-like';
 
 function invalid(options: unknown): InvalidOptionError {

@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { InvalidOptionError } from '../../core/errors';
 import type { WebSocketPayload } from '../../core/events';
-import { assertDelayMs } from '../../core/options';
+import { assertDelayMs } from '../../core/validate-options';
 import { isPayload } from '../../core/payload';
 import type { WebSocketLike } from '../../core/web-socket-like';
 

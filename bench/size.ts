@@ -1,0 +1,36 @@
+/**
+ * `npm run size`: what each app costs a browser, for rx-websocket's own apps and the peers, measured as
+ * bench/bundle-size.ts says, with each of our apps against its budget. `--json` prints the rows as JSON.
+ * Exits non-zero when an app is over its budget.
+ */
+import { resolve } from 'node:path';
+import { measureBundles, OWN_GZIP_BUDGETS } from './bundle-size';
+
+async function main(): Promise<void> {
+  const root = resolve(__dirname, '..');
+  const rows = await measureBundles(root);
+  const over = rows.filter((row) => {
+    const budget = OWN_GZIP_BUDGETS[row.id];
+    return budget !== undefined && (row.ownGzipBytes ?? Infinity) > budget;
+  });
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify(rows, null, 2));
+  } else {
+    const cell = (value: number | string | undefined): string =>
+      (value === undefined ? '—' : String(value)).padStart(9);
+    console.log(`${'app'.padEnd(44)}${['own gz', 'own br', 'total gz', 'total br', 'budget'].map(cell).join('')}`);
+    for (const row of rows)
+      console.log(
+        row.label.padEnd(44) +
+          [row.ownGzipBytes, row.ownBrotliBytes, row.totalGzipBytes, row.totalBrotliBytes, OWN_GZIP_BUDGETS[row.id]]
+            .map(cell)
+            .join(''),
+      );
+    console.log('bytes; production browser build, minified; own = without RxJS');
+  }
+  for (const row of over)
+    console.error(`over budget: ${row.label} is ${row.ownGzipBytes} B gz, the budget is ${OWN_GZIP_BUDGETS[row.id]} B`);
+  if (over.length > 0) process.exitCode = 1;
+}
+
+void main();

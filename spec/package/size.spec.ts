@@ -1,0 +1,40 @@
+/**
+ * The weight budgets of DESIGN.md 0.2: each of rx-websocket's own apps, bundled as the package's production browser
+ * build is, must stay within its budget (own code, minified and gzipped), and the default app must carry none of the
+ * opt-in features' code. Figures for every app and peer: `npm run size`, and BENCHMARKS.md.
+ */
+import { join } from 'node:path';
+import { measureBundles, OWN_GZIP_BUDGETS, type BundleSize } from '../../bench/bundle-size';
+
+const ROOT = join(__dirname, '..', '..');
+
+let rows: BundleSize[];
+beforeAll(async () => {
+  rows = await measureBundles(ROOT, undefined, undefined, Object.keys(OWN_GZIP_BUDGETS));
+}, 60_000);
+
+const row = (id: string): BundleSize => {
+  const found = rows.find((candidate) => candidate.id === id);
+  if (!found) throw new Error(`no bundle measured for ${id}`);
+  return found;
+};
+
+describe('the browser bundle of each app', () => {
+  it.each(Object.entries(OWN_GZIP_BUDGETS))('%s stays within %i bytes of own code, min+gz', (id, budget) => {
+    expect(row(id).ownGzipBytes).toBeLessThanOrEqual(budget);
+  });
+
+  it('the default app contains no heartbeat, multiplex or Node (ws) code', () => {
+    const files = row('rx-websocket').ownInputs.map((input) => input.file);
+    expect(files.filter((file) => /features\//.test(file))).toEqual([]);
+    expect(files.filter((file) => /node_modules\/(ws|isomorphic-ws)\//.test(file))).toEqual([]);
+  });
+
+  it('an app pays for heartbeat() and multiplex() only when it imports them', () => {
+    const files = (id: string): string[] => row(id).ownInputs.map((input) => input.file);
+    expect(files('rx-websocket-heartbeat').some((file) => file.includes('features/heartbeat/'))).toBe(true);
+    expect(files('rx-websocket-heartbeat').some((file) => file.includes('features/multiplex/'))).toBe(false);
+    expect(files('rx-websocket-multiplex').some((file) => file.includes('features/multiplex/'))).toBe(true);
+    expect(files('rx-websocket-multiplex').some((file) => file.includes('features/heartbeat/'))).toBe(false);
+  });
+});
