@@ -14,7 +14,16 @@ import {
   type Signal,
   signal,
 } from '@angular/core';
-import { asyncScheduler, ignoreElements, type Observable, repeat, retry, Subject, type Subscription } from 'rxjs';
+import {
+  animationFrameScheduler,
+  asyncScheduler,
+  ignoreElements,
+  type Observable,
+  repeat,
+  retry,
+  Subject,
+  type Subscription,
+} from 'rxjs';
 import { InvalidOptionError, RxWebSocketError } from '../core/errors';
 import type { CloseInfo } from '../core/events';
 import { fromWebSocket, type ProtocolsInput, type ReactiveWebSocket } from '../core/from-web-socket';
@@ -26,6 +35,12 @@ import { MAX_TIMER_DELAY_MS } from '../reconnect/backoff';
 
 /** The default step of {@link WebSocketRef.countdownMs}, in milliseconds. */
 export const DEFAULT_COUNTDOWN_STEP_MS = 1_000;
+
+/**
+ * How long a binding's latest value waits for an animation frame before it is written anyway, in milliseconds:
+ * frames do not run in a hidden tab.
+ */
+const FRAME_FALLBACK_MS = 100;
 
 /** How one socket is made: what `provideWebSocket` takes. */
 export interface WebSocketConfig<In, Out> {
@@ -76,7 +91,9 @@ export interface WebSocketSignalOptions<I> {
  *
  * - **Zones.** Every subscription it makes, and every command it runs, runs outside the Angular zone, so socket
  *   events and the library's timers (backoff, heartbeat, connect timeout, linger) never start change detection by
- *   themselves: values reach the application through signals, and a burst of messages marks the views once.
+ *   themselves: values reach the application through signals. A binding writes its signal at most once per
+ *   animation frame (or every 100 ms where frames do not run, in a hidden tab), with the latest value: a burst of
+ *   messages, however many tasks it spans, makes one change detection.
  * - **Server rendering.** On the server it subscribes to nothing: no socket, no timer; every signal keeps its initial
  *   value, so the render completes and the application becomes stable.
  * - **Browser.** Bindings subscribe after the application's next render (after hydration, when it hydrates), and
@@ -152,7 +169,8 @@ export class WebSocketRef<In, Out> {
   /**
    * A stream of this socket as a signal, for as long as the injection context (a component, a service) lives:
    * `feed.toSignal(feed.socket.message$.pipe(scan(...)), { initialValue: [] })`. It subscribes outside the Angular
-   * zone after the next render (never on the server), and unsubscribes with the context's `DestroyRef`. When the
+   * zone after the next render (never on the server), writes the latest value once per animation frame, and
+   * unsubscribes with the context's `DestroyRef`. When the
    * connection stops for good it keeps its last value and subscribes again on {@link start}. An error that is not the
    * library's (a throw in an operator of `source`) goes to Angular's `ErrorHandler` and waits for `start()` the same way.
    */
@@ -240,14 +258,30 @@ export class WebSocketRef<In, Out> {
     );
     let subscription: Subscription | undefined;
     let released = false;
+    // Writes wait for the next animation frame (or FRAME_FALLBACK_MS, where frames do not run: a hidden tab), and
+    // only the latest value is written: a burst of messages, however many tasks it spans, marks the views once.
+    let latest: T;
+    let due: Subscription | undefined;
+    const write = (): void => {
+      due?.unsubscribe();
+      due = undefined;
+      next(latest);
+    };
+    const onValue = (value: T): void => {
+      latest = value;
+      if (due) return;
+      due = animationFrameScheduler.schedule(write);
+      due.add(asyncScheduler.schedule(write, FRAME_FALLBACK_MS));
+    };
     const subscribe = (): void => {
-      if (!released) subscription = this.outside(() => resumable.subscribe(next));
+      if (!released) subscription = this.outside(() => resumable.subscribe(onValue));
     };
     if (this.waiting) this.waiting.push(subscribe);
     else subscribe();
     return () => {
       released = true;
       subscription?.unsubscribe();
+      due?.unsubscribe();
       if (this.waiting) this.waiting = this.waiting.filter((waiting) => waiting !== subscribe);
     };
   }
