@@ -295,6 +295,29 @@ describe('provideWebSocket in a zoneless application', () => {
     });
   });
 
+  it('writes a binding once per animation frame, with the latest value', () => {
+    new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(({ animate, flush }) => {
+      // Frames at 20 ms and 40 ms of virtual time.
+      animate('20ms x 19ms x');
+      const server = createWebSocketDouble<Tick, Command>({ autoOpen: true });
+      configure(server);
+      const fixture = TestBed.createComponent(FeedPanel);
+      TestBed.tick();
+      const seen: (number | undefined)[] = [];
+      // Messages at 5, 10 and 15 ms, each its own task; reads at 16 and 21 ms.
+      for (const [at, value] of [
+        [5, 1],
+        [10, 2],
+        [15, 3],
+      ] as const)
+        asyncScheduler.schedule(() => server.latest.messageJson({ type: 'tick', channel: 'a', value }), at);
+      for (const at of [16, 21])
+        asyncScheduler.schedule(() => seen.push(fixture.componentInstance.latest()?.value), at);
+      flush();
+      expect(seen).toEqual([undefined, 3]);
+    });
+  });
+
   it('coalesces a burst of messages, each its own task, into one write and a render or two', async () => {
     // Real time here: Angular's zoneless scheduler decides when to render, on its own timers.
     const server = createWebSocketDouble<Tick, Command>();

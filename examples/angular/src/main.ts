@@ -10,9 +10,7 @@ import { appConfig, zonelessConfig } from './app/app.config';
 async function main(): Promise<void> {
   const zone = new URLSearchParams(location.search).get('zone') === '1';
   if (zone) await import('zone.js');
-  const changeDetection = zone
-    ? { providers: [provideZoneChangeDetection({ eventCoalescing: true })] }
-    : zonelessConfig;
+  const changeDetection = zone ? { providers: [provideZoneChangeDetection()] } : zonelessConfig;
   await bootstrapApplication(AppComponent, mergeApplicationConfig(appConfig, changeDetection));
 }
 

@@ -226,7 +226,11 @@ describe('the Angular CLI example', () => {
     const rendersForBurst = async (): Promise<number> => {
       const before = await page().evaluate(() => (window as unknown as PageProbe).ngRenderCount ?? 0);
       const client = state.burstClient!;
-      for (let n = 1; n <= BURST; n++) client.socket.send(JSON.stringify({ n }));
+      // One write per message, each after the last has gone out, so that they reach the page in many tasks.
+      for (let n = 1; n <= BURST; n++) {
+        client.socket.send(JSON.stringify({ n }));
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       await page().waitForSelector(`[data-testid="burst"]:text("burst: ${BURST}")`, { timeout: 10_000 });
       const after = await page().evaluate(() => (window as unknown as PageProbe).ngRenderCount ?? 0);
       return after - before;
@@ -301,7 +305,7 @@ describe('the Angular CLI example', () => {
     it(`renders a handful of times, not ${BURST}, for a burst of ${BURST} messages`, async () => {
       const renders = await app.rendersForBurst();
       expect(renders).toBeGreaterThanOrEqual(1);
-      expect(renders).toBeLessThanOrEqual(10);
+      expect(renders).toBeLessThanOrEqual(20);
     }, 15_000);
 
     it('raised no errors in the page', () => {
@@ -325,7 +329,7 @@ describe('the Angular CLI example', () => {
     it(`renders a handful of times, not ${BURST}, for a burst of ${BURST} messages: socket events run outside the zone`, async () => {
       const renders = await app.rendersForBurst();
       expect(renders).toBeGreaterThanOrEqual(1);
-      expect(renders).toBeLessThanOrEqual(10);
+      expect(renders).toBeLessThanOrEqual(20);
     }, 15_000);
 
     it('raised no errors in the page', () => {
