@@ -12,10 +12,14 @@ const shared: Project = {
         diagnostics: false,
       },
     ],
+    // Angular ships ES modules only: the TestBed specs (spec/angular) need them as CommonJS.
+    '^.+/@angular/.+\\.mjs$': '<rootDir>/spec/angular/esm-to-cjs.mjs',
   },
+  transformIgnorePatterns: ['/node_modules/(?!@angular/)'],
   moduleNameMapper: {
     '^rx-websocket$': '<rootDir>/lib/index.ts',
     '^rx-websocket/testing$': '<rootDir>/lib/testing/index.ts',
+    '^rx-websocket/angular$': '<rootDir>/lib/angular/index.ts',
   },
 };
 

@@ -8,9 +8,9 @@
 //   dist/browser-dev/  the same with the option checks and full messages (the `development` export condition)
 //   dist/src/      the TypeScript sources that the source maps and declaration maps point to
 //
-// Every output keeps the module structure of lib/: `rx-websocket` and `rx-websocket/testing` import the same
-// files, so classes and constants are shared between the two entry points of one format.
-// rxjs, ws and isomorphic-ws (and any other package) stay imports; they are never bundled.
+// Every output keeps the module structure of lib/: `rx-websocket`, `rx-websocket/testing` and `rx-websocket/angular`
+// import the same files, so classes and constants are shared between the entry points of one format.
+// rxjs, ws, isomorphic-ws and @angular/* (and any other package) stay imports; they are never bundled.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';

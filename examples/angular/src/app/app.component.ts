@@ -1,23 +1,32 @@
 /**
- * A standalone, signal-based component over {@link FeedService}: a badge with the connection's state, the latest
- * value of a few channels, and a button to connect again.
+ * The feed panel: a badge with the connection's state (and the countdown while reconnecting), a button that
+ * reconnects now or starts again after a stop, the latest value of a few channels, and, with `?burst=`, the latest
+ * message of a second socket. Everything comes from signals; nothing here subscribes or unsubscribes by hand.
  */
-import { ChangeDetectionStrategy, Component, computed, inject, input } from '@angular/core';
-import { toObservable, toSignal } from '@angular/core/rxjs-interop';
-import { merge, scan, switchMap } from 'rxjs';
+import { DOCUMENT } from '@angular/common';
+import {
+  afterEveryRender,
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  inject,
+  type Signal,
+  signal,
+} from '@angular/core';
+import { filter, merge, scan } from 'rxjs';
 import type { ConnectionState } from 'rx-websocket';
-import { CHANNELS, type TickMessage } from '../dashboard/protocol';
-import { FeedService } from './feed.service';
+import { injectWebSocket } from 'rx-websocket/angular';
+import { BURST, type BurstMessage, CHANNELS, FEED, type HelloMessage, type TickMessage } from './feed';
 
 /** What the status badge shows. */
 export interface Badge {
   readonly status: ConnectionState['status'];
-  /** The details of the state, when it has any: the attempt and its delay, the close code and reason... */
+  /** The details of the state, when it has any: the attempt and the time left, the close code and reason... */
   readonly detail?: string;
 }
 
-/** The badge for a state: each member of the union carries its own details. */
-export function badgeFor(state: ConnectionState): Badge {
+/** The badge for a state and, while reconnecting, the milliseconds left before the next attempt. */
+export function badgeFor(state: ConnectionState, countdownMs: number | undefined): Badge {
   switch (state.status) {
     case 'idle':
     case 'closing':
@@ -29,7 +38,10 @@ export function badgeFor(state: ConnectionState): Badge {
     case 'open':
       return { status: state.status, detail: state.protocol || 'no sub-protocol' };
     case 'reconnecting':
-      return { status: state.status, detail: `attempt ${state.attempt} in ${Math.round(state.delayMs)} ms` };
+      return {
+        status: state.status,
+        detail: `attempt ${state.attempt} in ${Math.round(countdownMs ?? state.delayMs)} ms`,
+      };
     case 'closed':
       return state.close
         ? { status: state.status, detail: `${state.close.code}${state.close.reason ? ` ${state.close.reason}` : ''}` }
@@ -37,18 +49,16 @@ export function badgeFor(state: ConnectionState): Badge {
   }
 }
 
-/** One row of the table of channels. */
-interface ChannelRow {
-  readonly name: string;
-  readonly label: string;
-  readonly unit: string;
-  /** The latest value, formatted; undefined until the first tick. */
-  readonly value?: string;
+/** The channels shown, by name. */
+const SHOWN = ['BTC-USD', 'ETH-USD', 'cpu'] as const;
+
+interface Seen {
+  readonly tick: TickMessage;
   readonly received: number;
 }
 
 @Component({
-  selector: 'app-feed-panel',
+  selector: 'app-root',
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <header>
@@ -61,11 +71,11 @@ interface ChannelRow {
         }
       </p>
       <button type="button" data-testid="reconnect" (click)="feed.reconnect()">
-        {{ feed.status().status === 'closed' ? 'Connect' : 'Reconnect now' }}
+        {{ feed.status() === 'closed' ? 'Connect' : 'Reconnect now' }}
       </button>
     </header>
 
-    @if (feed.hello(); as hello) {
+    @if (hello(); as hello) {
       <p class="server" data-testid="server-instance">server instance #{{ hello.instance }}</p>
     }
 
@@ -84,16 +94,12 @@ interface ChannelRow {
             <td class="value" [attr.data-testid]="'value-' + row.name">{{ row.value ?? '—' }} {{ row.unit }}</td>
             <td class="count" [attr.data-testid]="'count-' + row.name">{{ row.received }}</td>
           </tr>
-        } @empty {
-          <tr>
-            <td colspan="3">no channels selected</td>
-          </tr>
         }
       </tbody>
     </table>
 
-    @if (feed.lastError(); as error) {
-      <p class="error" data-testid="last-error">{{ error }}</p>
+    @if (burst) {
+      <p data-testid="burst">burst: {{ burstLatest()?.n ?? 'none' }}</p>
     }
   `,
   styles: `
@@ -160,41 +166,41 @@ interface ChannelRow {
       font-variant-numeric: tabular-nums;
       text-align: right;
     }
-    .error {
-      color: #cf222e;
-    }
   `,
 })
-export class FeedPanelComponent {
-  protected readonly feed = inject(FeedService);
+export class AppComponent {
+  protected readonly feed = injectWebSocket(FEED);
+  protected readonly badge = computed(() => badgeFor(this.feed.state(), this.feed.countdownMs()));
 
-  /** The channels to show, by name. */
-  readonly channels = input<readonly string[]>(['BTC-USD', 'ETH-USD', 'cpu']);
-
-  protected readonly badge = computed(() => badgeFor(this.feed.status()));
-
-  /**
-   * The latest tick and the count of ticks of each channel shown. A change of `channels` subscribes to the new set
-   * (the feed sends the subscribe and unsubscribe messages); destroying the component unsubscribes, through the
-   * DestroyRef that toSignal takes from the injection context.
-   */
-  private readonly latest = toSignal(
-    toObservable(this.channels).pipe(
-      switchMap((names) =>
-        merge(...names.map((name) => this.feed.ticks(name))).pipe(
-          scan((seen, tick) => {
-            const received = (seen.get(tick.channel)?.received ?? 0) + 1;
-            return new Map(seen).set(tick.channel, { tick, received });
-          }, new Map<string, { readonly tick: TickMessage; readonly received: number }>()),
-        ),
-      ),
-    ),
-    { initialValue: new Map<string, { readonly tick: TickMessage; readonly received: number }>() },
+  /** The server's greeting on the latest connection. */
+  protected readonly hello = this.feed.toSignal(
+    this.feed.socket.message$.pipe(filter((message): message is HelloMessage => message.type === 'hello')),
+    { initialValue: undefined },
   );
 
-  protected readonly rows = computed((): ChannelRow[] => {
+  /** The latest tick and the count of ticks of each channel shown, over channels multiplexed on the feed. */
+  private readonly latest = this.feed.toSignal(
+    merge(
+      ...SHOWN.map((channel) =>
+        this.feed.channel(
+          () => ({ type: 'subscribe', channel }),
+          () => ({ type: 'unsubscribe', channel }),
+          (message): message is TickMessage => message.type === 'tick' && message.channel === channel,
+        ),
+      ),
+    ).pipe(
+      scan(
+        (seen, tick) =>
+          new Map(seen).set(tick.channel, { tick, received: (seen.get(tick.channel)?.received ?? 0) + 1 }),
+        new Map<string, Seen>(),
+      ),
+    ),
+    { initialValue: new Map<string, Seen>() },
+  );
+
+  protected readonly rows = computed(() => {
     const latest = this.latest();
-    return this.channels().map((name) => {
+    return SHOWN.map((name) => {
       const info = CHANNELS.find((channel) => channel.name === name);
       const seen = latest.get(name);
       return {
@@ -206,6 +212,22 @@ export class FeedPanelComponent {
       };
     });
   });
+
+  /** Whether the page has a second socket to show (`?burst=`); the same on the server and in the browser. */
+  protected readonly burst = new URLSearchParams(inject(DOCUMENT).location?.search ?? '').has('burst');
+  private readonly burstSocket = injectWebSocket(BURST);
+  /** Without `?burst=` nothing binds the burst socket, so it never connects. */
+  protected readonly burstLatest: Signal<BurstMessage | undefined> = this.burst
+    ? this.burstSocket.latest({ initialValue: undefined })
+    : signal(undefined).asReadonly();
+
+  constructor() {
+    // How many times Angular rendered the application, for the end-to-end test to compare with the messages.
+    afterEveryRender(() => {
+      const page = globalThis as { ngRenderCount?: number };
+      page.ngRenderCount = (page.ngRenderCount ?? 0) + 1;
+    });
+  }
 }
 
 function formatValue(value: number, decimals: number): string {
