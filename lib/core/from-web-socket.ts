@@ -2,6 +2,7 @@ import { asyncScheduler, Observable, Subject, type Subscriber, type Subscription
 import { assertValidClose } from '../reconnect/close-codes';
 import type { NativeMessageEvent } from './connection';
 import { EncodeError, MessageNotSentError, SendQueueOverflowError } from './errors';
+import { Threw } from './guard';
 import type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
 import { assertBinaryType, resolveOptions, type ResolvedOptions, type WebSocketOptions } from './options';
 import { describeNonPayload, isPayload } from './payload';
@@ -410,12 +411,17 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   takeUnsent(): unknown[] {
     return this.queue ? this.queue.drain().map((entry) => entry.value) : [];
   }
-  /** @internal Each decoded message, handed to the subscribers of `message$` and `messageEvent$` directly. */
-  message(value: In, event: NativeMessageEvent): void {
+  /**
+   * @internal Each message, handed to the subscribers of `message$` and `messageEvent$` directly; to those of
+   * `messageEvent$` only when the deserializer failed (`value` is then its {@link Threw}).
+   */
+  message(value: In | Threw, event: NativeMessageEvent): void {
+    const decoded = !(value instanceof Threw);
     let messageEvent: WebSocketMessageEvent | undefined;
     for (const member of this.members) {
-      if (member.kind === MESSAGES) member.subscriber.next(value as never);
-      else if (member.kind === MESSAGE_EVENTS)
+      if (member.kind === MESSAGES) {
+        if (decoded) member.subscriber.next(value as never);
+      } else if (member.kind === MESSAGE_EVENTS)
         member.subscriber.next((messageEvent ??= toMessageEvent(event)) as never);
     }
   }
