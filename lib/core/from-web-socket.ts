@@ -23,7 +23,11 @@ export interface ReactiveWebSocket<In, Out> {
   readonly open$: Observable<OpenInfo>;
   /** Decoded messages, across reconnections. Errors with the reason when the connection stops for good (other than a 1000 close). */
   readonly message$: Observable<In>;
-  /** Each whole message event: `data`, `origin`, `lastEventId`, `source`, `ports`. Ends like `message$`. */
+  /**
+   * Each whole message event: `data`, `origin`, `lastEventId`, `source`, `ports`; every message, those the deserializer
+   * rejects included (each is decoded whoever listens, so that decode errors never depend on who does). Ends like
+   * `message$`.
+   */
   readonly messageEvent$: Observable<WebSocketMessageEvent>;
   /** Each close, retried ones included. */
   readonly close$: Observable<CloseInfo>;

@@ -8,7 +8,9 @@ import type { WebSocketLike } from '../../core/web-socket-like';
 /** Keep-alive and dead-connection detection. */
 export interface HeartbeatOptions {
   /**
-   * After this long without any incoming traffic, a ping is sent.
+   * After this long without any incoming traffic, a ping is sent. Silence is timed by timers, which keep to the
+   * monotonic clock: setting the system clock back cannot make a live connection look dead nor put detection off
+   * (at most one interval late), and setting it forward at most sends one ping early.
    * @default 30000
    */
   readonly intervalMs?: number;
