@@ -167,20 +167,12 @@ export function heartbeat(
     };
 
     const sendPing = (): void => {
-      if (protocol) {
-        try {
-          protocol.ping();
-        } catch {
-          // A socket that cannot take a ping is dying; the timeout decides.
-        }
-        return;
-      }
-      const payload = makePing();
-      if (payload === undefined) return;
+      const payload = protocol ? undefined : makePing();
       try {
-        socket.send(payload);
+        if (protocol) protocol.ping();
+        else if (payload !== undefined) socket.send(payload);
       } catch {
-        // As above.
+        // A socket that cannot take a ping is dying; the timeout decides.
       }
     };
 
