@@ -26,10 +26,17 @@ export interface ConnectionConfig {
   readonly spentMs?: number;
 }
 
-/** A message event as the socket gives it: the browser's (or the double's) `MessageEvent`, or `{ type, data }` from `ws`. */
+/**
+ * A message event as the socket gives it: the browser's (or the double's) `MessageEvent`, or, from `ws`, one with the
+ * same fields made from its `'message'` arguments.
+ */
 export interface NativeMessageEvent {
   readonly type: 'message';
   readonly data: unknown;
+  readonly origin: string;
+  readonly lastEventId: string;
+  readonly source: unknown;
+  readonly ports: readonly unknown[];
 }
 
 /** What one socket tells its owner, in this order: `opened`, each `message`, then `closed`; `failed` at any point. */
@@ -190,8 +197,18 @@ function onOpen(this: WiredSocket): void {
 }
 function onNodeMessage(this: WiredSocket, data: { toString(): string }, isBinary: boolean): void {
   // Looked up on each message: one property read, where a closure per socket would cost memory per connection.
-  this[OWNER]?.handleMessage({ type: 'message', data: isBinary ? data : data.toString() });
+  // The event has every field a browser's has (what the deserializer's type promises), in one literal of one shape.
+  this[OWNER]?.handleMessage({
+    type: 'message',
+    data: isBinary ? data : data.toString(),
+    origin: '',
+    lastEventId: '',
+    source: null,
+    ports: NO_PORTS,
+  });
 }
+/** `ports` of every event made from `ws`'s arguments: always empty, as a browser's WebSocket message has it. */
+const NO_PORTS: readonly unknown[] = Object.freeze([]);
 function onNodeError(this: WiredSocket, error: Error): void {
   this[OWNER]?.handleError({ error, message: error.message });
 }

@@ -2,6 +2,7 @@ import { asyncScheduler, Observable, Subject, type Subscriber, type Subscription
 import { assertValidClose } from '../reconnect/close-codes';
 import type { NativeMessageEvent } from './connection';
 import { EncodeError, MessageNotSentError, SendQueueOverflowError } from './errors';
+import { Threw } from './guard';
 import type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
 import { assertBinaryType, resolveOptions, type ResolvedOptions, type WebSocketOptions } from './options';
 import { describeNonPayload, isPayload } from './payload';
@@ -22,7 +23,11 @@ export interface ReactiveWebSocket<In, Out> {
   readonly open$: Observable<OpenInfo>;
   /** Decoded messages, across reconnections. Errors with the reason when the connection stops for good (other than a 1000 close). */
   readonly message$: Observable<In>;
-  /** Each whole message event: `data`, `origin`, `lastEventId`, `source`, `ports`. Ends like `message$`. */
+  /**
+   * Each whole message event: `data`, `origin`, `lastEventId`, `source`, `ports`; every message, those the deserializer
+   * rejects included (each is decoded whoever listens, so that decode errors never depend on who does). Ends like
+   * `message$`.
+   */
   readonly messageEvent$: Observable<WebSocketMessageEvent>;
   /** Each close, retried ones included. */
   readonly close$: Observable<CloseInfo>;
@@ -494,12 +499,17 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       this.session?.close(1000, undefined);
     }
   }
-  /** @internal Each decoded message, handed to the subscribers of `message$` and `messageEvent$` directly. */
-  message(value: In, event: NativeMessageEvent): void {
+  /**
+   * @internal Each message, handed to the subscribers of `message$` and `messageEvent$` directly; to those of
+   * `messageEvent$` only when the deserializer failed (`value` is then its {@link Threw}).
+   */
+  message(value: In | Threw, event: NativeMessageEvent): void {
+    const decoded = !(value instanceof Threw);
     let messageEvent: WebSocketMessageEvent | undefined;
     for (const member of this.members) {
-      if (member.kind === MESSAGES) member.subscriber.next(value as never);
-      else if (member.kind === MESSAGE_EVENTS)
+      if (member.kind === MESSAGES) {
+        if (decoded) member.subscriber.next(value as never);
+      } else if (member.kind === MESSAGE_EVENTS)
         member.subscriber.next((messageEvent ??= toMessageEvent(event)) as never);
     }
   }

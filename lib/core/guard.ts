@@ -14,10 +14,15 @@ export class Threw {
  * path: the result, or a {@link Threw} holding what it threw wrapped by `wrap`. Allocates nothing unless it throws.
  * The caller decides the one documented consequence (skip the message, end the channel, fail the attempt, stop).
  */
-export function guard<A, R>(call: (arg: A) => R, arg: A, wrap: (cause: unknown) => RxWebSocketError): R | Threw {
+export function guard<A, R>(
+  call: (arg: A) => R,
+  arg: A,
+  wrap: (cause: unknown, arg: A) => RxWebSocketError,
+): R | Threw {
   try {
     return call(arg);
   } catch (cause) {
-    return new Threw(wrap(cause));
+    // `arg` is handed to `wrap` too, so that a hot path can pass a function made once rather than a closure per call.
+    return new Threw(wrap(cause, arg));
   }
 }

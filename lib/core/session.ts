@@ -12,7 +12,7 @@ import {
   WebSocketCloseError,
 } from './errors';
 import { guard, Threw } from './guard';
-import { heartbeat, type ResolvedHeartbeat } from '../features/heartbeat/heartbeat';
+import { heartbeat, type ResolvedHeartbeat, type Traffic } from '../features/heartbeat/heartbeat';
 import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
 import { planRetry, type RetryPlan, type RetryPlanOptions } from '../reconnect/retry-with-backoff';
 import { takeSource, type Source } from './source';
@@ -56,8 +56,11 @@ export interface SessionHost<In> {
   opened(socket: WebSocketLike): void;
   /** Emits `error` on `error$`; false when nobody listens there (the caller then throws it to its own caller). */
   reportError(error: unknown): boolean;
-  /** Each decoded message, for `message$` and `messageEvent$`. */
-  message(value: In, event: NativeMessageEvent): void;
+  /**
+   * Each message: `value` for `message$` and `event` for `messageEvent$`, or only `event` when `value` is the
+   * {@link Threw} of a deserializer that failed.
+   */
+  message(value: In | Threw, event: NativeMessageEvent): void;
   emitOpen(info: OpenInfo): void;
   emitClose(close: CloseInfo): void;
   emitError(error: unknown): void;
@@ -82,7 +85,8 @@ export class Session<In> implements ConnectionListener {
   private alive: Subscription | undefined;
   /** The bound on a closing handshake the client started (`closeTimeoutMs`). */
   private closing: Subscription | undefined;
-  private lastTrafficAt = 0;
+  /** Incoming traffic, counted for the heartbeat: made when the first one starts, so none costs nothing. */
+  private traffic: Traffic | undefined;
   private connection: Connection | undefined;
   private isOpen = false;
   private attemptError: unknown;
@@ -152,12 +156,12 @@ export class Session<In> implements ConnectionListener {
       this.stable = asyncScheduler.schedule(() => (this.retries = 0), reconnect.resetAfterMs);
     }
     if (beat) {
-      this.markTraffic();
       this.alive = heartbeat(
         socket,
         beat,
-        () => this.lastTrafficAt,
+        (this.traffic ??= { count: 0, at: 0 }),
         () => this.markTraffic(),
+        (error) => this.host.emitError(error),
       ).subscribe(() => this.dead(socket, beat));
     }
     host.emitOpen({
@@ -168,25 +172,40 @@ export class Session<In> implements ConnectionListener {
     });
   }
 
-  /** @internal Each message, straight from the socket: decoded here and handed to the host, nothing between. */
+  /**
+   * @internal Each message, straight from the socket: checked for a pong, decoded here and handed to the host, nothing
+   * between. `messageEvent$` hears every message; one the deserializer rejects skips `message$`.
+   */
   message(event: NativeMessageEvent): void {
     const { options } = this.host;
     const beat = options.heartbeat;
     if (beat) {
       this.markTraffic();
-      if (beat.isPong?.(event.data) && !beat.emitPongs) return;
+      if (beat.isPong !== undefined) {
+        const pong = guard(beat.isPong, event.data, isPongThrew);
+        // A recogniser that throws is reported, and the message is taken for an ordinary one.
+        if (pong instanceof Threw) {
+          if (this.reported(pong.error)) return;
+        } else if (pong && !beat.emitPongs) return;
+      }
     }
-    let value: In;
-    try {
-      value = options.deserializer(event as unknown as WebSocketMessageEvent<never>);
-    } catch (cause) {
-      const error = new DecodeError(event.data, cause);
-      // Reported either way; 'fatal' then ends the session with it, unless a subscriber has closed it meanwhile.
-      if (this.notify(() => this.host.emitError(error)) || this.closeRequested) return;
-      if (options.decodeErrors === 'fatal') this.end({ status: 'closed', error });
-      return;
-    }
-    this.host.message(value, event);
+    // No closure in this function: one would cost a context per message.
+    const value = guard(options.deserializer, event as unknown as WebSocketMessageEvent<never>, decodeThrew);
+    if (value instanceof Threw) this.undecoded(event, value);
+    else this.host.message(value, event);
+  }
+
+  /** Reports an error that does not end anything; true when a subscriber ended or restarted the session meanwhile. */
+  private reported(error: unknown): boolean {
+    return this.notify(() => this.host.emitError(error));
+  }
+
+  /** The deserializer threw: `messageEvent$` has the event all the same, then `error$` hears why `message$` did not. */
+  private undecoded(event: NativeMessageEvent, threw: Threw): void {
+    const { host } = this;
+    if (this.notify(() => host.message(threw, event)) || this.reported(threw.error) || this.closeRequested) return;
+    // 'fatal' ends the session with it, unless a subscriber has closed it meanwhile.
+    if (host.options.decodeErrors === 'fatal') this.end({ status: 'closed', error: threw.error });
   }
 
   /** @internal */
@@ -220,8 +239,11 @@ export class Session<In> implements ConnectionListener {
     this.attemptFailed(error);
   }
 
+  /** Only called while a heartbeat runs, which made `traffic`. */
   private markTraffic(): void {
-    this.lastTrafficAt = asyncScheduler.now();
+    const traffic = this.traffic as Traffic;
+    traffic.count++;
+    traffic.at = asyncScheduler.now();
   }
 
   private connect(): void {
@@ -424,6 +446,10 @@ function orThrow<R>(result: R | Threw): R {
   if (result instanceof Threw) throw result.error;
   return result;
 }
+
+const isPongThrew = (cause: unknown): CallbackError => new CallbackError('heartbeat.isPong', cause);
+const decodeThrew = (cause: unknown, event: WebSocketMessageEvent<never>): DecodeError =>
+  new DecodeError(event.data, cause);
 
 interface OnlineTarget {
   navigator?: { onLine?: boolean };

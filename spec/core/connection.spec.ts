@@ -557,7 +557,7 @@ describe('Connection', () => {
       EmitterWebSocket.created = [];
     });
 
-    it('listens to its own events: text decoded from the Buffer, binary data as it comes, one event object each', () => {
+    it('listens to its own events: text decoded from the Buffer, binary data as it comes, one event object each, with every field of a browser message event', () => {
       const recording = record(
         connection(config({ WebSocketCtor: EmitterWebSocket as unknown as WebSocketConstructor })),
       );
@@ -568,11 +568,14 @@ describe('Connection', () => {
       socket.emit('message', Buffer.from('{"a":1}'), false);
       socket.emit('message', binary, true);
       expect(types(recording)).toEqual(['socket', 'open']);
-      expect(delivered).toEqual([
-        { type: 'message', data: '{"a":1}' },
-        { type: 'message', data: binary },
+      const fields = { type: 'message', origin: '', lastEventId: '', source: null };
+      expect(delivered).toMatchObject([
+        { ...fields, data: '{"a":1}' },
+        { ...fields, data: binary },
       ]);
       expect((delivered[1] as { data: unknown }).data).toBe(binary);
+      // What the deserializer's type promises, usable as a browser's: `ports` is an empty array.
+      for (const event of delivered as { ports: readonly unknown[] }[]) expect(event.ports).toHaveLength(0);
     });
 
     it('reports wasClean as ws does, from both closing frames, and the reason as text', () => {

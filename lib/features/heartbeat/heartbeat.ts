@@ -1,15 +1,18 @@
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { InvalidOptionError } from '../../core/errors';
+import { CallbackError, EncodeError, InvalidOptionError, type RxWebSocketError } from '../../core/errors';
 import type { WebSocketPayload } from '../../core/events';
 import { assertDelayMs } from '../../core/validate-options';
-import { isPayload } from '../../core/payload';
+import { guard, Threw } from '../../core/guard';
+import { describeNonPayload, isArrayBuffer, isPayload } from '../../core/payload';
 import type { WebSocketLike } from '../../core/web-socket-like';
 
 /** Keep-alive and dead-connection detection. */
 export interface HeartbeatOptions {
   /**
-   * After this long without any incoming traffic, a ping is sent: milliseconds above 0, up to
-   * 2147483647 (the longest delay timers honour).
+   * After this long without any incoming traffic, a ping is sent: milliseconds above 0, up to 2147483647 (the
+   * longest delay timers honour). Silence is timed by timers, which keep to the monotonic clock: setting the system
+   * clock back cannot make a live connection look dead nor put detection off (at most one interval late), and setting
+   * it forward at most sends one ping early.
    * @default 30000
    */
   readonly intervalMs?: number;
@@ -23,13 +26,19 @@ export interface HeartbeatOptions {
   /**
    * The application-level ping to send. When unset and the socket has protocol pings (Node's `ws`),
    * a ping frame is sent instead; in a browser, which has none, silence alone is then watched, so
-   * the server must send something at least every `intervalMs`.
+   * the server must send something at least every `intervalMs`. Binary data given here is copied once, when the
+   * options are read. A function is called for each ping: if it throws (a `CallbackError`, hook `'heartbeat.ping'`)
+   * or returns something a socket cannot send (an `EncodeError`), that is reported on `error$` and the ping is
+   * skipped; the connection stays up while any traffic arrives, and `timeoutMs` after the skipped ping a silent
+   * one is dropped as usual.
    * @default undefined
    */
   readonly ping?: WebSocketPayload | (() => WebSocketPayload);
   /**
    * Recognises the server's answer to an application ping, from the raw message data.
    * Recognised pongs count as traffic and are not emitted on `message$` unless `emitPongs` is set.
+   * If it throws, a `CallbackError` (hook `'heartbeat.isPong'`) is reported on `error$` and the message is taken
+   * for an ordinary one: it counts as traffic and is decoded and delivered.
    * @default undefined (no message is treated as a pong)
    */
   readonly isPong?: (data: unknown) => boolean;
@@ -75,7 +84,16 @@ export function resolveHeartbeat(options: HeartbeatOptions | undefined): Resolve
   if (typeof emitPongs !== 'boolean') throw new InvalidOptionError('heartbeat.emitPongs', emitPongs, 'a boolean');
   if (isPong !== undefined && typeof isPong !== 'function')
     throw new InvalidOptionError('heartbeat.isPong', isPong, 'a function');
-  return { intervalMs, timeoutMs, ping, isPong, emitPongs };
+  return { intervalMs, timeoutMs, ping: ownedPing(ping), isPong, emitPongs };
+}
+
+/**
+ * The ping as the heartbeat keeps it. Binary data is copied: the library sends it again and again, long after the
+ * application handed it over and may have reused its buffer.
+ */
+function ownedPing(ping: ResolvedHeartbeat['ping']): ResolvedHeartbeat['ping'] {
+  if (ArrayBuffer.isView(ping)) return new Uint8Array(ping.buffer, ping.byteOffset, ping.byteLength).slice().buffer;
+  return isArrayBuffer(ping) ? new Uint8Array(ping).slice().buffer : ping;
 }
 
 /** The parts of Node's `ws` that protocol pings need. */
@@ -93,15 +111,34 @@ function hasProtocolPing(socket: WebSocketLike): socket is PingingSocket {
 }
 
 /**
- * Watches one open socket: pings after `intervalMs` of silence and emits once when nothing at all
- * arrived within `timeoutMs` of that ping. `lastTrafficAt()` is the scheduler time of the last incoming
- * message, kept by the caller so that receiving costs one clock read, not a timer reset.
+ * A connection's incoming traffic, kept by its owner: each message, ping or pong adds one to `count` and sets `at`.
+ * The heartbeat decides on `count`, which no clock step can move; `at` only places the last message within a window
+ * that the heartbeat's own timers bound (timers run on the monotonic clock, and on virtual time in marble tests).
+ */
+export interface Traffic {
+  /** Messages, pings and pongs received so far. */
+  count: number;
+  /** The scheduler's `now()` at the last one. */
+  at: number;
+}
+
+const pingThrew = (cause: unknown): CallbackError => new CallbackError('heartbeat.ping', cause);
+
+/**
+ * Watches one open socket: pings after `intervalMs` of silence and emits once when nothing at all arrived within
+ * `timeoutMs` of that ping. A ping that cannot be made (`ping` threw, or returned something a socket cannot send) is
+ * handed to `report` and skipped: the timeout still decides, and any traffic counts.
+ *
+ * Silence is measured by the heartbeat's own timers, never by subtracting clock readings: a wall clock stepped back
+ * (NTP, a resumed VM) can neither make a live connection look dead nor put detection off, and one stepped forward at
+ * worst brings one ping forward.
  */
 export function heartbeat(
   socket: WebSocketLike,
   options: ResolvedHeartbeat,
-  lastTrafficAt: () => number,
+  traffic: Traffic,
   markTraffic: () => void,
+  report: (error: RxWebSocketError) => void,
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<void> {
   return new Observable<void>((subscriber) => {
@@ -111,30 +148,58 @@ export function heartbeat(
     protocol?.on('ping', markTraffic);
     let pending: Subscription | undefined;
 
-    const sendPing = (): void => {
-      if (protocol) protocol.ping();
-      else if (ping !== undefined) socket.send(typeof ping === 'function' ? ping() : ping);
+    /** The ping to send, or undefined (reported) when the application's function could not make one. */
+    const makePing = (): WebSocketPayload | undefined => {
+      if (typeof ping !== 'function') return ping;
+      const made = guard(ping, undefined, pingThrew);
+      if (made instanceof Threw) {
+        report(made.error);
+        return undefined;
+      }
+      if (isPayload(made)) return made;
+      report(
+        new EncodeError(made, new TypeError(`heartbeat.ping returned ${describeNonPayload(made)}, ${NOT_PAYLOAD}`)),
+      );
+      return undefined;
     };
 
-    // Sleeps until `intervalMs` after the last traffic, so a busy connection reschedules once per interval at most.
-    const watch = (): void => {
-      const idleMs = scheduler.now() - lastTrafficAt();
-      if (idleMs < intervalMs) {
-        pending = scheduler.schedule(watch, intervalMs - idleMs);
-        return;
-      }
-      const seen = lastTrafficAt();
+    const sendPing = (): void => {
+      const payload = protocol ? undefined : makePing();
       try {
-        sendPing();
+        if (protocol) protocol.ping();
+        else if (payload !== undefined) socket.send(payload);
       } catch {
-        // A socket that cannot take a ping is dying; the timeout below decides.
+        // A socket that cannot take a ping is dying; the timeout decides.
       }
-      pending = scheduler.schedule(() => {
-        if (lastTrafficAt() > seen) watch();
-        else subscriber.next();
-      }, timeoutMs);
     };
-    pending = scheduler.schedule(watch, intervalMs);
+
+    /**
+     * Sets `then` to run after `delayMs`, remembering the traffic count: if it is unchanged then, the connection was
+     * silent for those `delayMs` whatever any clock says.
+     */
+    const after = (delayMs: number, then: (silent: boolean, sinceTrafficMs: number) => void): void => {
+      const seen = traffic.count;
+      pending = scheduler.schedule(() => {
+        // The last message was within the `delayMs` just slept: the clock only places it inside that window.
+        const since = scheduler.now() - traffic.at;
+        then(traffic.count === seen, since > delayMs ? delayMs : since > 0 ? since : 0);
+      }, delayMs);
+    };
+
+    /** Sleeps until `intervalMs` after the last traffic, so a busy connection reschedules once per interval at most. */
+    const idle = (quietMs: number): void => {
+      if (quietMs < intervalMs) after(intervalMs - quietMs, (silent, since) => (silent ? pingNow() : idle(since)));
+      else pingNow();
+    };
+
+    const pingNow = (): void => {
+      sendPing();
+      // A report's listener may have closed or dropped the connection.
+      if (subscriber.closed) return;
+      after(timeoutMs, (silent, since) => (silent ? subscriber.next() : idle(since)));
+    };
+
+    idle(0);
 
     return () => {
       pending?.unsubscribe();
@@ -143,3 +208,5 @@ export function heartbeat(
     };
   });
 }
+
+const NOT_PAYLOAD = 'not a string, ArrayBuffer, Blob or ArrayBufferView';
