@@ -14,8 +14,10 @@ export type {
   OpenState,
   ReconnectingState,
 } from './core/state';
-export { DEFAULT_HEARTBEAT } from './features/heartbeat/heartbeat';
+export { DEFAULT_HEARTBEAT, heartbeat } from './features/heartbeat/heartbeat';
 export type { HeartbeatOptions } from './features/heartbeat/heartbeat';
+export { HeartbeatTimeoutError } from './features/heartbeat/heartbeat-timeout-error';
+export type { Heartbeat } from './core/heartbeat-contract';
 export type { Multiplex, MultiplexOptions } from './features/multiplex/multiplex';
 export { DEFAULT_SEND_QUEUE } from './core/send-queue';
 export type { SendQueueOptions } from './core/send-queue';
@@ -60,7 +62,6 @@ export {
   DecodeError,
   EncodeError,
   HandshakeError,
-  HeartbeatTimeoutError,
   InvalidCloseCodeError,
   InvalidCloseReasonError,
   InvalidOptionError,

@@ -12,10 +12,10 @@ import { Subscription } from 'rxjs';
 import {
   exponentialBackoff,
   fromWebSocket,
+  heartbeat,
   json,
   type CloseInfo,
   type ConnectionState,
-  type HeartbeatOptions,
   type OpenInfo,
   type ReconnectOptions,
 } from '../../lib/index';
@@ -56,18 +56,18 @@ const reconnect: ReconnectOptions | true = fast
  * either means the connection is dead even though no close came (a half-open TCP connection), and it is replaced.
  */
 const heartbeatMs = fast ? 500 : 2_000;
-const heartbeat: HeartbeatOptions = {
+const keepAlive = heartbeat({
   intervalMs: heartbeatMs,
   timeoutMs: heartbeatMs,
   ping: PING_FRAME,
   isPong: (data) => data === PONG_FRAME,
-};
+});
 
 // The relative endpoint resolves against this page, and its http: scheme becomes ws:, as the browser's own WebSocket does.
 const socket = fromWebSocket<ServerMessage, ClientMessage>(endpoint, [PROTOCOL], {
   ...json<ServerMessage, ClientMessage>(),
   reconnect,
-  heartbeat,
+  heartbeat: keepAlive,
 });
 
 // ---- the page -----------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import { defaultBackoff, type BackoffStrategy } from '../reconnect/backoff';
 import { defaultCloseCodePolicy, type ReconnectPolicy } from '../reconnect/close-codes';
 import { InvalidOptionError } from './errors';
 import type { WebSocketMessageEvent, WebSocketPayload } from './events';
-import { resolveHeartbeat, type HeartbeatOptions, type ResolvedHeartbeat } from '../features/heartbeat/heartbeat';
+import type { Heartbeat } from './heartbeat-contract';
 import type { SendQueueOptions } from './send-queue';
 import type { ResolvedReconnect } from './session';
 import { validateOptions } from './validate-options';
@@ -79,10 +79,11 @@ export interface WebSocketOptions<In, Out> {
    */
   readonly reconnect?: boolean | ReconnectOptions;
   /**
-   * Ping after silence and drop a connection that stays silent (half-open detection).
+   * Ping after silence and drop a connection that stays silent (half-open detection): a heartbeat made by
+   * `heartbeat({ intervalMs, timeoutMs, ping, isPong, emitPongs })`, an opt-in import.
    * @default undefined (no heartbeat)
    */
-  readonly heartbeat?: HeartbeatOptions;
+  readonly heartbeat?: Heartbeat;
   /** Bounds of the queue for messages sent while not open. @default {@link DEFAULT_SEND_QUEUE} */
   readonly sendQueue?: SendQueueOptions;
   /**
@@ -132,7 +133,7 @@ export interface ResolvedOptions<In, Out> {
   readonly reconnect: ResolvedReconnect | undefined;
   readonly connectTimeoutMs: number;
   readonly closeTimeoutMs: number;
-  readonly heartbeat: ResolvedHeartbeat | undefined;
+  readonly heartbeat: Heartbeat | undefined;
   readonly sendQueue: SendQueueOptions | undefined;
   readonly lingerMs: number;
   readonly WebSocketCtor: WebSocketConstructor | undefined;
@@ -169,7 +170,7 @@ export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {})
           : DEFAULT_RESOLVED_RECONNECT,
     connectTimeoutMs: given?.connectTimeoutMs ?? DEFAULT_RECONNECT.connectTimeoutMs,
     closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
-    heartbeat: resolveHeartbeat(options.heartbeat),
+    heartbeat: options.heartbeat,
     sendQueue: options.sendQueue,
     lingerMs: options.lingerMs ?? 0,
     WebSocketCtor: options.WebSocketCtor,

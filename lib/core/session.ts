@@ -3,16 +3,9 @@ import { asapScheduler, asyncScheduler, Subscription } from 'rxjs';
 import type { BackoffStrategy } from '../reconnect/backoff';
 import { type ReconnectPolicy } from '../reconnect/close-codes';
 import { Connection, type ConnectionListener, type NativeMessageEvent } from './connection';
-import {
-  CallbackError,
-  ConnectionTimeoutError,
-  DecodeError,
-  HeartbeatTimeoutError,
-  RxWebSocketError,
-  WebSocketCloseError,
-} from './errors';
+import { CallbackError, ConnectionTimeoutError, DecodeError, RxWebSocketError, WebSocketCloseError } from './errors';
 import { guard, Threw } from './guard';
-import { heartbeat, type ResolvedHeartbeat, type Traffic } from '../features/heartbeat/heartbeat';
+import type { Heartbeat, Traffic } from './heartbeat-contract';
 import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
 import { planRetry, type RetryPlan, type RetryPlanOptions } from '../reconnect/retry-with-backoff';
 import { takeSource, type Source } from './source';
@@ -39,7 +32,7 @@ export interface SessionOptions<In> {
   /** How long a closing handshake the client started may take; Infinity for as long as the platform takes. */
   readonly closeTimeoutMs: number;
   /** `undefined` when there is no heartbeat. */
-  readonly heartbeat: ResolvedHeartbeat | undefined;
+  readonly heartbeat: Heartbeat | undefined;
   readonly WebSocketCtor: WebSocketConstructor | undefined;
   readonly socketOptions: object | undefined;
 }
@@ -156,13 +149,14 @@ export class Session<In> implements ConnectionListener {
       this.stable = asyncScheduler.schedule(() => (this.retries = 0), reconnect.resetAfterMs);
     }
     if (beat) {
-      this.alive = heartbeat(
-        socket,
-        beat,
-        (this.traffic ??= { count: 0, at: 0 }),
-        () => this.markTraffic(),
-        (error) => this.host.emitError(error),
-      ).subscribe(() => this.dead(socket, beat));
+      this.alive = beat
+        .watch(
+          socket,
+          (this.traffic ??= { count: 0, at: 0 }),
+          () => this.markTraffic(),
+          (error) => this.host.emitError(error),
+        )
+        .subscribe(() => this.dead(socket, beat));
     }
     host.emitOpen({
       url: socket.url,
@@ -376,13 +370,13 @@ export class Session<In> implements ConnectionListener {
   }
 
   /** A heartbeat found the connection silent: drop it without waiting for a closing handshake that cannot come. */
-  private dead(socket: WebSocketLike, options: ResolvedHeartbeat): void {
+  private dead(socket: WebSocketLike, beat: Heartbeat): void {
     this.alive?.unsubscribe();
     this.stable?.unsubscribe();
     (socket as { terminate?: () => void }).terminate?.();
     this.connection?.dispose();
     this.connection = undefined;
-    const error = new HeartbeatTimeoutError(options.intervalMs, options.timeoutMs);
+    const error = beat.deathError();
     const close: CloseInfo = { code: 1006, reason: 'heartbeat timeout', wasClean: false };
     if (this.notify(() => this.host.emitError(error)) || this.notify(() => this.host.emitClose(close))) return;
     if (this.closeRequested) this.end({ status: 'closed', close });

@@ -76,6 +76,11 @@ export function validateOptions(options: unknown): void {
     WebSocketCtor: FUNCTION,
     socketOptions: OBJECT,
     reconnect: [(value) => typeof value === 'boolean' || isObject(value), 'true, false or an object'],
+    // 0.1 took the heartbeat's settings here; they now go through heartbeat(), which checks them.
+    heartbeat: [
+      (value) => isObject(value) && typeof (value as { watch?: unknown }).watch === 'function',
+      'a heartbeat made by heartbeat({ intervalMs, timeoutMs, ... })',
+    ],
   });
   const { reconnect } = options as WebSocketOptions<unknown, unknown>;
   if (isObject(reconnect))

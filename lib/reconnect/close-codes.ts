@@ -3,7 +3,6 @@ import {
   CallbackError,
   ConnectionTimeoutError,
   HandshakeError,
-  HeartbeatTimeoutError,
   InvalidCloseCodeError,
   InvalidCloseReasonError,
   InvalidOptionError,
@@ -104,7 +103,7 @@ const TRANSIENT_CLOSE_CODES: ReadonlySet<number> = new Set([1001, 1005, 1006, 10
  * | 1001, 1005, 1006, 1011, 1012, 1013, 1014 | retry: the server went away, restarted, is overloaded, or the network dropped |
  * | 1000 | stop: the server ended the session normally; streams complete |
  * | 1002, 1003, 1007, 1008, 1009, 1010, 1015, 3000–4999, any other code | stop: retrying cannot fix it; streams error with {@link WebSocketCloseError} |
- * | {@link ConnectionTimeoutError} (the socket, or a URL or protocols provider, took longer than `connectTimeoutMs`), {@link TransportError} (refused, reset, TLS...), {@link HeartbeatTimeoutError} | retry |
+ * | {@link ConnectionTimeoutError} (the socket, or a URL or protocols provider, took longer than `connectTimeoutMs`), {@link TransportError} (refused, reset, TLS...), `HeartbeatTimeoutError` | retry |
  * | {@link CallbackError} from the `url` or `protocols` provider (it threw, rejected, errored or completed empty) | retry: a token service hiccup |
  * | {@link HandshakeError} with HTTP 408, 429 or 5xx | retry |
  * | {@link HandshakeError} with any other status, `WebSocketConstructorError` (the constructor refused its arguments), `UnsupportedUrlError`, `ProtocolNegotiationError`, {@link InvalidOptionError}, a `CallbackError` from any other hook, any other error of this library | stop: every attempt would fail the same way |
@@ -121,10 +120,11 @@ export function defaultCloseCodePolicy(reason: unknown): boolean {
   }
   if (reason instanceof CallbackError) return reason.hook === 'url' || reason.hook === 'protocols';
   // Our own typed errors other than these name problems that retrying cannot fix (bad URL, options, protocols).
+  // A heartbeat timeout is told by its code: the default path carries no heartbeat code.
   return (
     reason instanceof ConnectionTimeoutError ||
     reason instanceof TransportError ||
-    reason instanceof HeartbeatTimeoutError
+    reason.code === 'ERR_HEARTBEAT_TIMEOUT'
   );
 }
 

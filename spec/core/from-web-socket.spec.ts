@@ -2,18 +2,19 @@ import { map, NEVER, Observable, throwError, timer, type Subscription } from 'rx
 import { retry } from 'rxjs/operators';
 import { TestScheduler } from 'rxjs/testing';
 import {
+  CallbackError,
+  type ConnectionState,
   ConnectionTimeoutError,
   constantBackoff,
-  CallbackError,
   DecodeError,
   fromWebSocket,
+  heartbeat,
   InvalidOptionError,
   json,
   MessageNotSentError,
   TransportError,
-  WebSocketConstructorError,
-  type ConnectionState,
   type WebSocketConstructor,
+  WebSocketConstructorError,
   type WebSocketOptions,
 } from '../../lib/index';
 import { createWebSocketDouble, type WebSocketServerDouble } from '../../lib/testing/index';
@@ -723,10 +724,12 @@ describe('fromWebSocket', () => {
         { reconnect: { connectTimeoutMs: thirtyDaysMs } },
         { reconnect: { resetAfterMs: thirtyDaysMs } },
         { lingerMs: thirtyDaysMs },
-        { heartbeat: { timeoutMs: 2 ** 31 } },
       ]) {
         expect(() => fromWebSocket(FEED_URL, options)).toThrow(InvalidOptionError);
       }
+      expect(() => fromWebSocket(FEED_URL, { heartbeat: heartbeat({ timeoutMs: 2 ** 31 }) })).toThrow(
+        InvalidOptionError,
+      );
     });
   });
   describe('when close() finds messages still queued', () => {

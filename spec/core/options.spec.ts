@@ -5,11 +5,22 @@ import { InvalidOptionError } from '../../lib/core/errors';
 import type { WebSocketMessageEvent } from '../../lib/core/events';
 import { assertBinaryType, DEFAULT_RECONNECT, resolveOptions, type WebSocketOptions } from '../../lib/core/options';
 import { assertDelayMs } from '../../lib/core/validate-options';
+import { heartbeat, type HeartbeatOptions } from '../../lib/features/heartbeat/heartbeat';
 import type { WebSocketConstructor } from '../../lib/core/web-socket-like';
 
 function invalid(options: unknown): InvalidOptionError {
   try {
-    resolveOptions(options as WebSocketOptions<unknown, unknown>);
+    // The heartbeat's settings go through heartbeat(), which checks them as resolveOptions checks its own.
+    const beat =
+      typeof options === 'object' && options !== null ? (options as { heartbeat?: unknown }).heartbeat : undefined;
+    resolveOptions(
+      (beat === undefined
+        ? options
+        : { ...(options as object), heartbeat: heartbeat(beat as HeartbeatOptions) }) as WebSocketOptions<
+        unknown,
+        unknown
+      >,
+    );
   } catch (error) {
     if (error instanceof InvalidOptionError) return error;
     throw new Error(`expected an InvalidOptionError, got ${String(error)}`, { cause: error });
@@ -199,7 +210,7 @@ describe('resolveOptions', () => {
       const resolved = resolveOptions({
         lingerMs: MAX_TIMER_DELAY_MS,
         reconnect: { resetAfterMs: MAX_TIMER_DELAY_MS, connectTimeoutMs: MAX_TIMER_DELAY_MS },
-        heartbeat: { intervalMs: MAX_TIMER_DELAY_MS, timeoutMs: MAX_TIMER_DELAY_MS },
+        heartbeat: heartbeat({ intervalMs: MAX_TIMER_DELAY_MS, timeoutMs: MAX_TIMER_DELAY_MS }),
       });
       expect([resolved.lingerMs, resolved.reconnect?.resetAfterMs, resolved.connectTimeoutMs]).toEqual([
         MAX_TIMER_DELAY_MS,

@@ -1,5 +1,5 @@
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import { constantBackoff, fromWebSocket, HeartbeatTimeoutError } from '../../lib/index';
+import { constantBackoff, fromWebSocket, heartbeat, HeartbeatTimeoutError } from '../../lib/index';
 import { closeAfterEach } from '../helpers/cleanup';
 import { record, whenStatus } from '../helpers/observe';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
@@ -23,7 +23,7 @@ describe('heartbeat against a real server behind a TCP proxy', () => {
     const timeoutMs = 100;
     const socket = track(
       fromWebSocket(proxy.url, {
-        heartbeat: { intervalMs, timeoutMs },
+        heartbeat: heartbeat({ intervalMs, timeoutMs }),
         reconnect: { backoff: constantBackoff({ delayMs: 50 }), connectTimeoutMs: 200 },
       }),
     );
@@ -69,7 +69,7 @@ describe('heartbeat against a real server behind a TCP proxy', () => {
   });
 
   it('keeps a quiet but healthy connection open with protocol pings', async () => {
-    const socket = track(fromWebSocket(server.url, { heartbeat: { intervalMs: 40, timeoutMs: 40 } }));
+    const socket = track(fromWebSocket(server.url, { heartbeat: heartbeat({ intervalMs: 40, timeoutMs: 40 }) }));
     const closes = record(socket.close$);
     const client = await server.nextClient();
     let pings = 0;
@@ -84,7 +84,12 @@ describe('heartbeat against a real server behind a TCP proxy', () => {
   it('uses an application ping where given, and hides pongs from message$', async () => {
     const socket = track(
       fromWebSocket(server.url, {
-        heartbeat: { intervalMs: 30, timeoutMs: 200, ping: '{"type":"ping"}', isPong: (d) => d === '{"type":"pong"}' },
+        heartbeat: heartbeat({
+          intervalMs: 30,
+          timeoutMs: 200,
+          ping: '{"type":"ping"}',
+          isPong: (d) => d === '{"type":"pong"}',
+        }),
       }),
     );
     const messages = record(socket.message$);

@@ -16,7 +16,6 @@ import {
   CallbackError,
   ConnectionTimeoutError,
   HandshakeError,
-  HeartbeatTimeoutError,
   InvalidCloseCodeError,
   InvalidCloseReasonError,
   InvalidOptionError,
@@ -26,6 +25,7 @@ import {
   WebSocketCloseError,
   WebSocketConstructorError,
 } from '../../lib/core/errors';
+import { HeartbeatTimeoutError } from '../../lib/features/heartbeat/heartbeat-timeout-error';
 import type { CloseInfo } from '../../lib/core/events';
 
 // The oracle, written from the tables of RFC 6455 §7.4.1/§7.4.2 and the WHATWG `close()` algorithm rather than

@@ -4,7 +4,9 @@ import type { WebSocketPayload } from '../../core/events';
 import { assertDelayMs } from '../../core/validate-options';
 import { guard, Threw } from '../../core/guard';
 import { describeNonPayload, isArrayBuffer, isPayload } from '../../core/payload';
+import type { Heartbeat, Traffic } from '../../core/heartbeat-contract';
 import type { WebSocketLike } from '../../core/web-socket-like';
+import { HeartbeatTimeoutError } from './heartbeat-timeout-error';
 
 /** Keep-alive and dead-connection detection. */
 export interface HeartbeatOptions {
@@ -66,9 +68,23 @@ export interface ResolvedHeartbeat {
   readonly emitPongs: boolean;
 }
 
-export function resolveHeartbeat(options: HeartbeatOptions | undefined): ResolvedHeartbeat | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('heartbeat', options, 'an object');
+/**
+ * Keep-alive and half-open detection for `fromWebSocket`'s `heartbeat` option: `fromWebSocket(url, { heartbeat:
+ * heartbeat({ intervalMs: 20_000 }) })`. An opt-in import, so that an app without it carries none of its code.
+ * Throws `InvalidOptionError` for a bad option (left to development builds in the production browser build).
+ */
+export function heartbeat(options: HeartbeatOptions = {}): Heartbeat {
+  const resolved = resolveHeartbeat(options);
+  return {
+    ...resolved,
+    watch: (socket, traffic, markTraffic, report) => watchHeartbeat(socket, resolved, traffic, markTraffic, report),
+    deathError: () => new HeartbeatTimeoutError(resolved.intervalMs, resolved.timeoutMs),
+  };
+}
+
+/** Applies the defaults and (outside the production browser build) checks every option. */
+export function resolveHeartbeat(options: HeartbeatOptions): ResolvedHeartbeat {
+  if (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__) validateHeartbeat(options);
   const {
     intervalMs = DEFAULT_HEARTBEAT.intervalMs,
     timeoutMs = DEFAULT_HEARTBEAT.timeoutMs,
@@ -76,15 +92,21 @@ export function resolveHeartbeat(options: HeartbeatOptions | undefined): Resolve
     isPong,
     emitPongs = false,
   } = options;
-  assertDelayMs('heartbeat.intervalMs', intervalMs, { above0: true });
-  assertDelayMs('heartbeat.timeoutMs', timeoutMs, { above0: true });
+  return { intervalMs, timeoutMs, ping: ownedPing(ping), isPong, emitPongs };
+}
+
+function validateHeartbeat(options: HeartbeatOptions): void {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('heartbeat', options, 'an object');
+  const { intervalMs, timeoutMs, ping, isPong, emitPongs } = options;
+  if (intervalMs !== undefined) assertDelayMs('heartbeat.intervalMs', intervalMs, { above0: true });
+  if (timeoutMs !== undefined) assertDelayMs('heartbeat.timeoutMs', timeoutMs, { above0: true });
   if (ping !== undefined && typeof ping !== 'function' && !isPayload(ping)) {
     throw new InvalidOptionError('heartbeat.ping', ping, 'a message to send, or a function making one');
   }
-  if (typeof emitPongs !== 'boolean') throw new InvalidOptionError('heartbeat.emitPongs', emitPongs, 'a boolean');
+  if (emitPongs !== undefined && typeof emitPongs !== 'boolean')
+    throw new InvalidOptionError('heartbeat.emitPongs', emitPongs, 'a boolean');
   if (isPong !== undefined && typeof isPong !== 'function')
     throw new InvalidOptionError('heartbeat.isPong', isPong, 'a function');
-  return { intervalMs, timeoutMs, ping: ownedPing(ping), isPong, emitPongs };
 }
 
 /**
@@ -110,18 +132,6 @@ function hasProtocolPing(socket: WebSocketLike): socket is PingingSocket {
   );
 }
 
-/**
- * A connection's incoming traffic, kept by its owner: each message, ping or pong adds one to `count` and sets `at`.
- * The heartbeat decides on `count`, which no clock step can move; `at` only places the last message within a window
- * that the heartbeat's own timers bound (timers run on the monotonic clock, and on virtual time in marble tests).
- */
-export interface Traffic {
-  /** Messages, pings and pongs received so far. */
-  count: number;
-  /** The scheduler's `now()` at the last one. */
-  at: number;
-}
-
 const pingThrew = (cause: unknown): CallbackError => new CallbackError('heartbeat.ping', cause);
 
 /**
@@ -133,7 +143,7 @@ const pingThrew = (cause: unknown): CallbackError => new CallbackError('heartbea
  * (NTP, a resumed VM) can neither make a live connection look dead nor put detection off, and one stepped forward at
  * worst brings one ping forward.
  */
-export function heartbeat(
+export function watchHeartbeat(
   socket: WebSocketLike,
   options: ResolvedHeartbeat,
   traffic: Traffic,

@@ -1,6 +1,8 @@
 import { type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { heartbeat, resolveHeartbeat, type Traffic } from '../../../lib/features/heartbeat/heartbeat';
+import { heartbeat, resolveHeartbeat, watchHeartbeat } from '../../../lib/features/heartbeat/heartbeat';
+import type { Traffic } from '../../../lib/core/heartbeat-contract';
+import { HeartbeatTimeoutError } from '../../../lib/features/heartbeat/heartbeat-timeout-error';
 import { CallbackError, EncodeError, InvalidOptionError, type RxWebSocketError } from '../../../lib/core/errors';
 import type { WebSocketLike } from '../../../lib/core/web-socket-like';
 
@@ -69,9 +71,11 @@ describe('heartbeat', () => {
     it('pings after intervalMs of silence and reports death timeoutMs later', () => {
       newScheduler().run(({ expectObservable }) => {
         const fake = fakeSocket(false);
-        const options = resolveHeartbeat({ intervalMs: 100, timeoutMs: 30, ping: 'ping' })!;
+        const options = resolveHeartbeat({ intervalMs: 100, timeoutMs: 30, ping: 'ping' });
         const { traffic, mark } = trafficOn(newScheduler());
-        expectObservable(heartbeat(fake.socket, options, traffic, mark, noReport)).toBe('130ms a', { a: undefined });
+        expectObservable(watchHeartbeat(fake.socket, options, traffic, mark, noReport)).toBe('130ms a', {
+          a: undefined,
+        });
       });
     });
   });
@@ -82,10 +86,10 @@ describe('heartbeat', () => {
       scheduler.run(({ expectObservable, cold, flush }) => {
         const fake = fakeSocket(false);
         const { traffic, mark } = trafficOn(scheduler);
-        const options = resolveHeartbeat({ intervalMs: 100, timeoutMs: 30, ping: () => 'ping' })!;
+        const options = resolveHeartbeat({ intervalMs: 100, timeoutMs: 30, ping: () => 'ping' });
         // Traffic at 60 ms and at 170 ms (answering the ping sent at 160 ms).
         cold('60ms a 109ms b').subscribe(mark);
-        const beat = heartbeat(fake.socket, options, traffic, mark, noReport);
+        const beat = watchHeartbeat(fake.socket, options, traffic, mark, noReport);
         // Silent after 170: the next ping goes at 270 and the connection is dead at 300.
         expectObservable(beat).toBe('300ms a', { a: undefined });
         flush();
@@ -100,8 +104,8 @@ describe('heartbeat', () => {
       scheduler.run(({ expectObservable, cold, flush }) => {
         const fake = fakeSocket(true);
         const { traffic, mark } = trafficOn(scheduler);
-        const options = resolveHeartbeat({ intervalMs: 100, timeoutMs: 30 })!;
-        const beat = heartbeat(fake.socket, options, traffic, mark, noReport);
+        const options = resolveHeartbeat({ intervalMs: 100, timeoutMs: 30 });
+        const beat = watchHeartbeat(fake.socket, options, traffic, mark, noReport);
         cold('110ms p').subscribe(() => fake.pong());
         // Ping at 100, pong at 110; ping at 210, no pong: dead at 240.
         expectObservable(beat, '^ 250ms !').toBe('240ms a', { a: undefined });
@@ -131,8 +135,8 @@ describe('heartbeat', () => {
         const sentAt: number[] = [];
         fake.socket.send = () => void sentAt.push(scheduler.now());
         work(clock, mark);
-        const options = resolveHeartbeat({ intervalMs: 100, timeoutMs: 30, ping: 'ping' })!;
-        expectObservable(heartbeat(fake.socket, options, traffic, mark, noReport, clock), marbles).toBe(expected, {
+        const options = resolveHeartbeat({ intervalMs: 100, timeoutMs: 30, ping: 'ping' });
+        expectObservable(watchHeartbeat(fake.socket, options, traffic, mark, noReport, clock), marbles).toBe(expected, {
           a: undefined,
         });
         flush();
@@ -191,8 +195,8 @@ describe('heartbeat', () => {
         const fake = fakeSocket(false);
         const { traffic, mark } = trafficOn(scheduler);
         if (answerAt !== undefined) scheduler.schedule(mark, answerAt);
-        const options = resolveHeartbeat({ intervalMs: 100, timeoutMs: 30, ping: ping as () => string })!;
-        const beat = heartbeat(fake.socket, options, traffic, mark, (error) => reports.push(error));
+        const options = resolveHeartbeat({ intervalMs: 100, timeoutMs: 30, ping: ping as () => string });
+        const beat = watchHeartbeat(fake.socket, options, traffic, mark, (error) => reports.push(error));
         // Skipped pings at 100 and (after traffic at 120) at 220: dead at 250. Silent: dead at 130.
         expectObservable(beat, '^ 300ms !').toBe(answerAt === undefined ? '130ms a' : '250ms a', { a: undefined });
         flush();
@@ -241,7 +245,7 @@ describe('heartbeat', () => {
       ['an ArrayBuffer', () => new Uint8Array([1, 2, 3]).buffer],
     ])('given as %s is copied when the options are read: changing it afterwards changes no ping', (_, make) => {
       const given = make();
-      const options = resolveHeartbeat({ ping: given })!;
+      const options = resolveHeartbeat({ ping: given });
       new Uint8Array(ArrayBuffer.isView(given) ? given.buffer : given).fill(9);
       expect([...new Uint8Array(options.ping as ArrayBuffer)]).toEqual([1, 2, 3]);
     });
@@ -251,7 +255,6 @@ describe('heartbeat', () => {
     expect(() => resolveHeartbeat({ intervalMs: 0 })).toThrow(InvalidOptionError);
     expect(() => resolveHeartbeat({ timeoutMs: NaN })).toThrow(/heartbeat.timeoutMs/);
     expect(() => resolveHeartbeat({ intervalMs: Infinity })).toThrow(InvalidOptionError);
-    expect(resolveHeartbeat(undefined)).toBeUndefined();
   });
 
   it('rejects timings longer than timers honour, which would fire at once and drop a healthy connection', () => {
@@ -260,6 +263,29 @@ describe('heartbeat', () => {
     expect(resolveHeartbeat({ intervalMs: 2 ** 31 - 1, timeoutMs: 2 ** 31 - 1 })).toMatchObject({
       intervalMs: 2 ** 31 - 1,
       timeoutMs: 2 ** 31 - 1,
+    });
+  });
+
+  describe('heartbeat(), the opt-in factory for the heartbeat option', () => {
+    it('applies the defaults: a ping after 30 s of silence, dead 10 s later, pongs not emitted', () => {
+      expect(heartbeat()).toMatchObject({
+        intervalMs: 30_000,
+        timeoutMs: 10_000,
+        ping: undefined,
+        isPong: undefined,
+        emitPongs: false,
+      });
+    });
+
+    it('checks its settings when it is called, naming the one that is wrong', () => {
+      expect(() => heartbeat({ intervalMs: -1 })).toThrow(/heartbeat\.intervalMs/);
+      expect(() => heartbeat({ isPong: 'pong' as never })).toThrow(/heartbeat\.isPong/);
+    });
+
+    it('ends a dead connection with a HeartbeatTimeoutError carrying its timings', () => {
+      const error = heartbeat({ intervalMs: 1_000, timeoutMs: 500 }).deathError();
+      expect(error).toBeInstanceOf(HeartbeatTimeoutError);
+      expect(error).toMatchObject({ code: 'ERR_HEARTBEAT_TIMEOUT', intervalMs: 1_000, timeoutMs: 500 });
     });
   });
 });

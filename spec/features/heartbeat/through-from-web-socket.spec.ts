@@ -2,13 +2,14 @@ import { asyncScheduler, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
   CallbackError,
+  type CloseInfo,
   constantBackoff,
   DEFAULT_HEARTBEAT,
   EncodeError,
   fromWebSocket,
-  HeartbeatTimeoutError,
-  type CloseInfo,
+  heartbeat,
   type HeartbeatOptions,
+  HeartbeatTimeoutError,
   type WebSocketConstructor,
   type WebSocketOptions,
 } from '../../../lib/index';
@@ -49,7 +50,7 @@ interface Run {
  * `TestScheduler.run`. `work` scripts and subscribes; the run then flushes.
  */
 function run(
-  heartbeat: HeartbeatOptions,
+  settings: HeartbeatOptions,
   work: (run: Run) => void,
   extra: { double?: WebSocketDoubleOptions; options?: WebSocketOptions<string, string> } = {},
 ): void {
@@ -58,7 +59,7 @@ function run(
     const server = createWebSocketDouble<string, string>({ autoOpen: true, ...extra.double });
     const socket = fromWebSocket<string, string>(FEED_URL, {
       WebSocketCtor: server.WebSocketCtor,
-      heartbeat,
+      heartbeat: heartbeat(settings),
       reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
       ...extra.options,
     });
@@ -123,7 +124,7 @@ describe('heartbeat through fromWebSocket, in virtual time', () => {
         const terminated: number[] = [];
         const socket = fromWebSocket<string, string>(FEED_URL, {
           WebSocketCtor: terminating(r.server, terminated),
-          heartbeat: { intervalMs: 100, timeoutMs: 50, ping: 'ping' },
+          heartbeat: heartbeat({ intervalMs: 100, timeoutMs: 50, ping: 'ping' }),
           reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
         });
         const closes = timed(r.scheduler, socket.close$);

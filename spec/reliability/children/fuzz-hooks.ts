@@ -14,9 +14,10 @@
 import fc from 'fast-check';
 import { of, Subscription, throwError, type Observable } from 'rxjs';
 import {
+  type ConnectionState,
   defaultCloseCodePolicy,
   fromWebSocket,
-  type ConnectionState,
+  heartbeat,
   type WebSocketMessageEvent,
   type WebSocketOptions,
   type WebSocketPayload,
@@ -133,12 +134,12 @@ fuzz('hooks', hooksCase, async (input: HooksCase, context) => {
       connectTimeoutMs: 2_000,
     },
     ...(input.heartbeat && {
-      heartbeat: {
+      heartbeat: heartbeat({
         intervalMs: 40,
         timeoutMs: 1_000,
         ping: hook('heartbeat.ping', () => 'ping'),
         isPong: hook('heartbeat.isPong', (data: unknown) => data === 'pong'),
-      },
+      }),
     }),
   };
   const socket = fromWebSocket<unknown, string>(urlSource, protocols, options);

@@ -15,6 +15,7 @@ import {
   ConnectionTimeoutError,
   constantBackoff,
   fromWebSocket,
+  heartbeat,
   HeartbeatTimeoutError,
   InvalidOptionError,
   MAX_TIMER_DELAY_MS,
@@ -67,7 +68,7 @@ function withOption(option: DelayOption, value: number): WebSocketOptions<unknow
   if (group === 'reconnect') return { reconnect: { backoff: constantBackoff({ delayMs: 10 }), [name]: value } };
   return {
     reconnect: false,
-    heartbeat: name === 'timeoutMs' ? { intervalMs: 30, ping: 'ping', [name]: value } : { [name]: value },
+    heartbeat: heartbeat(name === 'timeoutMs' ? { intervalMs: 30, ping: 'ping', [name]: value } : { [name]: value }),
   };
 }
 
@@ -165,7 +166,7 @@ async function clock(
   try {
     const socket = fromWebSocket<unknown, string>(server.url, {
       reconnect: false,
-      heartbeat: { intervalMs, timeoutMs, ping: 'ping', isPong: (data) => data === 'pong' },
+      heartbeat: heartbeat({ intervalMs, timeoutMs, ping: 'ping', isPong: (data) => data === 'pong' }),
     });
     const errors: unknown[] = [];
     const all = new Subscription();
