@@ -1,4 +1,5 @@
 /** Renders bench results as Markdown, and splices them into BENCHMARKS.md between two markers. */
+import { OWN_GZIP_BUDGETS } from './bundle-size';
 import type { BenchResults } from './run';
 
 export const RESULTS_BEGIN = '<!-- bench-results:begin (written by bench/run.ts; edits inside are overwritten) -->';
@@ -185,18 +186,21 @@ export function renderMarkdown(results: BenchResults): string {
     out.push(
       '### Browser bundle size',
       '',
-      'A small app per client (connect with reconnection, log parsed messages, send one), bundled by esbuild for ' +
-        'the browser (ES2022, ESM, minified), gzipped at level 9. "Own" leaves RxJS out as external; "total" ' +
-        "includes the RxJS parts the app pulls in (RxJS's default `esm5` build, with `tslib`). Bytes.",
+      'Small apps bundled by esbuild as the production browser build is (ES2022, ESM, minified; `isomorphic-ws` ' +
+        'replaced by the platform WebSocket, development checks off), then gzipped (level 9) and brotli-compressed ' +
+        '(quality 11). rx-websocket is measured from the smallest app (`message$` only) to one with each opt-in ' +
+        'feature; each peer runs the same app (connect with reconnection, log parsed messages, send one). "Own" ' +
+        'leaves RxJS out; "total" includes the RxJS parts the app pulls in. Bytes. `npm run size` prints the same.',
       '',
       table(
-        ['client', 'own min', 'own gzip', 'total min', 'total gzip'],
+        ['app', 'own gzip', 'own brotli', 'budget', 'total gzip', 'total brotli'],
         results.bundle.map((b) => [
           b.label,
-          b.ownMinBytes === undefined ? '(part of RxJS)' : bytes(b.ownMinBytes),
           b.ownGzipBytes === undefined ? '(part of RxJS)' : bytes(b.ownGzipBytes),
-          bytes(b.totalMinBytes),
+          b.ownBrotliBytes === undefined ? '(part of RxJS)' : bytes(b.ownBrotliBytes),
+          OWN_GZIP_BUDGETS[b.id] === undefined ? '' : bytes(OWN_GZIP_BUDGETS[b.id]),
           bytes(b.totalGzipBytes),
+          bytes(b.totalBrotliBytes),
         ]),
       ),
       '',

@@ -99,8 +99,10 @@ describe('the benchmark in --smoke mode', () => {
       'send throughput vs raw ws',
       'heap per idle connection vs raw ws',
       'heap after connect/close cycles',
-      'own code, minified + gzipped',
-      'total bundle with RxJS, gzipped',
+      'own code, min+gz: message$ only',
+      'own code, min+gz: default app',
+      'own code, min+gz: default app + heartbeat()',
+      'own code, min+gz: default app + multiplex()',
       'reconnection storm, default backoff',
     ]);
     for (const target of results?.targets ?? []) expect(typeof target.met).toBe('boolean');
