@@ -113,15 +113,19 @@ export function fromWebSocket<In, Out>(
 }
 
 // What each subscriber of the socket listens to. Kept in one list, in the order they subscribed.
-const OPENS = 0;
-const MESSAGES = 1;
-const MESSAGE_EVENTS = 2;
-const CLOSES = 3;
-const ERRORS = 4;
-/** `state$`: gets the current state first, and neither holds the connection open nor ends with it. */
-const STATES = 5;
+// The data streams hold the connection open and end with it:
+const MESSAGES = 0;
+const MESSAGE_EVENTS = 1;
 /** `connect()`: holds the connection open, hears nothing. */
-const HOLDS = 6;
+const HOLDS = 2;
+// The event streams, from PASSIVE on, observe: they neither open nor hold the connection, and span the socket
+// object's life (they do not end with a connection), so that logging never keeps a socket alive.
+const OPENS = 3;
+const CLOSES = 4;
+const ERRORS = 5;
+/** `state$`: gets the current state first. */
+const STATES = 6;
+const PASSIVE = OPENS;
 type Kind =
   typeof OPENS | typeof MESSAGES | typeof MESSAGE_EVENTS | typeof CLOSES | typeof ERRORS | typeof STATES | typeof HOLDS;
 
@@ -338,8 +342,8 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       // The current state: during a change that a state$ subscriber made, the changes still to tell are older ones.
       member.seen = this.stateCount;
       subscriber.next(this.state as never);
-      return member;
     }
+    if (kind >= PASSIVE) return member;
     this.holders++;
     this.linger?.unsubscribe();
     this.linger = undefined;
@@ -352,7 +356,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     const { members } = this;
     if (!members.includes(member)) return;
     this.members = members.filter((other) => other !== member);
-    if (member.kind === STATES || --this.holders > 0 || !this.session) return;
+    if (member.kind >= PASSIVE || --this.holders > 0 || !this.session) return;
     const { lingerMs } = this.options;
     if (lingerMs > 0) this.linger = asyncScheduler.schedule(() => this.stop(), lingerMs);
     else this.stop();
@@ -538,11 +542,11 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     this.linger = this.session = this.lastClose = this.lastError = undefined;
     this.stopping = false;
     this.closingMark = this.closeMark = this.errorMark = this.endMark = Infinity;
-    const kept = members.filter((member) => member.kind === STATES || member.joined > endMark);
+    const kept = members.filter((member) => member.kind >= PASSIVE || member.joined > endMark);
     this.members = kept;
-    this.holders = kept.reduce((count, member) => (member.kind === STATES ? count : count + 1), 0);
+    this.holders = kept.reduce((count, member) => (member.kind >= PASSIVE ? count : count + 1), 0);
     for (const { kind, subscriber, joined } of members) {
-      if (kind === STATES || joined > endMark) continue;
+      if (kind >= PASSIVE || joined > endMark) continue;
       if (failed && (kind === MESSAGES || kind === MESSAGE_EVENTS)) subscriber.error(last.error);
       else subscriber.complete();
     }
