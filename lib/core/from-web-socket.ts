@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable, Subject, type Subscriber, type Subscription, type TeardownLogic } from 'rxjs';
 import { assertValidClose } from '../reconnect/close-codes';
 import type { NativeMessageEvent } from './connection';
-import { EncodeError, MessageNotSentError, SendQueueOverflowError } from './errors';
+import { EncodeError, MessageNotSentError, SendQueueOverflowError, type RxWebSocketError } from './errors';
 import type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
 import { assertBinaryType, resolveOptions, type ResolvedOptions, type WebSocketOptions } from './options';
 import { describeNonPayload, isPayload } from './payload';
@@ -18,17 +18,34 @@ export type ProtocolsInput = Source<string | readonly string[]>;
 
 /** A WebSocket as RxJS streams, kept connected. See `fromWebSocket`. */
 export interface ReactiveWebSocket<In, Out> {
-  /** Each open, reconnections included. */
+  /**
+   * Each open, reconnections included. Observes: subscribing neither opens nor holds the connection, and it never
+   * completes (it reports every later connection too).
+   */
   readonly open$: Observable<OpenInfo>;
-  /** Decoded messages, across reconnections. Errors with the reason when the connection stops for good (other than a 1000 close). */
+  /**
+   * Decoded messages, across reconnections. Holds the connection: the first subscriber opens it, the last one to leave
+   * closes it. Completes when the connection stops with a 1000 close, errors with the reason when it stops for good
+   * otherwise.
+   */
   readonly message$: Observable<In>;
-  /** Each whole message event: `data`, `origin`, `lastEventId`, `source`, `ports`. Ends like `message$`. */
+  /** Each whole message event: `data`, `origin`, `lastEventId`, `source`, `ports`. Holds the connection and ends like `message$`. */
   readonly messageEvent$: Observable<WebSocketMessageEvent>;
-  /** Each close, retried ones included. */
+  /**
+   * Each close, retried ones included. Observes: subscribing neither opens nor holds the connection, and it never
+   * completes (it reports every later connection too).
+   */
   readonly close$: Observable<CloseInfo>;
-  /** Each error: transport, decode, encode, queue overflow, failed attempts. Reporting never tears the connection down. */
-  readonly error$: Observable<unknown>;
-  /** The current state first, then each change. Subscribing does not connect. */
+  /**
+   * Each error: transport, decode, encode, queue overflow, failed attempts, what an application callback threw (as
+   * `CallbackError`, `EncodeError` or `DecodeError`, the original as `cause`). Reporting never tears
+   * the connection down. Observes: subscribing neither opens nor holds the connection, and it never completes.
+   */
+  readonly error$: Observable<RxWebSocketError>;
+  /**
+   * The current state first, then each change. Observes: subscribing neither opens nor holds the connection, and it
+   * never completes.
+   */
   readonly state$: Observable<ConnectionState>;
   /** `next` sends now when open, else queues; `complete` flushes and then closes with 1000. */
   readonly send$: Subject<Out>;
@@ -53,7 +70,7 @@ export interface ReactiveWebSocket<In, Out> {
    * channel or is reported on `error$`, never thrown into the socket.
    */
   readonly multiplex: Multiplex<In, Out>;
-  /** Holds the connection open without consuming anything; unsubscribe to let go. */
+  /** Holds the connection open (opening it if needed) without consuming anything; unsubscribe to let go. */
   connect(): Subscription;
   /** The current (or last) socket's absolute URL; before any, the configured URL when it is a plain value. */
   readonly url: string;
@@ -72,9 +89,10 @@ export interface ReactiveWebSocket<In, Out> {
 /**
  * Opens a WebSocket as typed RxJS streams that keep themselves connected.
  *
- * The socket opens lazily, when the first of `open$`, `message$`, `messageEvent$`, `close$`, `error$`
- * is subscribed (or `connect()` called), and is shared by all of them; it closes with 1000 when the
- * last one unsubscribes (after `lingerMs`), `state$` showing `closing` and then `closed` with that close.
+ * The socket opens lazily, when the first of `message$`, `messageEvent$`, `connect()` or a channel is subscribed,
+ * and is shared by all of them; it closes with 1000 when the last one unsubscribes (after `lingerMs`), `state$`
+ * showing `closing` and then `closed` with that close. `open$`, `close$`, `error$` and `state$` only observe: they
+ * never open or hold the connection, and they report every connection for the socket object's whole life.
  *
  * @example
  * const socket = fromWebSocket<Tick, Command>('wss://feed.example/ws', ['v2.feed'], json());
@@ -192,7 +210,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   private lastClose: CloseInfo | undefined;
   private closeMark = Infinity;
   /** The last error reported on `error$` by the session, and when. */
-  private lastError: unknown;
+  private lastError: RxWebSocketError | undefined;
   private errorMark = Infinity;
   /** Members that joined after this count are carried over to the next session when this one ends. */
   private endMark = Infinity;
@@ -209,7 +227,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   private messages: Lane<In> | undefined;
   private messageEvents: Lane<WebSocketMessageEvent> | undefined;
   private closes: Lane<CloseInfo> | undefined;
-  private errors: Lane<unknown> | undefined;
+  private errors: Lane<RxWebSocketError> | undefined;
   private states: Lane<ConnectionState> | undefined;
   private sendSubject: SendSubject<Out> | undefined;
   private channels: Multiplex<In, Out> | undefined;
@@ -235,7 +253,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   get close$(): Observable<CloseInfo> {
     return (this.closes ??= this.lane(CLOSES));
   }
-  get error$(): Observable<unknown> {
+  get error$(): Observable<RxWebSocketError> {
     return (this.errors ??= this.lane(ERRORS));
   }
   get state$(): Observable<ConnectionState> {
@@ -442,7 +460,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   }
 
   /** An error of the send path: on `error$`, or thrown to the caller when nobody listens there. */
-  private report(error: unknown): void {
+  private report(error: RxWebSocketError): void {
     if (!this.reportError(error)) throw error;
   }
 
@@ -519,13 +537,13 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     this.emit(CLOSES, close);
   }
   /** @internal Emits `error` on `error$`; false when nobody listens there. */
-  reportError(error: unknown): boolean {
+  reportError(error: RxWebSocketError): boolean {
     if (!this.members.some((member) => member.kind === ERRORS)) return false;
     this.emit(ERRORS, error);
     return true;
   }
   /** @internal */
-  emitError(error: unknown): void {
+  emitError(error: RxWebSocketError): void {
     this.lastError = error;
     this.errorMark = this.joins;
     this.emit(ERRORS, error);

@@ -8,7 +8,9 @@ import {
   ConnectionTimeoutError,
   DecodeError,
   HeartbeatTimeoutError,
+  kindOf,
   RxWebSocketError,
+  TransportError,
   WebSocketCloseError,
 } from './errors';
 import { guard, Threw } from './guard';
@@ -55,12 +57,12 @@ export interface SessionHost<In> {
   /** Called when a socket opens, before `open$` emits: flushes the send queue. */
   opened(socket: WebSocketLike): void;
   /** Emits `error` on `error$`; false when nobody listens there (the caller then throws it to its own caller). */
-  reportError(error: unknown): boolean;
+  reportError(error: RxWebSocketError): boolean;
   /** Each decoded message, for `message$` and `messageEvent$`. */
   message(value: In, event: NativeMessageEvent): void;
   emitOpen(info: OpenInfo): void;
   emitClose(close: CloseInfo): void;
-  emitError(error: unknown): void;
+  emitError(error: RxWebSocketError): void;
   /**
    * The session is over, with its last state: a failure when that state has an `error` (whatever its value), else a
    * normal end. Called once, after that state.
@@ -190,7 +192,7 @@ export class Session<In> implements ConnectionListener {
   }
 
   /** @internal */
-  failed(error: unknown): void {
+  failed(error: RxWebSocketError): void {
     this.attemptError = error;
     this.host.emitError(error);
   }
@@ -295,8 +297,12 @@ export class Session<In> implements ConnectionListener {
       );
     } catch (error) {
       // What normalizeUrl, validateProtocols and Connection throw: UnsupportedUrlError, InvalidOptionError,
-      // WebSocketConstructorError or TransportError.
-      this.attemptFailed(error as RxWebSocketError);
+      // WebSocketConstructorError or TransportError; anything else (a WebSocket-like whose setup throws) is wrapped.
+      this.attemptFailed(
+        error instanceof RxWebSocketError
+          ? error
+          : new TransportError(`the socket's setup threw ${kindOf(error)}`, error),
+      );
       return;
     }
     this.connection = connection;

@@ -226,6 +226,7 @@ describe('multiplex', () => {
             start();
           }
         });
+        socket.connect();
         at(server, 50, () => socket.close());
         flush();
         expect(server.connection(0).sentJson()).toEqual([]);
@@ -603,6 +604,7 @@ describe('multiplex', () => {
         cycle.self = cycle;
         const heard: unknown[] = [];
         const listening = socket.error$.subscribe((error) => heard.push(error));
+        const held = socket.connect();
         const errors: unknown[] = [];
         for (const message of [cycle, { n: 1n }]) {
           socket
@@ -623,6 +625,7 @@ describe('multiplex', () => {
         expect(heard).toEqual(errors);
         expect(server.connection(0).sent).toEqual([]);
         listening.unsubscribe();
+        held.unsubscribe();
       });
     });
   });

@@ -66,6 +66,7 @@ run(async (): Promise<CycleFigures> => {
   const connectClose = async (): Promise<void> => {
     const socket = fromWebSocket(server.url, { reconnect: false });
     const errorsSub = socket.error$.subscribe((e) => errors.push(String(e)));
+    socket.connect();
     await when(socket, 'open');
     socket.close();
     await when(socket, 'closed');
