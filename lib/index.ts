@@ -16,7 +16,8 @@ export type {
 } from './core/state';
 export { DEFAULT_HEARTBEAT } from './features/heartbeat/heartbeat';
 export type { HeartbeatOptions } from './features/heartbeat/heartbeat';
-export type { Multiplex, MultiplexOptions } from './features/multiplex/multiplex';
+export { multiplex } from './features/multiplex/multiplex';
+export type { MultiplexOptions } from './features/multiplex/multiplex';
 export { DEFAULT_SEND_QUEUE } from './core/send-queue';
 export type { SendQueueOptions } from './core/send-queue';
 export {

@@ -18,6 +18,7 @@ import {
   type ConnectionState,
   fromWebSocket,
   json,
+  multiplex,
   type Source,
   type UrlInput,
   type WebSocketOptions,
@@ -105,13 +106,12 @@ export class FeedService {
    * reconnection, and to unsubscribe when the last one leaves; subscribers of the same channel share all that.
    */
   ticks(channel: string): Observable<TickMessage> {
-    return this.socket
-      .multiplex(
-        () => ({ type: 'subscribe', channel }),
-        () => ({ type: 'unsubscribe', channel }),
-        (message): message is TickMessage => message.type === 'tick' && message.channel === channel,
-      )
-      .pipe(this.resumable());
+    return multiplex(
+      this.socket,
+      () => ({ type: 'subscribe', channel }),
+      () => ({ type: 'unsubscribe', channel }),
+      (message): message is TickMessage => message.type === 'tick' && message.channel === channel,
+    ).pipe(this.resumable());
   }
 
   /** Sends now when open, or queues until the next open. */

@@ -5,7 +5,7 @@ import { EncodeError, MessageNotSentError, SendQueueOverflowError, type RxWebSoc
 import type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
 import { assertBinaryType, resolveOptions, type ResolvedOptions, type WebSocketOptions } from './options';
 import { describeNonPayload, isPayload } from './payload';
-import { createMultiplex, type Multiplex } from '../features/multiplex/multiplex';
+import { INTERNALS, type SocketInternals, type WithInternals } from './internals';
 import { BoundedQueue, resolveSendQueueLimits, type SendQueueLimits } from './send-queue';
 import { Session, type SessionHost } from './session';
 import type { Source } from './source';
@@ -62,14 +62,6 @@ export interface ReactiveWebSocket<In, Out> {
   close(code?: number, reason?: string): readonly Out[];
   /** Drops the current socket and connects again now, with the backoff reset. */
   reconnect(): void;
-  /**
-   * A channel over the shared socket: sends `subscribeMsg()` when its first subscriber arrives and after
-   * every reconnection, `unsubscribeMsg()` when the last one leaves, and emits the messages `filter` accepts.
-   * Channels with the same key are shared: by default the subscribe message itself when a string, its bytes when binary,
-   * else its JSON (see {@link MultiplexOptions.key}). What its callbacks throw, or a message it cannot send, ends the
-   * channel or is reported on `error$`, never thrown into the socket.
-   */
-  readonly multiplex: Multiplex<In, Out>;
   /** Holds the connection open (opening it if needed) without consuming anything; unsubscribe to let go. */
   connect(): Subscription;
   /** The current (or last) socket's absolute URL; before any, the configured URL when it is a plain value. */
@@ -189,7 +181,7 @@ class Lane<T> extends Observable<T> {
  * first access and the send queue on first use, so that an idle connection costs little beyond the socket itself.
  * The running `Session` calls back into it (`SessionHost`), and it hands each event to its members directly.
  */
-class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost<In> {
+class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost<In>, WithInternals<In, Out> {
   private members: readonly Member[] = NOBODY;
   /** Members that hold the connection open (every kind but `state$`). */
   private holders = 0;
@@ -230,7 +222,6 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   private errors: Lane<RxWebSocketError> | undefined;
   private states: Lane<ConnectionState> | undefined;
   private sendSubject: SendSubject<Out> | undefined;
-  private channels: Multiplex<In, Out> | undefined;
 
   constructor(
     readonly urlSource: Source<UrlInput>,
@@ -262,8 +253,9 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   get send$(): Subject<Out> {
     return (this.sendSubject ??= new SendSubject<Out>(this));
   }
-  get multiplex(): Multiplex<In, Out> {
-    return (this.channels ??= createMultiplex<In, Out>({
+  /** @internal What the opt-in features (`multiplex`) reach through a non-enumerable, symbol-keyed method. */
+  [INTERNALS](): SocketInternals<In, Out> {
+    return {
       message$: this.message$,
       open$: this.open$,
       send: (value) => this.send(value),
@@ -272,7 +264,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       // Announced on open$ and still open: before that, open$ is about to subscribe the channel; after the socket
       // starts closing, a message would wait in the queue and reach the next connection along with open$'s own.
       isOpen: () => this.announced && this.socket?.readyState === OPEN,
-    }));
+    };
   }
 
   send(value: Out): void {

@@ -4,7 +4,7 @@
  * exit by itself, which it can only do if nothing was left open.
  */
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import { fromWebSocket, type ConnectionStatus, type ReactiveWebSocket } from '../../../lib/index';
+import { fromWebSocket, multiplex, type ConnectionStatus, type ReactiveWebSocket } from '../../../lib/index';
 import { activeResources, forkServer, readArgs, resourcesSettled, run, settledHeap, type HeapFigures } from './common';
 
 export interface CycleArgs {
@@ -117,13 +117,12 @@ run(async (): Promise<CycleFigures> => {
       held.close$.subscribe(),
       held.error$.subscribe(),
       held.state$.subscribe(),
-      held
-        .multiplex(
-          () => 'sub',
-          () => 'unsub',
-          () => false,
-        )
-        .subscribe(),
+      multiplex(
+        held,
+        () => 'sub',
+        () => 'unsub',
+        () => false,
+      ).subscribe(),
     ];
     for (const s of subscriptions) s.unsubscribe();
   };

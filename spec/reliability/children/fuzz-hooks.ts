@@ -16,6 +16,7 @@ import { of, Subscription, throwError, type Observable } from 'rxjs';
 import {
   defaultCloseCodePolicy,
   fromWebSocket,
+  multiplex,
   type ConnectionState,
   type WebSocketMessageEvent,
   type WebSocketOptions,
@@ -175,7 +176,8 @@ fuzz('hooks', hooksCase, async (input: HooksCase, context) => {
   for (let i = 0; i < input.channels; i++) {
     const encode = (text: string): string =>
       input.binaryChannels ? (new TextEncoder().encode(text).buffer as unknown as string) : text;
-    const channel$ = socket.multiplex(
+    const channel$ = multiplex(
+      socket,
       hook('multiplex.subscribeMsg', () => encode(`sub:${i}`)),
       hook('multiplex.unsubscribeMsg', () => encode(`unsub:${i}`)),
       hook('multiplex.filter', (message: unknown) => message === `c${i}`),
