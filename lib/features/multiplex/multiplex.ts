@@ -29,7 +29,7 @@ type Channels<In, Out> = (
 ) => Observable<In>;
 
 /** The channels of each socket, made on its first `multiplex` call and gone with the socket. */
-const registry = new WeakMap<object, Channels<unknown, unknown>>();
+const registry = /* @__PURE__ */ new WeakMap<object, Channels<unknown, unknown>>();
 
 /**
  * A channel over the shared socket, emitting the messages `filter` accepts (narrowed to `T` when `filter` is a type
