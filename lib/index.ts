@@ -18,7 +18,8 @@ export { DEFAULT_HEARTBEAT, heartbeat } from './features/heartbeat/heartbeat';
 export type { HeartbeatOptions } from './features/heartbeat/heartbeat';
 export { HeartbeatTimeoutError } from './features/heartbeat/heartbeat-timeout-error';
 export type { Heartbeat } from './core/heartbeat-contract';
-export type { Multiplex, MultiplexOptions } from './features/multiplex/multiplex';
+export { multiplex } from './features/multiplex/multiplex';
+export type { MultiplexOptions } from './features/multiplex/multiplex';
 export { DEFAULT_SEND_QUEUE } from './core/send-queue';
 export type { SendQueueOptions } from './core/send-queue';
 export {

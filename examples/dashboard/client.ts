@@ -446,7 +446,7 @@ function onMessage(message: ServerMessage): void {
 
 let session: Subscription | undefined;
 
-/** Subscribes to the socket's streams, which opens it; they end when the policy stops reconnecting. */
+/** Subscribes to the socket's streams: message$ opens and holds it (the others only observe); ended when the policy stops reconnecting. */
 function connect(): void {
   if (session && !session.closed) return;
   clientClosing = false;

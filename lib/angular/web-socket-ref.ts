@@ -31,6 +31,7 @@ import type { WebSocketOptions } from '../core/options';
 import type { Source } from '../core/source';
 import type { ConnectionState, ConnectionStatus } from '../core/state';
 import type { UrlInput } from '../core/url';
+import { multiplex } from '../features/multiplex/multiplex';
 import { MAX_TIMER_DELAY_MS } from '../reconnect/backoff';
 
 /** The default step of {@link WebSocketRef.countdownMs}, in milliseconds. */
@@ -201,7 +202,7 @@ export class WebSocketRef<In, Out> {
   ): Observable<T>;
   channel(subscribeMsg: () => Out, unsubscribeMsg: () => Out, filter: (message: In) => boolean): Observable<In>;
   channel(subscribeMsg: () => Out, unsubscribeMsg: () => Out, filter: (message: In) => boolean): Observable<In> {
-    return this.socket.multiplex(subscribeMsg, unsubscribeMsg, filter);
+    return multiplex(this.socket, subscribeMsg, unsubscribeMsg, filter);
   }
 
   /** Sends now when open, or queues until the next open (outside the Angular zone). */

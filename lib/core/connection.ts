@@ -44,7 +44,7 @@ export interface ConnectionListener {
   opened(): void;
   message(event: NativeMessageEvent): void;
   /** An error event: reported, not the end; the close follows. */
-  failed(error: unknown): void;
+  failed(error: RxWebSocketError): void;
   closed(close: CloseInfo): void;
   /** No open within `connectTimeoutMs`: the socket is already dropped, and no close follows. */
   timedOut(error: ConnectionTimeoutError): void;
@@ -226,7 +226,7 @@ function onNodeClose(this: WiredSocket, code: number, reason: { toString(): stri
 function ignore(): void {}
 
 /** Turns an error event into the most specific error class the event allows. */
-function classifyError(event: unknown, protocols: string | readonly string[] | undefined): unknown {
+function classifyError(event: unknown, protocols: string | readonly string[] | undefined): RxWebSocketError {
   const detail = event as { error?: unknown; message?: unknown };
   const cause = detail.error ?? event;
   const message = typeof detail.message === 'string' ? detail.message : cause instanceof Error ? cause.message : '';

@@ -1,12 +1,12 @@
 import { asyncScheduler, Observable, Subject, type Subscriber, type Subscription, type TeardownLogic } from 'rxjs';
 import { assertValidClose } from '../reconnect/close-codes';
 import type { NativeMessageEvent } from './connection';
-import { EncodeError, MessageNotSentError, SendQueueOverflowError } from './errors';
+import { EncodeError, MessageNotSentError, SendQueueOverflowError, type RxWebSocketError } from './errors';
 import { Threw } from './guard';
 import type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
 import { assertBinaryType, resolveOptions, type ResolvedOptions, type WebSocketOptions } from './options';
 import { describeNonPayload, isPayload } from './payload';
-import { createMultiplex, type Multiplex } from '../features/multiplex/multiplex';
+import { INTERNALS, type SocketInternals, type WithInternals } from './internals';
 import { BoundedQueue, resolveSendQueueLimits, type SendQueueLimits } from './send-queue';
 import { Session, type SessionHost } from './session';
 import type { Source } from './source';
@@ -19,21 +19,38 @@ export type ProtocolsInput = Source<string | readonly string[]>;
 
 /** A WebSocket as RxJS streams, kept connected. See `fromWebSocket`. */
 export interface ReactiveWebSocket<In, Out> {
-  /** Each open, reconnections included. */
+  /**
+   * Each open, reconnections included. Observes: subscribing neither opens nor holds the connection, and it never
+   * completes (it reports every later connection too).
+   */
   readonly open$: Observable<OpenInfo>;
-  /** Decoded messages, across reconnections. Errors with the reason when the connection stops for good (other than a 1000 close). */
+  /**
+   * Decoded messages, across reconnections. Holds the connection: the first subscriber opens it, the last one to leave
+   * closes it. Completes when the connection stops with a 1000 close, errors with the reason when it stops for good
+   * otherwise.
+   */
   readonly message$: Observable<In>;
   /**
    * Each whole message event: `data`, `origin`, `lastEventId`, `source`, `ports`; every message, those the deserializer
-   * rejects included (each is decoded whoever listens, so that decode errors never depend on who does). Ends like
-   * `message$`.
+   * rejects included (each is decoded whoever listens, so that decode errors never depend on who does). Holds the
+   * connection and ends like `message$`.
    */
   readonly messageEvent$: Observable<WebSocketMessageEvent>;
-  /** Each close, retried ones included. */
+  /**
+   * Each close, retried ones included. Observes: subscribing neither opens nor holds the connection, and it never
+   * completes (it reports every later connection too).
+   */
   readonly close$: Observable<CloseInfo>;
-  /** Each error: transport, decode, encode, queue overflow, failed attempts. Reporting never tears the connection down. */
-  readonly error$: Observable<unknown>;
-  /** The current state first, then each change. Subscribing does not connect. */
+  /**
+   * Each error: transport, decode, encode, queue overflow, failed attempts, what an application callback threw (as
+   * `CallbackError`, `EncodeError` or `DecodeError`, the original as `cause`). Reporting never tears
+   * the connection down. Observes: subscribing neither opens nor holds the connection, and it never completes.
+   */
+  readonly error$: Observable<RxWebSocketError>;
+  /**
+   * The current state first, then each change. Observes: subscribing neither opens nor holds the connection, and it
+   * never completes.
+   */
   readonly state$: Observable<ConnectionState>;
   /** `next` sends now when open, else queues; `complete` flushes and then closes with 1000. */
   readonly send$: Subject<Out>;
@@ -50,15 +67,7 @@ export interface ReactiveWebSocket<In, Out> {
   close(code?: number, reason?: string): readonly Out[];
   /** Drops the current socket and connects again now, with the backoff reset. */
   reconnect(): void;
-  /**
-   * A channel over the shared socket: sends `subscribeMsg()` when its first subscriber arrives and after
-   * every reconnection, `unsubscribeMsg()` when the last one leaves, and emits the messages `filter` accepts.
-   * Channels with the same key are shared: by default the subscribe message itself when a string, its bytes when binary,
-   * else its JSON (see {@link MultiplexOptions.key}). What its callbacks throw, or a message it cannot send, ends the
-   * channel or is reported on `error$`, never thrown into the socket.
-   */
-  readonly multiplex: Multiplex<In, Out>;
-  /** Holds the connection open without consuming anything; unsubscribe to let go. */
+  /** Holds the connection open (opening it if needed) without consuming anything; unsubscribe to let go. */
   connect(): Subscription;
   /** The current (or last) socket's absolute URL; before any, the configured URL when it is a plain value. */
   readonly url: string;
@@ -77,9 +86,10 @@ export interface ReactiveWebSocket<In, Out> {
 /**
  * Opens a WebSocket as typed RxJS streams that keep themselves connected.
  *
- * The socket opens lazily, when the first of `open$`, `message$`, `messageEvent$`, `close$`, `error$`
- * is subscribed (or `connect()` called), and is shared by all of them; it closes with 1000 when the
- * last one unsubscribes (after `lingerMs`), `state$` showing `closing` and then `closed` with that close.
+ * The socket opens lazily, when the first of `message$`, `messageEvent$`, `connect()` or a channel is subscribed,
+ * and is shared by all of them; it closes with 1000 when the last one unsubscribes (after `lingerMs`), `state$`
+ * showing `closing` and then `closed` with that close. `open$`, `close$`, `error$` and `state$` only observe: they
+ * never open or hold the connection, and they report every connection for the socket object's whole life.
  *
  * @example
  * const socket = fromWebSocket<Tick, Command>('wss://feed.example/ws', ['v2.feed'], json());
@@ -118,15 +128,19 @@ export function fromWebSocket<In, Out>(
 }
 
 // What each subscriber of the socket listens to. Kept in one list, in the order they subscribed.
-const OPENS = 0;
-const MESSAGES = 1;
-const MESSAGE_EVENTS = 2;
-const CLOSES = 3;
-const ERRORS = 4;
-/** `state$`: gets the current state first, and neither holds the connection open nor ends with it. */
-const STATES = 5;
+// The data streams hold the connection open and end with it:
+const MESSAGES = 0;
+const MESSAGE_EVENTS = 1;
 /** `connect()`: holds the connection open, hears nothing. */
-const HOLDS = 6;
+const HOLDS = 2;
+// The event streams, from PASSIVE on, observe: they neither open nor hold the connection, and span the socket
+// object's life (they do not end with a connection), so that logging never keeps a socket alive.
+const OPENS = 3;
+const CLOSES = 4;
+const ERRORS = 5;
+/** `state$`: gets the current state first. */
+const STATES = 6;
+const PASSIVE = OPENS;
 type Kind =
   typeof OPENS | typeof MESSAGES | typeof MESSAGE_EVENTS | typeof CLOSES | typeof ERRORS | typeof STATES | typeof HOLDS;
 
@@ -172,7 +186,7 @@ class Lane<T> extends Observable<T> {
  * first access and the send queue on first use, so that an idle connection costs little beyond the socket itself.
  * The running `Session` calls back into it (`SessionHost`), and it hands each event to its members directly.
  */
-class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost<In> {
+class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost<In>, WithInternals<In, Out> {
   private members: readonly Member[] = NOBODY;
   /** Members that hold the connection open (every kind but `state$`). */
   private holders = 0;
@@ -193,7 +207,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   private lastClose: CloseInfo | undefined;
   private closeMark = Infinity;
   /** The last error reported on `error$` by the session, and when. */
-  private lastError: unknown;
+  private lastError: RxWebSocketError | undefined;
   private errorMark = Infinity;
   /** Members that joined after this count are carried over to the next session when this one ends. */
   private endMark = Infinity;
@@ -210,10 +224,9 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   private messages: Lane<In> | undefined;
   private messageEvents: Lane<WebSocketMessageEvent> | undefined;
   private closes: Lane<CloseInfo> | undefined;
-  private errors: Lane<unknown> | undefined;
+  private errors: Lane<RxWebSocketError> | undefined;
   private states: Lane<ConnectionState> | undefined;
   private sendSubject: SendSubject<Out> | undefined;
-  private channels: Multiplex<In, Out> | undefined;
 
   constructor(
     readonly urlSource: Source<UrlInput>,
@@ -236,7 +249,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   get close$(): Observable<CloseInfo> {
     return (this.closes ??= this.lane(CLOSES));
   }
-  get error$(): Observable<unknown> {
+  get error$(): Observable<RxWebSocketError> {
     return (this.errors ??= this.lane(ERRORS));
   }
   get state$(): Observable<ConnectionState> {
@@ -245,8 +258,9 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   get send$(): Subject<Out> {
     return (this.sendSubject ??= new SendSubject<Out>(this));
   }
-  get multiplex(): Multiplex<In, Out> {
-    return (this.channels ??= createMultiplex<In, Out>({
+  /** @internal What the opt-in features (`multiplex`) reach through a non-enumerable, symbol-keyed method. */
+  [INTERNALS](): SocketInternals<In, Out> {
+    return {
       message$: this.message$,
       open$: this.open$,
       send: (value) => this.send(value),
@@ -255,7 +269,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       // Announced on open$ and still open: before that, open$ is about to subscribe the channel; after the socket
       // starts closing, a message would wait in the queue and reach the next connection along with open$'s own.
       isOpen: () => this.announced && this.socket?.readyState === OPEN,
-    }));
+    };
   }
 
   send(value: Out): void {
@@ -343,8 +357,8 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       // The current state: during a change that a state$ subscriber made, the changes still to tell are older ones.
       member.seen = this.stateCount;
       subscriber.next(this.state as never);
-      return member;
     }
+    if (kind >= PASSIVE) return member;
     this.holders++;
     this.linger?.unsubscribe();
     this.linger = undefined;
@@ -357,7 +371,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     const { members } = this;
     if (!members.includes(member)) return;
     this.members = members.filter((other) => other !== member);
-    if (member.kind === STATES || --this.holders > 0 || !this.session) return;
+    if (member.kind >= PASSIVE || --this.holders > 0 || !this.session) return;
     const { lingerMs } = this.options;
     if (lingerMs > 0) this.linger = asyncScheduler.schedule(() => this.stop(), lingerMs);
     else this.stop();
@@ -443,7 +457,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   }
 
   /** An error of the send path: on `error$`, or thrown to the caller when nobody listens there. */
-  private report(error: unknown): void {
+  private report(error: RxWebSocketError): void {
     if (!this.reportError(error)) throw error;
   }
 
@@ -525,13 +539,13 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     this.emit(CLOSES, close);
   }
   /** @internal Emits `error` on `error$`; false when nobody listens there. */
-  reportError(error: unknown): boolean {
+  reportError(error: RxWebSocketError): boolean {
     if (!this.members.some((member) => member.kind === ERRORS)) return false;
     this.emit(ERRORS, error);
     return true;
   }
   /** @internal */
-  emitError(error: unknown): void {
+  emitError(error: RxWebSocketError): void {
     this.lastError = error;
     this.errorMark = this.joins;
     this.emit(ERRORS, error);
@@ -548,11 +562,11 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     this.linger = this.session = this.lastClose = this.lastError = undefined;
     this.stopping = false;
     this.closingMark = this.closeMark = this.errorMark = this.endMark = Infinity;
-    const kept = members.filter((member) => member.kind === STATES || member.joined > endMark);
+    const kept = members.filter((member) => member.kind >= PASSIVE || member.joined > endMark);
     this.members = kept;
-    this.holders = kept.reduce((count, member) => (member.kind === STATES ? count : count + 1), 0);
+    this.holders = kept.reduce((count, member) => (member.kind >= PASSIVE ? count : count + 1), 0);
     for (const { kind, subscriber, joined } of members) {
-      if (kind === STATES || joined > endMark) continue;
+      if (kind >= PASSIVE || joined > endMark) continue;
       if (failed && (kind === MESSAGES || kind === MESSAGE_EVENTS)) subscriber.error(last.error);
       else subscriber.complete();
     }

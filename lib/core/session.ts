@@ -3,7 +3,15 @@ import { asapScheduler, asyncScheduler, Subscription } from 'rxjs';
 import type { BackoffStrategy } from '../reconnect/backoff';
 import { type ReconnectPolicy } from '../reconnect/close-codes';
 import { Connection, type ConnectionListener, type NativeMessageEvent } from './connection';
-import { CallbackError, ConnectionTimeoutError, DecodeError, RxWebSocketError, WebSocketCloseError } from './errors';
+import {
+  CallbackError,
+  ConnectionTimeoutError,
+  DecodeError,
+  kindOf,
+  RxWebSocketError,
+  TransportError,
+  WebSocketCloseError,
+} from './errors';
 import { guard, Threw } from './guard';
 import type { Heartbeat, Traffic } from './heartbeat-contract';
 import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
@@ -48,7 +56,7 @@ export interface SessionHost<In> {
   /** Called when a socket opens, before `open$` emits: flushes the send queue. */
   opened(socket: WebSocketLike): void;
   /** Emits `error` on `error$`; false when nobody listens there (the caller then throws it to its own caller). */
-  reportError(error: unknown): boolean;
+  reportError(error: RxWebSocketError): boolean;
   /**
    * Each message: `value` for `message$` and `event` for `messageEvent$`, or only `event` when `value` is the
    * {@link Threw} of a deserializer that failed.
@@ -56,7 +64,7 @@ export interface SessionHost<In> {
   message(value: In | Threw, event: NativeMessageEvent): void;
   emitOpen(info: OpenInfo): void;
   emitClose(close: CloseInfo): void;
-  emitError(error: unknown): void;
+  emitError(error: RxWebSocketError): void;
   /**
    * The session is over, with its last state: a failure when that state has an `error` (whatever its value), else a
    * normal end. Called once, after that state.
@@ -190,7 +198,7 @@ export class Session<In> implements ConnectionListener {
   }
 
   /** Reports an error that does not end anything; true when a subscriber ended or restarted the session meanwhile. */
-  private reported(error: unknown): boolean {
+  private reported(error: RxWebSocketError): boolean {
     return this.notify(() => this.host.emitError(error));
   }
 
@@ -203,7 +211,7 @@ export class Session<In> implements ConnectionListener {
   }
 
   /** @internal */
-  failed(error: unknown): void {
+  failed(error: RxWebSocketError): void {
     this.attemptError = error;
     this.host.emitError(error);
   }
@@ -311,8 +319,12 @@ export class Session<In> implements ConnectionListener {
       );
     } catch (error) {
       // What normalizeUrl, validateProtocols and Connection throw: UnsupportedUrlError, InvalidOptionError,
-      // WebSocketConstructorError or TransportError.
-      this.attemptFailed(error as RxWebSocketError);
+      // WebSocketConstructorError or TransportError; anything else (a WebSocket-like whose setup throws) is wrapped.
+      this.attemptFailed(
+        error instanceof RxWebSocketError
+          ? error
+          : new TransportError(`the socket's setup threw ${kindOf(error)}`, error),
+      );
       return;
     }
     this.connection = connection;

@@ -81,6 +81,7 @@ describe('fromWebSocket close()', () => {
         const socket = fromWebSocket<string, string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
         const errors: unknown[] = [];
         socket.error$.subscribe((error) => errors.push(error));
+        socket.connect();
         at(server, 5, () => {
           socket.close();
           socket.send('late');
@@ -215,6 +216,7 @@ describe('fromWebSocket closeTimeoutMs', () => {
       const socket = fromWebSocket(FEED_URL, { WebSocketCtor: server.WebSocketCtor, closeTimeoutMs: 100 });
       const closes: unknown[] = [];
       socket.close$.subscribe((close) => closes.push(close));
+      socket.connect();
       at(server, 5, () => socket.close());
       flush();
       expect(closes).toEqual([closeEvent(1000)]);

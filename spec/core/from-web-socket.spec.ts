@@ -42,19 +42,19 @@ describe('fromWebSocket', () => {
       newScheduler().run(({ flush }) => {
         const server = createWebSocketDouble({ autoOpen: true });
         const socket = fromWebSocket(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
-        let errors: Subscription | undefined;
+        let events: Subscription | undefined;
         let joined = false;
         socket.state$.subscribe((state) => {
           if (state.status === 'connecting' && !joined) {
             joined = true;
-            errors = socket.error$.subscribe();
+            events = socket.messageEvent$.subscribe();
           }
         });
         const messages = socket.message$.subscribe();
         flush();
         expect(server.connections.length).toBe(1);
         messages.unsubscribe();
-        errors?.unsubscribe();
+        events?.unsubscribe();
         flush();
         // Every socket is closed once nobody listens: none is left behind by a session nobody can reach.
         expect(openSockets(server)).toEqual([]);
@@ -125,6 +125,7 @@ describe('fromWebSocket', () => {
         socket.error$.subscribe((error) => {
           if (error instanceof ConnectionTimeoutError) socket.close();
         });
+        socket.connect();
         flush();
         expect(server.connections.length).toBe(1);
         expect(states.at(-1)).toBe('closed');
@@ -739,6 +740,7 @@ describe('fromWebSocket', () => {
         const socket = fromWebSocket<string, string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
         const errors: unknown[] = [];
         socket.error$.subscribe((error) => errors.push(error));
+        socket.connect();
         socket.send('a');
         socket.send('b');
         // While the socket is still connecting.
@@ -781,14 +783,16 @@ describe('fromWebSocket', () => {
         server.script(cold('-o', { o: 'open' }));
         const socket = fromWebSocket<string, string>(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
         const errors: unknown[] = [];
-        socket.error$.subscribe((error) => errors.push(error));
+        const listening = socket.error$.subscribe((error) => errors.push(error));
+        socket.connect();
         at(server, 2, () => {
           socket.close();
           socket.send('late');
         });
+        at(server, 10, () => listening.unsubscribe());
         let later: Subscription | undefined;
         at(server, 20, () => (later = socket.connect()));
-        // The first session's error$ subscriber is gone with it: now the caller hears of it.
+        // Nobody listens on error$ any more: now the caller hears of it.
         let thrown: unknown;
         at(server, 30, () => {
           socket.close();
@@ -892,6 +896,7 @@ describe('fromWebSocket', () => {
           opens.push(open);
           socket.send('from open$');
         });
+        socket.connect();
         const states: string[] = [];
         socket.state$.subscribe((state) => states.push(state.status));
         socket.send('a');
@@ -926,6 +931,7 @@ describe('fromWebSocket', () => {
         });
         const errors: unknown[] = [];
         socket.error$.subscribe((error) => errors.push(error));
+        socket.connect();
         socket.state$.subscribe((state) => {
           if (state.status === 'open') socket.send('from state$');
         });

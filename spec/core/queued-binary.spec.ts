@@ -75,6 +75,7 @@ describe('fromWebSocket', () => {
         const socket = fromWebSocket(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
         const errors: unknown[] = [];
         socket.error$.subscribe((error) => errors.push(error));
+        socket.connect();
         const first = new Uint8Array([1, 1]).buffer;
         const second = new Uint8Array([2, 2]);
         socket.send(first);
@@ -113,6 +114,7 @@ describe('fromWebSocket', () => {
         const socket = fromWebSocket(FEED_URL, { WebSocketCtor: server.WebSocketCtor });
         const errors: unknown[] = [];
         socket.error$.subscribe((error) => errors.push(error));
+        socket.connect();
         const gone = new Uint8Array(4);
         transfer(gone.buffer);
         socket.send(gone);
@@ -137,6 +139,7 @@ describe('fromWebSocket', () => {
         const errors: unknown[] = [];
         socket.error$.subscribe((error) => errors.push(error));
         socket.open$.subscribe(() => seen.push('open$'));
+        socket.connect();
         for (const message of ['a', 'bad', 'b', 'bad', 'c']) socket.send(message);
         flush();
         expect(server.latest.sentMessages()).toEqual(['a', 'b', 'c']);

@@ -77,7 +77,7 @@ function resubscribe(ending: Ending, from: From, how: 'message$' | 'connect()'):
       statuses.push(state.status);
       if (from === 'state$ closed' && state.status === 'closed') join();
     });
-    // close$ and error$ subscribers hold the first session like message$ does.
+    // close$ and error$ subscribers only observe: message$ holds the first session.
     if (from === 'close$') socket.close$.subscribe(() => join());
     if (from === 'error$') socket.error$.subscribe(() => join());
     const held = socket.message$.subscribe({

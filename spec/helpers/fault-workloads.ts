@@ -135,6 +135,8 @@ export async function runServerRestarts(options: RestartOptions): Promise<Restar
     socket.state$.subscribe((s) => {
       if (s.status === 'reconnecting') delays.push({ delayMs: s.delayMs, at: performance.now() });
     }),
+    // The streams above only observe: this holds the connection for the whole run.
+    socket.connect(),
   ];
   const kills: number[] = [];
   const sender = setInterval(() => ledger.sendNext(), 1);

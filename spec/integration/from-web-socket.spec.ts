@@ -72,11 +72,13 @@ describe('fromWebSocket against a real ws server', () => {
       const socket = track(fromWebSocket(server.url, noRetry));
       const errors: unknown[] = [];
       const sub = socket.error$.subscribe((e) => errors.push(e));
+      const held = socket.connect();
       expect((await firstValueFrom(socket.state$)).status).toBe('connecting');
-      sub.unsubscribe();
-      // The aborted handshake reports an error event on the socket; it must be swallowed, not thrown.
+      held.unsubscribe();
+      // The aborted handshake reports an error event on the socket; it must be swallowed, not thrown nor reported.
       await new Promise((resolve) => setImmediate(resolve));
       expect(errors).toEqual([]);
+      sub.unsubscribe();
       expect(socket.readyState).toBeGreaterThanOrEqual(2);
     });
 
@@ -100,8 +102,9 @@ describe('fromWebSocket against a real ws server', () => {
 
     it('accepts a URL object', async () => {
       const socket = track(fromWebSocket(new URL(server.url), noRetry));
-      const opened = await firstValueFrom(socket.open$);
-      expect(opened.url).toBe(`${server.url}/`);
+      const opened = firstValueFrom(socket.open$);
+      socket.connect();
+      expect((await opened).url).toBe(`${server.url}/`);
     });
   });
 
@@ -230,6 +233,7 @@ describe('fromWebSocket against a real ws server', () => {
     it('queues what is sent while connecting and sends it in order on open, before open$ subscribers send', async () => {
       const socket = track(fromWebSocket(server.url, noRetry));
       socket.open$.subscribe(() => socket.send('from open$'));
+      socket.connect();
       socket.send('one');
       socket.send$.next('two');
       expect(socket.bufferedAmount).toBe(6);
@@ -247,6 +251,7 @@ describe('fromWebSocket against a real ws server', () => {
         }),
       );
       const errors = record(socket.error$);
+      socket.connect();
       socket.send('a');
       socket.send('b');
       socket.send('c');
@@ -355,6 +360,7 @@ describe('fromWebSocket against a real ws server', () => {
       try {
         const socket = track(fromWebSocket(gated.url, noRetry));
         const errors = record(socket.error$);
+        socket.connect();
         socket.send('never');
         await whenStatus(socket.state$, 'connecting');
         socket.close();
@@ -362,10 +368,12 @@ describe('fromWebSocket against a real ws server', () => {
           code: 'ERR_MESSAGE_NOT_SENT',
           messages: ['never'],
         });
-        await errors.ended;
         expect(await firstValueFrom(socket.state$)).toEqual({
           status: 'closed',
         });
+        // error$ observes: it does not end with the connection, and reports nothing more for it.
+        expect(errors.completed).toBe(false);
+        expect(errors.values).toHaveLength(1);
         const again = socket.connect();
         socket.send('fresh');
         release();
@@ -423,7 +431,9 @@ describe('fromWebSocket against a real ws server', () => {
   describe('sub-protocols', () => {
     it('offers protocols and exposes the one the server chose', async () => {
       const socket = track(fromWebSocket(server.url, ['v1.feed', 'v2.feed'], noRetry));
-      const opened = await firstValueFrom(socket.open$);
+      const opening = firstValueFrom(socket.open$);
+      socket.connect();
+      const opened = await opening;
       expect(opened.protocol).toBe('v2.feed');
       expect(socket.protocol).toBe('v2.feed');
       expect((await server.nextClient()).protocol).toBe('v2.feed');
@@ -445,7 +455,7 @@ describe('fromWebSocket against a real ws server', () => {
       ['a relative URL', '/feed'],
       ['another scheme', 'ftp://127.0.0.1/feed'],
       ['garbage', 'not a url'],
-    ])('reports %s as UnsupportedUrlError on error$ and errors the streams', async (_name, url) => {
+    ])('reports %s as UnsupportedUrlError on error$ and errors message$', async (_name, url) => {
       const socket = track(fromWebSocket(url));
       const errors = record(socket.error$);
       const messages = record(socket.message$);
@@ -454,7 +464,9 @@ describe('fromWebSocket against a real ws server', () => {
       // Both subscribed in the same turn, so they share the one failed attempt: one error, reported on both.
       expect(errors.values).toEqual([messages.error]);
       expect(errors.values[0]).toBe(messages.error);
-      expect(errors.completed).toBe(true);
+      // error$ observes: it does not end with the connection.
+      expect(errors.completed).toBe(false);
+      expect(errors.error).toBeUndefined();
     });
 
     it('never prints the query string of a URL in an error', async () => {

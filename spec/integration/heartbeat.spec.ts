@@ -71,6 +71,7 @@ describe('heartbeat against a real server behind a TCP proxy', () => {
   it('keeps a quiet but healthy connection open with protocol pings', async () => {
     const socket = track(fromWebSocket(server.url, { heartbeat: heartbeat({ intervalMs: 40, timeoutMs: 40 }) }));
     const closes = record(socket.close$);
+    socket.connect();
     const client = await server.nextClient();
     let pings = 0;
     client.socket.on('ping', () => pings++);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs';
-import { constantBackoff, fromWebSocket, json } from '../../lib/index';
+import { constantBackoff, fromWebSocket, json, multiplex } from '../../lib/index';
 import { runChild } from '../helpers/child';
 import { closeAfterEach } from '../helpers/cleanup';
 import { whenStatus } from '../helpers/observe';
@@ -38,7 +38,8 @@ function route(client: ServerClient): { publish(channel: string, n: number): voi
 }
 
 const channel = (socket: ReturnType<typeof fromWebSocket<Tick, Command>>, name: string) =>
-  socket.multiplex(
+  multiplex(
+    socket,
     () => ({ op: 'sub', channel: name }),
     () => ({ op: 'unsub', channel: name }),
     (tick) => tick.channel === name,

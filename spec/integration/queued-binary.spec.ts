@@ -41,6 +41,7 @@ describe('fromWebSocket against a real ws server, with binary messages queued be
       const socket = track(fromWebSocket(server.url, { reconnect: false }));
       const errors: unknown[] = [];
       socket.error$.subscribe((error) => errors.push(error));
+      socket.connect();
       const first = new Uint8Array([1, 1]).buffer;
       const second = new Uint8Array([2, 2]).buffer;
       socket.send(first);

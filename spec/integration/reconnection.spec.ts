@@ -142,6 +142,7 @@ describe('fromWebSocket reconnection against a real ws server', () => {
       ),
     );
     const errors = record(socket.error$);
+    socket.connect();
     await server.nextClient();
     expect(errors.values[0]).toBeInstanceOf(CallbackError);
     expect(errors.values[0]).toMatchObject({ hook: 'url', cause: new Error('token service down') });

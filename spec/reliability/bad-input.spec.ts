@@ -451,6 +451,7 @@ describe('fromWebSocket given bad input', () => {
         }),
       );
       const errors = record(socket.error$);
+      socket.connect();
       await whenStatus(socket.state$, 'connecting');
       fc.assert(
         fc.property(nonPayloads, fc.boolean(), (value, throws) => {

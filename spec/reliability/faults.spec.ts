@@ -213,6 +213,7 @@ describe('fromWebSocket under faults, against real servers on loopback', () => {
         );
         const errors = record(socket.error$);
         const opens = firstValueFrom(socket.open$.pipe(take(2), toArray(), timeout(10_000)));
+        socket.connect();
         await within((live[0] as TestServer).nextClient(), 5_000, 'the first endpoint');
         await whenStatus(socket.state$, 'open');
         const killedAt = performance.now();

@@ -76,6 +76,8 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
           WebSocketCtor: server.WebSocketCtor,
           reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
         });
+        const connected = socket.connect();
+        at(server, 16, () => connected.unsubscribe());
         expectObservable(socket.open$, '^ 15ms !').toBe('a 11ms b', {
           a: { url: URL, protocol: 'v2', extensions: '', attempt: 0 },
           b: { url: URL, protocol: 'v2', extensions: '', attempt: 1 },
@@ -112,7 +114,9 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
           reconnect: { connectTimeoutMs: 500, backoff: constantBackoff({ delayMs: 1000 }) },
         });
         const timeout = new ConnectionTimeoutError(500, URL);
-        expectObservable(socket.error$).toBe('500ms a 1499ms a|', { a: timeout });
+        socket.connect();
+        // error$ reports each failed attempt, and does not end when close() stops the connection.
+        expectObservable(socket.error$).toBe('500ms a 1499ms a', { a: timeout });
         expectObservable(socket.state$).toBe('a 499ms b 999ms c 499ms de', {
           a: { status: 'connecting', attempt: 0 },
           b: { status: 'reconnecting', attempt: 1, delayMs: 1000, lastError: timeout },
@@ -211,12 +215,13 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
   });
 
   describe('close()', () => {
-    it('during a backoff wait cancels it at once: closed, streams complete, no further attempt', () => {
+    it('during a backoff wait cancels it at once: closed, message$ completes, no further attempt', () => {
       newTestScheduler().run(({ cold, expectObservable, flush }) => {
         const { server, socket } = setup({ reconnect: { backoff: constantBackoff({ delayMs: 1000 }) } });
         server.script(cold('-o-x', { o: 'open', x: 'drop' }));
         expectObservable(socket.message$).toBe('---------|');
-        expectObservable(socket.close$).toBe('---c 5ms |', { c: closeEvent(1006) });
+        // close$ only observes: it does not end with the connection.
+        expectObservable(socket.close$).toBe('---c', { c: closeEvent(1006) });
         expectObservable(statuses(socket.state$)).toBe('ab-c 5ms d', {
           a: 'connecting',
           b: 'open',
@@ -234,7 +239,7 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
         const { server, socket } = setup({}, { closeDelayMs: 5 });
         server.script(cold('-o', { o: 'open' }));
         expectObservable(socket.message$).toBe('--------|');
-        expectObservable(socket.close$).toBe('--------(c|)', { c: closeEvent(4000, 'bye') });
+        expectObservable(socket.close$).toBe('--------c', { c: closeEvent(4000, 'bye') });
         expectObservable(statuses(socket.state$)).toBe('ab-c 4ms d', {
           a: 'connecting',
           b: 'open',
@@ -253,6 +258,7 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
     it('drops the open socket and connects again at once, with attempt 0', () => {
       newTestScheduler().run(({ expectObservable, flush }) => {
         const { server, socket } = setup({}, { autoOpen: true, handshakeDelayMs: 1 });
+        socket.connect();
         expectObservable(socket.open$).toBe('-a 3ms a', { a: { url: URL, protocol: '', extensions: '', attempt: 0 } });
         at(server, 4, () => socket.reconnect());
         flush();
@@ -288,6 +294,7 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
         server.script(cold('--o', { o: 'open' }));
         socket.send('queued 1');
         socket.open$.subscribe(() => socket.send('from open$'));
+        socket.connect();
         socket.send('queued 2');
         flush();
         expect(server.latest.sent).toEqual([
@@ -338,12 +345,12 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
   });
 
   describe('ending', () => {
-    it('completes every stream when the server closes with 1000', () => {
+    it('completes message$ when the server closes with 1000; close$ reports the close and goes on', () => {
       newTestScheduler().run(({ cold, expectObservable }) => {
         const { server, socket } = setup();
         server.script(cold('-o-a-x', { o: 'open', a: { message: 'a' }, x: { close: 1000 } }));
         expectObservable(socket.message$).toBe('---a-|');
-        expectObservable(socket.close$).toBe('-----(c|)', { c: closeEvent(1000) });
+        expectObservable(socket.close$).toBe('-----c', { c: closeEvent(1000) });
         expectObservable(socket.state$.pipe(map((state) => (state.status === 'closed' ? state : state.status)))).toBe(
           'ab---c',
           {
@@ -368,9 +375,15 @@ describe('fromWebSocket lifecycle, in virtual time', () => {
         const { server, socket } = setup();
         server.script(cold('-o-x', { o: 'open', x: { close: 4401 } }));
         expectObservable(socket.message$).toBe('---#', undefined, new WebSocketCloseError(closeEvent(4401)));
-        expectObservable(socket.open$, '10ms ^').toBe('11ms a-|', {
+        // open$, subscribed throughout, reports both connections and does not end with the first.
+        expectObservable(socket.open$).toBe('-a 9ms a', {
           a: { url: URL, protocol: '', extensions: '', attempt: 0 },
         });
+        expectObservable(socket.message$, '10ms ^').toBe(
+          '13ms #',
+          undefined,
+          new WebSocketCloseError(closeEvent(4401)),
+        );
         flush();
         expect(server.attempts.map((attempt) => attempt.time)).toEqual([0, 10]);
       });

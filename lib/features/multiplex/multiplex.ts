@@ -1,21 +1,12 @@
 import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import { CallbackError, InvalidOptionError, type CallbackHook, type RxWebSocketError } from '../../core/errors';
+import type { ReactiveWebSocket } from '../../core/from-web-socket';
 import { guard, Threw } from '../../core/guard';
+import { INTERNALS, type SocketInternals, type WithInternals } from '../../core/internals';
 import { isArrayBuffer } from '../../core/payload';
 
 /** What a multiplexer needs of the socket it runs over. */
-export interface MultiplexHost<In, Out> {
-  readonly message$: Observable<In>;
-  readonly open$: Observable<unknown>;
-  /** Whether `open$` has announced the current socket and it is still open. */
-  isOpen(): boolean;
-  /** The current socket, as an identity: a channel unsubscribes only on the socket it subscribed on. */
-  current(): object | undefined;
-  /** Sends, or reports on `error$` what it cannot send; throws it instead when nobody listens there. */
-  send(value: Out): void;
-  /** Emits `error` on `error$`; false when nobody listens there. */
-  report(error: RxWebSocketError): boolean;
-}
+type MultiplexHost<In, Out> = SocketInternals<In, Out>;
 
 /** Options of `multiplex`. */
 export interface MultiplexOptions {
@@ -29,31 +20,26 @@ export interface MultiplexOptions {
   readonly key?: string;
 }
 
-/**
- * `socket.multiplex(subscribeMsg, unsubscribeMsg, filter, options?)`: a channel over the shared socket, emitting the
- * messages `filter` accepts (narrowed to `T` when `filter` is a type guard). See {@link ReactiveWebSocket.multiplex} for when
- * the subscribe and unsubscribe messages are sent.
- */
-export type Multiplex<In, Out> = {
-  <T extends In>(
-    subscribeMsg: () => Out,
-    unsubscribeMsg: () => Out,
-    filter: (message: In) => message is T,
-    options?: MultiplexOptions,
-  ): Observable<T>;
-  (
-    subscribeMsg: () => Out,
-    unsubscribeMsg: () => Out,
-    filter: (message: In) => boolean,
-    options?: MultiplexOptions,
-  ): Observable<In>;
-};
+/** The channels of one socket: a new channel, or the running one with the same key. */
+type Channels<In, Out> = (
+  subscribeMsg: () => Out,
+  unsubscribeMsg: () => Out,
+  filter: (message: In) => boolean,
+  options?: MultiplexOptions,
+) => Observable<In>;
+
+/** The channels of each socket, made on its first `multiplex` call and gone with the socket. */
+const registry = /* @__PURE__ */ new WeakMap<object, Channels<unknown, unknown>>();
 
 /**
- * Channels over one shared socket. A channel sends its subscribe message when its first subscriber arrives (at once if
- * open, else on the next open) and again after every reconnection, and its unsubscribe message when the last one
- * leaves — only on a socket it subscribed on that is still open: any other has no subscription to cancel, so nothing
- * stale is sent or replayed to the next connection.
+ * A channel over the shared socket, emitting the messages `filter` accepts (narrowed to `T` when `filter` is a type
+ * guard). It sends `subscribeMsg()` when its first subscriber arrives (at once if open, else on the next open) and again
+ * after every reconnection, and `unsubscribeMsg()` when the last one leaves — only on a socket it subscribed on that is
+ * still open: any other has no subscription to cancel, so nothing stale is sent or replayed to the next connection.
+ * A subscribed channel holds the connection, as `message$` does, and ends with it.
+ *
+ * Channels with the same key are shared: by default the subscribe message itself when a string, its bytes when binary,
+ * else its JSON (see {@link MultiplexOptions.key}).
  *
  * What the application's callbacks throw, and what the socket cannot send, never escapes into the socket's handlers:
  * - `subscribeMsg` (as `CallbackError` 'multiplex.subscribeMsg'), the default key (`CallbackError` 'multiplex.key') and
@@ -65,7 +51,42 @@ export type Multiplex<In, Out> = {
  * - `unsubscribeMsg` (`CallbackError` 'multiplex.unsubscribeMsg') and an unsubscribe message that cannot be sent are
  *   reported on `error$` (dropped when nobody listens: the last subscriber has gone); the channel lets go all the same.
  */
-export function createMultiplex<In, Out>(host: MultiplexHost<In, Out>): Multiplex<In, Out> {
+export function multiplex<In, Out, T extends In>(
+  socket: Pick<ReactiveWebSocket<In, Out>, 'message$' | 'send'>,
+  subscribeMsg: () => Out,
+  unsubscribeMsg: () => Out,
+  filter: (message: In) => message is T,
+  options?: MultiplexOptions,
+): Observable<T>;
+export function multiplex<In, Out>(
+  socket: Pick<ReactiveWebSocket<In, Out>, 'message$' | 'send'>,
+  subscribeMsg: () => Out,
+  unsubscribeMsg: () => Out,
+  filter: (message: In) => boolean,
+  options?: MultiplexOptions,
+): Observable<In>;
+export function multiplex<In, Out>(
+  // Typed by what it gives the callbacks (a socket made by fromWebSocket, checked here), so that their literals infer.
+  socket: Pick<ReactiveWebSocket<In, Out>, 'message$' | 'send'>,
+  subscribeMsg: () => Out,
+  unsubscribeMsg: () => Out,
+  filter: (message: In) => boolean,
+  options?: MultiplexOptions,
+): Observable<In> {
+  let channels = registry.get(socket) as unknown as Channels<In, Out> | undefined;
+  if (!channels) {
+    const internals = (socket as Partial<WithInternals<In, Out>> | null | undefined)?.[INTERNALS];
+    if (typeof internals !== 'function') {
+      throw new TypeError('multiplex: the first argument must be a socket made by fromWebSocket');
+    }
+    channels = createChannels(internals.call(socket));
+    registry.set(socket, channels as unknown as Channels<unknown, unknown>);
+  }
+  return channels(subscribeMsg, unsubscribeMsg, filter, options);
+}
+
+/** The channels over one socket, reached through `host`. */
+function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out> {
   const channels = new Map<string, Channel<In>>();
   return (
     subscribeMsg: () => Out,

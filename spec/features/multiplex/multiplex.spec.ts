@@ -1,4 +1,4 @@
-import { config, retry } from 'rxjs';
+import { config, NEVER, retry } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
   CallbackError,
@@ -7,6 +7,7 @@ import {
   fromWebSocket,
   InvalidOptionError,
   json,
+  multiplex,
   WebSocketCloseError,
 } from '../../../lib/index';
 import { createWebSocketDouble, type WebSocketServerDouble } from '../../../lib/testing/index';
@@ -39,7 +40,8 @@ describe('multiplex', () => {
         reconnect: { backoff: constantBackoff({ delayMs: 100 }) },
       });
       const channel = (name: string) =>
-        socket.multiplex(
+        multiplex(
+          socket,
           () => ({ op: 'sub', channel: name }),
           () => ({ op: 'unsub', channel: name }),
           (tick) => tick.channel === name,
@@ -82,7 +84,8 @@ describe('multiplex', () => {
         WebSocketCtor: server.WebSocketCtor,
       });
       const btc = () =>
-        socket.multiplex(
+        multiplex(
+          socket,
           () => ({ op: 'sub', channel: 'BTC' }),
           () => ({ op: 'unsub', channel: 'BTC' }),
           (tick) => tick.channel === 'BTC',
@@ -116,7 +119,8 @@ describe('multiplex', () => {
           return JSON.stringify(value);
         },
       });
-      const channel = socket.multiplex(
+      const channel = multiplex(
+        socket,
         () => ({ sub: 'a' }),
         () => ({ unsub: 'a' }),
         (m) => m.ch === 'a',
@@ -165,12 +169,12 @@ describe('multiplex', () => {
           serializer: JSON.stringify,
         });
         const received: unknown[] = [];
-        socket
-          .multiplex(
-            () => ({ sub: 'a' }),
-            () => ({ sub: 'no' }),
-            (m) => m.ch === 'a',
-          )
+        multiplex(
+          socket,
+          () => ({ sub: 'a' }),
+          () => ({ sub: 'no' }),
+          (m) => m.ch === 'a',
+        )
           .pipe(retry(1))
           .subscribe((m) => received.push(m));
         at(server, 20, () => server.latest.messageJson({ ch: 'a' }));
@@ -183,13 +187,12 @@ describe('multiplex', () => {
   });
   describe('when a channel starts at the edges of an open', () => {
     const subscribeFrom = (socket: ReturnType<typeof fromWebSocket<Tick, Command>>) => () =>
-      socket
-        .multiplex(
-          () => ({ op: 'sub', channel: 'BTC' }),
-          () => ({ op: 'unsub', channel: 'BTC' }),
-          (tick) => tick.channel === 'BTC',
-        )
-        .subscribe();
+      multiplex(
+        socket,
+        () => ({ op: 'sub', channel: 'BTC' }),
+        () => ({ op: 'unsub', channel: 'BTC' }),
+        (tick) => tick.channel === 'BTC',
+      ).subscribe();
 
     it('a channel started from a state$ "open" callback, before open$, subscribes once', () => {
       newScheduler().run(({ flush }) => {
@@ -226,6 +229,7 @@ describe('multiplex', () => {
             start();
           }
         });
+        socket.connect();
         at(server, 50, () => socket.close());
         flush();
         expect(server.connection(0).sentJson()).toEqual([]);
@@ -247,16 +251,15 @@ describe('multiplex', () => {
         });
         const boom = new Error('filter failed');
         const errors: unknown[] = [];
-        socket
-          .multiplex(
-            () => ({ op: 'sub', channel: 'BTC' }),
-            () => ({ op: 'unsub', channel: 'BTC' }),
-            (tick) => {
-              if (tick.channel === 'BAD') throw boom;
-              return tick.channel === 'BTC';
-            },
-          )
-          .subscribe({ error: (error: unknown) => errors.push(error) });
+        multiplex(
+          socket,
+          () => ({ op: 'sub', channel: 'BTC' }),
+          () => ({ op: 'unsub', channel: 'BTC' }),
+          (tick) => {
+            if (tick.channel === 'BAD') throw boom;
+            return tick.channel === 'BTC';
+          },
+        ).subscribe({ error: (error: unknown) => errors.push(error) });
         const messages: Tick[] = [];
         const held = socket.message$.subscribe((tick) => messages.push(tick));
         const heard: unknown[] = [];
@@ -290,7 +293,8 @@ describe('multiplex', () => {
           WebSocketCtor: server.WebSocketCtor,
         });
         const boom = new Error('no unsubscribe today');
-        const channel = socket.multiplex(
+        const channel = multiplex(
+          socket,
           () => ({ op: 'sub', channel: 'BTC' }),
           () => {
             throw boom;
@@ -331,13 +335,12 @@ describe('multiplex', () => {
             return JSON.stringify(value);
           },
         });
-        const member = socket
-          .multiplex(
-            () => ({ sub: 'a' }),
-            () => ({ unsub: 'a' }),
-            (m) => m.ch === 'a',
-          )
-          .subscribe();
+        const member = multiplex(
+          socket,
+          () => ({ sub: 'a' }),
+          () => ({ unsub: 'a' }),
+          (m) => m.ch === 'a',
+        ).subscribe();
         const thrown: unknown[] = [];
         at(server, 5, () => {
           try {
@@ -381,16 +384,15 @@ describe('multiplex', () => {
           if (++opens === 2) socket.close();
         });
         const events: string[] = [];
-        socket
-          .multiplex(
-            () => ({ op: 'sub', channel: 'BTC' }),
-            () => ({ op: 'unsub', channel: 'BTC' }),
-            (tick) => tick.channel === 'BTC',
-          )
-          .subscribe({
-            error: (error: unknown) => events.push(`error ${String(error)}`),
-            complete: () => events.push('complete'),
-          });
+        multiplex(
+          socket,
+          () => ({ op: 'sub', channel: 'BTC' }),
+          () => ({ op: 'unsub', channel: 'BTC' }),
+          (tick) => tick.channel === 'BTC',
+        ).subscribe({
+          error: (error: unknown) => events.push(`error ${String(error)}`),
+          complete: () => events.push('complete'),
+        });
         flush();
         expect(unhandled).toEqual([]);
         expect(server.connection(0).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
@@ -416,13 +418,12 @@ describe('multiplex', () => {
           reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
         });
         const errors: unknown[] = [];
-        socket
-          .multiplex(
-            () => ({ sub: 'a' }),
-            () => ({ sub: 'no' }),
-            (m) => m.ch === 'a',
-          )
-          .subscribe({ error: (error: unknown) => errors.push(error) });
+        multiplex(
+          socket,
+          () => ({ sub: 'a' }),
+          () => ({ sub: 'no' }),
+          (m) => m.ch === 'a',
+        ).subscribe({ error: (error: unknown) => errors.push(error) });
         flush();
         expect(unhandled).toEqual([]);
         expect(errors).toHaveLength(1);
@@ -446,7 +447,8 @@ describe('multiplex', () => {
         });
         const boom = new Error('no subscribe today');
         let made = 0;
-        const channel = socket.multiplex(
+        const channel = multiplex(
+          socket,
           () => {
             if (++made === 2) throw boom;
             return { op: 'sub', channel: 'BTC' };
@@ -486,13 +488,12 @@ describe('multiplex', () => {
         socket.open$.subscribe(() => {
           if (++opens === 2) member.unsubscribe();
         });
-        const member = socket
-          .multiplex(
-            () => ({ op: 'sub', channel: 'BTC' }),
-            () => ({ op: 'unsub', channel: 'BTC' }),
-            (tick) => tick.channel === 'BTC',
-          )
-          .subscribe();
+        const member = multiplex(
+          socket,
+          () => ({ op: 'sub', channel: 'BTC' }),
+          () => ({ op: 'unsub', channel: 'BTC' }),
+          (tick) => tick.channel === 'BTC',
+        ).subscribe();
         const held = socket.connect();
         flush();
         expect(server.connection(0).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
@@ -511,7 +512,8 @@ describe('multiplex', () => {
           deserializer: (e) => e.data as string,
         });
         const channel = (byte: number, name: string, view = false) =>
-          socket.multiplex(
+          multiplex(
+            socket,
             () => (view ? new Uint8Array([9, byte]) : new Uint8Array([9, byte]).buffer),
             () => new Uint8Array([0, byte]).buffer,
             (m) => m === name,
@@ -552,7 +554,8 @@ describe('multiplex', () => {
               : JSON.stringify(value, (_k, v: unknown) => (v instanceof ArrayBuffer ? [...new Uint8Array(v)] : v)),
         });
         const channel = (message: unknown) =>
-          socket.multiplex(
+          multiplex(
+            socket,
             () => message,
             () => 'bye',
             () => false,
@@ -574,7 +577,8 @@ describe('multiplex', () => {
           deserializer: (e) => e.data as string,
         });
         const channel = (options?: { key: string }) =>
-          socket.multiplex(
+          multiplex(
+            socket,
             () => new Blob(['sub']),
             () => new Blob(['unsub']),
             () => true,
@@ -603,15 +607,15 @@ describe('multiplex', () => {
         cycle.self = cycle;
         const heard: unknown[] = [];
         const listening = socket.error$.subscribe((error) => heard.push(error));
+        const held = socket.connect();
         const errors: unknown[] = [];
         for (const message of [cycle, { n: 1n }]) {
-          socket
-            .multiplex(
-              () => message,
-              () => 'bye',
-              () => true,
-            )
-            .subscribe({ error: (error: unknown) => errors.push(error) });
+          multiplex(
+            socket,
+            () => message,
+            () => 'bye',
+            () => true,
+          ).subscribe({ error: (error: unknown) => errors.push(error) });
         }
         flush();
         expect(errors).toHaveLength(2);
@@ -623,6 +627,7 @@ describe('multiplex', () => {
         expect(heard).toEqual(errors);
         expect(server.connection(0).sent).toEqual([]);
         listening.unsubscribe();
+        held.unsubscribe();
       });
     });
   });
@@ -639,15 +644,14 @@ describe('multiplex', () => {
         const heard: unknown[] = [];
         const listening = socket.error$.subscribe((error) => heard.push(error));
         const errors: unknown[] = [];
-        socket
-          .multiplex(
-            () => {
-              throw boom;
-            },
-            () => ({ op: 'unsub', channel: 'BTC' }),
-            () => true,
-          )
-          .subscribe({ error: (error: unknown) => errors.push(error) });
+        multiplex(
+          socket,
+          () => {
+            throw boom;
+          },
+          () => ({ op: 'unsub', channel: 'BTC' }),
+          () => true,
+        ).subscribe({ error: (error: unknown) => errors.push(error) });
         at(server, 5, () => listening.unsubscribe());
         flush();
         expect(errors).toHaveLength(1);
@@ -656,5 +660,36 @@ describe('multiplex', () => {
         expect(openSockets(server)).toEqual([]);
       });
     });
+  });
+});
+
+describe('multiplex(socket, ...) as a function', () => {
+  it('refuses a socket that fromWebSocket did not make with a TypeError naming the problem', () => {
+    const notOurs = { message$: NEVER, send: () => undefined };
+    for (const socket of [notOurs, null, undefined, {}]) {
+      expect(() =>
+        multiplex(
+          socket as ReturnType<typeof fromWebSocket<Tick, Command>>,
+          () => ({ op: 'sub', channel: 'BTC' }),
+          () => ({ op: 'unsub', channel: 'BTC' }),
+          () => true,
+        ),
+      ).toThrow(new TypeError('multiplex: the first argument must be a socket made by fromWebSocket'));
+    }
+  });
+
+  it('is no longer a property of the socket, and adds no enumerable one to it', () => {
+    const socket = fromWebSocket<Tick, Command>(FEED_URL, json<Tick, Command>());
+    expect('multiplex' in socket).toBe(false);
+    // The streams a channel uses are made on first access, by design: made first here, they are not what is checked.
+    void [socket.message$, socket.open$];
+    const keys = Object.keys(socket);
+    multiplex(
+      socket,
+      () => ({ op: 'sub', channel: 'BTC' }),
+      () => ({ op: 'unsub', channel: 'BTC' }),
+      () => true,
+    );
+    expect(Object.keys(socket)).toEqual(keys);
   });
 });

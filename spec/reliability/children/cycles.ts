@@ -4,7 +4,7 @@
  * exit by itself, which it can only do if nothing was left open.
  */
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import { fromWebSocket, type ConnectionStatus, type ReactiveWebSocket } from '../../../lib/index';
+import { fromWebSocket, multiplex, type ConnectionStatus, type ReactiveWebSocket } from '../../../lib/index';
 import { activeResources, forkServer, readArgs, resourcesSettled, run, settledHeap, type HeapFigures } from './common';
 
 export interface CycleArgs {
@@ -66,6 +66,7 @@ run(async (): Promise<CycleFigures> => {
   const connectClose = async (): Promise<void> => {
     const socket = fromWebSocket(server.url, { reconnect: false });
     const errorsSub = socket.error$.subscribe((e) => errors.push(String(e)));
+    socket.connect();
     await when(socket, 'open');
     socket.close();
     await when(socket, 'closed');
@@ -116,13 +117,12 @@ run(async (): Promise<CycleFigures> => {
       held.close$.subscribe(),
       held.error$.subscribe(),
       held.state$.subscribe(),
-      held
-        .multiplex(
-          () => 'sub',
-          () => 'unsub',
-          () => false,
-        )
-        .subscribe(),
+      multiplex(
+        held,
+        () => 'sub',
+        () => 'unsub',
+        () => false,
+      ).subscribe(),
     ];
     for (const s of subscriptions) s.unsubscribe();
   };

@@ -14,10 +14,11 @@
 import fc from 'fast-check';
 import { of, Subscription, throwError, type Observable } from 'rxjs';
 import {
-  type ConnectionState,
   defaultCloseCodePolicy,
   fromWebSocket,
   heartbeat,
+  multiplex,
+  type ConnectionState,
   type WebSocketMessageEvent,
   type WebSocketOptions,
   type WebSocketPayload,
@@ -176,7 +177,8 @@ fuzz('hooks', hooksCase, async (input: HooksCase, context) => {
   for (let i = 0; i < input.channels; i++) {
     const encode = (text: string): string =>
       input.binaryChannels ? (new TextEncoder().encode(text).buffer as unknown as string) : text;
-    const channel$ = socket.multiplex(
+    const channel$ = multiplex(
+      socket,
       hook('multiplex.subscribeMsg', () => encode(`sub:${i}`)),
       hook('multiplex.unsubscribeMsg', () => encode(`unsub:${i}`)),
       hook('multiplex.filter', (message: unknown) => message === `c${i}`),

@@ -33,7 +33,8 @@ const AFTER_THE_END: readonly Trigger[] = ['state$ closed', 'close$', 'message$ 
 const ACTIONS = [
   'subscribe to message$',
   'connect()',
-  'subscribe to open$',
+  // A data stream: it holds the connection (open$ only observes).
+  'subscribe to messageEvent$',
   'close()',
   'reconnect()',
   'unsubscribe the first holder',
@@ -127,8 +128,8 @@ fuzz('reentry', reentryCase, async (input: ReentryCase, context) => {
         hold.subscription.add(
           action === 'connect()'
             ? socket.connect()
-            : action === 'subscribe to open$'
-              ? socket.open$.subscribe({ complete: done })
+            : action === 'subscribe to messageEvent$'
+              ? socket.messageEvent$.subscribe({ error: done, complete: done })
               : socket.message$.subscribe({ error: done, complete: done }),
         );
         if (action === 'connect()') hold.subscription.add(socket.state$.subscribe(() => undefined));

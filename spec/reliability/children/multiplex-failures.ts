@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CallbackError, constantBackoff, fromWebSocket } from '../../../lib/index';
+import { CallbackError, constantBackoff, fromWebSocket, multiplex } from '../../../lib/index';
 import { Changes } from '../../helpers/wait';
 import { readArgs, run } from './common';
 
@@ -96,25 +96,24 @@ run(async (): Promise<MultiplexFailureFigures> => {
     });
   }
   const ended: string[] = [];
-  const member = socket
-    .multiplex(
-      () => ({ op: 'sub', channel: 'BTC' }),
-      () => {
-        if (scenario === 'unsubscribe-throws') throw new Error('no unsubscribe today');
-        return { op: 'unsub', channel: 'BTC' };
-      },
-      (message) => message.channel === 'BTC',
-    )
-    .subscribe({
-      error: (error: unknown) => {
-        ended.push(`error ${(error as Error).name}`);
-        changes.notify();
-      },
-      complete: () => {
-        ended.push('complete');
-        changes.notify();
-      },
-    });
+  const member = multiplex(
+    socket,
+    () => ({ op: 'sub', channel: 'BTC' }),
+    () => {
+      if (scenario === 'unsubscribe-throws') throw new Error('no unsubscribe today');
+      return { op: 'unsub', channel: 'BTC' };
+    },
+    (message) => message.channel === 'BTC',
+  ).subscribe({
+    error: (error: unknown) => {
+      ended.push(`error ${(error as Error).name}`);
+      changes.notify();
+    },
+    complete: () => {
+      ended.push('complete');
+      changes.notify();
+    },
+  });
   await changes.until(() => received[0]?.length === 1, 5_000, 'the first subscribe message');
 
   const thrownByUnsubscribe: string[] = [];
