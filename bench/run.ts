@@ -17,7 +17,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { format, resolveConfig } from 'prettier';
-import { measureBundles, OWN_GZIP_BUDGETS, type BundleSize } from './bundle-size';
+import { DEFAULT_APP_TARGET_BYTES, measureBundles, OWN_GZIP_BUDGETS, type BundleSize } from './bundle-size';
 import { CLIENT_IDS, CLIENT_LABELS, CLIENT_USAGE, type ClientId } from './clients';
 import { sampleMessage } from './messages';
 import { renderMarkdown, updateBenchmarksMarkdown } from './report';
@@ -591,6 +591,14 @@ function checkTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
       met: cyclesOurs.medianSteadyBytesPerCycle <= allowed,
     });
   }
+  const defaultApp = results.bundle?.find((row) => row.id === 'rx-websocket');
+  if (defaultApp?.ownGzipBytes !== undefined)
+    checks.push({
+      name: 'own code, min+gz: default app, against the 0.2 target',
+      target: `≤ ${DEFAULT_APP_TARGET_BYTES} bytes`,
+      measured: `${defaultApp.ownGzipBytes} bytes`,
+      met: defaultApp.ownGzipBytes <= DEFAULT_APP_TARGET_BYTES,
+    });
   for (const row of results.bundle ?? []) {
     const budget = OWN_GZIP_BUDGETS[row.id];
     if (budget === undefined || row.ownGzipBytes === undefined) continue;

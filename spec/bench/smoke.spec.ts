@@ -99,6 +99,7 @@ describe('the benchmark in --smoke mode', () => {
       'send throughput vs raw ws',
       'heap per idle connection vs raw ws',
       'heap after connect/close cycles',
+      'own code, min+gz: default app, against the 0.2 target',
       'own code, min+gz: message$ only',
       'own code, min+gz: default app',
       'own code, min+gz: default app + heartbeat()',
