@@ -429,23 +429,14 @@ export class Session<In> implements ConnectionListener {
 function guarded({ shouldReconnect, backoff, maxAttempts }: ResolvedReconnect): RetryPlanOptions {
   return {
     maxAttempts,
-    shouldRetry: (reason, attempt) =>
-      orThrow(
-        guard(
-          (why) => shouldReconnect(why, attempt),
-          reason,
-          (cause) => new CallbackError('shouldReconnect', cause),
-        ),
-      ),
-    backoff: (attempt, reason) =>
-      orThrow(
-        guard(
-          (why) => backoff(attempt, why),
-          reason,
-          (cause) => new CallbackError('backoff', cause),
-        ),
-      ),
+    shouldRetry: (reason, attempt) => call('shouldReconnect', () => shouldReconnect(reason, attempt)),
+    backoff: (attempt, reason) => call('backoff', () => backoff(attempt, reason)),
   };
+}
+
+/** Calls the application's `hook` through {@link guard}; what it throws comes out as a {@link CallbackError}. */
+function call<R>(hook: 'shouldReconnect' | 'backoff', run: () => R): R {
+  return orThrow(guard(run, undefined, (cause) => new CallbackError(hook, cause)));
 }
 
 function orThrow<R>(result: R | Threw): R {

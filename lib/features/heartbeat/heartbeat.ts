@@ -59,14 +59,8 @@ export const DEFAULT_HEARTBEAT = {
   timeoutMs: 10_000,
 } as const;
 
-/** Heartbeat options with defaults applied and checked. */
-export interface ResolvedHeartbeat {
-  readonly intervalMs: number;
-  readonly timeoutMs: number;
-  readonly ping: WebSocketPayload | (() => WebSocketPayload) | undefined;
-  readonly isPong: ((data: unknown) => boolean) | undefined;
-  readonly emitPongs: boolean;
-}
+/** Heartbeat options with defaults applied and checked: the settings part of a {@link Heartbeat}. */
+export type ResolvedHeartbeat = Pick<Heartbeat, 'intervalMs' | 'timeoutMs' | 'ping' | 'isPong' | 'emitPongs'>;
 
 /**
  * Keep-alive and half-open detection for `fromWebSocket`'s `heartbeat` option: `fromWebSocket(url, { heartbeat:
