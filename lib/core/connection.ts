@@ -106,8 +106,9 @@ export class Connection {
       // A cause whose message holds a secret would print it wherever the error is logged (Node prints causes).
       const cause = redacted === detail ? error : undefined;
       const kind = kindOf(error);
-      // One of this library's own errors, from a wrapper constructor, names a problem of its arguments too.
-      throw REFUSAL.test(kind) || error instanceof RxWebSocketError
+      // One of this library's own errors, from a wrapper constructor, names a problem of its arguments too; and what is
+      // not an error at all (a string, a bare object) comes from code, not from a network that may recover.
+      throw REFUSAL.test(kind) || error instanceof RxWebSocketError || !/(Error|Exception)$/.test(kind)
         ? new WebSocketConstructorError(`${kind}: ${redacted}`, cause)
         : new TransportError(`the WebSocket constructor threw: ${redacted}`, cause);
     }

@@ -495,29 +495,44 @@ describe('Connection', () => {
       it.each([
         ['an Error', new Error('out of file descriptors')],
         ['a DOMException of another kind', new DOMException('busy', 'InvalidStateError')],
-        [
-          'an object whose name getter throws',
-          Object.defineProperty({}, 'name', {
-            get: () => {
-              throw new Error('getter');
-            },
-          }),
-        ],
       ])('errors with TransportError, to be retried, for %s', (_, thrown) => {
         const recording = record(connection(config({ WebSocketCtor: throwing(thrown) })));
         expect(recording.error).toBeInstanceOf(TransportError);
       });
     });
 
-    it('errors with TransportError when it throws something that is not an Error', () => {
-      const Throwing = function () {
-        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point: a constructor that throws a non-Error
-        throw 'no sockets here';
-      } as unknown as WebSocketConstructor;
-      const recording = record(connection(config({ WebSocketCtor: Throwing })));
-      expect(recording.error).toBeInstanceOf(TransportError);
-      expect((recording.error as Error).message).toContain('no sockets here');
-    });
+    it.each([
+      ['a string', 'no sockets here'],
+      [
+        'an object whose name getter throws',
+        Object.defineProperty({}, 'name', {
+          get: () => {
+            throw new Error('getter');
+          },
+        }),
+      ],
+      [
+        'a proxy that throws on every read',
+        new Proxy(
+          {},
+          {
+            get: () => {
+              throw new Error('read');
+            },
+          },
+        ),
+      ],
+    ])(
+      'errors with WebSocketConstructorError, not retried, when it throws something that is not an Error (%s)',
+      (_, thrown) => {
+        const Throwing = function () {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point: a constructor that throws a non-Error
+          throw thrown;
+        } as unknown as WebSocketConstructor;
+        const recording = record(connection(config({ WebSocketCtor: Throwing })));
+        expect(recording.error).toBeInstanceOf(WebSocketConstructorError);
+      },
+    );
   });
 
   describe('with an EventEmitter socket, as ws is in Node', () => {
