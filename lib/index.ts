@@ -19,6 +19,9 @@ export type { HeartbeatOptions } from './features/heartbeat/heartbeat';
 export { HeartbeatTimeoutError } from './features/heartbeat/heartbeat-timeout-error';
 export type { Heartbeat } from './core/heartbeat-contract';
 export type { Multiplex, MultiplexOptions } from './features/multiplex/multiplex';
+export { DEFAULT_REQUEST, request } from './features/request/request';
+export type { RequestOptions, RequestSocket } from './features/request/request';
+export { RequestTimeoutError } from './features/request/request-timeout-error';
 export { DEFAULT_SEND_QUEUE } from './core/send-queue';
 export type { SendQueueOptions } from './core/send-queue';
 export {
