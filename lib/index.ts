@@ -20,6 +20,9 @@ export { HeartbeatTimeoutError } from './features/heartbeat/heartbeat-timeout-er
 export type { Heartbeat } from './core/heartbeat-contract';
 export { multiplex } from './features/multiplex/multiplex';
 export type { MultiplexOptions } from './features/multiplex/multiplex';
+export { DEFAULT_REQUEST, request } from './features/request/request';
+export type { RequestOptions, RequestSocket } from './features/request/request';
+export { RequestTimeoutError } from './features/request/request-timeout-error';
 export { DEFAULT_SEND_QUEUE } from './core/send-queue';
 export type { SendQueueOptions } from './core/send-queue';
 export {

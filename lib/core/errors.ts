@@ -21,7 +21,8 @@ export type RxWebSocketErrorCode =
   | 'ERR_WEBSOCKET_CONSTRUCTOR'
   | 'ERR_HEARTBEAT_TIMEOUT'
   | 'ERR_INVALID_OPTION'
-  | 'ERR_CALLBACK';
+  | 'ERR_CALLBACK'
+  | 'ERR_REQUEST_TIMEOUT';
 
 /** Base class of every error this library creates. */
 export abstract class RxWebSocketError extends Error {
@@ -414,7 +415,11 @@ export type CallbackHook =
   | 'multiplex.subscribeMsg'
   | 'multiplex.unsubscribeMsg'
   | 'multiplex.filter'
-  | 'multiplex.key';
+  | 'multiplex.key'
+  | 'request.make'
+  | 'request.isReply'
+  | 'request.cancel'
+  | 'request.id';
 
 /**
  * A callback of the application threw (or a provider rejected). The original is `cause`; the message names only the

@@ -1,4 +1,4 @@
-import { Subscription, type Observable, type SchedulerLike } from 'rxjs';
+import { Subject, Subscription, type Observable, type SchedulerLike } from 'rxjs';
 import { isValidCloseCode } from '../reconnect/close-codes';
 import type { CloseInfo } from '../core/events';
 import { utf8ByteLength } from '../core/utf8';
@@ -114,6 +114,11 @@ export interface ConnectionDouble<In = unknown, Out = unknown> {
   readonly readyState: ReadyState;
   /** Every frame the client sent, in order. */
   readonly sent: readonly SentFrame[];
+  /**
+   * Each frame as the client sends it (hot: earlier ones are in {@link sent}); completes when the socket closes. What a
+   * subscriber does runs inside the client's `send`, so a server action it takes (a reply) still arrives asynchronously.
+   */
+  readonly sent$: Observable<SentFrame>;
   /** The client's `close()` call, once it made one. */
   readonly clientClose: ClientClose | undefined;
   /** The close event the socket fired, once it has. */
@@ -173,6 +178,7 @@ export function createConnection<In, Out>(
   const origin = new URL(socket.url).origin;
   const createdAt = scheduler.now();
   const sent: SentFrame[] = [];
+  const sentFrames = new Subject<SentFrame>();
   const plays = new Subscription();
   // What the server has committed to, ahead of the events that carry it to the client.
   let phase: Phase = 'connecting';
@@ -201,6 +207,7 @@ export function createConnection<In, Out>(
     closingHandshakePending = false;
     closedWith = close;
     plays.unsubscribe();
+    sentFrames.complete();
     try {
       if (!close.wasClean) control.fire(errorEvent(failure));
     } finally {
@@ -234,6 +241,7 @@ export function createConnection<In, Out>(
       return socket.readyState;
     },
     sent,
+    sent$: sentFrames.asObservable(),
     get clientClose() {
       return clientClose;
     },
@@ -354,7 +362,9 @@ export function createConnection<In, Out>(
 
   const wire: SocketWire = {
     send(data) {
-      sent.push(Object.freeze({ data, time: scheduler.now() }));
+      const frame = Object.freeze({ data, time: scheduler.now() });
+      sent.push(frame);
+      sentFrames.next(frame);
     },
     close(code, reason, from) {
       clientClose = Object.freeze({ code, reason, time: scheduler.now() });

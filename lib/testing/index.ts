@@ -33,3 +33,5 @@ export type {
 export { closeEvent } from './close-event';
 export { formatFrames, formatValue, readableFrames } from './format-frames';
 export type { FrameAssertion } from './format-frames';
+export { answerRequests } from './answer-requests';
+export type { AnswerRequestsOptions, ReceivedRequest, RequestAnswerer } from './answer-requests';

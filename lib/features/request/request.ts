@@ -1,0 +1,254 @@
+import { Observable, timer } from 'rxjs';
+import { CallbackError, InvalidOptionError, WebSocketCloseError, type CallbackHook } from '../../core/errors';
+import type { CloseInfo } from '../../core/events';
+import { guard, Threw } from '../../core/guard';
+import { assertDelayMs } from '../../core/validate-options';
+import { OPEN } from '../../core/web-socket-like';
+import { RequestTimeoutError } from './request-timeout-error';
+
+/**
+ * What `request` needs of a socket: what `fromWebSocket` returns has it all. `message$` holds the connection while a
+ * request waits; `open$` only tells it of each (re)open; `close$` of the last close, should the socket stop for good.
+ */
+export interface RequestSocket<In, Out> {
+  /** Decoded messages, across reconnections; subscribing holds the connection. */
+  readonly message$: Observable<In>;
+  /** Each open, reconnections included. */
+  readonly open$: Observable<unknown>;
+  /** Each close, retried ones included. */
+  readonly close$: Observable<CloseInfo>;
+  /** The current socket's ready state: whether a send goes out now ({@link OPEN}) or waits in the send queue. */
+  readonly readyState: number;
+  /** Sends now when open, else queues until the next open. */
+  send(value: Out): void;
+}
+
+/** Options of {@link request}. */
+export interface RequestOptions<In, Out, R extends In = In> {
+  /**
+   * Whether `message` is the reply to the request with this `id`, e.g. `(msg, id) => msg.type === 'reply' && msg.id === id`.
+   * A type guard narrows what the request emits. Called for every message while the request waits. If it throws, the
+   * request ends with a `CallbackError` (hook `'request.isReply'`), its `cancel` message sent as on a timeout.
+   */
+  readonly isReply: ((message: In, id: string) => message is R) | ((message: In, id: string) => boolean);
+  /**
+   * How long to wait for the reply, from the subscription, in milliseconds: above 0, up to 2147483647 (the longest
+   * delay timers honour), or `Infinity` to wait as long as the socket runs. Then the request errors with a
+   * `RequestTimeoutError`, its `cancel` message is sent, and a reply that comes later is ignored. With
+   * `resend: 'on-reconnect'` keep it below how long the server remembers ids (the reference server: 5 minutes), or a
+   * late resend runs the request again.
+   * @default 10000
+   */
+  readonly timeoutMs?: number;
+  /**
+   * `'on-reconnect'` sends the request again, with the same id, on each open after the first one it went out on,
+   * until it is answered or times out: at-least-once delivery, and exactly-once processing with a server that answers
+   * a repeated id from its store of replies (as the reference server does). `'never'` sends it once: if the connection
+   * drops before the reply, the request times out. `'never'` is the default because a resend is only safe with a
+   * server that recognises the repeated id: any other would run the request twice.
+   * @default 'never'
+   */
+  readonly resend?: 'never' | 'on-reconnect';
+  /**
+   * Makes the message that tells the server to give up the request with this `id`, sent when the request was sent and
+   * ends without its reply while the socket runs: the subscriber unsubscribes, `timeoutMs` passes, or `isReply` threw.
+   * Like any send, it is queued while the socket is not open. If it throws (a `CallbackError`, hook
+   * `'request.cancel'`) on a timeout, the subscriber gets that error instead of the `RequestTimeoutError`; on an
+   * unsubscribe there is nobody left to tell, and nothing is sent.
+   * @default undefined (nothing is sent)
+   */
+  readonly cancel?: (id: string) => Out;
+  /**
+   * Makes each request's id. If it throws or returns something other than a string, the request errors with a
+   * `CallbackError` (hook `'request.id'`) and nothing is sent. Ids must be unique among the requests a server
+   * remembers, across all its clients.
+   * @default a random prefix per socket object (a UUID where `crypto.randomUUID` exists) and a counter: `<prefix>-1`,
+   * `<prefix>-2`, ...
+   */
+  readonly id?: () => string;
+}
+
+/** The default {@link RequestOptions}. */
+export const DEFAULT_REQUEST = {
+  /** {@link RequestOptions.timeoutMs}: 10 s. */
+  timeoutMs: 10_000,
+  /** {@link RequestOptions.resend}: once only. */
+  resend: 'never',
+} as const;
+
+/**
+ * Request/response over a socket: each subscription makes a fresh id, sends `make(id)` (through `socket.send`, so
+ * queued while the socket is not open), and emits the first message that `isReply(message, id)` accepts, then
+ * completes. The request holds the connection while it waits, and lets it go when it ends. (`Out` is `const` only so
+ * that `make`'s object literals keep their literal types against the socket's message type.)
+ *
+ * - Unsubscribing before the reply cancels the request: `cancel(id)` is sent when given, and a later reply is ignored.
+ * - No reply within `timeoutMs`: a `RequestTimeoutError`; a reply after it is ignored. So is a reply for an id no
+ *   request waits for: it is a message like any other, on `message$` for whoever listens, never an error.
+ * - `resend: 'on-reconnect'` sends an unanswered request again, with the same id, after each reconnection: the
+ *   acknowledged send. With a server that answers a repeated id with the reply it stored, each request is run once.
+ * - The socket stops for good before the reply: the request errors with `message$`'s error, or, when it stopped
+ *   without one (`close()`, or a close the reconnection policy ends on without an error), with a
+ *   `WebSocketCloseError` for the last close. A request never waits on a socket that can no longer answer it.
+ * - What `make`, `isReply`, `cancel` or `id` throws ends the request with a `CallbackError` naming the hook
+ *   (`'request.make'`...), given to the subscriber; nothing reaches the socket's handlers. So does what `send` throws
+ *   for the request (a `'throw'` overflow, or an `EncodeError` when nobody listens on `error$`).
+ *
+ * Throws `InvalidOptionError` for a bad option (left to development builds in the production browser build).
+ *
+ * @example
+ * // An acknowledged send: the server answers a repeated id from its store, so the order is placed once.
+ * const placed$ = request(socket, (id) => ({ type: 'request', id, data: { op: 'place', order } }), {
+ *   isReply: (msg, id): msg is Reply => msg.type === 'reply' && msg.id === id,
+ *   timeoutMs: 5_000,
+ *   resend: 'on-reconnect',
+ * });
+ * placed$.subscribe({ next: (reply) => show(reply.data), error: (error) => retryLater(error) });
+ */
+export function request<In, const Out, R extends In = In>(
+  socket: RequestSocket<In, Out>,
+  make: (id: string) => NoInfer<Out>,
+  options: RequestOptions<NoInfer<In>, NoInfer<Out>, R>,
+): Observable<R> {
+  if (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__) validateRequest(make, options);
+  const {
+    isReply,
+    timeoutMs = DEFAULT_REQUEST.timeoutMs,
+    resend = DEFAULT_REQUEST.resend,
+    cancel,
+    id: makeId,
+  } = options;
+  const nextId = makeId ?? (() => defaultId(socket));
+  return new Observable<R>((subscriber) => {
+    const id = guard(callId, nextId, idError);
+    if (id instanceof Threw) return subscriber.error(id.error);
+    const message = guard(make, id, makeError);
+    if (message instanceof Threw) return subscriber.error(message.error);
+
+    /** Answered, failed, timed out or cancelled: nothing more is sent, and no later message counts. */
+    let settled = false;
+    /** The request waits in the send queue: the next open sends it, and a resend would send it twice. */
+    let queued = false;
+    let lastClose: CloseInfo | undefined;
+    const send = (): void => {
+      queued = socket.readyState !== OPEN;
+      try {
+        socket.send(message);
+      } catch (error) {
+        settled = true;
+        subscriber.error(error);
+      }
+    };
+    /** Sends the cancel message; what stopped it, if anything. */
+    const sendCancel = (): { readonly error: unknown } | undefined => {
+      if (!cancel) return undefined;
+      const made = guard(cancel, id, cancelError);
+      if (made instanceof Threw) return made;
+      try {
+        socket.send(made);
+      } catch (error) {
+        return { error };
+      }
+      return undefined;
+    };
+    /** The client gives the request up (timeout, or `isReply` threw): cancel it, then tell the subscriber. */
+    const giveUp = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      const problem = sendCancel();
+      subscriber.error(problem ? problem.error : error);
+    };
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      subscriber.error(error);
+    };
+    // First, so that the cancel message goes out while the request still holds the connection.
+    subscriber.add(() => {
+      if (settled) return;
+      settled = true;
+      // The subscriber has left: what the cancel callback or send throws has nobody to go to.
+      sendCancel();
+    });
+    subscriber.add(socket.close$.subscribe((close) => (lastClose = close)));
+    const test = (candidate: In): boolean => isReply(candidate, id);
+    subscriber.add(
+      socket.message$.subscribe({
+        next: (candidate) => {
+          if (settled) return;
+          const matched = guard(test, candidate, isReplyError);
+          if (matched instanceof Threw) return giveUp(matched.error);
+          if (!matched) return;
+          settled = true;
+          subscriber.next(candidate as R);
+          subscriber.complete();
+        },
+        error: fail,
+        complete: () => fail(new WebSocketCloseError(lastClose ?? NORMAL_CLOSE)),
+      }),
+    );
+    // Holding the connection may have ended it at once (a socket that cannot start).
+    if (settled) return;
+    if (resend === 'on-reconnect') {
+      subscriber.add(
+        socket.open$.subscribe(() => {
+          if (settled) return;
+          if (queued) queued = false;
+          else send();
+        }),
+      );
+    }
+    if (timeoutMs !== Infinity) {
+      subscriber.add(timer(timeoutMs).subscribe(() => giveUp(new RequestTimeoutError(id, timeoutMs))));
+    }
+    send();
+  });
+}
+
+/** What the request reports when the socket stopped without an error and no close was seen: `close()`'s own code. */
+const NORMAL_CLOSE: CloseInfo = /* @__PURE__ */ Object.freeze({ code: 1000, reason: '', wasClean: true });
+
+const wrapper =
+  (hook: CallbackHook) =>
+  (cause: unknown): CallbackError =>
+    new CallbackError(hook, cause);
+const idError = /* @__PURE__ */ wrapper('request.id');
+const makeError = /* @__PURE__ */ wrapper('request.make');
+const isReplyError = /* @__PURE__ */ wrapper('request.isReply');
+const cancelError = /* @__PURE__ */ wrapper('request.cancel');
+
+/** Calls the id maker, and refuses what is not a string (an id the server could not match a reply to). */
+function callId(makeId: () => string): string {
+  const id: unknown = makeId();
+  if (typeof id !== 'string') throw new TypeError(`the id function returned ${typeof id}, not a string`);
+  return id;
+}
+
+/** Each socket object's ids: a random prefix, made on its first request, and a counter. */
+const ids = /* @__PURE__ */ new WeakMap<object, { readonly prefix: string; count: number }>();
+
+function defaultId(socket: object): string {
+  let entry = ids.get(socket);
+  if (!entry) ids.set(socket, (entry = { prefix: randomPrefix(), count: 0 }));
+  return `${entry.prefix}-${++entry.count}`;
+}
+
+function randomPrefix(): string {
+  if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  // No secure context: 2 × 52 random bits, enough that two clients of one server do not meet.
+  return Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+}
+
+function validateRequest(make: unknown, options: unknown): void {
+  if (typeof make !== 'function') throw new InvalidOptionError('request.make', make, 'a function');
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('request', options, 'an object');
+  const { isReply, timeoutMs, resend, cancel, id } = options as Record<string, unknown>;
+  if (typeof isReply !== 'function') throw new InvalidOptionError('request.isReply', isReply, 'a function');
+  if (timeoutMs !== undefined) assertDelayMs('request.timeoutMs', timeoutMs, { above0: true, never: true });
+  if (resend !== undefined && resend !== 'never' && resend !== 'on-reconnect') {
+    throw new InvalidOptionError('request.resend', resend, "'never' or 'on-reconnect'");
+  }
+  if (cancel !== undefined && typeof cancel !== 'function')
+    throw new InvalidOptionError('request.cancel', cancel, 'a function');
+  if (id !== undefined && typeof id !== 'function') throw new InvalidOptionError('request.id', id, 'a function');
+}

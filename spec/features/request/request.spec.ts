@@ -1,0 +1,417 @@
+import { config, firstValueFrom, Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import {
+  CallbackError,
+  constantBackoff,
+  fromWebSocket,
+  InvalidOptionError,
+  json,
+  request,
+  RequestTimeoutError,
+  WebSocketCloseError,
+  type ReactiveWebSocket,
+  type RequestOptions,
+} from '../../../lib/index';
+import { answerRequests, createWebSocketDouble, type WebSocketServerDouble } from '../../../lib/testing/index';
+
+type Reply = { type: 'reply'; id: string; data: number };
+type ServerMsg = Reply | { type: 'tick'; n: number };
+type ClientMsg = { type: 'request'; id: string; data: number } | { type: 'cancel'; id: string };
+
+const URL = 'wss://feed.example/ws';
+const isReply = (msg: ServerMsg, id: string): msg is Reply => msg.type === 'reply' && msg.id === id;
+const ask = (data: number) => (id: string) => ({ type: 'request', id, data }) as const;
+const cancel = (id: string) => ({ type: 'cancel', id }) as const;
+/** Ids r1, r2, ... per call of `ids()`. */
+const ids = () => {
+  let n = 0;
+  return () => `r${++n}`;
+};
+
+const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+/** A server double that opens every connection at once, and a socket on it that reconnects 10 ms after a drop. */
+function setup(): {
+  server: WebSocketServerDouble<ServerMsg, ClientMsg>;
+  socket: ReactiveWebSocket<ServerMsg, ClientMsg>;
+} {
+  const server = createWebSocketDouble<ServerMsg, ClientMsg>({ autoOpen: true });
+  const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+    ...json<ServerMsg, ClientMsg>(),
+    WebSocketCtor: server.WebSocketCtor,
+    reconnect: { backoff: constantBackoff({ delayMs: 10, jitter: 'none' }) },
+  });
+  return { server, socket };
+}
+
+const doubled = (message: ClientMsg, id: string): Reply | undefined =>
+  message.type === 'request' ? { type: 'reply', id, data: message.data * 2 } : undefined;
+
+/** Collects what RxJS reports as unhandled while `work` runs. */
+function unhandledDuring(work: () => void): unknown[] {
+  const unhandled: unknown[] = [];
+  config.onUnhandledError = (error) => unhandled.push(error);
+  try {
+    work();
+  } finally {
+    config.onUnhandledError = null;
+  }
+  return unhandled;
+}
+
+describe('request', () => {
+  describe('when the server answers', () => {
+    it('emits the reply and completes, then lets the connection go and leaves no timer', () => {
+      const scheduler = newScheduler();
+      scheduler.run(({ expectObservable, flush }) => {
+        const { server, socket } = setup();
+        answerRequests(server, { delayMs: 5, reply: doubled });
+        const reply$ = request(socket, ask(21), { isReply, id: ids() });
+        expectObservable(reply$).toBe('5ms (r|)', { r: { type: 'reply', id: 'r1', data: 42 } });
+        flush();
+        expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 21 }]);
+        // Released: the socket closed with 1000 once the reply came, and the 10 s timeout never ran.
+        expect(server.connection(0).clientClose).toMatchObject({ code: 1000, time: 5 });
+        expect(scheduler.now()).toBeLessThan(100);
+      });
+    });
+
+    it('ignores a reply for an id no request waits for: no error, and the right reply still completes it', () => {
+      newScheduler().run(({ cold, expectObservable }) => {
+        const { server, socket } = setup();
+        answerRequests(server, { delayMs: 8, reply: doubled });
+        cold('3ms x').subscribe(() => server.latest.messageJson({ type: 'reply', id: 'unknown', data: 0 }));
+        expectObservable(request(socket, ask(1), { isReply, id: ids() })).toBe('8ms (r|)', {
+          r: { type: 'reply', id: 'r1', data: 2 },
+        });
+        // The unknown reply is an ordinary message for whoever listens.
+        expectObservable(socket.message$, '^ 9ms !').toBe('3ms u 4ms r', {
+          u: { type: 'reply', id: 'unknown', data: 0 },
+          r: { type: 'reply', id: 'r1', data: 2 },
+        });
+      });
+    });
+
+    it('narrows the reply with a type guard, and keeps make’s literal types against the socket’s message type', () => {
+      // Compile-time: the reply is a Reply (it has data), and make's object literal needs no annotation.
+      const { socket } = setup();
+      const reply$: Observable<Reply> = request(socket, (id) => ({ type: 'request', id, data: 1 }), { isReply });
+      const any$: Observable<ServerMsg> = request(socket, (id) => ({ type: 'request', id, data: 1 }), {
+        isReply: (msg, id) => msg.type === 'reply' && msg.id === id,
+      });
+      // @ts-expect-error not a ClientMsg
+      request(socket, (id) => ({ type: 'nope', id }), { isReply });
+      expect([reply$, any$].every((o) => o instanceof Observable)).toBe(true);
+    });
+  });
+
+  describe('timeout', () => {
+    it('errors with RequestTimeoutError exactly timeoutMs after the subscription, sends cancel, and lets go', () => {
+      newScheduler().run(({ expectObservable, flush }) => {
+        const { server, socket } = setup();
+        const reply$ = request(socket, ask(1), { isReply, id: ids(), timeoutMs: 50, cancel });
+        expectObservable(reply$).toBe('50ms #', undefined, new RequestTimeoutError('r1', 50));
+        flush();
+        expect(server.connection(0).sentJson()).toEqual([
+          { type: 'request', id: 'r1', data: 1 },
+          { type: 'cancel', id: 'r1' },
+        ]);
+        expect(server.connection(0).sent[1]?.time).toBe(50);
+        expect(server.connection(0).clientClose?.time).toBe(50);
+      });
+    });
+
+    it('carries a stable code, the id and timeoutMs, and no payload in its message', () => {
+      const error = new RequestTimeoutError('secret-id', 50);
+      expect(error).toMatchObject({
+        name: 'RequestTimeoutError',
+        code: 'ERR_REQUEST_TIMEOUT',
+        id: 'secret-id',
+        timeoutMs: 50,
+      });
+      expect(error.message).not.toContain('secret-id');
+    });
+
+    it('ignores a reply that comes after the timeout', () => {
+      newScheduler().run(({ expectObservable, flush }) => {
+        const { server, socket } = setup();
+        socket.connect(); // someone else holds the socket, so the late reply does arrive
+        answerRequests(server, { delayMs: 30, reply: doubled });
+        const reply$ = request(socket, ask(1), { isReply, id: ids(), timeoutMs: 20 });
+        expectObservable(reply$).toBe('20ms #', undefined, new RequestTimeoutError('r1', 20));
+        expectObservable(socket.message$, '^ 40ms !').toBe('30ms r', { r: { type: 'reply', id: 'r1', data: 2 } });
+        flush();
+      });
+    });
+
+    it('waits as long as the socket runs with timeoutMs: Infinity', () => {
+      newScheduler().run(({ expectObservable }) => {
+        const { server, socket } = setup();
+        answerRequests(server, { delayMs: 3_000_000_000, reply: doubled });
+        expectObservable(request(socket, ask(1), { isReply, id: ids(), timeoutMs: Infinity })).toBe(
+          '3000000000ms (r|)',
+          {
+            r: { type: 'reply', id: 'r1', data: 2 },
+          },
+        );
+      });
+    });
+  });
+
+  describe('unsubscribing before the reply', () => {
+    it('sends the cancel message, ignores the later reply, and lets the connection go', () => {
+      newScheduler().run(({ expectObservable, flush }) => {
+        const { server, socket } = setup();
+        const held = socket.connect();
+        answerRequests(server, { delayMs: 30, reply: doubled });
+        expectObservable(request(socket, ask(1), { isReply, id: ids(), cancel }), '^ 19ms !').toBe('');
+        expectObservable(socket.message$, '^ 40ms !').toBe('30ms r', { r: { type: 'reply', id: 'r1', data: 2 } });
+        flush();
+        expect(server.connection(0).sentJson()).toEqual([
+          { type: 'request', id: 'r1', data: 1 },
+          { type: 'cancel', id: 'r1' },
+        ]);
+        expect(server.connection(0).sent[1]?.time).toBe(20);
+        held.unsubscribe();
+      });
+    });
+
+    it('sends nothing without a cancel option, and closes the socket it alone held', () => {
+      newScheduler().run(({ expectObservable, flush }) => {
+        const { server, socket } = setup();
+        expectObservable(request(socket, ask(1), { isReply, id: ids() }), '^ 9ms !').toBe('');
+        flush();
+        expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
+        expect(server.connection(0).clientClose).toMatchObject({ code: 1000, time: 10 });
+      });
+    });
+  });
+
+  describe('across a reconnection', () => {
+    it("resends with the same id after a drop (resend: 'on-reconnect'), and the stored reply completes it once", () => {
+      newScheduler().run(({ cold, expectObservable, flush }) => {
+        const { server, socket } = setup();
+        // The first connection drops at 4 ms, before the reply due at 5 ms; the next opens at 14 ms.
+        server.script((connection) => (connection.index === 0 ? cold('4ms x', { x: 'drop' }) : undefined));
+        const answerer = answerRequests(server, { delayMs: 5, reply: doubled });
+        const reply$ = request(socket, ask(1), { isReply, id: ids(), resend: 'on-reconnect' });
+        expectObservable(reply$).toBe('19ms (r|)', { r: { type: 'reply', id: 'r1', data: 2 } });
+        flush();
+        expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
+        expect(server.connection(1).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
+        expect(server.connection(1).sent[0]?.time).toBe(14);
+        expect(answerer.runs('r1')).toBe(1);
+        expect(answerer.received.map((r) => [r.connection, r.repeat])).toEqual([
+          [0, false],
+          [1, true],
+        ]);
+      });
+    });
+
+    it("does not resend with resend: 'never' (the default): the request times out", () => {
+      newScheduler().run(({ cold, expectObservable, flush }) => {
+        const { server, socket } = setup();
+        server.script((connection) => (connection.index === 0 ? cold('4ms x', { x: 'drop' }) : undefined));
+        answerRequests(server, { delayMs: 5, reply: doubled });
+        expectObservable(request(socket, ask(1), { isReply, id: ids(), timeoutMs: 100 })).toBe(
+          '100ms #',
+          undefined,
+          new RequestTimeoutError('r1', 100),
+        );
+        flush();
+        expect(server.connections).toHaveLength(2);
+        expect(server.connection(1).sentJson()).toEqual([]);
+      });
+    });
+
+    it('sends a request made while disconnected once, on the open that flushes the queue', () => {
+      newScheduler().run(({ cold, expectObservable, flush }) => {
+        const server = createWebSocketDouble<ServerMsg, ClientMsg>();
+        server.script(cold('10ms o', { o: 'open' }));
+        answerRequests(server, { delayMs: 1, reply: doubled });
+        const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+          ...json<ServerMsg, ClientMsg>(),
+          WebSocketCtor: server.WebSocketCtor,
+        });
+        expectObservable(request(socket, ask(1), { isReply, id: ids(), resend: 'on-reconnect' })).toBe('11ms (r|)', {
+          r: { type: 'reply', id: 'r1', data: 2 },
+        });
+        flush();
+        expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
+      });
+    });
+
+    it('takes one reply when the answer races the drop: a reply that arrives completes it, and nothing is resent', () => {
+      newScheduler().run(({ cold, expectObservable, flush }) => {
+        const { server, socket } = setup();
+        // The reply leaves at 5 ms and the connection drops at 6 ms: the reply wins.
+        server.script((connection) => (connection.index === 0 ? cold('6ms x', { x: 'drop' }) : undefined));
+        const answerer = answerRequests(server, { delayMs: 5, reply: doubled });
+        socket.connect();
+        expectObservable(request(socket, ask(1), { isReply, id: ids(), resend: 'on-reconnect' })).toBe('5ms (r|)', {
+          r: { type: 'reply', id: 'r1', data: 2 },
+        });
+        flush();
+        expect(server.connections).toHaveLength(2);
+        expect(server.connection(1).sentJson()).toEqual([]);
+        expect(answerer.runs('r1')).toBe(1);
+      });
+    });
+
+    it('takes one reply when the drop wins the race in the same frame: resent, answered from the store', () => {
+      newScheduler().run(({ cold, expectObservable, flush }) => {
+        const { server, socket } = setup();
+        server.script((connection) => (connection.index === 0 ? cold('5ms x', { x: 'drop' }) : undefined));
+        const answerer = answerRequests(server, { delayMs: 5, reply: doubled });
+        const values: unknown[] = [];
+        expectObservable(request(socket, ask(1), { isReply, id: ids(), resend: 'on-reconnect' })).toBe('20ms (r|)', {
+          r: { type: 'reply', id: 'r1', data: 2 },
+        });
+        socket.message$.subscribe((message) => values.push(message));
+        flush();
+        expect(values).toEqual([{ type: 'reply', id: 'r1', data: 2 }]);
+        expect(answerer.runs('r1')).toBe(1);
+      });
+    });
+  });
+
+  describe('when the socket stops for good', () => {
+    it('errors with a WebSocketCloseError for the close when close() is called', () => {
+      newScheduler().run(({ cold, expectObservable }) => {
+        const { socket } = setup();
+        cold('7ms c').subscribe(() => socket.close());
+        expectObservable(request(socket, ask(1), { isReply, id: ids() })).toBe(
+          '7ms #',
+          undefined,
+          new WebSocketCloseError({ code: 1000, reason: '', wasClean: true }),
+        );
+      });
+    });
+
+    it("errors with message$'s error when the server closes with a code the policy stops on", () => {
+      newScheduler().run(({ cold, expectObservable }) => {
+        const { server, socket } = setup();
+        server.script(cold('7ms c', { c: { close: 1008 } }));
+        const close = { code: 1008, reason: '', wasClean: true };
+        expectObservable(request(socket, ask(1), { isReply, id: ids(), resend: 'on-reconnect' })).toBe(
+          '7ms #',
+          undefined,
+          new WebSocketCloseError(close),
+        );
+      });
+    });
+  });
+
+  describe('what the callbacks throw', () => {
+    const thrown: [string, unknown][] = [
+      ['an Error', new Error('payload text')],
+      ['a string', 'payload text'],
+      ['undefined', undefined],
+      ['an object', { nasty: true }],
+    ];
+    const hooks = ['request.id', 'request.make', 'request.isReply', 'request.cancel'] as const;
+
+    describe.each(thrown)('%s', (_kind, boom) => {
+      const throwing = () => {
+        throw boom;
+      };
+      const options = (hook: (typeof hooks)[number]): RequestOptions<ServerMsg, ClientMsg, Reply> => ({
+        isReply: hook === 'request.isReply' ? throwing : isReply,
+        id: hook === 'request.id' ? throwing : ids(),
+        cancel: hook === 'request.cancel' ? throwing : cancel,
+        timeoutMs: 50,
+      });
+
+      it.each(hooks)('%s: the subscriber gets a CallbackError naming it, and nothing is uncaught', (hook) => {
+        const unhandled = unhandledDuring(() =>
+          newScheduler().run(({ expectObservable, flush }) => {
+            const { server, socket } = setup();
+            answerRequests(server, { delayMs: 5, reply: hook === 'request.isReply' ? doubled : () => undefined });
+            const make = hook === 'request.make' ? throwing : ask(1);
+            const errors: unknown[] = [];
+            const reply$ = request(socket, make, options(hook));
+            reply$.subscribe({ error: (error: unknown) => errors.push(error) });
+            // When: id and make at once, before anything is sent; isReply on the reply at 5; cancel at the timeout.
+            const frame = { 'request.id': 0, 'request.make': 0, 'request.isReply': 5, 'request.cancel': 50 }[hook];
+            expectObservable(reply$.pipe()).toBe(`${frame}ms #`, undefined, new CallbackError(hook, boom));
+            flush();
+            expect(errors).toHaveLength(1);
+            expect(errors[0]).toBeInstanceOf(CallbackError);
+            expect(errors[0]).toMatchObject({ code: 'ERR_CALLBACK', hook, cause: boom });
+            expect((errors[0] as Error).message).not.toContain('payload text');
+            const sent = server.connections.flatMap((connection) => connection.sentJson());
+            if (hook === 'request.id' || hook === 'request.make') expect(server.connections).toHaveLength(0);
+            // isReply threw: the request is given up like a timeout, so its cancel goes out.
+            if (hook === 'request.isReply') expect(sent.filter((m) => m.type === 'cancel')).toHaveLength(2);
+          }),
+        );
+        expect(unhandled).toEqual([]);
+      });
+
+      it('request.cancel on an unsubscribe: nothing sent, nothing uncaught, the connection let go', () => {
+        const unhandled = unhandledDuring(() =>
+          newScheduler().run(({ expectObservable, flush }) => {
+            const { server, socket } = setup();
+            expectObservable(request(socket, ask(1), options('request.cancel')), '^ 9ms !').toBe('');
+            flush();
+            expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
+            expect(server.connection(0).clientClose?.time).toBe(10);
+          }),
+        );
+        expect(unhandled).toEqual([]);
+      });
+    });
+
+    it('request.id returning something other than a string is a CallbackError', async () => {
+      const { socket } = setup();
+      const error: unknown = await firstValueFrom(
+        request(socket, ask(1), { isReply, id: (() => 7) as unknown as () => string }),
+      ).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'ERR_CALLBACK', hook: 'request.id' });
+    });
+  });
+
+  describe('ids', () => {
+    it('are by default a random prefix per socket object and a counter, fresh for each subscription', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, socket } = setup();
+        const other = setup();
+        const reply$ = request(socket, ask(1), { isReply, timeoutMs: 5 });
+        reply$.subscribe({ error: () => undefined });
+        reply$.subscribe({ error: () => undefined });
+        request(other.socket, ask(1), { isReply, timeoutMs: 5 }).subscribe({ error: () => undefined });
+        flush();
+        const [a, b] = server
+          .connection(0)
+          .sentJson()
+          .map((m) => m.id);
+        const [c] = other.server
+          .connection(0)
+          .sentJson()
+          .map((m) => m.id);
+        expect(a).toMatch(/^.+-1$/);
+        expect(b).toBe(a?.replace(/-1$/, '-2'));
+        expect(c).toMatch(/-1$/);
+        expect(c).not.toBe(a);
+      });
+    });
+  });
+
+  describe('options', () => {
+    const { socket } = setup();
+    it.each([
+      ['timeoutMs', { timeoutMs: 0 }],
+      ['timeoutMs', { timeoutMs: -1 }],
+      ['timeoutMs', { timeoutMs: Number.NaN }],
+      ['timeoutMs', { timeoutMs: 2 ** 31 }],
+      ['resend', { resend: 'always' }],
+      ['cancel', { cancel: 'x' }],
+      ['id', { id: 1 }],
+      ['isReply', { isReply: undefined }],
+    ])('refuses a bad %s with InvalidOptionError', (name, bad) => {
+      const options = { isReply, ...bad } as unknown as RequestOptions<ServerMsg, ClientMsg>;
+      expect(() => request(socket, ask(1), options)).toThrow(InvalidOptionError);
+      expect(() => request(socket, ask(1), options)).toThrow(`request.${name}`);
+    });
+  });
+});
