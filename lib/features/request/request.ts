@@ -1,5 +1,12 @@
 import { Observable, timer } from 'rxjs';
-import { CallbackError, InvalidOptionError, WebSocketCloseError, type CallbackHook } from '../../core/errors';
+import {
+  CallbackError,
+  InvalidOptionError,
+  WebSocketCloseError,
+  type CallbackHook,
+  type RxWebSocketError,
+} from '../../core/errors';
+import { INTERNALS, type WithInternals } from '../../core/internals';
 import type { CloseInfo } from '../../core/events';
 import { guard, Threw } from '../../core/guard';
 import { assertDelayMs } from '../../core/validate-options';
@@ -119,11 +126,13 @@ export function request<In, const Out, R extends In = In>(
     id: makeId,
   } = options;
   const nextId = makeId ?? (() => defaultId(socket));
+  // What the application's callbacks throw is reported on the socket's error$ too, as every hook's throw is.
+  const report = reporter(socket);
   return new Observable<R>((subscriber) => {
     const id = guard(callId, nextId, idError);
-    if (id instanceof Threw) return subscriber.error(id.error);
+    if (id instanceof Threw) return subscriber.error(report(id.error));
     const message = guard(make, id, makeError);
-    if (message instanceof Threw) return subscriber.error(message.error);
+    if (message instanceof Threw) return subscriber.error(report(message.error));
 
     /** Answered, failed, timed out or cancelled: nothing more is sent, and no later message counts. */
     let settled = false;
@@ -143,7 +152,7 @@ export function request<In, const Out, R extends In = In>(
     const sendCancel = (): { readonly error: unknown } | undefined => {
       if (!cancel) return undefined;
       const made = guard(cancel, id, cancelError);
-      if (made instanceof Threw) return made;
+      if (made instanceof Threw) return { error: report(made.error) };
       try {
         socket.send(made);
       } catch (error) {
@@ -177,7 +186,7 @@ export function request<In, const Out, R extends In = In>(
         next: (candidate) => {
           if (settled) return;
           const matched = guard(test, candidate, isReplyError);
-          if (matched instanceof Threw) return giveUp(matched.error);
+          if (matched instanceof Threw) return giveUp(report(matched.error));
           if (!matched) return;
           settled = true;
           subscriber.next(candidate as R);
@@ -203,6 +212,15 @@ export function request<In, const Out, R extends In = In>(
     }
     send();
   });
+}
+
+/** Reports on the socket's `error$` (when it is one made by `fromWebSocket`), and hands the error back. */
+function reporter(socket: object): <E extends RxWebSocketError>(error: E) => E {
+  const internals = (socket as Partial<WithInternals<unknown, unknown>>)[INTERNALS];
+  return (error) => {
+    if (typeof internals === 'function') internals.call(socket).report(error);
+    return error;
+  };
 }
 
 /** What the request reports when the socket stopped without an error and no close was seen: `close()`'s own code. */

@@ -322,38 +322,50 @@ describe('request', () => {
         timeoutMs: 50,
       });
 
-      it.each(hooks)('%s: the subscriber gets a CallbackError naming it, and nothing is uncaught', (hook) => {
-        const unhandled = unhandledDuring(() =>
-          newScheduler().run(({ expectObservable, flush }) => {
-            const { server, socket } = setup();
-            answerRequests(server, { delayMs: 5, reply: hook === 'request.isReply' ? doubled : () => undefined });
-            const make = hook === 'request.make' ? throwing : ask(1);
-            const errors: unknown[] = [];
-            const reply$ = request(socket, make, options(hook));
-            reply$.subscribe({ error: (error: unknown) => errors.push(error) });
-            // When: id and make at once, before anything is sent; isReply on the reply at 5; cancel at the timeout.
-            const frame = { 'request.id': 0, 'request.make': 0, 'request.isReply': 5, 'request.cancel': 50 }[hook];
-            expectObservable(reply$.pipe()).toBe(`${frame}ms #`, undefined, new CallbackError(hook, boom));
-            flush();
-            expect(errors).toHaveLength(1);
-            expect(errors[0]).toBeInstanceOf(CallbackError);
-            expect(errors[0]).toMatchObject({ code: 'ERR_CALLBACK', hook, cause: boom });
-            expect((errors[0] as Error).message).not.toContain('payload text');
-            const sent = server.connections.flatMap((connection) => connection.sentJson());
-            if (hook === 'request.id' || hook === 'request.make') expect(server.connections).toHaveLength(0);
-            // isReply threw: the request is given up like a timeout, so its cancel goes out.
-            if (hook === 'request.isReply') expect(sent.filter((m) => m.type === 'cancel')).toHaveLength(2);
-          }),
-        );
-        expect(unhandled).toEqual([]);
-      });
+      it.each(hooks)(
+        '%s: the subscriber gets a CallbackError naming it, error$ hears it, nothing is uncaught',
+        (hook) => {
+          const unhandled = unhandledDuring(() =>
+            newScheduler().run(({ expectObservable, flush }) => {
+              const { server, socket } = setup();
+              const reported: unknown[] = [];
+              socket.error$.subscribe((error) => reported.push(error));
+              answerRequests(server, { delayMs: 5, reply: hook === 'request.isReply' ? doubled : () => undefined });
+              const make = hook === 'request.make' ? throwing : ask(1);
+              const errors: unknown[] = [];
+              const reply$ = request(socket, make, options(hook));
+              reply$.subscribe({ error: (error: unknown) => errors.push(error) });
+              // When: id and make at once, before anything is sent; isReply on the reply at 5; cancel at the timeout.
+              const frame = { 'request.id': 0, 'request.make': 0, 'request.isReply': 5, 'request.cancel': 50 }[hook];
+              expectObservable(reply$.pipe()).toBe(`${frame}ms #`, undefined, new CallbackError(hook, boom));
+              flush();
+              expect(errors).toHaveLength(1);
+              expect(errors[0]).toBeInstanceOf(CallbackError);
+              expect(errors[0]).toMatchObject({ code: 'ERR_CALLBACK', hook, cause: boom });
+              expect((errors[0] as Error).message).not.toContain('payload text');
+              // Two requests ran (the subscription above and expectObservable's): each reported its own.
+            expect(reported).toHaveLength(2);
+            expect(reported).toContain(errors[0]);
+            for (const error of reported) expect(error).toMatchObject({ code: 'ERR_CALLBACK', hook });
+              const sent = server.connections.flatMap((connection) => connection.sentJson());
+              if (hook === 'request.id' || hook === 'request.make') expect(server.connections).toHaveLength(0);
+              // isReply threw: the request is given up like a timeout, so its cancel goes out.
+              if (hook === 'request.isReply') expect(sent.filter((m) => m.type === 'cancel')).toHaveLength(2);
+            }),
+          );
+          expect(unhandled).toEqual([]);
+        },
+      );
 
-      it('request.cancel on an unsubscribe: nothing sent, nothing uncaught, the connection let go', () => {
+      it('request.cancel on an unsubscribe: reported on error$, nothing sent, nothing uncaught, the connection let go', () => {
         const unhandled = unhandledDuring(() =>
           newScheduler().run(({ expectObservable, flush }) => {
             const { server, socket } = setup();
+            const reported: unknown[] = [];
+            socket.error$.subscribe((error) => reported.push(error));
             expectObservable(request(socket, ask(1), options('request.cancel')), '^ 9ms !').toBe('');
             flush();
+            expect(reported).toEqual([expect.objectContaining({ code: 'ERR_CALLBACK', hook: 'request.cancel' })]);
             expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
             expect(server.connection(0).clientClose?.time).toBe(10);
           }),
