@@ -47,23 +47,31 @@ export interface SendQueueLimits {
   readonly overflow: 'report' | 'throw';
 }
 
-/** Validates the options and applies the defaults; no options give the shared default limits. */
+/**
+ * Applies the defaults, after checking the options (left to development builds in the production browser build, as
+ * every option check is); no options give the shared default limits.
+ */
 export function resolveSendQueueLimits(options: SendQueueOptions = DEFAULT_SEND_QUEUE): SendQueueLimits {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('sendQueue', options, 'an object');
   if (options === DEFAULT_SEND_QUEUE) return DEFAULT_SEND_QUEUE;
+  if (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__) validateSendQueue(options);
   const {
     maxMessages = DEFAULT_SEND_QUEUE.maxMessages,
     maxBytes = DEFAULT_SEND_QUEUE.maxBytes,
     overflow = DEFAULT_SEND_QUEUE.overflow,
   } = options;
-  if (!isLimit(maxMessages, true)) {
+  return { maxMessages, maxBytes, overflow };
+}
+
+function validateSendQueue(options: SendQueueOptions): void {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('sendQueue', options, 'an object');
+  const { maxMessages, maxBytes, overflow } = options;
+  if (maxMessages !== undefined && !isLimit(maxMessages, true)) {
     throw new InvalidOptionError('sendQueue.maxMessages', maxMessages, 'an integer ≥ 0, or Infinity');
   }
-  if (!isLimit(maxBytes, false))
+  if (maxBytes !== undefined && !isLimit(maxBytes, false))
     throw new InvalidOptionError('sendQueue.maxBytes', maxBytes, 'a number ≥ 0, or Infinity');
-  if (overflow !== 'report' && overflow !== 'throw')
+  if (overflow !== undefined && overflow !== 'report' && overflow !== 'throw')
     throw new InvalidOptionError('sendQueue.overflow', overflow, "'report' or 'throw'");
-  return { maxMessages, maxBytes, overflow };
 }
 
 /** A bounded FIFO of encoded messages waiting for the socket to open; its methods on the prototype. */
