@@ -4,12 +4,14 @@
  * Query parameters:
  *   ?channels=BTC-USD,cpu   channels to subscribe to at first (default: all)
  *   ?window=60              seconds of history per chart (default 30)
- *   ?fast=1                 short reconnection delays and heartbeat (for automated tests; humans get realistic ones)
+ *   ?fast=1                 short reconnection delays and heartbeat (for automated tests; humans get the defaults)
  *   ?ws=ws://host/ws        another feed endpoint (default: /ws on this server)
  */
 import uPlot from 'uplot';
 import { Subscription } from 'rxjs';
 import {
+  createDefaultBackoff,
+  DEFAULT_RECONNECT,
   exponentialBackoff,
   fromWebSocket,
   heartbeat,
@@ -17,8 +19,19 @@ import {
   type CloseInfo,
   type ConnectionState,
   type OpenInfo,
+  type RandomSource,
   type ReconnectOptions,
-} from '../../lib/index';
+} from 'rx-websocket';
+import {
+  ago,
+  appendPoint,
+  attemptCount,
+  backoffPlan,
+  formatRange,
+  tickLabels,
+  xRange,
+  type BackoffFactory,
+} from './model';
 import {
   CHANNELS,
   closeReasonFor,
@@ -46,10 +59,17 @@ const selected = new Set<string>(
   requested && requested.length > 0 ? requested : CHANNELS.map((channel) => channel.name),
 );
 
-/** With `?fast=1` the waits are short so that a test need not sit through them; 1012 and 1013 still impose their minimums. */
-const reconnect: ReconnectOptions | true = fast
-  ? { backoff: exponentialBackoff({ initialDelayMs: 250, maxDelayMs: 1_000, jitter: 'equal' }), resetAfterMs: 1_000 }
-  : true;
+/**
+ * The library's defaults, unless `?fast=1` shortens the waits so that a test need not sit through them (1012 and 1013
+ * still impose their minimums). The page shows the plan these make, so it is built from the same backoff.
+ */
+const makeBackoff: BackoffFactory = fast
+  ? (random: RandomSource) => exponentialBackoff({ initialDelayMs: 250, maxDelayMs: 1_000, jitter: 'equal', random })
+  : (random: RandomSource) => createDefaultBackoff({ random });
+const resetAfterMs = fast ? 1_000 : DEFAULT_RECONNECT.resetAfterMs;
+const reconnect: ReconnectOptions | true = fast ? { backoff: makeBackoff(Math.random), resetAfterMs } : true;
+/** How many of the next retries the page lists. */
+const PLAN_LENGTH = 5;
 
 /**
  * A feed this busy is never quiet for long, so a few seconds without a message is worth a ping; no answer to it
@@ -88,6 +108,8 @@ const ui = {
   messages: byTestId('message-count'),
   reconnects: byTestId('reconnect-count'),
   backoff: byTestId('backoff'),
+  plan: byTestId('backoff-plan'),
+  attemptReset: byTestId('attempt-reset'),
   heartbeat: byTestId('heartbeat'),
   lastError: byTestId('last-error'),
   history: byTestId('state-history'),
@@ -108,6 +130,39 @@ ui.heartbeat.textContent = `ping after ${heartbeatMs / 1_000} s quiet, dead ${he
 ui.backoff.title = fast
   ? 'exponential from 250 ms to 1 s, equal jitter (?fast=1)'
   : 'first retry after 0–2 s, later ones after a jittered 1.25–12 s; 1012 waits at least 2 s, 1013 at least 5 s';
+
+/**
+ * Lists the delays of the next retries, from retry `from` on (each drawn at random within its range). Once the backoff
+ * reaches its cap, one item says so for every later attempt (`#6+ 6–12 s`).
+ */
+function renderPlan(from: number): void {
+  if (ui.plan.dataset.from === String(from)) return;
+  ui.plan.dataset.from = String(from);
+  const items: HTMLElement[] = [];
+  let previous: string | undefined;
+  let capped = false;
+  for (const retry of backoffPlan(makeBackoff, from, PLAN_LENGTH + 1)) {
+    const range = formatRange(retry);
+    const last = items[items.length - 1];
+    if (range === previous && last) {
+      // Every later attempt waits the same: the previous item stands for all of them.
+      const label = last.querySelector('.plan-attempt');
+      if (label) label.textContent = `#${retry.attempt - 1}+`;
+      capped = true;
+      break;
+    }
+    if (items.length === PLAN_LENGTH) break;
+    previous = range;
+    const item = element('li', retry.attempt === from ? 'next' : undefined);
+    item.dataset.attempt = String(retry.attempt);
+    item.dataset.minMs = String(retry.minMs);
+    item.dataset.maxMs = String(retry.maxMs);
+    item.append(element('span', 'plan-attempt', `#${retry.attempt}`), ` ${range}`);
+    items.push(item);
+  }
+  if (!capped) items.push(element('li', 'plan-more', '…'));
+  ui.plan.replaceChildren(...items);
+}
 
 // ---- channels and charts ------------------------------------------------------------------------------------
 
@@ -161,6 +216,7 @@ function element<K extends keyof HTMLElementTagNameMap>(
 function createView(info: ChannelInfo): ChannelView {
   const card = element('article', 'card');
   card.dataset.channel = info.name;
+  card.dataset.kind = info.kind;
   card.dataset.testid = `channel-${info.name}`;
 
   const head = element('header', 'card-head');
@@ -205,7 +261,7 @@ function createView(info: ChannelInfo): ChannelView {
       legend: { show: false },
       cursor: { show: false },
       padding: [8, 8, 0, 0],
-      scales: { x: { time: true, range: (_u, _min, max) => [max - windowMs, max] } },
+      scales: { x: { time: true, range: (_u, min, max) => xRange(min, max, windowMs) } },
       // No fill: with one, the short stretches between outages read as bars rather than as a line with gaps.
       series: [{}, { stroke: color, width: 1.5, points: { show: false }, spanGaps: false }],
       axes: [
@@ -213,7 +269,7 @@ function createView(info: ChannelInfo): ChannelView {
         {
           ...AXIS,
           size: info.decimals > 3 ? 64 : 58,
-          values: (_u, ticks) => ticks.map((tick) => compact(tick, info.decimals)),
+          values: (_u, ticks, _axis, _space, step) => tickLabels(ticks, step),
         },
       ],
     },
@@ -243,11 +299,6 @@ function createView(info: ChannelInfo): ChannelView {
 
 const views = new Map<string, ChannelView>(CHANNELS.map((info) => [info.name, createView(info)]));
 
-function compact(value: number, decimals: number): string {
-  if (Math.abs(value) >= 10_000) return `${(value / 1_000).toFixed(1)}k`;
-  return value.toFixed(Math.min(decimals, Math.abs(value) < 10 ? decimals : 1));
-}
-
 function onTick({ channel, seq, t, value }: TickMessage): void {
   const view = views.get(channel);
   if (!view || !selected.has(channel)) return;
@@ -255,9 +306,8 @@ function onTick({ channel, seq, t, value }: TickMessage): void {
   view.lastSeq = seq;
   view.received++;
   view.latest = value;
-  const lastX = view.xs[view.xs.length - 1];
-  view.xs.push(lastX !== undefined && t <= lastX ? lastX + 0.001 : t);
-  view.ys.push(value);
+  // A quiet spell of ten ticks or more breaks the line, as an outage does.
+  appendPoint(view.xs, view.ys, t, value, Math.max(500, (10 * 1_000) / view.info.rateHz));
   view.dirty = true;
 }
 
@@ -288,6 +338,14 @@ function setSubscribed(channel: string, on: boolean): void {
 let currentState: ConnectionState = { status: 'idle' };
 let stateSince = performance.now();
 let clientClosing = false;
+/** Whether the current attempt reached open: a close before that is a failed attempt, not a drop. */
+let attemptOpened = false;
+let connectingAttempt = 0;
+/** The attempt that made the last open (0 for a first connection), and when it opened. */
+let openAttempt = 0;
+let openedAt: number | undefined;
+/** The last error shown, and when. */
+let lastError: { readonly text: string; readonly at: number } | undefined;
 let reconnections = 0;
 let messages = 0;
 let lastMessageAt: number | undefined;
@@ -324,6 +382,11 @@ const HISTORY_LENGTH = 14;
 function onState(state: ConnectionState): void {
   const wasOpen = currentState.status === 'open';
   currentState = state;
+  if (state.status === 'connecting') {
+    attemptOpened = false;
+    attemptError = undefined;
+    connectingAttempt = state.attempt;
+  } else if (state.status === 'open') attemptOpened = true;
   stateSince = performance.now();
   renderState(stateSince);
   document.title = `${state.status} · rx-websocket dashboard`;
@@ -348,8 +411,13 @@ function onState(state: ConnectionState): void {
       }
     }
   }
-  if (state.status === 'reconnecting' && state.lastError !== undefined && state.lastClose === undefined)
+  if (state.status === 'reconnecting' && state.lastError !== undefined && state.lastClose === undefined) {
+    // An attempt that failed without a close (a connect timeout): logged as the failed attempt it is.
     showError(state.lastError);
+    logFailedAttempt('—', state.lastError);
+    decidePendingCloses(state);
+  }
+  renderAttempts(stateSince);
 
   const live = state.status !== 'closed' && state.status !== 'idle';
   ui.reconnectButton.disabled = !live;
@@ -361,22 +429,51 @@ function onState(state: ConnectionState): void {
 
 const pendingCloses: HTMLTableRowElement[] = [];
 
-function onClose(close: CloseInfo): void {
+/** Rows kept in the close log; it scrolls within its panel past a dozen. */
+const CLOSE_LOG_LENGTH = 100;
+/** The error reported during the current attempt, if any: it says why an attempt failed. */
+let attemptError: unknown;
+
+function addCloseRow(code: string, kind: 'drop' | 'failed-attempt', cells: readonly HTMLElement[]): void {
   ui.closeLogEmpty.hidden = true;
   const row = element('tr');
-  row.dataset.code = String(close.code);
+  row.dataset.code = code;
+  row.dataset.kind = kind;
   row.dataset.decision = 'pending';
-  const decision = element('td', 'decision', '…');
-  row.append(
-    element('td', 'time', clock(new Date())),
+  row.append(element('td', 'time', clock(new Date())), ...cells, element('td', 'decision', '…'));
+  ui.closeLog.prepend(row);
+  while (ui.closeLog.children.length > CLOSE_LOG_LENGTH) ui.closeLog.lastElementChild?.remove();
+  pendingCloses.push(row);
+}
+
+/** An attempt that never opened: refused, timed out, or turned away at the handshake. */
+function logFailedAttempt(code: string, error: unknown): void {
+  const why =
+    error instanceof Error
+      ? error.name === 'ConnectionTimeoutError'
+        ? 'timed out'
+        : error.name === 'HandshakeError'
+          ? 'turned away at the handshake'
+          : 'could not connect'
+      : 'could not connect';
+  const label = connectingAttempt === 0 ? 'connection' : `attempt ${connectingAttempt}`;
+  addCloseRow(code, 'failed-attempt', [
+    element('td', 'code failed', 'failed'),
+    element('td', undefined, `${label} ${why}${code === '—' ? '' : ` (${code})`}`),
+    element('td', undefined, '—'),
+  ]);
+}
+
+function onClose(close: CloseInfo): void {
+  if (!attemptOpened && !clientClosing) {
+    logFailedAttempt(String(close.code), attemptError);
+    return;
+  }
+  addCloseRow(String(close.code), 'drop', [
     element('td', 'code', String(close.code)),
     element('td', undefined, close.reason || '—'),
     element('td', close.wasClean ? 'clean' : 'unclean', close.wasClean ? 'yes' : 'no'),
-    decision,
-  );
-  ui.closeLog.prepend(row);
-  while (ui.closeLog.children.length > 50) ui.closeLog.lastElementChild?.remove();
-  pendingCloses.push(row);
+  ]);
 }
 
 /** The state that follows a close tells what the reconnection policy made of it. */
@@ -399,9 +496,49 @@ function decidePendingCloses(state: ConnectionState): void {
 }
 
 function showError(error: unknown): void {
+  attemptError = error;
   const text = `${clock(new Date())} ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
-  ui.lastError.textContent = text;
+  lastError = { text, at: performance.now() };
   ui.lastError.title = text;
+  renderLastError(lastError.at);
+}
+
+/** Once the connection is back, the last error is shown as past, with its age. */
+function renderLastError(now: number): void {
+  if (!lastError) return;
+  const recovered = currentState.status === 'open' && openedAt !== undefined && openedAt > lastError.at;
+  ui.lastError.dataset.recovered = String(recovered);
+  ui.lastError.textContent = recovered
+    ? `${ago(now - lastError.at)}, recovered since · ${lastError.text}`
+    : lastError.text;
+}
+
+/** The backoff plan from the retry a failure would start now, and the attempt count's way back to 1. */
+function renderAttempts(now: number): void {
+  const state = currentState;
+  let from = 1;
+  let text = '—';
+  let resetInMs: number | undefined;
+  if (state.status === 'open' && openedAt !== undefined) {
+    const count = attemptCount(openAttempt, now - openedAt, resetAfterMs);
+    from = count.next;
+    resetInMs = count.resetInMs;
+    text =
+      resetInMs === undefined
+        ? 'a drop now starts again from attempt 1'
+        : `a drop now retries as attempt ${from}; back to 1 after ${(resetInMs / 1_000).toFixed(1)} s more open`;
+  } else if (state.status === 'reconnecting') {
+    from = state.attempt;
+    text = `waiting for attempt ${state.attempt}`;
+  } else if (state.status === 'connecting') {
+    from = state.attempt + 1;
+    text = state.attempt === 0 ? 'first connection' : `attempt ${state.attempt} under way`;
+  }
+  ui.attemptReset.textContent = text;
+  ui.attemptReset.dataset.next = String(from);
+  if (resetInMs === undefined) delete ui.attemptReset.dataset.resetInMs;
+  else ui.attemptReset.dataset.resetInMs = String(Math.round(resetInMs));
+  renderPlan(from);
 }
 
 // ---- the socket's streams -------------------------------------------------------------------------------------
@@ -410,6 +547,10 @@ function onOpen(info: OpenInfo): void {
   ui.endpoint.textContent = info.url;
   ui.protocol.textContent = info.protocol || '(none)';
   if (info.attempt > 0) reconnections++;
+  openAttempt = info.attempt;
+  openedAt = performance.now();
+  attemptError = undefined;
+  renderAttempts(openedAt);
   ui.reconnects.textContent = String(reconnections);
   for (const channel of selected) socket.send({ type: 'subscribe', channel });
 }
@@ -539,6 +680,8 @@ function render(): void {
   ui.stale.hidden = !stale;
   if (stale) ui.stale.textContent = `no data for ${(quietMs / 1_000).toFixed(1)} s`;
   if (currentState.status === 'reconnecting') renderState(now);
+  renderAttempts(now);
+  renderLastError(now);
 
   for (const view of views.values()) {
     if (!view.dirty) continue;

@@ -107,6 +107,8 @@ export async function buildClient(): Promise<ClientBundle> {
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'silent',
+    // The page imports the library by its package name, as an application would; here that is the source.
+    alias: { 'rx-websocket': './lib/index.ts' },
   });
   const files = new Map<string, { contentType: string; body: Uint8Array }>();
   for (const file of result.outputFiles) {

@@ -15,6 +15,14 @@ const ROOT = resolve(__dirname, '..', '..', '..');
 /** Short enough to keep the suite quick, long enough that the first retry after 1012 (≥ 2 s) finds the port closed. */
 const RESTART_DOWNTIME_MS = 3_000;
 
+interface CloseRow {
+  readonly code: string;
+  /** `drop` for an open connection that closed, `failed-attempt` for one that never opened. */
+  readonly kind: string;
+  readonly decision: string;
+  readonly text: string;
+}
+
 /** What the page's status badge has shown since {@link recordStatuses}, oldest first. */
 interface StatusRecorder {
   __statuses: string[];
@@ -115,17 +123,18 @@ requireSystem('chromium').describe('the dashboard in Chromium', (chromiumPath) =
     );
   };
 
-  const closeRows = (): Promise<{ code: string; decision: string; text: string }[]> =>
+  const closeRows = (): Promise<CloseRow[]> =>
     page.$$eval('[data-testid="close-log"] tr', (rows) =>
       rows.map((row) => ({
         code: (row as HTMLElement).dataset.code ?? '',
+        kind: (row as HTMLElement).dataset.kind ?? '',
         decision: (row as HTMLElement).dataset.decision ?? '',
         text: row.textContent ?? '',
       })),
     );
 
   /** The close log rows added since it had `before` rows, oldest first (the page shows the newest on top). */
-  const newCloseRows = async (before: number): Promise<{ code: string; decision: string; text: string }[]> => {
+  const newCloseRows = async (before: number): Promise<CloseRow[]> => {
     const rows = await closeRows();
     return rows.slice(0, rows.length - before).reverse();
   };
@@ -149,7 +158,7 @@ requireSystem('chromium').describe('the dashboard in Chromium', (chromiumPath) =
     await waitForMoreData();
     expect(await recordedStatuses()).toEqual(expect.arrayContaining(['open', 'reconnecting', 'connecting']));
     const [first] = await newCloseRows(rowsBefore);
-    expect(first).toMatchObject({ code: String(code), decision: 'reconnect' });
+    expect(first).toMatchObject({ code: String(code), kind: 'drop', decision: 'reconnect' });
     expect(first?.text).toMatch(/reconnecting in \d+ ms/);
     expect(Number(await text('rate'))).toBeGreaterThan(0);
   };
@@ -190,7 +199,10 @@ requireSystem('chromium').describe('the dashboard in Chromium', (chromiumPath) =
   });
 
   it('ships a bundle without Node built-ins: isomorphic-ws resolves to the browser WebSocket', async () => {
-    const inputs = Object.keys(dashboard?.bundle.metafile.inputs ?? {});
+    // Relative to the repository, also when node_modules is a link to a shared install elsewhere.
+    const inputs = Object.keys(dashboard?.bundle.metafile.inputs ?? {}).map((input) =>
+      input.replace(/^(?:\.\.\/)+(?:[^/]+\/)*?node_modules\//, 'node_modules/'),
+    );
     expect(inputs).toContain('node_modules/isomorphic-ws/browser.js');
     expect(inputs).toContain('lib/index.ts');
     expect(inputs.filter((input) => /node_modules\/ws\/|isomorphic-ws\/node\.js|^node:/.test(input))).toEqual([]);
@@ -214,9 +226,16 @@ requireSystem('chromium').describe('the dashboard in Chromium', (chromiumPath) =
   it('after a server restart, reconnects once the listener is back on the same port', async () => {
     await expectReconnectionAfter(() => postFault('/fault/restart'), 1012, RESTART_DOWNTIME_MS + 10_000);
     expect(await text('server-instance')).toBe('#2');
-    // The first retry (at least 2 s after 1012) came while the port was closed: refused, seen as 1006.
-    const codes = (await closeRows()).map((row) => row.code);
-    expect(codes.slice(0, codes.indexOf('1012'))).toContain('1006');
+    // The first retry (at least 2 s after 1012) came while the port was closed: refused, and logged as a failed
+    // attempt rather than as a drop of an open connection.
+    const rows = await closeRows();
+    const since = rows.slice(
+      0,
+      rows.findIndex((row) => row.code === '1012'),
+    );
+    expect(since.length).toBeGreaterThan(0);
+    expect(since.every((row) => row.kind === 'failed-attempt')).toBe(true);
+    expect(since.at(-1)?.text).toMatch(/^[\d:.]+failed\s*attempt \d+ could not connect \(1006\)/);
   }, 30_000);
 
   it('after a 1001 close (going away), reconnects', async () => {
@@ -270,6 +289,9 @@ requireSystem('chromium').describe('the dashboard in Chromium', (chromiumPath) =
     const rows = await closeRows();
     expect(rows.find((row) => row.code === '1006')?.text).toContain('heartbeat timeout');
     expect(await text('last-error')).toMatch(/HeartbeatTimeoutError|WebSocketCloseError/);
+    // Back open: the error is shown as past, with its age.
+    expect(await text('last-error')).toMatch(/^\d+ s ago, recovered since · /);
+    expect(await page.getAttribute('[data-testid="last-error"]', 'data-recovered')).toBe('true');
     await page.uncheck('[data-testid="silent-stall"]');
   }, 25_000);
 
@@ -293,17 +315,6 @@ requireSystem('chromium').describe('the dashboard in Chromium', (chromiumPath) =
       { timeout: 5_000, polling: 50 },
     );
   }, 20_000);
-
-  it('looks right (screenshot)', async () => {
-    await waitForStatus('open');
-    await waitForMoreData(50);
-    const artifacts = join(ROOT, 'test-artifacts');
-    mkdirSync(artifacts, { recursive: true });
-    const shot = join(artifacts, 'dashboard.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    if (process.env.UPDATE_SCREENSHOT === '1')
-      copyFileSync(shot, join(ROOT, 'examples', 'dashboard', 'screenshot.png'));
-  });
 
   it('after a 4001 close (a stop code under the default policy), ends closed with the code shown, and can connect again', async () => {
     await waitForStatus('open');
@@ -334,6 +345,212 @@ requireSystem('chromium').describe('the dashboard in Chromium', (chromiumPath) =
     await waitForStatus('open');
     await waitForMoreData();
   }, 20_000);
+
+  it('keeps the close log within its panel however many closes come', async () => {
+    // Drops in a row until the log holds more rows than the panel shows (bounded: a few seconds in fast mode).
+    for (let round = 0; round < 20 && (await closeRows()).length < 16; round++) {
+      await waitForStatus('open');
+      await postFault('/fault/drop');
+      await waitForStatus('reconnecting');
+    }
+    await waitForStatus('open');
+    const box = await page.evaluate(() => {
+      const scroller = document.querySelector('[data-testid="close-log"]')?.closest('.close-scroll');
+      const panel = scroller?.closest('.panel');
+      return {
+        panel: panel?.getBoundingClientRect().height ?? Infinity,
+        scrollHeight: scroller?.scrollHeight ?? 0,
+        clientHeight: scroller?.clientHeight ?? Infinity,
+      };
+    });
+    expect(box.panel).toBeLessThanOrEqual(480);
+    expect(box.scrollHeight).toBeGreaterThan(box.clientHeight);
+  }, 40_000);
+
+  it('fits a 390 px wide screen without scrolling sideways', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await waitForMoreData(10);
+      const widths = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth: window.innerWidth,
+      }));
+      expect(widths.scrollWidth).toBeLessThanOrEqual(widths.innerWidth);
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
+  it('lays the seven channel cards out with no row left with one card alone', async () => {
+    try {
+      for (const width of [1440, 1280, 1100, 900, 700, 390]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.waitForFunction(() => document.documentElement.clientWidth > 0);
+        const rows = await page.evaluate(() => {
+          const grid = document.querySelector<HTMLElement>('[data-testid="channels"]');
+          const width = grid?.getBoundingClientRect().width ?? 0;
+          const byTop = new Map<number, number[]>();
+          for (const card of grid?.children ?? []) {
+            const box = card.getBoundingClientRect();
+            byTop.set(Math.round(box.top), [...(byTop.get(Math.round(box.top)) ?? []), box.width / width]);
+          }
+          return [...byTop.values()];
+        });
+        expect({ width, cards: rows.flat().length }).toEqual({ width, cards: 7 });
+        // A card alone on its row must span the grid: no orphan in a row built for several.
+        const orphans = rows.filter((row) => row.length === 1 && (row[0] ?? 0) < 0.99);
+        expect({ width, orphans }).toEqual({ width, orphans: [] });
+      }
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
+  it('raised no uncaught errors in the page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+/**
+ * The page as a newcomer opens it (`npm start`, no `?fast=1`): the library's default reconnection settings, which
+ * the page explains, and the README's screenshot.
+ */
+requireSystem('chromium').describe('the dashboard in Chromium, default settings', (chromiumPath) => {
+  let dashboard: Dashboard | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let origin: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    dashboard = await startDashboard({ port: 0, host: '127.0.0.1', restartDowntimeMs: 2_500, log: false });
+    origin = `http://127.0.0.1:${dashboard.port}`;
+    browser = await launchChromium(chromiumPath);
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${origin}/`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.stop();
+  }, 30_000);
+
+  const text = async (testId: string): Promise<string> =>
+    (await page.locator(`[data-testid="${testId}"]`).textContent()) ?? '';
+  const attribute = async (testId: string, name: string): Promise<string | null> =>
+    page.getAttribute(`[data-testid="${testId}"]`, name);
+  const waitFor = async (fn: (arg: string) => boolean, arg: string, timeout: number): Promise<void> => {
+    await page.waitForFunction(fn, arg, { timeout, polling: 50 });
+  };
+  const statusIs = (status: string): boolean =>
+    document.querySelector<HTMLElement>('[data-testid="state"]')?.dataset.status === status;
+  const planTexts = (): Promise<string[]> =>
+    page.$$eval('[data-testid="backoff-plan"] li[data-attempt]', (items) =>
+      items.map((item) => (item.textContent ?? '').replace(/\s+/g, ' ').trim()),
+    );
+  const postFault = async (path: string): Promise<void> => {
+    const response = await fetch(`${origin}${path}`, { method: 'POST' });
+    expect(response.status).toBeLessThan(300);
+  };
+  /** Triggers a fault and waits until the page has been through reconnecting and is open again. */
+  const faultAndRecover = async (path: string, timeout: number): Promise<void> => {
+    await waitFor(statusIs, 'open', 10_000);
+    await postFault(path);
+    await waitFor(statusIs, 'reconnecting', 5_000);
+    await waitFor(statusIs, 'open', timeout);
+  };
+
+  it('fills each chart from its first point rather than from the right edge', async () => {
+    await waitFor(statusIs, 'open', 10_000);
+    // Six seconds of BTC-USD at 50 messages a second: a fifth of the 30 s window.
+    await waitFor(
+      () => Number(document.querySelector('[data-testid="count-BTC-USD"]')?.textContent?.replace(/[^\d]/g, '')) >= 300,
+      '',
+      15_000,
+    );
+    const drawnLeft = await page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="channel-BTC-USD"] canvas');
+      const context = canvas?.getContext('2d');
+      if (!canvas || !context) return -1;
+      // The band from a quarter to 40% of the width, right of the y axis: the line's orange (#f7931a) must be there.
+      const from = Math.round(canvas.width * 0.25);
+      const { data } = context.getImageData(from, 0, Math.round(canvas.width * 0.4) - from, canvas.height);
+      let orange = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r = 0, g = 0, b = 0] = [data[i], data[i + 1], data[i + 2]];
+        if (r > 190 && g > 100 && g < 190 && b < 100) orange++;
+      }
+      return orange;
+    });
+    expect(drawnLeft).toBeGreaterThan(20);
+  }, 25_000);
+
+  it("shows the default backoff's plan, and after a reconnection where the attempt count stands", async () => {
+    expect(await text('backoff')).toBe('library default');
+    // The ranges of createDefaultBackoff: 0–2 s, then b/2–b with b = 2.5 s × 1.5^(n−2).
+    expect(await planTexts()).toEqual([
+      '#1 0–2 s',
+      '#2 1.25–2.5 s',
+      '#3 1.88–3.75 s',
+      '#4 2.81–5.63 s',
+      '#5 4.22–8.44 s',
+    ]);
+    expect(await attribute('attempt-reset', 'data-next')).toBe('1');
+
+    await faultAndRecover('/fault/drop', 10_000);
+    // Open again after attempt 1: for resetAfterMs (5 s), a drop would continue with attempt 2.
+    expect(await attribute('attempt-reset', 'data-next')).toBe('2');
+    const resetInMs = Number(await attribute('attempt-reset', 'data-reset-in-ms'));
+    expect(resetInMs).toBeGreaterThan(0);
+    expect(resetInMs).toBeLessThanOrEqual(5_000);
+    expect(await text('attempt-reset')).toMatch(
+      /^a drop now retries as attempt 2; back to 1 after \d\.\d s more open$/,
+    );
+    expect((await planTexts())[0]).toBe('#2 1.25–2.5 s');
+
+    // Dropped again within those 5 s: attempt 2, waiting within the range shown.
+    await faultAndRecover('/fault/drop', 10_000);
+    const decision = await page.locator('[data-testid="close-log"] tr').first().textContent();
+    const [, delay, attempt] = /reconnecting in (\d+) ms \(attempt (\d+)\)/.exec(decision ?? '') ?? [];
+    expect(Number(attempt)).toBe(2);
+    expect(Number(delay)).toBeGreaterThanOrEqual(1_250);
+    expect(Number(delay)).toBeLessThanOrEqual(2_500);
+  }, 30_000);
+
+  it('counts the reset down: after 5 s open, a drop starts from attempt 1 again', async () => {
+    await waitFor(statusIs, 'open', 10_000);
+    await waitFor(
+      () => document.querySelector<HTMLElement>('[data-testid="attempt-reset"]')?.dataset.next === '1',
+      '',
+      8_000,
+    );
+    expect(await text('attempt-reset')).toBe('a drop now starts again from attempt 1');
+    expect((await planTexts())[0]).toBe('#1 0–2 s');
+  }, 15_000);
+
+  it('looks right after a few faults (screenshot)', async () => {
+    await faultAndRecover('/fault/restart', 20_000);
+    await faultAndRecover('/fault/close?code=1001', 10_000);
+    // A few seconds of data after the last reconnection, so that the charts show it.
+    const before = await text('count-BTC-USD');
+    await waitFor(
+      (before) =>
+        Number(document.querySelector('[data-testid="count-BTC-USD"]')?.textContent?.replace(/[^\d]/g, '')) >=
+        Number(before.replace(/[^\d]/g, '')) + 200,
+      before,
+      10_000,
+    );
+    // Once the plan reaches the cap, one item stands for every later attempt.
+    expect((await planTexts()).at(-1)).toMatch(/^#\d\+ 6–12 s$/);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const artifacts = join(ROOT, 'test-artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    const shot = join(artifacts, 'dashboard.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    if (process.env.UPDATE_SCREENSHOT === '1')
+      copyFileSync(shot, join(ROOT, 'examples', 'dashboard', 'screenshot.png'));
+  }, 45_000);
 
   it('raised no uncaught errors in the page', () => {
     expect(pageErrors).toEqual([]);
