@@ -129,7 +129,8 @@ export const OWN_GZIP_BUDGETS: Readonly<Record<string, number>> = {
   'rx-websocket-message-only': 8_300,
   'rx-websocket': 8_450,
   'rx-websocket-heartbeat': 9_000,
-  'rx-websocket-multiplex': 9_420,
+  // Resumable channels (cursorOf, isRecovered, onResume, dedupeWindow) measured 9,730 B: about 400 B more.
+  'rx-websocket-multiplex': 9_830,
 };
 
 /**

@@ -20,6 +20,7 @@ export { HeartbeatTimeoutError } from './features/heartbeat/heartbeat-timeout-er
 export type { Heartbeat } from './core/heartbeat-contract';
 export { multiplex } from './features/multiplex/multiplex';
 export type { MultiplexOptions } from './features/multiplex/multiplex';
+export type { ResumeEvent } from './features/multiplex/resume';
 export { DEFAULT_SEND_QUEUE } from './core/send-queue';
 export type { SendQueueOptions } from './core/send-queue';
 export {

@@ -414,7 +414,10 @@ export type CallbackHook =
   | 'multiplex.subscribeMsg'
   | 'multiplex.unsubscribeMsg'
   | 'multiplex.filter'
-  | 'multiplex.key';
+  | 'multiplex.key'
+  | 'multiplex.cursorOf'
+  | 'multiplex.isRecovered'
+  | 'multiplex.onResume';
 
 /**
  * A callback of the application threw (or a provider rejected). The original is `cause`; the message names only the

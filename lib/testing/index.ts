@@ -33,3 +33,19 @@ export type {
 export { closeEvent } from './close-event';
 export { formatFrames, formatValue, readableFrames } from './format-frames';
 export type { FrameAssertion } from './format-frames';
+export { createFeedServerDouble } from './feed-server-double';
+export type {
+  FeedClientFrame,
+  FeedError,
+  FeedMessage,
+  FeedReply,
+  FeedRequest,
+  FeedRequestId,
+  FeedServerDouble,
+  FeedServerDoubleOptions,
+  FeedServerFrame,
+  FeedSubscribe,
+  FeedSubscribed,
+  FeedUnsubscribe,
+  FeedUnsubscribed,
+} from './feed-server-double';
