@@ -29,9 +29,9 @@ export interface MultiplexOptions<T = unknown, In = unknown> {
    * Makes the channel resumable: the cursor of a message of the channel, an opaque string the channel never compares
    * (`undefined` for a message without one: delivered, and nothing recorded). The channel keeps the cursor of the last
    * message it delivered and makes every subscribe message after a reconnection with it, `subscribeMsg(cursor)`, so
-   * that the server can replay what was missed. A message whose cursor is among the last `dedupeWindow` delivered
-   * (a server replaying an overlap, a live message overtaking a replay) is dropped: no cursor reaches the channel's
-   * subscribers twice. The cursor lives as long as the channel: a channel started afresh (after its last subscriber
+   * that the server can replay what was missed. A message whose cursor was delivered lately (a server replaying an
+   * overlap, a live message racing a replay) is dropped: no cursor reaches the channel's subscribers twice, within the
+   * bounds of {@link MultiplexOptions.dedupeWindow}. The cursor lives as long as the channel: a channel started afresh (after its last subscriber
    * left, or after an error ended it) subscribes with none. Without `cursorOf`, the channel keeps no cursors at all.
    * @default undefined (not resumable)
    */
@@ -53,9 +53,13 @@ export interface MultiplexOptions<T = unknown, In = unknown> {
    */
   readonly onResume?: (event: ResumeEvent) => void;
   /**
-   * How many of the latest delivered cursors a resumable channel remembers to drop repeats: a bounded `Set` and ring
-   * (about 100 bytes per cursor). A server that replays strictly after the cursor never needs it; one that replays
-   * an overlap needs it as large as the overlap. `0` keeps only the last cursor and drops nothing.
+   * How many of the latest delivered cursors a resumable channel remembers, and for how many messages after each
+   * resubscription it looks cursors up: a message whose cursor is among the last `dedupeWindow` delivered before the
+   * resubscription, or delivered since, is dropped there (a replay that overlaps, a live message racing the replay).
+   * On a steady connection, where a server sends each cursor once and in order, only a repeat of the last cursor is
+   * dropped, so the per-message cost is one `cursorOf` call and an array store. Memory: the ring (one reference per
+   * cursor) and, after a resubscription, a `Set` of at most twice the window. `0` keeps only the last cursor and drops
+   * nothing.
    * @default 1024
    */
   readonly dedupeWindow?: number;

@@ -50,9 +50,12 @@ export interface Resume<T, In> {
 
 /**
  * The cursor bookkeeping of one resumable channel: the last cursor delivered (what the next subscribe resumes from),
- * the last `dedupeWindow` cursors delivered (a `Set` for the lookup, a ring for the order of eviction: no allocation
- * per message once full), and whether an answer to a resubscription is awaited. What `onResume` throws goes to
- * `report`, and changes nothing else.
+ * and a ring of the last `dedupeWindow` cursors delivered (one array store per message). Duplicates come where a
+ * replay meets what was delivered before it or live messages racing it, so the lookups happen there: from each
+ * resubscription, for the next `dedupeWindow` messages, every cursor is looked up in a `Set` made from the ring and
+ * added to it (at most twice the window), then the `Set` goes. On a steady connection, where a server sends each
+ * cursor once and in order, only a repeat of the last cursor is dropped. What `onResume` throws goes to `report`, and
+ * changes nothing else.
  */
 export function createResume<T, In>(
   { cursorOf, isRecovered, onResume, dedupeWindow: size = DEFAULT_DEDUPE_WINDOW }: ResumeOptions<T, In>,
@@ -62,9 +65,11 @@ export function createResume<T, In>(
   let since: string | undefined;
   let started = false;
   let awaiting = false;
-  const seen = new Set<string>();
   const ring: string[] = [];
   let next = 0;
+  /** The cursors looked up after a resubscription, and how many more messages are checked. */
+  let checking: Set<string> | undefined;
+  let left = 0;
   const tell = (recovered: boolean): void => {
     awaiting = false;
     const told = onResume && guard(onResume, { recovered, cursor: since }, resumeError);
@@ -77,6 +82,10 @@ export function createResume<T, In>(
       if (started) {
         since = last;
         awaiting = last !== undefined && onResume !== undefined;
+        if (size > 0) {
+          checking = new Set(ring);
+          left = size;
+        }
         if (last === undefined) tell(false);
       }
       started = true;
@@ -90,15 +99,15 @@ export function createResume<T, In>(
       const cursor = guard(cursorOf, message, cursorError);
       if (cursor === undefined) return true;
       if (cursor instanceof Threw) return cursor;
-      if (seen.has(cursor)) return false;
       if (size > 0) {
-        if (ring.length < size) ring.push(cursor);
-        else {
-          seen.delete(ring[next] as string);
-          ring[next] = cursor;
-          next = (next + 1) % size;
+        if (cursor === last) return false;
+        if (checking) {
+          if (checking.has(cursor)) return false;
+          checking.add(cursor);
+          if (--left === 0) checking = undefined;
         }
-        seen.add(cursor);
+        ring[next] = cursor;
+        next = next + 1 === size ? 0 : next + 1;
       }
       last = cursor;
       return true;

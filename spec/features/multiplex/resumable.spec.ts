@@ -197,15 +197,33 @@ describe('multiplex with cursorOf (a resumable channel)', () => {
     });
   });
 
-  it('remembers only the last dedupeWindow cursors: a repeat older than that is delivered again', () => {
+  it('after a resubscription, drops the cursors among the last dedupeWindow delivered before it, and repeats among those delivered since, for dedupeWindow messages', () => {
     newScheduler().run(({ flush }) => {
       const { server, channel } = setup({ feed: false });
       const msg = (n: number): Message => ({ type: 'message', channel: 'BTC', cursor: `c${n}`, data: n });
       const btc: Message[] = [];
-      channel('BTC', { dedupeWindow: 2 }).subscribe((m) => btc.push(m));
-      at(server, 2, () => [1, 2, 3, 3, 2, 1].forEach((n) => server.latest.messageJson(msg(n))));
+      channel('BTC', { dedupeWindow: 3 }).subscribe((m) => btc.push(m));
+      at(server, 2, () => [1, 2, 3, 4].forEach((n) => server.latest.messageJson(msg(n))));
+      at(server, 5, () => server.latest.drop());
+      at(server, 20, () =>
+        // c1 is older than the window, c2-c4 are the overlap; the three new messages after the resubscription (c1,
+        // c5, c6) are checked, so c1 again is dropped; c5 again comes after them.
+        [1, 2, 3, 4, 5, 1, 6, 5].forEach((n) => server.latest.messageJson(msg(n))),
+      );
       flush();
-      expect(data(btc)).toEqual([1, 2, 3, 1]);
+      expect(data(btc)).toEqual([1, 2, 3, 4, 1, 5, 6, 5]);
+    });
+  });
+
+  it('on a steady connection, drops a repeat of the last cursor only', () => {
+    newScheduler().run(({ flush }) => {
+      const { server, channel } = setup({ feed: false });
+      const msg = (n: number): Message => ({ type: 'message', channel: 'BTC', cursor: `c${n}`, data: n });
+      const btc: Message[] = [];
+      channel('BTC').subscribe((m) => btc.push(m));
+      at(server, 2, () => [1, 2, 2, 3, 2].forEach((n) => server.latest.messageJson(msg(n))));
+      flush();
+      expect(data(btc)).toEqual([1, 2, 3, 2]);
     });
   });
 
