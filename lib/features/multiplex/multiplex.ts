@@ -31,8 +31,9 @@ export interface MultiplexOptions<T = unknown, In = unknown> {
    * message it delivered and makes every subscribe message after a reconnection with it, `subscribeMsg(cursor)`, so
    * that the server can replay what was missed. A message whose cursor was delivered lately (a server replaying an
    * overlap, a live message racing a replay) is dropped: no cursor reaches the channel's subscribers twice, within the
-   * bounds of {@link MultiplexOptions.dedupeWindow}. The cursor lives as long as the channel: a channel started afresh (after its last subscriber
-   * left, or after an error ended it) subscribes with none. Without `cursorOf`, the channel keeps no cursors at all.
+   * bounds of {@link MultiplexOptions.dedupeWindow}. The cursor lives as long as the channel: a channel started afresh
+   * (after its last subscriber left, or after an error ended it) subscribes with none. Without `cursorOf`, the channel
+   * keeps no cursors at all.
    * @default undefined (not resumable)
    */
   readonly cursorOf?: (message: T) => string | undefined;
@@ -40,7 +41,8 @@ export interface MultiplexOptions<T = unknown, In = unknown> {
    * Recognises the server's answer to a resubscription made with a cursor, among every message of the socket:
    * whether it replayed everything after the cursor (`true`) or could not (`false`: its history no longer reaches
    * it), `undefined` for any other message. Called only while that answer is awaited, so it costs nothing per message
-   * otherwise. For the reference protocol: `(msg) => (msg.type === 'subscribed' && msg.channel === C ? msg.recovered : undefined)`.
+   * otherwise. For the reference protocol:
+   * `(msg) => (msg.type === 'subscribed' && msg.channel === C ? msg.recovered : undefined)`.
    * @default undefined (the answer is not read: give it with `onResume`)
    */
   readonly isRecovered?: (message: In) => boolean | undefined;
@@ -249,7 +251,7 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
       if (problem) fail(problem.error);
     });
     channel.messages = host.message$.subscribe({
-      // A plain channel's message costs a filter call; a resumable one's, a cursorOf call and a lookup more.
+      // A plain channel's message costs a filter call; a resumable one's, a cursorOf call and an array store more.
       next: (message) => {
         if (resume?.awaiting()) {
           const answered = resume.answer(message);
