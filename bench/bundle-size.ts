@@ -129,7 +129,8 @@ export const OWN_GZIP_BUDGETS: Readonly<Record<string, number>> = {
   'rx-websocket-message-only': 8_200,
   'rx-websocket': 8_360,
   'rx-websocket-heartbeat': 8_910,
-  'rx-websocket-multiplex': 9_330,
+  // Resumable channels (cursorOf, isRecovered, onResume, dedupeWindow) measured 9,748 B: about 420 B more.
+  'rx-websocket-multiplex': 9_830,
 };
 
 /**

@@ -13,7 +13,7 @@ import makeWebSocketObservable from 'rxjs-websockets';
 import { webSocket } from 'rxjs/webSocket';
 import WebSocket from 'ws';
 import * as candidate from './candidate-lib';
-import { fromWebSocket, json, type WebSocketConstructor } from '../lib/index';
+import { fromWebSocket, json, multiplex, type WebSocketConstructor } from '../lib/index';
 
 /** One open connection, whatever the client. */
 export interface Connection {
@@ -34,6 +34,7 @@ export const CLIENT_IDS = [
   'ws-observable',
   'rx-websocket',
   'rx-websocket-candidate',
+  'rx-websocket-resumable',
   'rxjs-webSocket',
   'rxjs-websockets',
   'reconnecting-websocket',
@@ -47,6 +48,7 @@ export const CLIENT_LABELS: Readonly<Record<ClientId, string>> = {
   'ws-observable': 'ws into a bare Observable',
   'rx-websocket': 'rx-websocket',
   'rx-websocket-candidate': 'rx-websocket (candidate)',
+  'rx-websocket-resumable': 'rx-websocket, a resumable channel',
   'rxjs-webSocket': 'RxJS webSocket() + retry',
   'rxjs-websockets': 'rxjs-websockets + retry',
   'reconnecting-websocket': 'reconnecting-websocket',
@@ -63,6 +65,8 @@ export const CLIENT_USAGE: Readonly<Record<ClientId, string>> = {
   'rx-websocket':
     '`fromWebSocket(url, { deserializer: json().deserializer, WebSocketCtor: ws })`, default reconnection; `message$.subscribe`; `socket.send(text)`',
   'rx-websocket-candidate': 'as rx-websocket, built from the lib/ copy given by `--candidate <dir>`',
+  'rx-websocket-resumable':
+    "as rx-websocket, the messages read through `multiplex(socket, subscribeMsg, unsubscribeMsg, () => true, { cursorOf })`: one channel carrying the whole feed, each message's `seq` read as its cursor and recorded",
   'rxjs-webSocket':
     '`webSocket({ url, WebSocketCtor: ws, serializer: (text) => text })` (default `JSON.parse` deserializer) `.pipe(retry({ delay: 1000 }))`; `subject.next(text)`',
   'rxjs-websockets':
@@ -126,6 +130,40 @@ function rxWebSocketDriver(id: ClientId, library: typeof candidate, WS: WsClass)
       const done = (): void => closed?.();
       socket.message$.subscribe({ next: onMessage, error: done, complete: done });
       // firstValueFrom unsubscribes at once, so that open$ does not see every message go by.
+      await firstValueFrom(socket.open$);
+      return {
+        send: (text) => socket.send(text),
+        close: () =>
+          new Promise<void>((resolve) => {
+            closed = resolve;
+            socket.close(1000);
+          }),
+      };
+    },
+  };
+}
+
+/**
+ * rx-websocket with a resumable channel: `rxWebSocketDriver`'s socket, its messages read through one channel with
+ * `cursorOf` (each message's `seq` as its cursor), so that the cost of the cursor bookkeeping shows.
+ */
+function rxWebSocketResumableDriver(WS: WsClass): Driver {
+  const WebSocketCtor = WS as unknown as WebSocketConstructor;
+  return {
+    id: 'rx-websocket-resumable',
+    async open(url, onMessage) {
+      const { deserializer } = json<{ seq: number }, string>();
+      const socket = fromWebSocket<{ seq: number }, string>(url, { deserializer, WebSocketCtor });
+      let closed: (() => void) | undefined;
+      const done = (): void => closed?.();
+      multiplex(
+        socket,
+        (cursor) => (cursor === undefined ? '{"op":"subscribe"}' : `{"op":"subscribe","since":"${cursor}"}`),
+        () => '{"op":"unsubscribe"}',
+        () => true,
+        // The flood's sequence number stands for a feed's cursor: a field that JSON.parse made, read as it is.
+        { cursorOf: (message) => message.seq as unknown as string },
+      ).subscribe({ next: onMessage, error: done, complete: done });
       await firstValueFrom(socket.open$);
       return {
         send: (text) => socket.send(text),
@@ -255,6 +293,7 @@ export function createDrivers(WS: WsClass): Readonly<Record<ClientId, Driver>> {
     'ws-observable': rawObservable,
     'rx-websocket': rxWebSocketDriver('rx-websocket', { fromWebSocket, json }, WS),
     'rx-websocket-candidate': rxWebSocketDriver('rx-websocket-candidate', candidate, WS),
+    'rx-websocket-resumable': rxWebSocketResumableDriver(WS),
     'rxjs-webSocket': rxjsWebSocket,
     'rxjs-websockets': rxjsWebsockets,
     'reconnecting-websocket': eventTargetDriver(

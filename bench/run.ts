@@ -117,9 +117,10 @@ const CYCLE_SLOPE_MARGIN = 16;
 
 /**
  * The receive workloads also run raw `ws` with the browser-style `onmessage`, and raw `ws` feeding a bare RxJS
- * `Observable` (the floor of any RxJS client); the others need only one floor.
+ * `Observable` (the floor of any RxJS client); the others need only one floor. A resumable channel's cost is per
+ * message received: it runs in the receive workloads only.
  */
-const RECEIVE_ONLY: readonly ClientId[] = ['ws-onmessage', 'ws-observable'];
+const RECEIVE_ONLY: readonly ClientId[] = ['ws-onmessage', 'ws-observable', 'rx-websocket-resumable'];
 
 const USAGE =
   'Usage: bench/run.ts [--smoke] [--rounds N] [--send-rounds N] [--latency-rounds N] [--memory-rounds N] [--cycle-rounds N] [--messages N] [--send-messages N] [--latency-ms N] ' +

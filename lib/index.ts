@@ -23,6 +23,7 @@ export type { MultiplexOptions } from './features/multiplex/multiplex';
 export { DEFAULT_REQUEST, request } from './features/request/request';
 export type { RequestOptions, RequestSocket } from './features/request/request';
 export { RequestTimeoutError } from './features/request/request-timeout-error';
+export type { ResumeEvent } from './features/multiplex/resume';
 export { DEFAULT_SEND_QUEUE } from './core/send-queue';
 export type { SendQueueOptions } from './core/send-queue';
 export {

@@ -419,7 +419,10 @@ export type CallbackHook =
   | 'request.make'
   | 'request.isReply'
   | 'request.cancel'
-  | 'request.id';
+  | 'request.id'
+  | 'multiplex.cursorOf'
+  | 'multiplex.isRecovered'
+  | 'multiplex.onResume';
 
 /**
  * A callback of the application threw (or a provider rejected). The original is `cause`; the message names only the

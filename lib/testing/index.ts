@@ -35,3 +35,19 @@ export { formatFrames, formatValue, readableFrames } from './format-frames';
 export type { FrameAssertion } from './format-frames';
 export { answerRequests } from './answer-requests';
 export type { AnswerRequestsOptions, ReceivedRequest, RequestAnswerer } from './answer-requests';
+export { createFeedServerDouble } from './feed-server-double';
+export type {
+  FeedClientFrame,
+  FeedError,
+  FeedMessage,
+  FeedReply,
+  FeedRequest,
+  FeedRequestId,
+  FeedServerDouble,
+  FeedServerDoubleOptions,
+  FeedServerFrame,
+  FeedSubscribe,
+  FeedSubscribed,
+  FeedUnsubscribe,
+  FeedUnsubscribed,
+} from './feed-server-double';

@@ -60,7 +60,7 @@ describe('the benchmark in --smoke mode', () => {
 
   it('measures every client in every socket workload', () => {
     const ids = (rows: readonly { id: string }[] | undefined): string[] => (rows ?? []).map((row) => row.id).sort();
-    const receiveOnly = ['ws-onmessage', 'ws-observable'];
+    const receiveOnly = ['ws-onmessage', 'ws-observable', 'rx-websocket-resumable'];
     const everyClient = results?.clients.map((client) => client.id).filter((id) => !receiveOnly.includes(id)) ?? [];
     expect(ids(results?.receive)).toEqual([...everyClient, ...receiveOnly].sort());
     expect(ids(results?.dispatch)).toEqual([...everyClient, ...receiveOnly].sort());

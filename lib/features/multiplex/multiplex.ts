@@ -4,28 +4,75 @@ import type { ReactiveWebSocket } from '../../core/from-web-socket';
 import { guard, Threw } from '../../core/guard';
 import { INTERNALS, type SocketInternals, type WithInternals } from '../../core/internals';
 import { isArrayBuffer } from '../../core/payload';
+import { checkResume, createResume, type ResumeEvent, type ResumeOptions } from './resume';
 
 /** What a multiplexer needs of the socket it runs over. */
 type MultiplexHost<In, Out> = SocketInternals<In, Out>;
 
-/** Options of `multiplex`. */
-export interface MultiplexOptions {
+/**
+ * Options of `multiplex`. Channels with the same key share the options of the call that started them.
+ *
+ * @typeParam T - the channel's messages (what `filter` accepts)
+ * @typeParam In - every message of the socket (what `isRecovered` reads)
+ */
+export interface MultiplexOptions<T = unknown, In = unknown> {
   /**
    * Identifies the channel: `multiplex` calls with the same key share one channel (one subscribe and one unsubscribe
    * message for all their subscribers). A key given here is only ever compared with other keys given here. Required
    * when the subscribe message is (or holds) a `Blob`, which cannot be read synchronously.
    * @default the subscribe message itself when it is a string, its bytes when it is an `ArrayBuffer` or a view of one,
-   * else its JSON (with any `ArrayBuffer` or view inside it by its bytes)
+   * else its JSON (with any `ArrayBuffer` or view inside it by its bytes), as `subscribeMsg(undefined)` makes it: a
+   * resumable channel keeps that key whatever cursor its later subscribe messages carry
    */
   readonly key?: string;
+  /**
+   * Makes the channel resumable: the cursor of a message of the channel, an opaque string the channel never compares
+   * (`undefined` for a message without one: delivered, and nothing recorded). The channel keeps the cursor of the last
+   * message it delivered and makes every subscribe message after a reconnection with it, `subscribeMsg(cursor)`, so
+   * that the server can replay what was missed. A message whose cursor was delivered lately (a server replaying an
+   * overlap, a live message racing a replay) is dropped: no cursor reaches the channel's subscribers twice, within the
+   * bounds of {@link MultiplexOptions.dedupeWindow}. The cursor lives as long as the channel: a channel started afresh
+   * (after its last subscriber left, or after an error ended it) subscribes with none. Without `cursorOf`, the channel
+   * keeps no cursors at all.
+   * @default undefined (not resumable)
+   */
+  readonly cursorOf?: (message: T) => string | undefined;
+  /**
+   * Recognises the server's answer to a resubscription made with a cursor, among every message of the socket:
+   * whether it replayed everything after the cursor (`true`) or could not (`false`: its history no longer reaches
+   * it), `undefined` for any other message. Called only while that answer is awaited, so it costs nothing per message
+   * otherwise. For the reference protocol:
+   * `(msg) => (msg.type === 'subscribed' && msg.channel === C ? msg.recovered : undefined)`.
+   * @default undefined (the answer is not read: give it with `onResume`)
+   */
+  readonly isRecovered?: (message: In) => boolean | undefined;
+  /**
+   * Told once per resubscription after a reconnection whether the gap was filled (see {@link ResumeEvent}): when
+   * `isRecovered` recognises the answer (before the replayed messages, which follow it), or at once when the channel
+   * had no cursor to resume from (`recovered: false`). Not called for the channel's first subscribe, nor for a
+   * resubscription whose connection dropped before the answer (the next one is told). Needs `isRecovered`.
+   * @default undefined
+   */
+  readonly onResume?: (event: ResumeEvent) => void;
+  /**
+   * How many of the latest delivered cursors a resumable channel remembers, and for how many messages after each
+   * resubscription it looks cursors up: a message whose cursor is among the last `dedupeWindow` delivered before the
+   * resubscription, or delivered since, is dropped there (a replay that overlaps, a live message racing the replay).
+   * On a steady connection, where a server sends each cursor once and in order, only a repeat of the last cursor is
+   * dropped, so the per-message cost is one `cursorOf` call and an array store. Memory: the ring (one reference per
+   * cursor) and, after a resubscription, a `Set` of at most twice the window. `0` keeps only the last cursor and drops
+   * nothing.
+   * @default 1024
+   */
+  readonly dedupeWindow?: number;
 }
 
 /** The channels of one socket: a new channel, or the running one with the same key. */
 type Channels<In, Out> = (
-  subscribeMsg: () => Out,
+  subscribeMsg: (cursor: string | undefined) => Out,
   unsubscribeMsg: () => Out,
   filter: (message: In) => boolean,
-  options?: MultiplexOptions,
+  options?: MultiplexOptions<In, In>,
 ) => Observable<In>;
 
 /** The channels of each socket, made on its first `multiplex` call and gone with the socket. */
@@ -33,13 +80,17 @@ const registry = /* @__PURE__ */ new WeakMap<object, Channels<unknown, unknown>>
 
 /**
  * A channel over the shared socket, emitting the messages `filter` accepts (narrowed to `T` when `filter` is a type
- * guard). It sends `subscribeMsg()` when its first subscriber arrives (at once if open, else on the next open) and again
- * after every reconnection, and `unsubscribeMsg()` when the last one leaves — only on a socket it subscribed on that is
- * still open: any other has no subscription to cancel, so nothing stale is sent or replayed to the next connection.
- * A subscribed channel holds the connection, as `message$` does, and ends with it.
+ * guard). It sends `subscribeMsg(cursor)` when its first subscriber arrives (at once if open, else on the next open)
+ * and again after every reconnection, and `unsubscribeMsg()` when the last one leaves — only on a socket it subscribed
+ * on that is still open: any other has no subscription to cancel, so nothing stale is sent or replayed to the next
+ * connection. A subscribed channel holds the connection, as `message$` does, and ends with it.
+ *
+ * `cursor` is always `undefined` unless the channel is resumable ({@link MultiplexOptions.cursorOf}): then it is the
+ * cursor of the last message the channel delivered, so that the server can replay what was missed; no cursor is
+ * delivered twice, and {@link MultiplexOptions.onResume} tells the app whether each gap was filled.
  *
  * Channels with the same key are shared: by default the subscribe message itself when a string, its bytes when binary,
- * else its JSON (see {@link MultiplexOptions.key}).
+ * else its JSON, as `subscribeMsg(undefined)` makes it (see {@link MultiplexOptions.key}).
  *
  * What the application's callbacks throw, and what the socket cannot send, never escapes into the socket's handlers:
  * - `subscribeMsg` (as `CallbackError` 'multiplex.subscribeMsg'), the default key (`CallbackError` 'multiplex.key') and
@@ -47,32 +98,36 @@ const registry = /* @__PURE__ */ new WeakMap<object, Channels<unknown, unknown>>
  *   channel: reported on `error$`, then every subscriber gets the error; the channel holds nothing. A `Blob` subscribe
  *   message without a key errors its subscriber alone with `InvalidOptionError` 'multiplex.key'. A subscribe message
  *   that `send` reports on `error$` itself leaves the channel running; it subscribes again after the next open.
- * - `filter` (`CallbackError` 'multiplex.filter') ends the channel the same way, and its unsubscribe message is sent.
+ * - `filter` (`CallbackError` 'multiplex.filter'), `cursorOf` ('multiplex.cursorOf': the message is not delivered)
+ *   and `isRecovered` ('multiplex.isRecovered') end the channel the same way, and its unsubscribe message is sent.
+ * - `onResume` (`CallbackError` 'multiplex.onResume') is reported on `error$` (dropped when nobody listens); the
+ *   channel goes on, and delivers the replay.
  * - `unsubscribeMsg` (`CallbackError` 'multiplex.unsubscribeMsg') and an unsubscribe message that cannot be sent are
  *   reported on `error$` (dropped when nobody listens: the last subscriber has gone); the channel lets go all the same.
  */
 export function multiplex<In, Out, T extends In>(
   socket: Pick<ReactiveWebSocket<In, Out>, 'message$' | 'send'>,
-  subscribeMsg: () => Out,
+  subscribeMsg: (cursor: string | undefined) => Out,
   unsubscribeMsg: () => Out,
   filter: (message: In) => message is T,
-  options?: MultiplexOptions,
+  options?: MultiplexOptions<T, In>,
 ): Observable<T>;
 export function multiplex<In, Out>(
   socket: Pick<ReactiveWebSocket<In, Out>, 'message$' | 'send'>,
-  subscribeMsg: () => Out,
+  subscribeMsg: (cursor: string | undefined) => Out,
   unsubscribeMsg: () => Out,
   filter: (message: In) => boolean,
-  options?: MultiplexOptions,
+  options?: MultiplexOptions<In, In>,
 ): Observable<In>;
 export function multiplex<In, Out>(
   // Typed by what it gives the callbacks (a socket made by fromWebSocket, checked here), so that their literals infer.
   socket: Pick<ReactiveWebSocket<In, Out>, 'message$' | 'send'>,
-  subscribeMsg: () => Out,
+  subscribeMsg: (cursor: string | undefined) => Out,
   unsubscribeMsg: () => Out,
   filter: (message: In) => boolean,
-  options?: MultiplexOptions,
+  options?: MultiplexOptions<In, In>,
 ): Observable<In> {
+  if (options && (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__)) checkResume(options);
   let channels = registry.get(socket) as unknown as Channels<In, Out> | undefined;
   if (!channels) {
     const internals = (socket as Partial<WithInternals<In, Out>> | null | undefined)?.[INTERNALS];
@@ -89,17 +144,17 @@ export function multiplex<In, Out>(
 function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out> {
   const channels = new Map<string, Channel<In>>();
   return (
-    subscribeMsg: () => Out,
+    subscribeMsg: (cursor: string | undefined) => Out,
     unsubscribeMsg: () => Out,
     filter: (message: In) => boolean,
-    options?: MultiplexOptions,
+    options?: MultiplexOptions<In, In>,
   ) =>
     new Observable<In>((subscriber) => {
       const given = options?.key;
       let first: { readonly message: Out } | undefined;
       let key: string;
       if (given === undefined) {
-        const made = call(subscribeMsg, 'multiplex.subscribeMsg');
+        const made = guard(subscribeMsg, undefined, subscribeError);
         const keyed = made instanceof Threw ? made : guard(keyOf, made, keyError);
         if (keyed instanceof Threw) {
           // A Blob with no key is a programming error, for the caller alone; what a callback threw is heard on error$.
@@ -112,7 +167,7 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
       } else key = `k${given}`;
       let channel = channels.get(key);
       if (!channel) {
-        const started = open(key, subscribeMsg, unsubscribeMsg, filter, first);
+        const started = open(key, subscribeMsg, unsubscribeMsg, filter, first, options);
         if (started instanceof Threw) {
           host.report(started.error);
           subscriber.error(started.error);
@@ -136,21 +191,29 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
    */
   function open(
     key: string,
-    subscribeMsg: () => Out,
+    subscribeMsg: (cursor: string | undefined) => Out,
     unsubscribeMsg: () => Out,
     filter: (message: In) => boolean,
     first: { readonly message: Out } | undefined,
+    options: MultiplexOptions<In, In> | undefined,
   ): Channel<In> | Threw {
     const channel: Channel<In> = { members: [], stop: () => undefined };
+    // Only a resumable channel keeps cursors: a plain one's messages take the path without them.
+    const resume = options?.cursorOf
+      ? createResume(options as ResumeOptions<In, In>, (error) => host.report(error))
+      : undefined;
     /** The socket the subscribe message last went to. */
     let subscribedOn: object | undefined;
     let stopped = false;
     /** Sends the subscribe message (the one `made` for the key, or a new one); what stops it, as a `Threw`. */
     const subscribe = (made?: { readonly message: Out }): Threw | undefined => {
-      const message = made ? made.message : call(subscribeMsg, 'multiplex.subscribeMsg');
+      const message = made ? made.message : guard(subscribeMsg, resume?.cursor(), subscribeError);
       if (message instanceof Threw) return message;
       const sent = send(message);
-      if (!sent) subscribedOn = host.current();
+      if (!sent) {
+        subscribedOn = host.current();
+        resume?.subscribed();
+      }
       return sent;
     };
     /** The socket's streams ended: so does the channel, for every member. */
@@ -188,10 +251,19 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
       if (problem) fail(problem.error);
     });
     channel.messages = host.message$.subscribe({
+      // A plain channel's message costs a filter call; a resumable one's, a cursorOf call and an array store more.
       next: (message) => {
-        const accepted = guard(filter, message, wrapper('multiplex.filter'));
-        if (accepted instanceof Threw) fail(accepted.error);
-        else if (accepted) for (const member of channel.members) member.next(message);
+        if (resume?.awaiting()) {
+          const answered = resume.answer(message);
+          if (answered) return fail(answered.error);
+          // onResume may have let the channel go.
+          if (stopped) return;
+        }
+        const accepted = guard(filter, message, filterError);
+        if (accepted instanceof Threw) return fail(accepted.error);
+        const admitted = accepted && (!resume || resume.admit(message));
+        if (admitted instanceof Threw) fail(admitted.error);
+        else if (admitted) for (const member of channel.members) member.next(message);
       },
       error: (error: unknown) => end((member) => member.error(error)),
       complete: () => end((member) => member.complete()),
@@ -228,6 +300,10 @@ interface Channel<In> {
 function wrapper(hook: CallbackHook): (cause: unknown) => RxWebSocketError {
   return (cause) => new CallbackError(hook, cause);
 }
+
+// Made once: the per-message path allocates nothing unless a callback throws.
+const subscribeError = /* @__PURE__ */ wrapper('multiplex.subscribeMsg');
+const filterError = /* @__PURE__ */ wrapper('multiplex.filter');
 
 /** What the key computation threw: a Blob's own error as it is, anything else as a `CallbackError`. */
 function keyError(cause: unknown): RxWebSocketError {

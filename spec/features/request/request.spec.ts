@@ -344,9 +344,9 @@ describe('request', () => {
               expect(errors[0]).toMatchObject({ code: 'ERR_CALLBACK', hook, cause: boom });
               expect((errors[0] as Error).message).not.toContain('payload text');
               // Two requests ran (the subscription above and expectObservable's): each reported its own.
-            expect(reported).toHaveLength(2);
-            expect(reported).toContain(errors[0]);
-            for (const error of reported) expect(error).toMatchObject({ code: 'ERR_CALLBACK', hook });
+              expect(reported).toHaveLength(2);
+              expect(reported).toContain(errors[0]);
+              for (const error of reported) expect(error).toMatchObject({ code: 'ERR_CALLBACK', hook });
               const sent = server.connections.flatMap((connection) => connection.sentJson());
               if (hook === 'request.id' || hook === 'request.make') expect(server.connections).toHaveLength(0);
               // isReply threw: the request is given up like a timeout, so its cancel goes out.
