@@ -2,10 +2,12 @@ import fc from 'fast-check';
 import { config, type Observable, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
+  DecodeError,
   EncodeError,
   fromWebSocket,
   MessageNotSentError,
   multiplex,
+  RxWebSocketError,
   SendQueueOverflowError,
   type CloseInfo,
   type ConnectionState,
@@ -74,8 +76,14 @@ class Model {
   readonly pending = new Set<number>();
   /** send$ completed or errored: later send$.next calls are ignored, as a stopped Subject's are. */
   sendStopped = false;
+  /** The last holder left an open connection, and nothing asked for a close since: its `closing` is a stop. */
+  stopping = false;
+  /** A multiplex channel was subscribed: its own messages share the send queue. */
+  channels = false;
   /** How many values the serializer throws on were sent. */
   unsendable = 0;
+  /** How many messages the deserializer throws on the server sent to a socket the client listened to. */
+  undecodable = 0;
   /** Connections the client let go of without a close event (reconnect(), or a close before the open). */
   readonly disposed = new Set<number>();
   /** Connections the server opened. */
@@ -106,6 +114,10 @@ class Harness {
   readonly unhandled: unknown[] = [];
   /** EncodeErrors for what the serializer threw on. */
   unsendable = 0;
+  /** DecodeErrors for what the deserializer threw on. */
+  undecodable = 0;
+  /** Inside a close() call. */
+  inClose = false;
 
   constructor(
     readonly scheduler: TestScheduler,
@@ -144,6 +156,16 @@ class Harness {
 
   private recordError(error: unknown): void {
     this.errors.push(error);
+    // Messages not sent say why: close() reports those it takes back during the call, a send while the client
+    // closes is reported while the state says so.
+    if (error instanceof MessageNotSentError && error.reason === 'close-called') expect(this.inClose).toBe(true);
+    // An overflow only when the queue is full (the rejected message aside).
+    if (error instanceof SendQueueOverflowError && !this.model.channels) {
+      expect(waiting(this).length - 1).toBe(MAX_QUEUED);
+    }
+    if (error instanceof MessageNotSentError && error.reason === 'sent-while-closing') {
+      expect(this.lastState?.status).toBe('closing');
+    }
     const values: readonly unknown[] =
       error instanceof MessageNotSentError
         ? error.messages
@@ -153,6 +175,7 @@ class Harness {
             ? [error.value]
             : [];
     for (const value of values) this.report(value);
+    if (error instanceof DecodeError) this.undecodable++;
   }
 
   private report(value: unknown): void {
@@ -238,6 +261,12 @@ class Harness {
   }
 }
 
+/** Ids sent that have neither reached the server nor been reported: what waits in the send queue. */
+function waiting(h: Harness): number[] {
+  const received = new Set(receivedIds(h));
+  return [...h.model.pending].filter((id) => !received.has(id) && !h.reported.has(id));
+}
+
 /** Ids of the user messages the server received, in the order it received them, each checked byte for byte. */
 function receivedIds(h: Harness): number[] {
   const ids: number[] = [];
@@ -282,6 +311,12 @@ function checkInvariants(h: Harness, final: boolean): void {
   for (const id of ids) expect(h.reported.get(id)).toBeUndefined();
   for (const [id, count] of h.reported) expect([id, count]).toEqual([id, 1]);
   expect(h.unsendable).toBe(model.unsendable);
+  // What waits for a connection stays within the queue's bound.
+  if (!model.channels) expect(waiting(h).length).toBeLessThanOrEqual(MAX_QUEUED);
+  // Every message is decoded, whoever listens: each one the deserializer rejects is one DecodeError.
+  expect(h.undecodable).toBe(model.undecodable);
+  // error$ is typed: everything on it is one of this library's errors.
+  for (const error of h.errors) expect(error).toBeInstanceOf(RxWebSocketError);
   if (final) {
     const received = new Set(ids);
     const lost = [...model.pending].filter((id) => !received.has(id) && !h.reported.has(id));
@@ -316,6 +351,11 @@ function checkInvariants(h: Harness, final: boolean): void {
       // The one repeat: reconnect() while connecting starts a new attempt, with the count reset.
       if (!(after.status === 'connecting' && after.attempt === 0)) expect(after).not.toEqual(before);
     }
+  }
+
+  // Every state$ subscriber still there ends on the current state.
+  for (const watcher of h.watchers) {
+    if (watcher.subscription) expect(watcher.states[watcher.states.length - 1]).toBe(h.lastState);
   }
 
   // Attempts and delays: what the backoff says, within maxAttempts, each retry exactly after its delay.
@@ -390,6 +430,26 @@ function command(name: string, step: (h: Harness, model: Model) => void): Comman
 
 const send = (how: 'text' | 'reuse' | 'transfer' | 'subject' | 'unsendable'): Command =>
   command(`send(${how})`, (h, model) => {
+    // Open: the message goes out now, within the call (checked once the call returns).
+    const open = h.lastState?.status === 'open' ? h.latest(OPEN) : undefined;
+    const before = open?.sent.length ?? 0;
+    const reportsBefore = h.reported.size;
+    const { stopping } = model;
+    const roomy = !model.channels && waiting(h).length < MAX_QUEUED;
+    const stopClosing = h.lastState?.status === 'closing' && stopping && roomy;
+    sendOne(h, model, how);
+    // While the last holder's leaving closes the connection, a message waits for the next one (it is not reported),
+    // unless the queue is full.
+    if (stopClosing && how !== 'unsendable') {
+      expect(h.reported.size).toBe(reportsBefore);
+    }
+    if (open && how !== 'unsendable' && !(how === 'subject' && model.sendStopped)) {
+      expect(open.sent.length).toBe(before + 1);
+    }
+  });
+
+function sendOne(h: Harness, model: Model, how: 'text' | 'reuse' | 'transfer' | 'subject' | 'unsendable'): void {
+  {
     if (how === 'unsendable') {
       // The serializer throws: an EncodeError on error$, once, the value with it.
       model.unsendable++;
@@ -414,9 +474,14 @@ const send = (how: 'text' | 'reuse' | 'transfer' | 'subject' | 'unsendable'): Co
     // Right after the send the application reuses the buffer, or gives it away.
     if (how === 'reuse') value.fill(0xff);
     else structuredClone(value.buffer, { transfer: [value.buffer] });
-  });
+  }
+}
 
-const hold = (kind: Holder['kind']): Command => command(`hold(${kind})`, (h) => void h.hold(kind));
+const hold = (kind: Holder['kind']): Command =>
+  command(`hold(${kind})`, (h, model) => {
+    if (kind === 'channel') model.channels = true;
+    h.hold(kind);
+  });
 
 const release = (index: number): Command =>
   command(`release(${index})`, (h) => {
@@ -424,7 +489,10 @@ const release = (index: number): Command =>
     const holder = holders[index % Math.max(1, holders.length)];
     if (!holder) return;
     // Let go of a connection the client has not opened yet: it is dropped without a close event.
-    if (h.live().length === 1 && h.live()[0] === holder) markStopDisposal(h);
+    if (h.live().length === 1 && h.live()[0] === holder) {
+      markStopDisposal(h);
+      if (h.lastState?.status === 'open') h.model.stopping = true;
+    }
     holder.subscription?.unsubscribe();
     holder.subscription = undefined;
   });
@@ -435,11 +503,18 @@ function markStopDisposal(h: Harness): void {
   if (connecting) h.model.disposed.add(connecting.index);
 }
 
-const watchStates = (reentry: 'none' | 'hold-on-connecting' | 'close-on-open' | 'reconnect-on-open'): Command =>
-  command(`watchStates(${reentry})`, (h) => {
+type Reentry =
+  'none' | 'hold-on-connecting' | 'close-on-open' | 'reconnect-on-open' | 'watch-on-open' | 'watch-and-close-on-open';
+
+const watchStates = (reentry: Reentry): Command => command(`watchStates(${reentry})`, (h) => watch(h, reentry));
+
+/** A state$ subscriber that, once, does `reentry` from inside its callback. */
+function watch(h: Harness, reentry: Reentry, nested = false): void {
+  {
     const watcher: StateWatcher = { subscription: undefined, states: [] };
     h.watchers.push(watcher);
     let done = false;
+    const current = h.lastState;
     watcher.subscription = h.socket.state$.subscribe((state) => {
       watcher.states.push(state);
       if (done) return;
@@ -449,13 +524,21 @@ const watchStates = (reentry: 'none' | 'hold-on-connecting' | 'close-on-open' | 
       } else if (reentry === 'close-on-open' && state.status === 'open') {
         done = true;
         closeNow(h);
+      } else if ((reentry === 'watch-on-open' || reentry === 'watch-and-close-on-open') && state.status === 'open') {
+        done = true;
+        watch(h, 'none', true);
+        if (reentry === 'watch-and-close-on-open') closeNow(h);
       } else if (reentry === 'reconnect-on-open' && state.status === 'open') {
         done = true;
         h.markDisposedIfLive();
         h.socket.reconnect();
       }
     });
-  });
+    // The current state first, then each change. (From inside a callback, the current state is one that other
+    // subscribers may not have been told yet; the order checks cover that watcher.)
+    if (!nested) expect(watcher.states[0]).toBe(current);
+  }
+}
 
 const unwatch = (index: number): Command =>
   command(`unwatch(${index})`, (h) => {
@@ -478,9 +561,16 @@ const unobserve = (index: number): Command =>
 
 /** close(code): a socket not yet open is let go of without a close event; what it returns is recorded. */
 function closeNow(h: Harness, code?: number): void {
+  h.model.stopping = false;
   const connecting = h.latest(CONNECTING);
   if (connecting) h.model.disposed.add(connecting.index);
-  const unsent = h.socket.close(code);
+  h.inClose = true;
+  let unsent: readonly Out[];
+  try {
+    unsent = h.socket.close(code);
+  } finally {
+    h.inClose = false;
+  }
   h.returned.push(unsent.map((value) => h.idOf.get(value) ?? -1).filter((id) => id >= 0));
 }
 
@@ -495,6 +585,7 @@ const serverMessage = (kind: 'plain' | 'channel' | 'undecodable'): Command =>
   command(`server.message(${kind})`, (h) => {
     const connection = h.latest(OPEN);
     if (!connection) return;
+    if (kind === 'undecodable') h.model.undecodable++;
     const data = kind === 'undecodable' ? UNDECODABLE : `${kind === 'channel' ? 'c' : 'm'}${h.scheduler.now()}`;
     connection.message(data);
     for (const holder of h.live()) {
@@ -520,6 +611,7 @@ const reconnect = command('reconnect()', (h) => {
 const endSending = (how: 'complete' | 'error'): Command =>
   command(`send$.${how}()`, (h, model) => {
     model.sendStopped = true;
+    model.stopping = false;
     if (how === 'complete') h.socket.send$.complete();
     else h.socket.send$.error(new Error('the application is done'));
   });
@@ -535,7 +627,16 @@ const commands = fc.commands(
       { weight: 2, arbitrary: fc.nat(7).map(release) },
       {
         weight: 1,
-        arbitrary: fc.constantFrom('none', 'hold-on-connecting', 'close-on-open', 'reconnect-on-open').map(watchStates),
+        arbitrary: fc
+          .constantFrom<Reentry>(
+            'none',
+            'hold-on-connecting',
+            'close-on-open',
+            'reconnect-on-open',
+            'watch-on-open',
+            'watch-and-close-on-open',
+          )
+          .map(watchStates),
       },
       { weight: 1, arbitrary: fc.nat(3).map(unwatch) },
       { weight: 1, arbitrary: fc.constantFrom('close$', 'error$', 'open$').map(observe) },
