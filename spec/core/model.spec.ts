@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { config, type Observable, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
+  CallbackError,
   DecodeError,
   EncodeError,
   fromWebSocket,
@@ -21,8 +22,9 @@ import { createWebSocketDouble, type ConnectionDouble, type WebSocketServerDoubl
 // send$ ending, callbacks that throw or re-enter, time passing), checked after every step and at the end against a
 // small reference model of what the documentation promises.
 //
-// Bounded by default; MODEL_RUNS runs more sequences, MODEL_SEED (with MODEL_PATH) replays the counterexample that a
-// failure prints.
+// Bounded by default (200 sequences of at most 30 steps); MODEL_RUNS runs more. A failure prints its seed, path and
+// replayPath: MODEL_SEED=<seed> MODEL_PATH=<path> MODEL_REPLAY=<replayPath> replays that counterexample alone.
+// MODEL_STATS=1 prints how often the sequences reached each situation.
 
 const URL = 'wss://feed.example/ws';
 const CONNECTING = 0;
@@ -89,8 +91,14 @@ class Model {
   /** Connections the server opened. */
   readonly opened = new Set<number>();
 
-  /** @param autoOpen The server opens every connection at once, by itself. */
-  constructor(readonly autoOpen: boolean) {}
+  /**
+   * @param autoOpen The server opens every connection at once, by itself.
+   * @param backoffThrowsAt The attempt whose delay the backoff throws on instead of answering (0: none).
+   */
+  constructor(
+    readonly autoOpen: boolean,
+    readonly backoffThrowsAt: number,
+  ) {}
 }
 
 /** The socket under test, the server double, and what every observer recorded. */
@@ -137,7 +145,10 @@ class Harness {
         return event.data as string;
       },
       reconnect: {
-        backoff: backoffMs,
+        backoff: (attempt) => {
+          if (attempt === model.backoffThrowsAt) throw new RangeError('no delay for this one');
+          return backoffMs(attempt);
+        },
         maxAttempts: MAX_ATTEMPTS,
         resetAfterMs: RESET_AFTER_MS,
         connectTimeoutMs: CONNECT_TIMEOUT_MS,
@@ -358,6 +369,17 @@ function checkInvariants(h: Harness, final: boolean): void {
     if (watcher.subscription) expect(watcher.states[watcher.states.length - 1]).toBe(h.lastState);
   }
 
+  // A backoff that throws stops the connection with a CallbackError naming it, reported once on error$ first.
+  const hookErrors = h.errors.filter((error) => error instanceof CallbackError);
+  for (const error of hookErrors) expect(error.hook).toBe('backoff');
+  const endedByHook = h.states.filter(
+    (entry) => entry.state.status === 'closed' && 'error' in entry.state && entry.state.error instanceof CallbackError,
+  );
+  expect(endedByHook.map((entry) => (entry.state as { error: unknown }).error)).toEqual(hookErrors);
+  for (const { state } of h.states) {
+    if (state.status === 'reconnecting') expect(state.attempt).not.toBe(model.backoffThrowsAt);
+  }
+
   // Attempts and delays: what the backoff says, within maxAttempts, each retry exactly after its delay.
   for (let i = 0; i < h.states.length; i++) {
     const { state, at } = h.states[i]!;
@@ -483,19 +505,21 @@ const hold = (kind: Holder['kind']): Command =>
     h.hold(kind);
   });
 
-const release = (index: number): Command =>
-  command(`release(${index})`, (h) => {
-    const holders = h.holders.filter((holder) => holder.subscription !== undefined);
-    const holder = holders[index % Math.max(1, holders.length)];
-    if (!holder) return;
-    // Let go of a connection the client has not opened yet: it is dropped without a close event.
-    if (h.live().length === 1 && h.live()[0] === holder) {
-      markStopDisposal(h);
-      if (h.lastState?.status === 'open') h.model.stopping = true;
-    }
-    holder.subscription?.unsubscribe();
-    holder.subscription = undefined;
-  });
+const release = (index: number): Command => command(`release(${index})`, (h) => releaseOne(h, index));
+
+/** Unsubscribes one holder (the index-th still subscribed, round). */
+function releaseOne(h: Harness, index: number): void {
+  const holders = h.holders.filter((holder) => holder.subscription !== undefined);
+  const holder = holders[index % Math.max(1, holders.length)];
+  if (!holder) return;
+  // Let go of a connection the client has not opened yet: it is dropped without a close event.
+  if (h.live().length === 1 && h.live()[0] === holder) {
+    markStopDisposal(h);
+    if (h.lastState?.status === 'open') h.model.stopping = true;
+  }
+  holder.subscription?.unsubscribe();
+  holder.subscription = undefined;
+}
 
 /** The last holder is leaving: a connection not yet open is let go of without a close event. */
 function markStopDisposal(h: Harness): void {
@@ -504,7 +528,13 @@ function markStopDisposal(h: Harness): void {
 }
 
 type Reentry =
-  'none' | 'hold-on-connecting' | 'close-on-open' | 'reconnect-on-open' | 'watch-on-open' | 'watch-and-close-on-open';
+  | 'none'
+  | 'hold-on-connecting'
+  | 'close-on-open'
+  | 'reconnect-on-open'
+  | 'watch-on-open'
+  | 'watch-and-close-on-open'
+  | 'release-on-open';
 
 const watchStates = (reentry: Reentry): Command => command(`watchStates(${reentry})`, (h) => watch(h, reentry));
 
@@ -528,6 +558,9 @@ function watch(h: Harness, reentry: Reentry, nested = false): void {
         done = true;
         watch(h, 'none', true);
         if (reentry === 'watch-and-close-on-open') closeNow(h);
+      } else if (reentry === 'release-on-open' && state.status === 'open') {
+        done = true;
+        releaseOne(h, 0);
       } else if (reentry === 'reconnect-on-open' && state.status === 'open') {
         done = true;
         h.markDisposedIfLive();
@@ -635,6 +668,7 @@ const commands = fc.commands(
             'reconnect-on-open',
             'watch-on-open',
             'watch-and-close-on-open',
+            'release-on-open',
           )
           .map(watchStates),
       },
@@ -652,7 +686,12 @@ const commands = fc.commands(
       { weight: 4, arbitrary: fc.constantFrom(1, 20, 40, 80, 120, 600, 2_500).map(advance) },
     ),
   ],
-  { maxCommands: 30, size: 'max' },
+  {
+    maxCommands: 30,
+    size: 'max',
+    // With MODEL_SEED and MODEL_PATH, the replayPath a failure prints (commands are replayed from it).
+    ...(process.env['MODEL_REPLAY'] !== undefined && { replayPath: process.env['MODEL_REPLAY'] }),
+  },
 );
 
 /** Runs one sequence in virtual time, then lets go of everything and checks that nothing is left. */
@@ -660,13 +699,15 @@ interface Run {
   /** The server opens every connection by itself (else only the sequence's server.open does). */
   readonly autoOpen: boolean;
   readonly closeDelayMs: number;
+  /** The attempt whose delay the backoff throws on (0: none). */
+  readonly backoffThrowsAt: number;
   readonly sequence: Iterable<Command>;
 }
 
-function runSequence({ autoOpen, closeDelayMs, sequence }: Run): void {
+function runSequence({ autoOpen, closeDelayMs, backoffThrowsAt, sequence }: Run): void {
   const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   scheduler.run(() => {
-    const model = new Model(autoOpen);
+    const model = new Model(autoOpen, backoffThrowsAt);
     const h = new Harness(scheduler, model, closeDelayMs);
     const previous = config.onUnhandledError;
     config.onUnhandledError = (error) => h.unhandled.push(error);
@@ -736,7 +777,12 @@ describe('fromWebSocket, as a model (virtual time)', () => {
   it('keeps every promise of the model over random sequences of application and server actions', () => {
     fc.assert(
       fc.property(
-        fc.record({ autoOpen: fc.boolean(), closeDelayMs: fc.constantFrom(0, 30), sequence: commands }),
+        fc.record({
+          autoOpen: fc.boolean(),
+          closeDelayMs: fc.constantFrom(0, 30),
+          backoffThrowsAt: fc.constantFrom(0, 0, 1, 2),
+          sequence: commands,
+        }),
         runSequence,
       ),
       parameters(),
