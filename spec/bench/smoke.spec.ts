@@ -94,7 +94,7 @@ describe('the benchmark in --smoke mode', () => {
 
   it('checks every target, met or not', () => {
     expect(results?.targets.map((target) => target.name)).toEqual([
-      'receive throughput vs raw ws',
+      'receive throughput vs the bare-Observable floor',
       'receive throughput vs every peer',
       'send throughput vs raw ws',
       'heap per idle connection vs raw ws',
