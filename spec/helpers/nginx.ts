@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port';
 import { systemPath } from './system';
 
 /** nginx, started with a generated configuration in a temporary directory, proxying WebSockets on 127.0.0.1. */
@@ -24,16 +25,6 @@ export interface NginxOptions {
   readonly binary?: string;
   /** @default 5_000 */
   readonly startTimeoutMs?: number;
-}
-
-/** A port that was free a moment ago (nginx cannot be told to pick one itself). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 function configFor(dir: string, port: number, upstreamPorts: readonly number[]): string {

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
+import { freePort } from './free-port';
 import { systemPath } from './system';
 
 /** Debian's redis-server on a loopback port, without persistence, for one spec file. */
@@ -11,16 +12,6 @@ export interface RedisServer {
   /** What the server printed so far, for failure messages. */
   output(): string;
   stop(): Promise<void>;
-}
-
-/** A port that was free a moment ago (redis-server cannot be told to pick one itself). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 /** Sends PING in the wire format and resolves with whether +PONG came back. */
