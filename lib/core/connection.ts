@@ -113,30 +113,40 @@ export class Connection {
         : new TransportError(`the WebSocket constructor threw: ${redacted}`, cause);
     }
     this.socket = socket;
-    socket.binaryType = config.binaryType;
-    // The browser builds have no `ws`: there the test folds to false, and the minifier drops the Node path.
-    if ((typeof __RXWS_BROWSER__ == 'undefined' || !__RXWS_BROWSER__) && isEmitter(socket)) {
-      socket[OWNER] = this;
-      socket.on('open', onOpen);
-      socket.on('message', onNodeMessage);
-      socket.on('error', onNodeError);
-      socket.on('close', onNodeClose);
-    } else {
-      // Browsers (and doubles): closures, which work however the implementation calls its handlers.
-      socket.onopen = () => this.handleOpen();
-      socket.onmessage = (event) => this.handleMessage(event);
-      socket.onerror = (event) => this.handleError(event);
-      socket.onclose = (event) => this.handleClose(event.code, event.reason, event.wasClean);
-    }
-    if (connectTimeoutMs !== Infinity && socket.readyState === CONNECTING) {
-      this.timeout = asyncScheduler.schedule(
-        () => {
-          const owner = this.listener;
-          this.dispose();
-          owner?.timedOut(new ConnectionTimeoutError(connectTimeoutMs, url));
-        },
-        Math.max(0, connectTimeoutMs - spentMs),
-      );
+    try {
+      socket.binaryType = config.binaryType;
+      // The browser builds have no `ws`: there the test folds to false, and the minifier drops the Node path.
+      if ((typeof __RXWS_BROWSER__ == 'undefined' || !__RXWS_BROWSER__) && isEmitter(socket)) {
+        socket[OWNER] = this;
+        socket.on('open', onOpen);
+        socket.on('message', onNodeMessage);
+        socket.on('error', onNodeError);
+        socket.on('close', onNodeClose);
+      } else {
+        // Browsers (and doubles): closures, which work however the implementation calls its handlers.
+        socket.onopen = () => this.handleOpen();
+        socket.onmessage = (event) => this.handleMessage(event);
+        socket.onerror = (event) => this.handleError(event);
+        socket.onclose = (event) => this.handleClose(event.code, event.reason, event.wasClean);
+      }
+      if (connectTimeoutMs !== Infinity && socket.readyState === CONNECTING) {
+        this.timeout = asyncScheduler.schedule(
+          () => {
+            const owner = this.listener;
+            this.dispose();
+            owner?.timedOut(new ConnectionTimeoutError(connectTimeoutMs, url));
+          },
+          Math.max(0, connectTimeoutMs - spentMs),
+        );
+      }
+    } catch (error) {
+      // A WebSocket-like whose setup throws (a binaryType setter, its handlers): the socket it made is not left open.
+      try {
+        this.dispose();
+      } catch {
+        // Nothing more can be done for a socket that cannot even be closed.
+      }
+      throw error;
     }
     this.protocols = protocols;
   }

@@ -159,6 +159,9 @@ describe('fromWebSocket error$', () => {
       expect(errors[0]?.cause).toEqual(new Error('no binaryType here: secret'));
       expect(errors[0]?.message).not.toContain('secret');
       expect(failure).toBe(errors[0]);
+      // The socket the constructor made is closed, not left open.
+      expect(server.connections).toHaveLength(1);
+      expect(server.connection(0).clientClose).toBeDefined();
     });
   });
 });
