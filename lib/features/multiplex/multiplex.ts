@@ -82,7 +82,7 @@ const registry = /* @__PURE__ */ new WeakMap<object, Channels<unknown, unknown>>
  * A channel over the shared socket, emitting the messages `filter` accepts (narrowed to `T` when `filter` is a type
  * guard). It sends `subscribeMsg(cursor)` when its first subscriber arrives (at once if open, else on the next open)
  * and again after every reconnection, and `unsubscribeMsg()` when the last one leaves — only on a socket it subscribed
- * on that is still open: any other has no subscription to cancel, so nothing stale is sent or replayed to the next
+ * on that is still open: every other has no subscription to cancel, so nothing stale is sent or replayed to the next
  * connection. A subscribed channel holds the connection, as `message$` does, and ends with it.
  *
  * `cursor` is always `undefined` unless the channel is resumable ({@link MultiplexOptions.cursorOf}): then it is the

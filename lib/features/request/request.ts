@@ -52,7 +52,7 @@ export interface RequestOptions<In, Out, R extends In = In> {
    * until it is answered or times out: at-least-once delivery, and exactly-once processing with a server that answers
    * a repeated id from its store of replies (as the reference server does). `'never'` sends it once: if the connection
    * drops before the reply, the request times out. `'never'` is the default because a resend is only safe with a
-   * server that recognises the repeated id: any other would run the request twice.
+   * server that recognises the repeated id: every other would run the request twice.
    * @default 'never'
    */
   readonly resend?: 'never' | 'on-reconnect';

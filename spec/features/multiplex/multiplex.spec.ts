@@ -10,7 +10,11 @@ import {
   multiplex,
   WebSocketCloseError,
 } from '../../../lib/index';
-import { createWebSocketDouble, type WebSocketServerDouble } from '../../../lib/testing/index';
+import {
+  createWebSocketDouble,
+  type WebSocketDoubleOptions,
+  type WebSocketServerDouble,
+} from '../../../lib/testing/index';
 
 type Command = { op: 'sub' | 'unsub'; channel: string };
 type Tick = { channel: string; n: number };
@@ -27,6 +31,16 @@ const openSockets = (server: WebSocketServerDouble): number[] =>
   server.connections.filter((connection) => connection.readyState !== 3).map((connection) => connection.index);
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+/** A socket speaking JSON over a fresh double (inside `TestScheduler.run`). */
+function feed(double: WebSocketDoubleOptions = {}) {
+  const server = createWebSocketDouble<Tick, Command>(double);
+  const socket = fromWebSocket<Tick, Command>(FEED_URL, {
+    ...json<Tick, Command>(),
+    WebSocketCtor: server.WebSocketCtor,
+  });
+  return { server, socket };
+}
 
 describe('multiplex', () => {
   it('sends one subscribe per channel, one unsubscribe when the last subscriber leaves, and subscribes again after a reconnection without replaying unsubscribes made while disconnected', () => {
@@ -196,11 +210,7 @@ describe('multiplex', () => {
 
     it('a channel started from a state$ "open" callback, before open$, subscribes once', () => {
       newScheduler().run(({ flush }) => {
-        const server = createWebSocketDouble<Tick, Command>({ autoOpen: true });
-        const socket = fromWebSocket<Tick, Command>(FEED_URL, {
-          ...json<Tick, Command>(),
-          WebSocketCtor: server.WebSocketCtor,
-        });
+        const { server, socket } = feed({ autoOpen: true });
         const start = subscribeFrom(socket);
         socket.state$.subscribe((state) => {
           if (state.status === 'open') start();
@@ -287,11 +297,7 @@ describe('multiplex', () => {
   describe('when its unsubscribe message cannot be made or sent', () => {
     it('an unsubscribeMsg that throws is reported on error$ as a CallbackError, and the channel lets go of the socket', () => {
       newScheduler().run(({ flush }) => {
-        const server = createWebSocketDouble<Tick, Command>({ autoOpen: true });
-        const socket = fromWebSocket<Tick, Command>(FEED_URL, {
-          ...json<Tick, Command>(),
-          WebSocketCtor: server.WebSocketCtor,
-        });
+        const { server, socket } = feed({ autoOpen: true });
         const boom = new Error('no unsubscribe today');
         const channel = multiplex(
           socket,
@@ -635,11 +641,7 @@ describe('multiplex', () => {
   describe('when its subscribeMsg throws on the first subscribe', () => {
     it('errors the subscriber with a CallbackError, reports it on error$, and holds nothing', () => {
       newScheduler().run(({ flush }) => {
-        const server = createWebSocketDouble<Tick, Command>({ autoOpen: true });
-        const socket = fromWebSocket<Tick, Command>(FEED_URL, {
-          ...json<Tick, Command>(),
-          WebSocketCtor: server.WebSocketCtor,
-        });
+        const { server, socket } = feed({ autoOpen: true });
         const boom = new Error('no');
         const heard: unknown[] = [];
         const listening = socket.error$.subscribe((error) => heard.push(error));
