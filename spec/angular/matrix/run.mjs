@@ -38,7 +38,7 @@ function run(what, command, args, { cwd = root, env = {}, capture = false } = {}
     encoding: 'utf8',
     env: { ...process.env, NG_CLI_ANALYTICS: 'false', ...env },
   });
-  if (result.error) fail(`${what}: could not start ${command} (${result.error.message})`);
+  if (result.error) fail(`${what}: could not start ${command} (${result.error.message}); is ${command} installed?`);
   if (result.status !== 0) fail(`${what} failed (${command} exited with ${result.status ?? result.signal})`);
   return { ms: Date.now() - started, stdout: result.stdout ?? '' };
 }
@@ -66,7 +66,7 @@ async function newest(dir) {
 
 /** The Node to run a major under: this one, or the pinned version from the registry, installed once. */
 function nodeFor(entry) {
-  if (!entry.node) return { node: process.execPath, version: process.version, env: {} };
+  if (!entry.node) return { node: process.execPath, version: process.version, env: {}, times: {} };
   const os = { win32: 'win', darwin: 'darwin', linux: 'linux' }[process.platform];
   if (!os)
     fail(`Angular ${entry.angular} runs under Node ${entry.node}, which npm has no package of for ${process.platform}`);
@@ -74,11 +74,12 @@ function nodeFor(entry) {
   const dir = path.join(root, '.tmp', `node-${entry.node}`);
   const home = path.join(dir, 'node_modules', name);
   const node = process.platform === 'win32' ? path.join(home, 'node.exe') : path.join(home, 'bin', 'node');
+  const times = {};
   if (!existsSync(node)) {
     console.log(`--- Node ${entry.node} for Angular ${entry.angular}: npm install ${name}@${entry.node}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'package.json'), '{ "private": true }\n');
-    run(`installing Node ${entry.node} (npm package ${name}@${entry.node})`, npm, [
+    times.nodeInstallMs = run(`installing Node ${entry.node} (npm package ${name}@${entry.node})`, npm, [
       'install',
       '--no-save',
       '--no-package-lock',
@@ -88,12 +89,12 @@ function nodeFor(entry) {
       '--prefix',
       dir,
       `${name}@${entry.node}`,
-    ]);
+    ]).ms;
   }
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout?.trim();
   if (version !== `v${entry.node}`)
     fail(`Node ${entry.node} for Angular ${entry.angular} is not usable at ${node} (it says ${version || 'nothing'})`);
-  return { node, version, env: pathWith(path.dirname(node)) };
+  return { node, version, env: pathWith(path.dirname(node)), times };
 }
 
 /** Builds the library when its sources are newer than dist/, then packs it as npm would publish it. */
@@ -173,6 +174,7 @@ async function runMajor(entry, tarball) {
   const runtime = nodeFor(entry);
   console.log(`\n=== Angular ${entry.angular} on Node ${runtime.version}`);
   const { workspace, angular, times } = await prepareWorkspace(entry, runtime, tarball);
+  Object.assign(times, runtime.times);
   const compilerCli = path.join(workspace, 'node_modules', '@angular', 'compiler-cli');
   const ngc = path.join(
     compilerCli,
