@@ -29,18 +29,31 @@ function fail(message) {
   throw new MatrixError(message);
 }
 
-/** Runs a program, its output shown as it comes; fails with `what` when it exits non-zero. Returns its time in ms. */
-function run(what, command, args, { cwd = root, env = {}, capture = false } = {}) {
+/** The longest any one step may take, in ms: a step that hangs fails the run rather than holding CI. */
+const STEP_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * Runs a program, its output shown as it comes; fails with `what` when it exits non-zero or outlives
+ * STEP_TIMEOUT_MS. `attempts` above 1 is for downloads only: a registry that drops a connection gets one more try.
+ * Returns its time in ms, and its output when captured.
+ */
+function run(what, command, args, { cwd = root, env = {}, capture = false, attempts = 1 } = {}) {
   const started = Date.now();
-  const result = spawnSync(command, args, {
-    cwd,
-    stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
-    encoding: 'utf8',
-    env: { ...process.env, NG_CLI_ANALYTICS: 'false', ...env },
-  });
-  if (result.error) fail(`${what}: could not start ${command} (${result.error.message}); is ${command} installed?`);
-  if (result.status !== 0) fail(`${what} failed (${command} exited with ${result.status ?? result.signal})`);
-  return { ms: Date.now() - started, stdout: result.stdout ?? '' };
+  for (let attempt = 1; ; attempt++) {
+    const result = spawnSync(command, args, {
+      cwd,
+      stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
+      encoding: 'utf8',
+      timeout: STEP_TIMEOUT_MS,
+      env: { ...process.env, NG_CLI_ANALYTICS: 'false', ...env },
+    });
+    if (result.error?.code === 'ENOENT') fail(`${what}: ${command} is not installed (or not on PATH)`);
+    if (result.error?.code === 'ETIMEDOUT') fail(`${what} took more than ${STEP_TIMEOUT_MS / 1000} s`);
+    if (result.error) fail(`${what}: could not run ${command} (${result.error.message})`);
+    if (result.status === 0) return { ms: Date.now() - started, stdout: result.stdout ?? '' };
+    if (attempt >= attempts) fail(`${what} failed (${command} exited with ${result.status ?? result.signal})`);
+    console.log(`--- ${what} failed (exit ${result.status ?? result.signal}); trying once more`);
+  }
 }
 
 /** `PATH` with `dir` first: npm's own scripts (`#!/usr/bin/env node`) then run under the Node in `dir`. */
@@ -79,17 +92,22 @@ function nodeFor(entry) {
     console.log(`--- Node ${entry.node} for Angular ${entry.angular}: npm install ${name}@${entry.node}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'package.json'), '{ "private": true }\n');
-    times.nodeInstallMs = run(`installing Node ${entry.node} (npm package ${name}@${entry.node})`, npm, [
-      'install',
-      '--no-save',
-      '--no-package-lock',
-      '--no-audit',
-      '--no-fund',
-      '--loglevel=error',
-      '--prefix',
-      dir,
-      `${name}@${entry.node}`,
-    ]).ms;
+    times.nodeInstallMs = run(
+      `installing Node ${entry.node} (npm package ${name}@${entry.node})`,
+      npm,
+      [
+        'install',
+        '--no-save',
+        '--no-package-lock',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        '--prefix',
+        dir,
+        `${name}@${entry.node}`,
+      ],
+      { attempts: 2 },
+    ).ms;
   }
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout?.trim();
   if (version !== `v${entry.node}`)
@@ -136,7 +154,7 @@ async function prepareWorkspace(entry, runtime, tarball) {
       `npm ci for Angular ${entry.angular}`,
       npm,
       ['ci', '--no-audit', '--no-fund', '--loglevel=error'],
-      { cwd: workspace, env: runtime.env },
+      { cwd: workspace, env: runtime.env, attempts: 2 },
     ).ms;
   }
   const core = JSON.parse(
