@@ -43,6 +43,7 @@ describe('the supported Angular versions', () => {
 
   it('are the ones the guide and the example state', () => {
     for (const document of [
+      ['README.md'],
       ['docs', 'guides', 'angular.md'],
       ['examples', 'angular', 'README.md'],
     ]) {
