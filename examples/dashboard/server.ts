@@ -21,7 +21,7 @@
  *                               (nothing in or out, pings unanswered: half-open), and cut them when the time is up
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
