@@ -145,8 +145,9 @@ export interface Tally {
   /** The connection went away since the last message: the next one tells a plain channel what was missed. */
   away: boolean;
   /**
-   * While a replay comes in: messages published (server time) before `before`, in the server's time as this page
-   * estimates it, are counted as recovered. The first one published later ends the replay.
+   * While a replay comes in: messages published before `before` (when the server's answer arrived, on this page's
+   * clock; a message's publication is placed on it with `lagMs`) are counted as recovered. The first one published
+   * later is live, and ends the replay.
    */
   replay: { readonly before: number } | undefined;
   /**
@@ -229,7 +230,7 @@ export function arrive(tally: Tally, n: number, t: number, atMs: number): Arriva
     tally.last = { kind: 'missed', count: gap };
   }
   const { replay, last } = tally;
-  if (replay && last?.kind === 'recovered' && t + (tally.lagMs ?? 0) <= replay.before) {
+  if (replay && last?.kind === 'recovered' && t + (tally.lagMs ?? 0) < replay.before) {
     tally.last = { kind: 'recovered', count: last.count + 1 };
   } else {
     tally.replay = undefined;
