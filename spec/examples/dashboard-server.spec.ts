@@ -186,7 +186,10 @@ describe('the dashboard server, history in memory', () => {
     const feed = track(await subscribed(feedUrl, 'memory', undefined, 1));
     const legacy = track(await feedClient(`ws://127.0.0.1:${dashboard.port}/ws`));
     await legacy.until((frames) => frames.some((frame) => frame.type === 'hello'), 'the hello');
-    expect(await post(dashboard, '/fault/close?code=4001')).toMatchObject({ clients: 2, code: 4001 });
+    // Both, and any a previous test let go of that the server has not seen close yet.
+    const reply = (await post(dashboard, '/fault/close?code=4001')) as { clients: number; code: number };
+    expect(reply.code).toBe(4001);
+    expect(reply.clients).toBeGreaterThanOrEqual(2);
     await feed.until(() => feed.closed !== undefined, 'the close of the feed client');
     await legacy.until(() => legacy.closed !== undefined, 'the close of the dashboard.v1 client');
     expect([feed.closed, legacy.closed]).toEqual([{ code: 4001 }, { code: 4001 }]);
