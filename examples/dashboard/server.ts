@@ -288,7 +288,10 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       /** `{"op":"status"}`: which server the page reached, and where it keeps history. */
       status: () => ({ instance, history: historyKind }),
     },
-    log: say,
+    // Its errors (a Redis connection failing, a replay failing); not its start-up line, which the banner says better.
+    log: (line) => {
+      if (!line.startsWith('feed server on ')) say(line);
+    },
   });
   /** The TCP connections of the feed's clients, to stall them (a half-open connection) on the silent fault. */
   const feedSockets = new Set<Duplex>();
