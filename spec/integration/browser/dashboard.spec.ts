@@ -433,6 +433,30 @@ requireSystem('chromium').describe('the dashboard in Chromium', (chromiumPath) =
     await page.uncheck('[data-testid="silent-stall"]');
   }, 25_000);
 
+  it('after a stall, every card says how many messages were recovered (the feed went on meanwhile), with no new gap', async () => {
+    const { before, after } = await cardsAcross(async () => {
+      await page.fill('[data-testid="silent-seconds"]', '2');
+      await page.check('[data-testid="silent-stall"]');
+      try {
+        await page.click('[data-testid="fault-silent"]');
+      } finally {
+        await page.uncheck('[data-testid="silent-stall"]');
+      }
+    }, 15_000);
+    for (const card of after) {
+      const earlier = before.find((each) => each.channel === card.channel);
+      expect(card).toMatchObject({
+        channel: card.channel,
+        reconnection: 'recovered',
+        note: `recovered ${card.recovered}`,
+        missed: earlier?.missed,
+        gaps: earlier?.gaps,
+        duplicates: 0,
+      });
+      expect(card.recovered).toBeGreaterThan(0);
+    }
+  }, 25_000);
+
   it('unsubscribes from a channel when its "live" box is unticked, and subscribes again when ticked', async () => {
     await waitForStatus('open');
     const subscribed = (channel: string, value: boolean): Promise<unknown> =>
