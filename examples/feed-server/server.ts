@@ -143,7 +143,7 @@ export interface FeedServer {
    * without one (no `code`: the connections are cut, and clients see 1006). Returns how many there were.
    */
   disconnect(code?: number, reason?: string): number;
-  /** Closes every client with 1001 (Going Away), stops publishing, closes the history and the listener. */
+  /** Closes every client with 1001 (Going Away), stops publishing, closes the history (unless given) and the listener. */
   close(): Promise<void>;
   /** Stops as a crash would: connections cut without a close frame (clients see 1006), then everything else. */
   kill(): Promise<void>;
