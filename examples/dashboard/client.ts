@@ -1,14 +1,19 @@
 /**
- * The dashboard page: one `fromWebSocket` socket, charted with uPlot, with its state, rate and closes on show.
+ * The dashboard page: one `fromWebSocket` socket on the reference feed (docs/protocol.md), a channel per chart made
+ * with `multiplex()`, charted with uPlot, with its state, rate and closes on show. With "resume" on (the default),
+ * each channel is resumable: after a reconnection it subscribes again from the cursor of the last message it got, the
+ * server replays what was missed, and the card says how many came back ("recovered 37"), or "resynced" when the
+ * server's history no longer reached back. With it off, the channels are plain, and the card counts what was missed.
  *
  * Query parameters:
  *   ?channels=BTC-USD,cpu   channels to subscribe to at first (default: all)
  *   ?window=60              seconds of history per chart (default 30)
+ *   ?resume=off             start with plain channels (the toggle on the page switches)
  *   ?fast=1                 short reconnection delays and heartbeat (for automated tests; humans get the defaults)
- *   ?ws=ws://host/ws        another feed endpoint (default: /ws on this server)
+ *   ?ws=ws://host/feed      another feed endpoint speaking the reference protocol (default: /feed on this server)
  */
 import uPlot from 'uplot';
-import { Subscription } from 'rxjs';
+import { Subscription, type Observable } from 'rxjs';
 import {
   createDefaultBackoff,
   DEFAULT_RECONNECT,
@@ -16,41 +21,47 @@ import {
   fromWebSocket,
   heartbeat,
   json,
+  multiplex,
+  request,
   type CloseInfo,
   type ConnectionState,
   type OpenInfo,
   type RandomSource,
   type ReconnectOptions,
+  type WebSocketOptions,
 } from 'rx-websocket';
+import type { ClientFrame, ServerFrame } from '../feed-server/protocol';
 import {
   ago,
   appendPoint,
+  arrive,
   attemptCount,
   backoffPlan,
+  createTally,
+  describeReconnection,
+  disconnected,
   formatRange,
+  restartTally,
+  resumed,
+  tickData,
   tickLabels,
   xRange,
   type BackoffFactory,
+  type Tally,
 } from './model';
-import {
-  CHANNELS,
-  closeReasonFor,
-  PING_FRAME,
-  PONG_FRAME,
-  PROTOCOL,
-  SOCKET_PATH,
-  type ChannelInfo,
-  type ClientMessage,
-  type ServerMessage,
-  type TickMessage,
-} from './protocol';
+import { CHANNELS, closeReasonFor, FEED_PATH, type ChannelInfo } from './protocol';
+
+/** A message of a channel. */
+type Tick = Extract<ServerFrame, { type: 'message' }>;
 
 // ---- configuration ------------------------------------------------------------------------------------------
 
 const params = new URLSearchParams(location.search);
 const fast = params.get('fast') === '1';
 const windowMs = clamp(Number(params.get('window') ?? 30) || 30, 5, 600) * 1_000;
-const endpoint = params.get('ws') ?? SOCKET_PATH;
+const endpoint = params.get('ws') ?? FEED_PATH;
+/** Resumable channels (the library's resume) or plain ones (what a reconnection loses), switched on the page. */
+let resume = params.get('resume') !== 'off';
 const requested = params
   .get('channels')
   ?.split(',')
@@ -74,21 +85,29 @@ const PLAN_LENGTH = 5;
 /**
  * A feed this busy is never quiet for long, so a few seconds without a message is worth a ping; no answer to it
  * either means the connection is dead even though no close came (a half-open TCP connection), and it is replaced.
+ * The reference protocol has no ping of its own: the ping is a request (`echo`) with an id of this page's, and its
+ * reply, recognised by that id without parsing, is the pong.
  */
 const heartbeatMs = fast ? 500 : 2_000;
+const heartbeatIds = `heartbeat-${Math.random().toString(36).slice(2, 10)}-`;
+let pings = 0;
 const keepAlive = heartbeat({
   intervalMs: heartbeatMs,
   timeoutMs: heartbeatMs,
-  ping: PING_FRAME,
-  isPong: (data) => data === PONG_FRAME,
+  ping: () => JSON.stringify({ type: 'request', id: `${heartbeatIds}${++pings}`, data: { op: 'echo' } }),
+  isPong: (data) => typeof data === 'string' && data.startsWith(`{"type":"reply","id":"${heartbeatIds}`),
 });
 
-// The relative endpoint resolves against this page, and its http: scheme becomes ws:, as the browser's own WebSocket does.
-const socket = fromWebSocket<ServerMessage, ClientMessage>(endpoint, [PROTOCOL], {
-  ...json<ServerMessage, ClientMessage>(),
+const socketOptions: WebSocketOptions<ServerFrame, ClientFrame> = {
+  ...json<ServerFrame, ClientFrame>(),
   reconnect,
   heartbeat: keepAlive,
-});
+  // Sharing one connection across this origin's tabs goes here, as one more option, once the library has it:
+  // a "share across tabs" switch on the page (see the Tabs row) would set it before the socket is made.
+};
+
+// The relative endpoint resolves against this page, and its http: scheme becomes ws:, as the browser's own WebSocket does.
+const socket = fromWebSocket<ServerFrame, ClientFrame>(endpoint, socketOptions);
 
 // ---- the page -----------------------------------------------------------------------------------------------
 
@@ -121,6 +140,9 @@ const ui = {
   disconnectButton: byTestId<HTMLButtonElement>('client-disconnect'),
   connectButton: byTestId<HTMLButtonElement>('client-connect'),
   closeCode: byTestId<HTMLSelectElement>('close-code'),
+  resumeToggle: byTestId<HTMLInputElement>('resume-toggle'),
+  resumeState: byTestId('resume-state'),
+  historyStore: byTestId('history-store'),
   silentSeconds: byTestId<HTMLInputElement>('silent-seconds'),
   silentStall: byTestId<HTMLInputElement>('silent-stall'),
 };
@@ -169,7 +191,7 @@ function renderPlan(from: number): void {
 interface ChannelView {
   readonly info: ChannelInfo;
   readonly format: Intl.NumberFormat;
-  /** Server time in ms, and the values; `null` values break the line where the connection was down. */
+  /** Server time in ms, and the values; `null` values break the line where messages were missed, or none came. */
   readonly xs: number[];
   readonly ys: (number | null)[];
   readonly chart: uPlot;
@@ -178,9 +200,9 @@ interface ChannelView {
   readonly change: HTMLElement;
   readonly count: HTMLElement;
   readonly missedText: HTMLElement;
-  received: number;
-  missed: number;
-  lastSeq: number | undefined;
+  readonly tally: Tally;
+  /** The channel's subscription while the page holds it (live box ticked, and a session running). */
+  subscription: Subscription | undefined;
   latest: number | undefined;
   dirty: boolean;
 }
@@ -289,9 +311,8 @@ function createView(info: ChannelInfo): ChannelView {
     change,
     count,
     missedText,
-    received: 0,
-    missed: 0,
-    lastSeq: undefined,
+    tally: createTally(),
+    subscription: undefined,
     latest: undefined,
     dirty: false,
   };
@@ -299,16 +320,66 @@ function createView(info: ChannelInfo): ChannelView {
 
 const views = new Map<string, ChannelView>(CHANNELS.map((info) => [info.name, createView(info)]));
 
-function onTick({ channel, seq, t, value }: TickMessage): void {
-  const view = views.get(channel);
-  if (!view || !selected.has(channel)) return;
-  if (view.lastSeq !== undefined && seq > view.lastSeq + 1) view.missed += seq - view.lastSeq - 1;
-  view.lastSeq = seq;
-  view.received++;
-  view.latest = value;
-  // A quiet spell of ten ticks or more breaks the line, as an outage does.
-  appendPoint(view.xs, view.ys, t, value, Math.max(500, (10 * 1_000) / view.info.rateHz));
+function onTick(view: ChannelView, message: Tick): void {
+  const data = tickData(message.data);
+  if (!data) return;
+  const { gap, duplicate } = arrive(view.tally, data.n, data.t, Date.now());
+  if (duplicate) return;
+  // Messages missed here: the line breaks rather than being drawn straight across what is not known.
+  if (gap > 0) breakLine(view);
+  view.latest = data.value;
+  // A quiet spell of ten ticks or more breaks the line too: no data was published then.
+  appendPoint(view.xs, view.ys, data.t, data.value, Math.max(500, (10 * 1_000) / view.info.rateHz));
   view.dirty = true;
+}
+
+/**
+ * A channel of the feed: resumable (with `cursorOf`, the library subscribes again from the last cursor after a
+ * reconnection, and `onResume` tells whether the server replayed the gap), or plain (it subscribes again from now).
+ */
+function channel$(name: string, resumable: boolean): Observable<Tick> {
+  const subscribe = (cursor: string | undefined): ClientFrame => ({
+    type: 'subscribe',
+    channel: name,
+    ...(cursor !== undefined && { since: cursor }),
+  });
+  const unsubscribe = (): ClientFrame => ({ type: 'unsubscribe', channel: name });
+  const isTick = (message: ServerFrame): message is Tick => message.type === 'message' && message.channel === name;
+  if (!resumable) return multiplex(socket, () => subscribe(undefined), unsubscribe, isTick);
+  return multiplex(socket, subscribe, unsubscribe, isTick, {
+    cursorOf: (message) => message.cursor,
+    isRecovered: (message) =>
+      message.type === 'subscribed' && message.channel === name ? message.recovered === true : undefined,
+    onResume: ({ recovered }) => {
+      const view = views.get(name);
+      if (!view) return;
+      resumed(view.tally, recovered, Date.now());
+      view.dirty = true;
+    },
+  });
+}
+
+/** Subscribes the card to its channel, in the current mode (within the running session, if there is one). */
+function startChannel(view: ChannelView): void {
+  if (view.subscription || !session || session.closed || !selected.has(view.info.name)) return;
+  restartTally(view.tally);
+  breakLine(view);
+  view.card.dataset.mode = resume ? 'resume' : 'plain';
+  const subscription = channel$(view.info.name, resume).subscribe({
+    next: (message) => onTick(view, message),
+    // The connection stopped for good: the session ends too, and Connect starts the channels again.
+    error: () => (view.subscription = undefined),
+  });
+  view.subscription = subscription;
+  session.add(subscription);
+}
+
+function stopChannel(view: ChannelView): void {
+  const subscription = view.subscription;
+  view.subscription = undefined;
+  if (!subscription) return;
+  session?.remove(subscription);
+  subscription.unsubscribe();
 }
 
 /** Ends a chart's line here, so that it is not drawn across a time without data (an outage, an unsubscription). */
@@ -324,13 +395,27 @@ function setSubscribed(channel: string, on: boolean): void {
   if (on) selected.add(channel);
   else selected.delete(channel);
   const view = views.get(channel);
-  if (view) {
-    view.card.classList.toggle('paused', !on);
-    view.lastSeq = undefined;
-    if (!on) breakLine(view);
+  if (!view) return;
+  view.card.classList.toggle('paused', !on);
+  // The library sends the subscribe or unsubscribe message now when open, or subscribes on the next open.
+  if (on) startChannel(view);
+  else {
+    stopChannel(view);
+    breakLine(view);
   }
-  // While not open there is nothing to tell: every open subscribes to whatever is selected then.
-  if (currentState.status === 'open') socket.send({ type: on ? 'subscribe' : 'unsubscribe', channel });
+}
+
+/** Switches every channel between resumable and plain: each starts again in the new mode. */
+function setResume(on: boolean): void {
+  resume = on;
+  ui.resumeToggle.checked = on;
+  ui.resumeState.textContent = on ? 'resume: on' : 'resume: off';
+  document.body.dataset.resume = on ? 'on' : 'off';
+  for (const view of views.values()) {
+    if (!view.subscription) continue;
+    stopChannel(view);
+    startChannel(view);
+  }
 }
 
 // ---- connection state -----------------------------------------------------------------------------------------
@@ -405,8 +490,9 @@ function onState(state: ConnectionState): void {
     decidePendingCloses(state);
     if (wasOpen) {
       for (const view of views.values()) {
-        breakLine(view);
-        // Subscriptions live and die with a connection; the next open renews them.
+        // The line is not broken here: a resumed channel fills the gap, and a plain one breaks it where it jumps.
+        disconnected(view.tally);
+        // Subscriptions live and die with a connection; the library renews them on the next open.
         view.card.dataset.subscribed = 'false';
       }
     }
@@ -552,20 +638,40 @@ function onOpen(info: OpenInfo): void {
   attemptError = undefined;
   renderAttempts(openedAt);
   ui.reconnects.textContent = String(reconnections);
-  for (const channel of selected) socket.send({ type: 'subscribe', channel });
+  askStatus();
 }
 
-function onMessage(message: ServerMessage): void {
+type Reply = Extract<ServerFrame, { type: 'reply' }>;
+
+/**
+ * Asks the server which instance the page reached and where it keeps history: a request, answered once. Should the
+ * connection drop first, the next open asks again, and this one ends with its timeout.
+ */
+function askStatus(): void {
+  const asked = request(socket, (id): ClientFrame => ({ type: 'request', id, data: { op: 'status' } }), {
+    isReply: (message, id): message is Reply => message.type === 'reply' && message.id === id,
+    timeoutMs: 5_000,
+  }).subscribe({
+    next: (reply) => {
+      if (!('data' in reply) || typeof reply.data !== 'object' || reply.data === null) return;
+      const { instance, history } = reply.data as { instance?: unknown; history?: unknown };
+      if (typeof instance === 'number') ui.instance.textContent = `#${instance}`;
+      if (typeof history === 'string') ui.historyStore.textContent = history;
+    },
+    error: () => undefined,
+  });
+  session?.add(asked);
+}
+
+function onMessage(message: ServerFrame): void {
   messages++;
   const now = performance.now();
   lastMessageAt = now;
   arrivals.push(now);
   switch (message.type) {
-    case 'tick':
-      onTick(message);
-      return;
-    case 'hello':
-      ui.instance.textContent = `#${message.instance}`;
+    case 'message':
+    case 'reply':
+      // Channels and requests take these.
       return;
     case 'subscribed':
     case 'unsubscribed': {
@@ -577,10 +683,7 @@ function onMessage(message: ServerMessage): void {
       return;
     }
     case 'error':
-      showError(new Error(`server: ${message.message}`));
-      return;
-    case 'pong':
-      // The heartbeat consumes pongs; one only gets here if it is configured to pass them on.
+      showError(new Error(`server: ${message.code}: ${message.message}`));
       return;
   }
 }
@@ -596,6 +699,7 @@ function connect(): void {
   const ended = (error?: unknown): void => {
     if (error !== undefined) showError(error);
     streams.unsubscribe();
+    for (const view of views.values()) view.subscription = undefined;
   };
   // message$ first: if the connection fails at once (a bad ?ws= URL), it ends here and the others are not started.
   const subscribers = [
@@ -608,6 +712,7 @@ function connect(): void {
     if (streams.closed) return;
     streams.add(subscribe());
   }
+  for (const view of views.values()) startChannel(view);
 }
 
 socket.state$.subscribe(onState);
@@ -653,6 +758,13 @@ byTestId('fault-restart').addEventListener('click', () => {
       `restarting: ${plural(reply.clients)} told 1012, back in ${((reply.downtimeMs ?? 0) / 1_000).toFixed(1)} s`,
   );
 });
+byTestId('fault-forget').addEventListener('click', () => {
+  void fault(
+    '/fault/forget',
+    (reply) =>
+      `restarting without history: ${plural(reply.clients)} told 1012, back in ${((reply.downtimeMs ?? 0) / 1_000).toFixed(1)} s with what was published meanwhile forgotten`,
+  );
+});
 byTestId('fault-close').addEventListener('click', () => {
   const code = Number(ui.closeCode.value);
   void fault(
@@ -664,7 +776,9 @@ byTestId('fault-silent').addEventListener('click', () => {
   const seconds = clamp(Number(ui.silentSeconds.value) || 5, 1, 120);
   const stall = ui.silentStall.checked;
   void fault(`/fault/silent?ms=${seconds * 1_000}${stall ? '&stall=1' : ''}`, () =>
-    stall ? `server stalled for ${seconds} s: not even pings are answered` : `feed silent for ${seconds} s`,
+    stall
+      ? `connections stalled for ${seconds} s: not even pings are answered, while the feed goes on`
+      : `feed silent for ${seconds} s`,
   );
 });
 
@@ -701,13 +815,32 @@ function render(): void {
         view.change.dataset.direction = change > 0 ? 'up' : change < 0 ? 'down' : 'flat';
       }
     }
-    view.count.textContent = `${view.received.toLocaleString('en-US')} messages`;
-    view.missedText.textContent = view.missed > 0 ? `${view.missed.toLocaleString('en-US')} missed while away` : '';
+    const { tally, card } = view;
+    view.count.textContent = `${tally.received.toLocaleString('en-US')} messages`;
+    view.missedText.textContent = describeReconnection(tally);
+    view.missedText.dataset.kind = tally.last?.kind ?? '';
+    view.missedText.title =
+      tally.last?.kind === 'resynced'
+        ? `the server's history no longer reached back: ${tally.last.lost.toLocaleString('en-US')} messages lost`
+        : tally.last?.kind === 'recovered'
+          ? 'messages published while away, replayed by the server on the last reconnection'
+          : '';
+    // What the card shows, as data for tests and tools: the last reconnection, and the series as drawn.
+    card.dataset.reconnection = tally.last?.kind ?? '';
+    card.dataset.recovered = String(tally.last?.kind === 'recovered' ? tally.last.count : 0);
+    card.dataset.missed = String(tally.missed);
+    card.dataset.gaps = String(tally.gaps);
+    card.dataset.duplicates = String(tally.duplicates);
+    card.dataset.received = String(tally.received);
+    card.dataset.reconnections = String(tally.reconnections);
+    card.dataset.breaks = String(view.ys.reduce<number>((count, y) => (y === null ? count + 1 : count), 0));
   }
 }
 
 setInterval(render, 100);
 
+ui.resumeToggle.addEventListener('change', () => setResume(ui.resumeToggle.checked));
+setResume(resume);
 for (const name of CHANNELS.map((channel) => channel.name))
   views.get(name)?.card.classList.toggle('paused', !selected.has(name));
 connect();

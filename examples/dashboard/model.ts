@@ -111,3 +111,155 @@ export function ago(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1_000));
   return s < 60 ? `${s} s ago` : `${Math.floor(s / 60)} min ago`;
 }
+
+// ---- a channel's sequence across reconnections --------------------------------------------------------------------
+
+/** What a card says about its channel's last reconnection. */
+export type Reconnection =
+  /** A resumable channel whose gap the server filled: `count` messages published while away came back. */
+  | { readonly kind: 'recovered'; readonly count: number }
+  /** A resumable channel the server could not replay (its history no longer reached back): `lost` are gone. */
+  | { readonly kind: 'resynced'; readonly lost: number }
+  /** A plain channel: it went on from the live messages, and `count` published while away were missed. */
+  | { readonly kind: 'missed'; readonly count: number };
+
+/**
+ * A channel's messages as a card counts them, from the `n` every message carries (1, 2, 3... per channel, with no
+ * gap on the server): how many arrived, how many never did, and what the last reconnection did.
+ */
+export interface Tally {
+  /** Messages delivered. */
+  received: number;
+  /** Messages that never arrived: the sum of the jumps in `n`. */
+  missed: number;
+  /** How many times `n` jumped. */
+  gaps: number;
+  /** Messages whose `n` was not past the last one: delivered twice, or out of order. */
+  duplicates: number;
+  /** The `n` of the last message; `undefined` while the channel starts afresh. */
+  lastN: number | undefined;
+  /** What the last reconnection did; `undefined` before the first. */
+  last: Reconnection | undefined;
+  /** Reconnections the channel went through (resumed, or back as a plain channel). */
+  reconnections: number;
+  /** The connection went away since the last message: the next one tells a plain channel what was missed. */
+  away: boolean;
+  /**
+   * While a replay comes in: messages published before `before` (when the server's answer arrived, on this page's
+   * clock; a message's publication is placed on it with `lagMs`) are counted as recovered. The first one published
+   * later is live, and ends the replay.
+   */
+  replay: { readonly before: number } | undefined;
+  /**
+   * The smallest `arrival − t` seen on live messages: the difference of the two clocks plus the quickest delivery, so
+   * that `t + lagMs` places a message's publication on this page's clock.
+   */
+  lagMs: number | undefined;
+}
+
+export function createTally(): Tally {
+  return {
+    received: 0,
+    missed: 0,
+    gaps: 0,
+    duplicates: 0,
+    lastN: undefined,
+    last: undefined,
+    reconnections: 0,
+    away: false,
+    replay: undefined,
+    lagMs: undefined,
+  };
+}
+
+/** The channel starts afresh (subscribed again from the page, or switched between plain and resumable): no gap to count. */
+export function restartTally(tally: Tally): void {
+  tally.lastN = undefined;
+  tally.away = false;
+  tally.replay = undefined;
+}
+
+/** The connection the channel was on went away. */
+export function disconnected(tally: Tally): void {
+  tally.away = true;
+  tally.replay = undefined;
+}
+
+/**
+ * A resumable channel heard the server's answer to its resubscription, at `atMs` (this page's clock): replayed
+ * (`recovered`) or not (then the gap stays, and the page resyncs).
+ */
+export function resumed(tally: Tally, recovered: boolean, atMs: number): void {
+  tally.away = false;
+  tally.reconnections++;
+  if (recovered) {
+    tally.last = { kind: 'recovered', count: 0 };
+    tally.replay = { before: atMs };
+  } else {
+    tally.last = { kind: 'resynced', lost: 0 };
+    tally.replay = undefined;
+  }
+}
+
+/** What {@link arrive} found. */
+export interface Arrival {
+  /** Messages missed right before this one (its `n` jumped): the chart breaks its line here. */
+  readonly gap: number;
+  /** Whether it came again or out of order: not to be drawn. */
+  readonly duplicate: boolean;
+}
+
+/** Counts message `n`, published at `t` (server clock) and arrived at `atMs` (this page's clock). */
+export function arrive(tally: Tally, n: number, t: number, atMs: number): Arrival {
+  if (tally.lastN !== undefined && n <= tally.lastN) {
+    tally.duplicates++;
+    return { gap: 0, duplicate: true };
+  }
+  tally.received++;
+  const gap = tally.lastN === undefined ? 0 : n - tally.lastN - 1;
+  tally.lastN = n;
+  if (gap > 0) {
+    tally.missed += gap;
+    tally.gaps++;
+  }
+  if (tally.last?.kind === 'resynced' && tally.last.lost === 0 && gap > 0) tally.last = { kind: 'resynced', lost: gap };
+  if (tally.away) {
+    // A plain channel back on a new connection (a resumable one hears `resumed` first).
+    tally.away = false;
+    tally.reconnections++;
+    tally.last = { kind: 'missed', count: gap };
+  }
+  const { replay, last } = tally;
+  if (replay && last?.kind === 'recovered' && t + (tally.lagMs ?? 0) < replay.before) {
+    tally.last = { kind: 'recovered', count: last.count + 1 };
+  } else {
+    tally.replay = undefined;
+    const lag = atMs - t;
+    if (tally.lagMs === undefined || lag < tally.lagMs) tally.lagMs = lag;
+  }
+  return { gap, duplicate: false };
+}
+
+/** What a card's footer says about the last reconnection (empty before the first one, or when nothing was missed). */
+export function describeReconnection(tally: Tally): string {
+  const { last } = tally;
+  if (!last) return '';
+  switch (last.kind) {
+    case 'recovered':
+      return `recovered ${last.count.toLocaleString('en-US')}`;
+    case 'resynced':
+      return 'resynced';
+    case 'missed':
+      return tally.missed > 0 ? `${tally.missed.toLocaleString('en-US')} missed while away` : '';
+  }
+}
+
+/** The data of a channel's message, when it has the shape the dashboard publishes. */
+export function tickData(
+  data: unknown,
+): { readonly n: number; readonly t: number; readonly value: number } | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const { n, t, value } = data as Record<string, unknown>;
+  if (typeof n !== 'number' || typeof t !== 'number' || typeof value !== 'number') return undefined;
+  return { n, t, value };
+}

@@ -1,12 +1,33 @@
 /**
- * The dashboard's wire protocol, shared by the server and the page: every message is one JSON text frame.
- * Keeping the unions here means both ends are type-checked against the same contract.
+ * What the dashboard's server publishes, and the two ways it is served, every message one JSON text frame:
+ *
+ * - `/feed`: the reference wire protocol (docs/protocol.md, `examples/feed-server`), which the page speaks: channels
+ *   resumed from a cursor after a reconnection, requests answered once per id. The data of each `message` frame is a
+ *   {@link TickData}.
+ * - `/ws`: the dashboard's own protocol, `dashboard.v1` below (no cursors, no replay), which the Node and Angular
+ *   examples speak.
+ *
+ * Keeping the shapes here means both ends are type-checked against the same contract.
  */
 
-/** The sub-protocol the server speaks; the page offers it and shows what was negotiated. */
+/** The path of the reference feed (docs/protocol.md), on the same origin as the page. */
+export const FEED_PATH = '/feed';
+
+/**
+ * The data of one message of a channel on the reference feed.
+ */
+export interface TickData {
+  /** Counts the channel's messages from 1, with no gap: a jump means messages were missed. */
+  readonly n: number;
+  /** Server time when published, milliseconds since the epoch. */
+  readonly t: number;
+  readonly value: number;
+}
+
+/** The sub-protocol of the `/ws` endpoint; clients offer it and show what was negotiated. */
 export const PROTOCOL = 'dashboard.v1';
 
-/** The path of the WebSocket endpoint, on the same origin as the page. */
+/** The path of the `dashboard.v1` endpoint, on the same origin as the page. */
 export const SOCKET_PATH = '/ws';
 
 export type ChannelKind = 'price' | 'metric';

@@ -1,34 +1,49 @@
 /**
- * The live dashboard: one command starts a WebSocket feed and serves a page that charts it with rx-websocket,
- * plus fault controls to watch the library reconnect (or stop, when the close code says so).
+ * The live dashboard: one command starts the reference feed server (examples/feed-server) with the dashboard's
+ * channels and serves a page that charts them with rx-websocket's resumable channels, plus fault controls to watch
+ * the library reconnect and the feed replay what was missed (or the client stop, when the close code says so).
  *
- *   npm start                   http://localhost:8080
- *   npm start -- --port 9000    or PORT=9000 npm start; port 0 picks a free one
+ *   npm start                                   http://localhost:8080, history in memory
+ *   npm start -- --port 9000                    or PORT=9000 npm start; port 0 picks a free one
+ *   REDIS_URL=redis://127.0.0.1:6379 npm start  history in Redis Streams
  *
- * Fault endpoints (POST; the page has a button for each):
+ * Endpoints: `/feed` speaks the reference wire protocol (docs/protocol.md); `/ws` the dashboard's own `dashboard.v1`
+ * (no replay), for the Node and Angular examples. One publisher feeds both.
+ *
+ * Fault endpoints (POST; the page has a button for each), on the clients of both:
  *   /fault/drop                 cut every connection without a close frame: clients see 1006
- *   /fault/restart              close with 1012, stop listening for a few seconds, listen again on the same port
+ *   /fault/restart              close with 1012, stop listening for a few seconds, listen again on the same port;
+ *                               publishing goes on meanwhile, and the history (in this process or in Redis) is kept
+ *   /fault/forget               as restart, and the history published until the listener is back is forgotten:
+ *                               clients resuming from before then are answered recovered: false
  *   /fault/close?code=4001      close with that code (1000-1003, 1007-1014, 3000-4999) and its usual reason
- *   /fault/silent?ms=5000       stop the feed for a while; add &stall=1 to leave pings unanswered too
+ *   /fault/silent?ms=5000       publish nothing for a while; add &stall=1 to stall the open connections as well
+ *                               (nothing in or out, pings unanswered: half-open), and cut them when the time is up
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { build, type Metafile } from 'esbuild';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { createMemoryHistory } from '../feed-server/history';
+import { createRedisHistory } from '../feed-server/redis-history';
+import { startFeedServer } from '../feed-server/server';
 import { createModels } from './feed';
+import { forgetting } from './history';
 import {
   CHANNEL_NAMES,
   CHANNELS,
   closeReasonFor,
+  FEED_PATH,
   isServerCloseCode,
   PONG_FRAME,
   PROTOCOL,
   SOCKET_PATH,
   type ClientMessage,
   type ServerMessage,
+  type TickData,
 } from './protocol';
 
 /** Options of {@link startDashboard}. */
@@ -54,6 +69,18 @@ export interface DashboardOptions {
    */
   readonly silentMs?: number;
   /**
+   * Keep the feed's history in Redis at this URL (`redis://host:port[/db]`) instead of in this process's memory.
+   * `npm start` takes it from `REDIS_URL`.
+   * @default undefined (memory)
+   */
+  readonly redisUrl?: string;
+  /**
+   * Messages kept per channel for replay (in Redis approximately). At 50 messages a second, the default reaches back
+   * two minutes.
+   * @default 6000
+   */
+  readonly historyLength?: number;
+  /**
    * Where to print what happens; `false` prints nothing.
    * @default console.log
    */
@@ -75,6 +102,8 @@ export interface Dashboard {
   readonly host: string;
   readonly port: number;
   readonly bundle: ClientBundle;
+  /** Where the feed's history is kept. */
+  readonly history: 'memory' | 'redis';
   /** Closes every client (1001), the listener and the feed. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -132,16 +161,32 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     host = '127.0.0.1',
     restartDowntimeMs = 4_000,
     silentMs = 5_000,
+    redisUrl,
+    historyLength = 6_000,
     log = console.log,
   } = options;
   const say = log === false ? () => {} : log;
   const bundle = await buildClient();
   const indexHtml = readFileSync(join(HERE, 'index.html'));
+  const historyKind = redisUrl ? 'redis' : 'memory';
+  const history = forgetting(
+    redisUrl
+      ? await createRedisHistory({
+          url: redisUrl,
+          historyLength,
+          keyPrefix: 'dashboard:',
+          pendingWaitMs: 2_000,
+          onConnectionError: (error) => say(`redis: ${String(error)}`),
+        })
+      : createMemoryHistory({ historyLength, now: Date.now, pendingWaitMs: 2_000 }),
+  );
 
   // ---- the feed ---------------------------------------------------------------------------------------------
   const subscriptions = new Map<WebSocket, Set<string>>();
   const models = createModels(CHANNELS);
-  const sequences = new Map<string, number>(CHANNEL_NAMES.map((name) => [name, 0]));
+  // With Redis, a restarted dashboard continues each channel's numbering from its history.
+  const sequences = new Map<string, number>();
+  for (const name of CHANNEL_NAMES) sequences.set(name, numberIn(await history.lastData(name)));
   let silentUntil = 0;
   /** Until then the server answers nothing, not even pings: to a client, the connection looks dead (half-open). */
   let stalledUntil = 0;
@@ -151,13 +196,16 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     const now = Date.now();
     const silent = now < silentUntil;
     for (const channel of CHANNELS) {
-      if (tick % Math.max(1, Math.round(1_000 / TICK_MS / channel.rateHz)) !== 0) continue;
+      if (silent || tick % Math.max(1, Math.round(1_000 / TICK_MS / channel.rateHz)) !== 0) continue;
       const model = models.get(channel.name);
       if (!model) continue;
       const value = model();
       const seq = (sequences.get(channel.name) ?? 0) + 1;
       sequences.set(channel.name, seq);
-      if (silent) continue;
+      // Appends go out in call order (one Redis connection), so cursors follow the numbering.
+      history
+        .append(channel.name, JSON.stringify({ n: seq, t: now, value } satisfies TickData))
+        .catch((error: unknown) => say(`publishing failed: ${String(error)}`));
       const frame = JSON.stringify({ type: 'tick', channel: channel.name, seq, t: now, value } satisfies ServerMessage);
       for (const [client, channels] of subscriptions) {
         if (
@@ -215,7 +263,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     sendTo(client, { type: 'hello', instance, channels: CHANNELS, subscribed: [...channels] });
   });
 
-  /** Closes every client with `code`, and cuts those that do not finish the handshake in time. */
+  /** Closes every `dashboard.v1` client with `code`, and cuts those that do not finish the handshake in time. */
   const closeClients = (code: number, reason: string): number => {
     const clients = [...wss.clients];
     for (const client of clients) client.close(code, reason);
@@ -227,6 +275,44 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     return clients.length;
   };
 
+  // ---- the reference feed, on the same port -----------------------------------------------------------------
+  const server = createServer((req, res) => handleRequest(req, res));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(req, socket, head));
+  const feed = await startFeedServer({
+    server,
+    path: FEED_PATH,
+    history,
+    publish: false,
+    channels: CHANNEL_NAMES,
+    operations: {
+      /** `{"op":"status"}`: which server the page reached, and where it keeps history. */
+      status: () => ({ instance, history: historyKind }),
+    },
+    // Its errors (a Redis connection failing, a replay failing); not its start-up line, which the banner says better.
+    log: (line) => {
+      if (!line.startsWith('feed server on ')) say(line);
+    },
+  });
+  /** The TCP connections of the feed's clients, to stall them (a half-open connection) on the silent fault. */
+  const feedSockets = new Set<Duplex>();
+  let stalled: { readonly sockets: Duplex[]; readonly timer: NodeJS.Timeout } | undefined;
+  /** Every client of both endpoints: closed with `code`, or cut without a close frame when there is none. */
+  const disconnectAll = (code?: number, reason = ''): number => {
+    let count = feed.disconnect(code, reason);
+    if (code === undefined) {
+      count += wss.clients.size;
+      for (const client of wss.clients) client.terminate();
+    } else count += closeClients(code, reason);
+    return count;
+  };
+  const endStall = (): void => {
+    if (!stalled) return;
+    clearTimeout(stalled.timer);
+    // The peers gave up on these long ago (or will, on the cut): nothing held back is worth sending now.
+    for (const socket of stalled.sockets) socket.destroy();
+    stalled = undefined;
+  };
+
   // ---- HTTP: the page and the fault controls ----------------------------------------------------------------
   let restarting: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -234,20 +320,15 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
 
   const faults: Record<string, (query: URLSearchParams, res: ServerResponse) => void> = {
     drop(_query, res) {
-      const clients = [...wss.clients];
-      for (const client of clients) client.terminate();
-      say(`fault: dropped ${clients.length} connection(s) without a close frame (clients see 1006)`);
-      sendJson(res, 200, { fault: 'drop', clients: clients.length });
+      const clients = disconnectAll();
+      say(`fault: dropped ${clients} connection(s) without a close frame (clients see 1006)`);
+      sendJson(res, 200, { fault: 'drop', clients });
     },
     restart(_query, res) {
-      if (restarting) {
-        sendJson(res, 409, { error: 'already restarting' });
-        return;
-      }
-      const clients = wss.clients.size;
-      res.setHeader('Connection', 'close');
-      sendJson(res, 202, { fault: 'restart', clients, downtimeMs: restartDowntimeMs });
-      res.on('finish', () => takeDown(clients));
+      restart(res, false);
+    },
+    forget(_query, res) {
+      restart(res, true);
     },
     close(query, res) {
       const code = Number(query.get('code') ?? '1001');
@@ -262,7 +343,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         sendJson(res, 400, { error: 'the reason must be at most 123 UTF-8 bytes' });
         return;
       }
-      const clients = closeClients(code, reason);
+      const clients = disconnectAll(code, reason);
       say(`fault: closed ${clients} connection(s) with ${code} "${reason}"`);
       sendJson(res, 200, { fault: 'close', clients, code, reason });
     },
@@ -273,10 +354,22 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         return;
       }
       const stall = query.get('stall') === '1';
-      silentUntil = Date.now() + ms;
-      stalledUntil = stall ? silentUntil : 0;
-      say(`fault: feed silent for ${ms} ms${stall ? ', pings unanswered' : ''}`);
-      sendJson(res, 200, { fault: 'silent', clients: wss.clients.size, ms, stall });
+      if (stall) {
+        // Stalled, the feed goes on publishing: what the stalled clients miss, they resume from their cursor.
+        endStall();
+        const sockets = [...feedSockets];
+        for (const socket of sockets) {
+          socket.pause();
+          socket.cork();
+        }
+        stalled = { sockets, timer: setTimeout(endStall, ms) };
+        stalledUntil = Date.now() + ms;
+      } else {
+        silentUntil = Date.now() + ms;
+        stalledUntil = 0;
+      }
+      say(`fault: ${stall ? `connections stalled for ${ms} ms, pings unanswered` : `feed silent for ${ms} ms`}`);
+      sendJson(res, 200, { fault: 'silent', clients: wss.clients.size + feedSockets.size, ms, stall });
     },
   };
 
@@ -307,7 +400,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     if (url.pathname === '/api/status') {
       return sendJson(res, 200, {
         instance,
-        clients: wss.clients.size,
+        history: historyKind,
+        clients: wss.clients.size + feed.stats().connections,
         silentForMs: Math.max(0, silentUntil - Date.now()),
         channels: CHANNELS,
       });
@@ -318,42 +412,64 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   };
 
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname !== SOCKET_PATH) {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === FEED_PATH) {
+      // The feed server takes it (it listens on this server too); kept here only to be stalled on a fault.
+      feedSockets.add(socket);
+      socket.once('close', () => feedSockets.delete(socket));
+      return;
+    }
+    if (path !== SOCKET_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req));
   };
 
-  let server: Server | undefined;
-  const listen = (): Promise<Server> =>
+  let listening = false;
+  const listen = (): Promise<void> =>
     new Promise((resolveListen, reject) => {
-      const next = createServer(handleRequest);
-      next.on('upgrade', handleUpgrade);
-      next.once('error', reject);
-      next.listen(port, host, () => {
-        next.off('error', reject);
-        next.on('error', (error) => say(`server error: ${error.message}`));
-        port = (next.address() as AddressInfo).port;
-        resolveListen(next);
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        listening = true;
+        port = (server.address() as AddressInfo).port;
+        resolveListen();
       });
     });
+  server.on('error', (error) => {
+    if (listening) say(`server error: ${error.message}`);
+  });
 
-  /** The restart fault: say 1012 to every client, stop listening, and come back on the same port. */
-  const takeDown = (clients: number): void => {
+  /** The restart faults: 1012 to every client, stop listening, come back on the same port (the feed keeps publishing). */
+  const restart = (res: ServerResponse, forget: boolean): void => {
+    if (restarting) {
+      sendJson(res, 409, { error: 'already restarting' });
+      return;
+    }
+    const clients = wss.clients.size + feed.stats().connections;
+    res.setHeader('Connection', 'close');
+    sendJson(res, 202, { fault: forget ? 'forget' : 'restart', clients, downtimeMs: restartDowntimeMs });
+    res.on('finish', () => takeDown(clients, forget));
+  };
+
+  const takeDown = (clients: number, forget: boolean): void => {
     if (stopped || restarting) return;
-    say(`fault: restarting; ${clients} client(s) told 1012, listener down for ${restartDowntimeMs} ms`);
-    closeClients(1012, closeReasonFor(1012));
-    server?.close();
-    server?.closeIdleConnections();
-    server = undefined;
+    say(
+      `fault: restarting${forget ? ' and forgetting history' : ''}; ${clients} client(s) told 1012, listener down for ${restartDowntimeMs} ms`,
+    );
+    disconnectAll(1012, closeReasonFor(1012));
+    listening = false;
+    server.close();
+    server.closeIdleConnections();
     let tries = 0;
     const comeBack = (): void => {
       restarting = undefined;
       if (stopped) return;
+      // Everything published while the listener was down is forgotten: no client can resume from before now.
+      if (forget) history.forget();
       listen().then(
-        (next) => {
-          server = next;
+        () => {
           instance++;
           say(`listener back on port ${port} (instance ${instance})`);
         },
@@ -367,8 +483,10 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     restarting = setTimeout(comeBack, restartDowntimeMs);
   };
 
-  server = await listen().catch((error: unknown) => {
+  await listen().catch(async (error: unknown) => {
     clearInterval(ticker);
+    await feed.close();
+    await history.close();
     throw error;
   });
   const displayHost =
@@ -377,34 +495,40 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
-    (stopping ??= new Promise<void>((resolveStop) => {
+    (stopping ??= (async () => {
       stopped = true;
       clearInterval(ticker);
       if (restarting) clearTimeout(restarting);
       restarting = undefined;
+      endStall();
       for (const client of wss.clients) client.close(1001, 'server shutting down');
-      const current = server;
-      server = undefined;
-      const finish = (): void => {
-        for (const client of wss.clients) client.terminate();
-        wss.close();
-        if (!current) return resolveStop();
-        current.close(() => resolveStop());
-        current.closeAllConnections();
-      };
-      if (wss.clients.size === 0) return finish();
-      // Give clients a moment to answer the close handshake, so they see a clean 1001 rather than a drop.
-      const deadline = setTimeout(finish, CLOSE_GRACE_MS);
-      const check = setInterval(() => {
-        if ([...wss.clients].every((client) => client.readyState === WebSocket.CLOSED)) {
-          clearInterval(check);
-          clearTimeout(deadline);
-          finish();
-        }
-      }, 20);
-      deadline.unref();
-      setTimeout(() => clearInterval(check), CLOSE_GRACE_MS + 50).unref();
-    }));
+      // Closes the feed's clients with 1001 and waits for them; leaves the HTTP server and the history to us.
+      await feed.close();
+      await new Promise<void>((resolveStop) => {
+        const finish = (): void => {
+          for (const client of wss.clients) client.terminate();
+          wss.close();
+          for (const socket of feedSockets) socket.destroy();
+          if (!listening) return resolveStop();
+          listening = false;
+          server.close(() => resolveStop());
+          server.closeAllConnections();
+        };
+        if (wss.clients.size === 0) return finish();
+        // Give clients a moment to answer the close handshake, so they see a clean 1001 rather than a drop.
+        const deadline = setTimeout(finish, CLOSE_GRACE_MS);
+        const check = setInterval(() => {
+          if ([...wss.clients].every((client) => client.readyState === WebSocket.CLOSED)) {
+            clearInterval(check);
+            clearTimeout(deadline);
+            finish();
+          }
+        }, 20);
+        deadline.unref();
+        setTimeout(() => clearInterval(check), CLOSE_GRACE_MS + 50).unref();
+      });
+      await history.close();
+    })());
 
   return {
     url,
@@ -413,8 +537,20 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       return port;
     },
     bundle,
+    history: historyKind,
     stop,
   };
+}
+
+/** The `n` of a channel's newest message (its `TickData`), or 0. */
+function numberIn(dataJson: string | undefined): number {
+  if (dataJson === undefined) return 0;
+  try {
+    const n: unknown = (JSON.parse(dataJson) as Partial<TickData> | null)?.n;
+    return typeof n === 'number' && Number.isSafeInteger(n) ? n : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function textOf(data: RawData): string {
@@ -469,7 +605,8 @@ async function main(): Promise<void> {
     console.error('usage: npm start -- [--port <port>] [--host <address>]   (or PORT=<port> npm start)');
     process.exit(2);
   }
-  const dashboard = await startDashboard(args).catch((error: NodeJS.ErrnoException) => {
+  const redisUrl = process.env.REDIS_URL || undefined;
+  const dashboard = await startDashboard({ ...args, redisUrl }).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE') throw error;
     console.error(
       `port ${args.port} is already in use on ${args.host}: pick another with --port <port> (0 for any free one)`,
@@ -477,11 +614,15 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   console.log(`rx-websocket dashboard: ${dashboard.url}`);
+  const wsHost = new URL(dashboard.url).host;
   console.log(
-    `  feed:   ws://${new URL(dashboard.url).host}${SOCKET_PATH} (sub-protocol ${PROTOCOL}), ${CHANNELS.length} channels`,
+    `  feed:   ws://${wsHost}${FEED_PATH} (the reference protocol, docs/protocol.md), ${CHANNELS.length} channels, history in ${dashboard.history}`,
   );
   console.log(
-    `  faults: curl -X POST ${dashboard.url}fault/drop | fault/restart | fault/close?code=1011 | fault/silent?ms=5000[&stall=1]`,
+    `          ws://${wsHost}${SOCKET_PATH} (sub-protocol ${PROTOCOL}, no replay) for the Node and Angular examples`,
+  );
+  console.log(
+    `  faults: curl -X POST ${dashboard.url}fault/drop | fault/restart | fault/forget | fault/close?code=1011 | fault/silent?ms=5000[&stall=1]`,
   );
   console.log('  Ctrl-C to stop');
   let signalled = false;

@@ -46,6 +46,13 @@ export interface FeedServerOptions {
    */
   readonly redisUrl?: string;
   /**
+   * A history to serve instead of making one (then `redisUrl`, `historyLength`, `keyPrefix`, `now` and
+   * `pendingWaitMs` are the history's business). The server follows it and does not close it: its owner does, after
+   * `close()`. Lets one history outlive a server, or be shared with a publisher the application runs itself.
+   * @default undefined (the server makes its own, in memory or in Redis)
+   */
+  readonly history?: History;
+  /**
    * The channels, by name or with their own rate and data. Subscribing to any other channel is answered with an
    * `unknown_channel` error frame.
    * @default ['ticks']
@@ -131,7 +138,12 @@ export interface FeedServer {
   /** Appends one message to `channel` (any JSON-serializable data); resolves with its cursor. */
   publish(channel: string, data: unknown): Promise<string>;
   stats(): FeedServerStats;
-  /** Closes every client with 1001 (Going Away), stops publishing, closes the history and the listener. */
+  /**
+   * Ends every client connection now, keeping the server up: with `code` (and `reason`) in a close frame, or
+   * without one (no `code`: the connections are cut, and clients see 1006). Returns how many there were.
+   */
+  disconnect(code?: number, reason?: string): number;
+  /** Closes every client with 1001 (Going Away), stops publishing, closes the history (unless given) and the listener. */
   close(): Promise<void>;
   /** Stops as a crash would: connections cut without a close frame (clients see 1006), then everything else. */
   kill(): Promise<void>;
@@ -180,15 +192,17 @@ export async function startFeedServer(options: FeedServerOptions = {}): Promise<
   const channelNames = new Set(channels.map((channel) => channel.name));
   const operations: Readonly<Record<string, Operation>> = { ...BUILT_IN_OPERATIONS, ...options.operations };
 
-  const history: History = redisUrl
-    ? await createRedisHistory({
-        url: redisUrl,
-        historyLength,
-        keyPrefix,
-        pendingWaitMs,
-        onConnectionError: (error) => say(`redis: ${String(error)}`),
-      })
-    : createMemoryHistory({ historyLength, now, pendingWaitMs });
+  const history: History = options.history
+    ? options.history
+    : redisUrl
+      ? await createRedisHistory({
+          url: redisUrl,
+          historyLength,
+          keyPrefix,
+          pendingWaitMs,
+          onConnectionError: (error) => say(`redis: ${String(error)}`),
+        })
+      : createMemoryHistory({ historyLength, now, pendingWaitMs });
 
   const clients = new Set<Client>();
   const subscribers = new Map<string, Set<Subscription>>(channels.map((channel) => [channel.name, new Set()]));
@@ -426,12 +440,12 @@ export async function startFeedServer(options: FeedServerOptions = {}): Promise<
         if (abrupt) httpServer.closeAllConnections();
         await closed;
       }
-      await history.close();
+      if (!options.history) await history.close();
       wss.close();
     })());
 
   say(
-    `feed server on ${attachedTo ? 'an attached server' : `ws://${host}:${port}`}, history in ${redisUrl ? 'redis' : 'memory'}`,
+    `feed server on ${attachedTo ? 'an attached server' : `ws://${host}:${port}`}, history in ${options.history ? 'the one given' : redisUrl ? 'redis' : 'memory'}`,
   );
   return {
     url: attachedTo ? (path ?? '/') : `ws://${host}:${port}${path ?? ''}`,
@@ -441,6 +455,14 @@ export async function startFeedServer(options: FeedServerOptions = {}): Promise<
       return publisher ? publisher.publish(channel, data) : history.append(channel, JSON.stringify(data));
     },
     stats,
+    disconnect: (code, reason = '') => {
+      const count = clients.size;
+      for (const client of [...clients]) {
+        if (code === undefined) client.socket.terminate();
+        else closeClient(client, code, reason);
+      }
+      return count;
+    },
     close: () => stop(false),
     kill: () => stop(true),
   };

@@ -2,11 +2,19 @@ import { createDefaultBackoff, exponentialBackoff, retryDelayMs, type RandomSour
 import {
   ago,
   appendPoint,
+  arrive,
   attemptCount,
   backoffPlan,
+  createTally,
+  describeReconnection,
+  disconnected,
   formatRange,
+  restartTally,
+  resumed,
+  tickData,
   tickLabels,
   xRange,
+  type Tally,
 } from '../../examples/dashboard/model';
 
 const defaults = (random: RandomSource) => createDefaultBackoff({ random });
@@ -91,5 +99,102 @@ describe('the dashboard: what the page computes', () => {
   it('says how long ago', () => {
     expect(ago(4_200)).toBe('4 s ago');
     expect(ago(185_000)).toBe('3 min ago');
+  });
+});
+
+describe("the dashboard: a channel's messages across reconnections", () => {
+  /** Messages `from`..`to` published 20 ms apart from `t0` (server clock), arriving `delayMs` later (page clock). */
+  const deliver = (tally: Tally, from: number, to: number, t0: number, delayMs: number) => {
+    const arrivals = [];
+    for (let n = from; n <= to; n++) {
+      const t = t0 + (n - from) * 20;
+      arrivals.push(arrive(tally, n, t, t + delayMs));
+    }
+    return arrivals;
+  };
+
+  it('counts what a resumed channel got back: the messages published before the server answered', () => {
+    const tally = createTally();
+    deliver(tally, 1, 10, 0, 3);
+    disconnected(tally);
+    // Away from n = 11 to 20 (t 200..380); the answer comes at t = 400 + 3 (page clock); then the replay, in a burst.
+    resumed(tally, true, 403);
+    for (let n = 11; n <= 20; n++)
+      expect(arrive(tally, n, 200 + (n - 11) * 20, 405)).toEqual({ gap: 0, duplicate: false });
+    expect(describeReconnection(tally)).toBe('recovered 10');
+    // Then live ones, which are not counted.
+    deliver(tally, 21, 30, 400, 3);
+    expect(tally.last).toEqual({ kind: 'recovered', count: 10 });
+    expect(tally).toMatchObject({ received: 30, missed: 0, gaps: 0, duplicates: 0, reconnections: 1 });
+  });
+
+  it('sets the two clocks apart by the smallest delay seen live', () => {
+    const tally = createTally();
+    // The page's clock is 5 s ahead of the server's: a message published at t arrives at t + 5 000 + 2.
+    deliver(tally, 1, 5, 0, 5_002);
+    disconnected(tally);
+    resumed(tally, true, 5_302);
+    // Published at 150 and 250 (server clock), before the answer (300 on the server's clock): recovered.
+    arrive(tally, 6, 150, 5_303);
+    arrive(tally, 7, 250, 5_303);
+    // Published at 320, after it: live.
+    arrive(tally, 8, 320, 5_322);
+    expect(tally.last).toEqual({ kind: 'recovered', count: 2 });
+  });
+
+  it('says "resynced" when the server could not replay, and counts what was lost', () => {
+    const tally = createTally();
+    deliver(tally, 1, 10, 0, 1);
+    disconnected(tally);
+    resumed(tally, false, 500);
+    expect(describeReconnection(tally)).toBe('resynced');
+    expect(arrive(tally, 31, 600, 601)).toEqual({ gap: 20, duplicate: false });
+    expect(tally.last).toEqual({ kind: 'resynced', lost: 20 });
+    expect(tally).toMatchObject({ missed: 20, gaps: 1, reconnections: 1 });
+  });
+
+  it('counts what a plain channel missed while away', () => {
+    const tally = createTally();
+    deliver(tally, 1, 10, 0, 1);
+    disconnected(tally);
+    expect(arrive(tally, 18, 400, 401)).toEqual({ gap: 7, duplicate: false });
+    expect(tally.last).toEqual({ kind: 'missed', count: 7 });
+    disconnected(tally);
+    arrive(tally, 25, 800, 801);
+    // The footer counts every message missed so far.
+    expect(describeReconnection(tally)).toBe('13 missed while away');
+    expect(tally).toMatchObject({ missed: 13, gaps: 2, reconnections: 2 });
+  });
+
+  it('says nothing when a plain channel missed nothing', () => {
+    const tally = createTally();
+    deliver(tally, 1, 3, 0, 1);
+    disconnected(tally);
+    arrive(tally, 4, 100, 101);
+    expect(tally.last).toEqual({ kind: 'missed', count: 0 });
+    expect(describeReconnection(tally)).toBe('');
+  });
+
+  it('does not draw a message twice, nor count it', () => {
+    const tally = createTally();
+    deliver(tally, 1, 5, 0, 1);
+    expect(arrive(tally, 5, 80, 81)).toEqual({ gap: 0, duplicate: true });
+    expect(arrive(tally, 3, 40, 81)).toEqual({ gap: 0, duplicate: true });
+    expect(tally).toMatchObject({ received: 5, duplicates: 2, lastN: 5 });
+  });
+
+  it('counts no gap when the channel starts afresh from the page', () => {
+    const tally = createTally();
+    deliver(tally, 1, 5, 0, 1);
+    restartTally(tally);
+    expect(arrive(tally, 40, 900, 901)).toEqual({ gap: 0, duplicate: false });
+    expect(tally).toMatchObject({ missed: 0, gaps: 0, last: undefined });
+  });
+
+  it("reads a message's data only in the shape the dashboard publishes", () => {
+    expect(tickData({ n: 1, t: 2, value: 3.5, extra: true })).toEqual({ n: 1, t: 2, value: 3.5 });
+    expect(tickData({ n: '1', t: 2, value: 3 })).toBeUndefined();
+    expect(tickData(null)).toBeUndefined();
+    expect(tickData([1, 2, 3])).toBeUndefined();
   });
 });

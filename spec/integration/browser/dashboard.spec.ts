@@ -15,6 +15,25 @@ const ROOT = resolve(__dirname, '..', '..', '..');
 /** Short enough to keep the suite quick, long enough that the first retry after 1012 (≥ 2 s) finds the port closed. */
 const RESTART_DOWNTIME_MS = 3_000;
 
+/** What a channel card shows, read from its data attributes. */
+interface CardState {
+  readonly channel: string;
+  /** `resume` or `plain`. */
+  readonly mode: string;
+  /** What the last reconnection did: `recovered`, `resynced`, `missed`, or empty. */
+  readonly reconnection: string;
+  readonly reconnections: number;
+  readonly recovered: number;
+  readonly missed: number;
+  readonly gaps: number;
+  readonly duplicates: number;
+  readonly received: number;
+  /** Breaks (`null` points) in the series the chart draws. */
+  readonly breaks: number;
+  /** The footer's text about the last reconnection. */
+  readonly note: string;
+}
+
 interface CloseRow {
   readonly code: string;
   /** `drop` for an open connection that closed, `failed-attempt` for one that never opened. */
@@ -144,6 +163,51 @@ requireSystem('chromium').describe('the dashboard in Chromium', (chromiumPath) =
     expect(response.status).toBeLessThan(300);
   };
 
+  const cards = (): Promise<CardState[]> =>
+    page.$$eval('[data-testid="channels"] > [data-channel]', (elements) =>
+      elements.map((element) => {
+        const data = (element as HTMLElement).dataset;
+        return {
+          channel: data.channel ?? '',
+          mode: data.mode ?? '',
+          reconnection: data.reconnection ?? '',
+          reconnections: Number(data.reconnections),
+          recovered: Number(data.recovered),
+          missed: Number(data.missed),
+          gaps: Number(data.gaps),
+          duplicates: Number(data.duplicates),
+          received: Number(data.received),
+          breaks: Number(data.breaks),
+          note: element.querySelector('.missed')?.textContent ?? '',
+        };
+      }),
+    );
+
+  /**
+   * Triggers a fault, waits until every card has been through one more reconnection and has drawn 20 more messages,
+   * and returns the cards before and after.
+   */
+  const cardsAcross = async (
+    trigger: () => Promise<void>,
+    timeout: number,
+  ): Promise<{ before: CardState[]; after: CardState[] }> => {
+    await waitForStatus('open');
+    await waitForMoreData();
+    const before = await cards();
+    expect(before).toHaveLength(7);
+    await trigger();
+    await page.waitForFunction(
+      (before) =>
+        before.every(({ channel, reconnections, received }) => {
+          const data = document.querySelector<HTMLElement>(`[data-channel="${channel}"]`)?.dataset;
+          return Number(data?.reconnections) > reconnections && Number(data?.received) >= received + 20;
+        }),
+      before,
+      { timeout, polling: 100 },
+    );
+    return { before, after: await cards() };
+  };
+
   /** Triggers a fault and checks the client went through `reconnecting` back to `open`, logging `code` as retried. */
   const expectReconnectionAfter = async (
     trigger: () => Promise<void>,
@@ -167,7 +231,7 @@ requireSystem('chromium').describe('the dashboard in Chromium', (chromiumPath) =
 
   it('shows live data: values change and the message rate is above zero', async () => {
     await waitForStatus('open');
-    expect(await text('state')).toBe('open · dashboard.v1');
+    expect(await text('state')).toBe('open · no sub-protocol');
     await page.waitForFunction(
       () => document.querySelector('[data-testid="last-value-BTC-USD"]')?.textContent !== '—',
       undefined,
@@ -194,7 +258,7 @@ requireSystem('chromium').describe('the dashboard in Chromium', (chromiumPath) =
   });
 
   it("talks to the server through the browser's native WebSocket", async () => {
-    expect(socketUrls).toContain(`ws://127.0.0.1:${dashboard?.port}/ws`);
+    expect(socketUrls).toContain(`ws://127.0.0.1:${dashboard?.port}/feed`);
     expect(await page.evaluate(() => Function.prototype.toString.call(WebSocket).includes('[native code]'))).toBe(true);
   });
 
@@ -218,14 +282,88 @@ requireSystem('chromium').describe('the dashboard in Chromium', (chromiumPath) =
     expect(served).toContain('sourceMappingURL=app.js.map');
   });
 
+  describe.each([
+    ['a drop (1006)', '/fault/drop', 10_000],
+    ['a restart (1012)', '/fault/restart', RESTART_DOWNTIME_MS + 10_000],
+    ['a 1011 close', '/fault/close?code=1011', 10_000],
+  ])('with resume on, after %s', (_name, fault, timeout) => {
+    it('every card says how many messages were recovered, and its series has no gap', async () => {
+      const { before, after } = await cardsAcross(() => postFault(fault), timeout);
+      for (const card of after) {
+        const earlier = before.find((each) => each.channel === card.channel);
+        expect(card).toMatchObject({
+          channel: card.channel,
+          mode: 'resume',
+          reconnection: 'recovered',
+          note: `recovered ${card.recovered}`,
+          missed: 0,
+          gaps: 0,
+          duplicates: 0,
+        });
+        expect(card.recovered).toBeGreaterThan(0);
+        // The chart's line goes on across the outage: no new break in it.
+        expect({ channel: card.channel, breaks: card.breaks }).toEqual({
+          channel: card.channel,
+          breaks: earlier?.breaks ?? 0,
+        });
+      }
+    }, 30_000);
+  });
+
+  it('after a restart that loses the history, every card says "resynced", and its line breaks there', async () => {
+    const { before, after } = await cardsAcross(
+      () => page.click('[data-testid="fault-forget"]'),
+      RESTART_DOWNTIME_MS + 10_000,
+    );
+    expect(await text('fault-result')).toMatch(/^restarting without history: 1 client told 1012/);
+    for (const card of after) {
+      const earlier = before.find((each) => each.channel === card.channel);
+      expect(card).toMatchObject({ channel: card.channel, mode: 'resume', reconnection: 'resynced', note: 'resynced' });
+      expect(card.missed).toBeGreaterThan(earlier?.missed ?? 0);
+      expect(card.gaps).toBe((earlier?.gaps ?? 0) + 1);
+      expect(card.duplicates).toBe(0);
+    }
+  }, 30_000);
+
+  it('with resume off, a drop leaves a gap that each card counts as missed', async () => {
+    await page.uncheck('[data-testid="resume-toggle"]');
+    try {
+      expect(await text('resume-state')).toBe('resume: off');
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll<HTMLElement>('[data-testid="channels"] > [data-channel]')].every(
+            (card) => card.dataset.mode === 'plain',
+          ),
+        undefined,
+        { timeout: 5_000, polling: 50 },
+      );
+      const { before, after } = await cardsAcross(() => postFault('/fault/drop'), 10_000);
+      for (const card of after) {
+        const earlier = before.find((each) => each.channel === card.channel);
+        expect(card).toMatchObject({ channel: card.channel, mode: 'plain', reconnection: 'missed', recovered: 0 });
+        expect(card.missed).toBeGreaterThan(earlier?.missed ?? 0);
+        expect(card.gaps).toBe((earlier?.gaps ?? 0) + 1);
+        expect(card.note).toBe(`${card.missed.toLocaleString('en-US')} missed while away`);
+      }
+    } finally {
+      await page.check('[data-testid="resume-toggle"]');
+    }
+    expect(await text('resume-state')).toBe('resume: on');
+  }, 30_000);
+
   it('after a drop (1006), shows reconnecting, then open again with data flowing', async () => {
     await expectReconnectionAfter(() => page.click('[data-testid="fault-drop"]'), 1006, 10_000);
     expect(await text('fault-result')).toMatch(/^dropped 1 connection/);
   }, 20_000);
 
   it('after a server restart, reconnects once the listener is back on the same port', async () => {
+    const instance = Number((await text('server-instance')).replace('#', ''));
     await expectReconnectionAfter(() => postFault('/fault/restart'), 1012, RESTART_DOWNTIME_MS + 10_000);
-    expect(await text('server-instance')).toBe('#2');
+    await page.waitForFunction(
+      (next) => document.querySelector('[data-testid="server-instance"]')?.textContent === next,
+      `#${instance + 1}`,
+      { timeout: 5_000, polling: 50 },
+    );
     // The first retry (at least 2 s after 1012) came while the port was closed: refused, and logged as a failed
     // attempt rather than as a drop of an open connection.
     const rows = await closeRows();
@@ -293,6 +431,30 @@ requireSystem('chromium').describe('the dashboard in Chromium', (chromiumPath) =
     expect(await text('last-error')).toMatch(/^\d+ s ago, recovered since · /);
     expect(await page.getAttribute('[data-testid="last-error"]', 'data-recovered')).toBe('true');
     await page.uncheck('[data-testid="silent-stall"]');
+  }, 25_000);
+
+  it('after a stall, every card says how many messages were recovered (the feed went on meanwhile), with no new gap', async () => {
+    const { before, after } = await cardsAcross(async () => {
+      await page.fill('[data-testid="silent-seconds"]', '2');
+      await page.check('[data-testid="silent-stall"]');
+      try {
+        await page.click('[data-testid="fault-silent"]');
+      } finally {
+        await page.uncheck('[data-testid="silent-stall"]');
+      }
+    }, 15_000);
+    for (const card of after) {
+      const earlier = before.find((each) => each.channel === card.channel);
+      expect(card).toMatchObject({
+        channel: card.channel,
+        reconnection: 'recovered',
+        note: `recovered ${card.recovered}`,
+        missed: earlier?.missed,
+        gaps: earlier?.gaps,
+        duplicates: 0,
+      });
+      expect(card.recovered).toBeGreaterThan(0);
+    }
   }, 25_000);
 
   it('unsubscribes from a channel when its "live" box is unticked, and subscribes again when ticked', async () => {
