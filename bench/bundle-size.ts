@@ -6,9 +6,11 @@
  *
  * The budgets below are enforced by `spec/package/size.spec.ts` and printed by `npm run size`.
  */
-import { join, relative, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { build, type Plugin } from 'esbuild';
+import { build, transform, type Plugin } from 'esbuild';
+import { manglePattern, privateNames } from '../scripts/private-names.cjs';
 
 export interface BundleEntry {
   readonly id: string;
@@ -157,12 +159,39 @@ const nativeWebSocket: Plugin = {
   },
 };
 
+/**
+ * The production browser build renames the library's private members, in the library's modules only (scripts/build.mjs):
+ * each module of `lib` goes through the same renaming here, with one cache, before the app is bundled.
+ */
+function renamedPrivates(lib: string): Plugin {
+  const mangleProps = manglePattern(privateNames(lib));
+  const mangleCache: Record<string, string | false> = {};
+  const filter = new RegExp(`^${resolve(lib).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\/].*\\.ts$`);
+  return {
+    name: 'renamed-privates',
+    setup(pluginBuild) {
+      pluginBuild.onLoad({ filter }, async ({ path }) => {
+        const result = await transform(await readFile(path, 'utf8'), {
+          loader: 'ts',
+          sourcefile: path,
+          target: 'es2022',
+          tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: false } },
+          mangleProps,
+          mangleCache,
+        });
+        Object.assign(mangleCache, result.mangleCache);
+        return { contents: result.code, loader: 'js' };
+      });
+    },
+  };
+}
+
 interface Built {
   readonly bytes: Uint8Array;
   readonly inputs: { readonly file: string; readonly minBytes: number }[];
 }
 
-async function bundle(source: string, root: string, rxjsExternal: boolean): Promise<Built> {
+async function bundle(source: string, root: string, rxjsExternal: boolean, renamed?: Plugin): Promise<Built> {
   const result = await build({
     stdin: { contents: source, resolveDir: join(root, 'bench'), loader: 'ts', sourcefile: 'app.ts' },
     // File names in the metafile are relative to the repository.
@@ -179,7 +208,7 @@ async function bundle(source: string, root: string, rxjsExternal: boolean): Prom
     logLevel: 'silent',
     legalComments: 'none',
     define: { ...PRODUCTION_BROWSER_DEFINE },
-    plugins: [nativeWebSocket],
+    plugins: renamed === undefined ? [nativeWebSocket] : [renamed, nativeWebSocket],
     external: rxjsExternal ? ['rxjs', 'rxjs/*'] : [],
   });
   const output = result.outputFiles[0];
@@ -217,15 +246,23 @@ export async function measureBundles(
         copy: candidate,
       });
   }
+  const renamers = new Map<string, Plugin>();
+  const renamerFor = (libDir: string): Plugin => {
+    let plugin = renamers.get(libDir);
+    if (plugin === undefined) renamers.set(libDir, (plugin = renamedPrivates(libDir)));
+    return plugin;
+  };
   const sizes: BundleSize[] = [];
   for (const { entry, copy } of entries) {
+    const renamed = entry.ours ? renamerFor(copy ?? join(root, 'lib')) : undefined;
     const source =
       copy === undefined
         ? entry.source
         : entry.source.replace("'../lib/index'", JSON.stringify(join(copy, 'index.ts')));
-    const total = await bundle(source, root, false);
+    const total = await bundle(source, root, false, renamed);
     // RxJS's webSocket() is RxJS itself: leaving RxJS out would leave nothing to measure.
-    const own = entry.id === 'rxjs-webSocket' ? undefined : entry.usesRxjs ? await bundle(source, root, true) : total;
+    const own =
+      entry.id === 'rxjs-webSocket' ? undefined : entry.usesRxjs ? await bundle(source, root, true, renamed) : total;
     // A copy of lib/ is reported as lib/, without where it lives.
     const copyRelative = copy === undefined ? undefined : relative(root, copy).split(sep).join('/');
     sizes.push({
