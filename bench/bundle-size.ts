@@ -33,8 +33,11 @@ export interface BundleSize {
   readonly totalMinBytes: number;
   readonly totalGzipBytes: number;
   readonly totalBrotliBytes: number;
-  /** Minified bytes per input file of the own bundle, largest first (where the size comes from). */
-  readonly ownInputs: readonly { readonly file: string; readonly minBytes: number }[];
+  /**
+   * Per input file of the own bundle, largest first (where the size comes from): its minified bytes, and what it adds to
+   * the gzipped bundle (the bundle's gzipped size less that of the bundle with this file's code cut out).
+   */
+  readonly ownInputs: readonly { readonly file: string; readonly minBytes: number; readonly gzipBytes: number }[];
 }
 
 /** The default app: what DESIGN.md calls the smallest real use (`fromWebSocket` + `json()` + `state$` + `send`). */
@@ -188,7 +191,59 @@ function renamedPrivates(lib: string): Plugin {
 
 interface Built {
   readonly bytes: Uint8Array;
-  readonly inputs: { readonly file: string; readonly minBytes: number }[];
+  readonly inputs: { readonly file: string; readonly minBytes: number; readonly gzipBytes: number }[];
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** The source-map `mappings` of a bundle as, per generated line, the column where each segment starts and its source. */
+function segments(mappings: string): { column: number; source: number }[][] {
+  let source = 0;
+  return mappings.split(';').map((line) => {
+    let column = 0;
+    const found: { column: number; source: number }[] = [];
+    for (const segment of line.split(',')) {
+      if (segment === '') continue;
+      const fields: number[] = [];
+      let value = 0;
+      let shift = 0;
+      for (const char of segment) {
+        const digit = BASE64.indexOf(char);
+        value += (digit & 31) << shift;
+        shift += 5;
+        if ((digit & 32) === 0) {
+          fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
+          value = 0;
+          shift = 0;
+        }
+      }
+      column += fields[0] ?? 0;
+      if (fields.length > 1) source += fields[1] ?? 0;
+      found.push({ column, source: fields.length > 1 ? source : -1 });
+    }
+    return found;
+  });
+}
+
+/**
+ * What each source adds to the gzipped bundle: the bundle's gzipped size less that of the bundle without the
+ * characters its source map gives to that source.
+ */
+function gzipBySource(code: string, map: { sources: string[]; mappings: string }): Map<number, number> {
+  const lines = code.split('\n');
+  const owner = lines.map((line) => new Int32Array(line.length).fill(-1));
+  segments(map.mappings).forEach((line, index) => {
+    const owners = owner[index];
+    if (owners === undefined) return;
+    line.forEach(({ column, source }, at) => owners.fill(source, column, line[at + 1]?.column ?? owners.length));
+  });
+  const whole = gzipped(Buffer.from(code));
+  const added = new Map<number, number>();
+  map.sources.forEach((_, source) => {
+    const without = lines.map((line, index) => [...line].filter((_, at) => owner[index]?.[at] !== source).join(''));
+    added.set(source, whole - gzipped(Buffer.from(without.join('\n'))));
+  });
+  return added;
 }
 
 async function bundle(source: string, root: string, rxjsExternal: boolean, renamed?: Plugin): Promise<Built> {
@@ -205,17 +260,31 @@ async function bundle(source: string, root: string, rxjsExternal: boolean, renam
     format: 'esm',
     target: 'es2022',
     write: false,
+    // Not written: names the output, so that the source map has a file to point from.
+    outfile: join(root, 'bench', 'app.js'),
+    sourcemap: 'external',
     logLevel: 'silent',
     legalComments: 'none',
     define: { ...PRODUCTION_BROWSER_DEFINE },
     plugins: renamed === undefined ? [nativeWebSocket] : [renamed, nativeWebSocket],
     external: rxjsExternal ? ['rxjs', 'rxjs/*'] : [],
   });
-  const output = result.outputFiles[0];
-  const meta = Object.values(result.metafile.outputs)[0];
-  if (!output || !meta) throw new Error('esbuild produced no output');
+  const output = result.outputFiles.find((file) => file.path.endsWith('.js'));
+  const mapFile = result.outputFiles.find((file) => file.path.endsWith('.js.map'));
+  const meta = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('.js'))?.[1];
+  if (!output || !mapFile || !meta) throw new Error('esbuild produced no output');
+  const map = JSON.parse(mapFile.text) as { sources: string[]; mappings: string };
+  const added = gzipBySource(output.text, map);
+  const gzipOf = new Map(
+    map.sources.map((file, index) => [
+      relative(root, resolve(root, 'bench', file))
+        .split(sep)
+        .join('/'),
+      added.get(index) ?? 0,
+    ]),
+  );
   const inputs = Object.entries(meta.inputs)
-    .map(([file, { bytesInOutput }]) => ({ file, minBytes: bytesInOutput }))
+    .map(([file, { bytesInOutput }]) => ({ file, minBytes: bytesInOutput, gzipBytes: gzipOf.get(file) ?? 0 }))
     .filter(({ minBytes }) => minBytes > 0)
     .sort((a, b) => b.minBytes - a.minBytes);
   return { bytes: output.contents, inputs };
@@ -277,9 +346,10 @@ export async function measureBundles(
       totalBrotliBytes: brotlied(total.bytes),
       ownInputs: (own?.inputs ?? [])
         .filter(({ file }) => file !== '<stdin>')
-        .map(({ file, minBytes }) => ({
+        .map(({ file, minBytes, gzipBytes }) => ({
           file: copyRelative === undefined ? file : file.replace(copyRelative, 'lib'),
           minBytes,
+          gzipBytes,
         })),
     });
   }

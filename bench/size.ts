@@ -1,7 +1,8 @@
 /**
  * `npm run size`: what each app costs a browser, for rx-websocket's own apps and the peers, measured as
- * bench/bundle-size.ts says, with each of our apps against its budget. `--json` prints the rows as JSON.
- * Exits non-zero when an app is over its budget.
+ * bench/bundle-size.ts says, with each of our apps against its budget. `--json` prints the rows as JSON;
+ * `--attribution` adds, for each of our apps, where its own bytes come from (per module: minified bytes, and what the
+ * module adds to the gzipped bundle). Exits non-zero when an app is over its budget.
  */
 import { resolve } from 'node:path';
 import { measureBundles, OWN_GZIP_BUDGETS } from './bundle-size';
@@ -27,6 +28,12 @@ async function main(): Promise<void> {
             .join(''),
       );
     console.log('bytes; production browser build, minified; own = without RxJS');
+    if (process.argv.includes('--attribution'))
+      for (const row of rows.filter((candidate) => candidate.ownInputs.some(({ file }) => file.startsWith('lib/')))) {
+        console.log(`\n${row.label}: own code per module (min, +gz: the gzipped bundle less the bundle without it)`);
+        for (const { file, minBytes, gzipBytes } of row.ownInputs)
+          console.log(`${file.padEnd(44)}${cell(minBytes)}${cell(gzipBytes)}`);
+      }
   }
   for (const row of over)
     console.error(`over budget: ${row.label} is ${row.ownGzipBytes} B gz, the budget is ${OWN_GZIP_BUDGETS[row.id]} B`);

@@ -110,7 +110,12 @@ export class Connection {
       // not an error at all (a string, a bare object) comes from code, not from a network that may recover.
       throw REFUSAL.test(kind) || error instanceof RxWebSocketError || !/(Error|Exception)$/.test(kind)
         ? new WebSocketConstructorError(`${kind}: ${redacted}`, cause)
-        : new TransportError(`the WebSocket constructor threw: ${redacted}`, cause);
+        : new TransportError(
+            typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+              ? `the WebSocket constructor threw: ${redacted}`
+              : redacted,
+            cause,
+          );
     }
     this.socket = socket;
     try {
@@ -247,7 +252,11 @@ function classifyError(event: unknown, protocols: string | readonly string[] | u
   }
   const status = /Unexpected server response: (\d{3})/.exec(message);
   if (status) return new HandshakeError(Number(status[1]));
-  if (!message) return new TransportError('the connection failed (browsers give no detail)', cause);
+  if (!message)
+    return new TransportError(
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__ ? 'the connection failed (browsers give no detail)' : '',
+      cause,
+    );
   const redacted = redactUrlsIn(message);
   return new TransportError(redacted, redacted === message ? cause : undefined);
 }

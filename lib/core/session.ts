@@ -323,7 +323,12 @@ export class Session<In> implements ConnectionListener {
       this.attemptFailed(
         error instanceof RxWebSocketError
           ? error
-          : new TransportError(`the socket's setup threw ${kindOf(error)}`, error),
+          : new TransportError(
+              typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+                ? `the socket's setup threw ${kindOf(error)}`
+                : 'setup',
+              error,
+            ),
       );
       return;
     }

@@ -1,12 +1,12 @@
 /**
- * The production browser build renames the library's private class members to short names (scripts/build.mjs,
- * scripts/private-names.cjs). Here, built for real: only private names are renamed, the public surface of the socket
- * and of its errors is intact, and a whole life of a socket (queued send, open, messages, a drop and a reconnection,
- * close) played on the test kit's double gives the same streams in the production build as in the development one,
- * apart from the terse messages.
+ * The production browser build, built for real beside the development one (the `development` condition). It renames
+ * the library's private class members to short names (scripts/build.mjs, scripts/private-names.cjs): only private
+ * names are renamed, the public surface of the socket and of its errors is intact, and a whole life of a socket (queued
+ * send, open, messages, a drop and a reconnection, close) played on the test kit's double gives the same streams in
+ * both builds. It words its messages tersely: the development wording of the default path is not in it.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { privateNames } from '../../scripts/private-names.cjs';
 
@@ -88,12 +88,13 @@ interface Played {
 }
 
 let builds: string;
+let dist: string;
 let production: Played;
 let development: Played;
 beforeAll(async () => {
   await mkdir(path.join(ROOT, '.tmp'), { recursive: true });
-  builds = await mkdtemp(path.join(ROOT, '.tmp', 'renamed-privates-'));
-  const dist = path.join(builds, 'dist');
+  builds = await mkdtemp(path.join(ROOT, '.tmp', 'browser-build-'));
+  dist = path.join(builds, 'dist');
   await node([path.join(ROOT, 'scripts/build.mjs'), '--out-dir', dist]);
   const play = async (name: string): Promise<Played> =>
     JSON.parse(await node(['--input-type=module', '-e', SCENARIO, path.join(dist, name)], 30_000)) as Played;
@@ -119,5 +120,29 @@ describe('the production browser build', () => {
   it('plays a socket through its life as the development build does: same events, errors, codes and properties', () => {
     expect(development.seen.length).toBeGreaterThan(10);
     expect(production.seen).toEqual(development.seen);
+  });
+
+  it('words the messages of the default path tersely: none of their development wording is in it', async () => {
+    const wording: Record<string, readonly string[]> = {
+      'core/url.js': ['expected a string or URL', 'not a valid URL', 'needs a page or worker location', 'is not ws:'],
+      'core/protocols.js': ['a string or an array of strings', 'a non-empty token', 'must not repeat'],
+      'core/options.js': ["'arraybuffer' or 'blob'"],
+      'core/json.js': ['cannot be parsed synchronously'],
+      'core/from-web-socket.js': ['not a string, ArrayBuffer, Blob or ArrayBufferView'],
+      'core/session.js': ["the socket's setup threw"],
+      'core/connection.js': ['the WebSocket constructor threw', 'browsers give no detail'],
+      'reconnect/backoff.js': ['retries count from 1', 'needs a function returning numbers', 'the random source must'],
+      'reconnect/retry-with-backoff.js': ['it must return milliseconds from 0 to'],
+    };
+    const found = async (build: string): Promise<string[]> => {
+      const texts: string[] = [];
+      for (const [file, phrases] of Object.entries(wording)) {
+        const code = await readFile(path.join(dist, build, file), 'utf8');
+        texts.push(...phrases.filter((phrase) => code.includes(phrase)));
+      }
+      return texts;
+    };
+    expect(await found('browser')).toEqual([]);
+    expect(await found('browser-dev')).toEqual(Object.values(wording).flat());
   });
 });
