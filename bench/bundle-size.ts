@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build, transform, type Plugin } from 'esbuild';
-import { manglePattern, privateNames } from '../scripts/private-names.cjs';
+import { mangleCache, manglePattern, privateNames } from '../scripts/private-names.cjs';
 
 export interface BundleEntry {
   readonly id: string;
@@ -163,12 +163,14 @@ const nativeWebSocket: Plugin = {
 };
 
 /**
- * The production browser build renames the library's private members, in the library's modules only (scripts/build.mjs):
- * each module of `lib` goes through the same renaming here, with one cache, before the app is bundled.
+ * The production browser build renames the library's internal members, in the library's modules only, each to the
+ * short name the cache gives it (scripts/build.mjs): each module of `lib` goes through the same renaming here before
+ * the app is bundled.
  */
 function renamedPrivates(lib: string): Plugin {
-  const mangleProps = manglePattern(privateNames(lib));
-  const mangleCache: Record<string, string | false> = {};
+  const names = privateNames(lib);
+  const mangleProps = manglePattern(names);
+  const cache = mangleCache(lib, names);
   const filter = new RegExp(`^${resolve(lib).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\/].*\\.ts$`);
   return {
     name: 'renamed-privates',
@@ -180,9 +182,8 @@ function renamedPrivates(lib: string): Plugin {
           target: 'es2022',
           tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: false } },
           mangleProps,
-          mangleCache,
+          mangleCache: await cache,
         });
-        Object.assign(mangleCache, result.mangleCache);
         return { contents: result.code, loader: 'js' };
       });
     },

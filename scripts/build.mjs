@@ -5,7 +5,7 @@
 //   dist/browser/  ES modules for browsers: as dist/esm, but `isomorphic-ws` is replaced by native-web-socket.js
 //                  (the platform's own WebSocket), so no bundler ever reaches `ws` or a Node built-in; without the
 //                  Node code path, the option checks and the full error messages (the production build)
-//                  and with lib's private class members renamed to short names (scripts/private-names.cjs)
+//                  and with lib's internal members renamed to short names (scripts/private-names.cjs)
 //   dist/browser-dev/  the same with the option checks, full messages and private names (the `development` condition)
 //   dist/src/      the TypeScript sources that the source maps and declaration maps point to
 //
@@ -100,13 +100,13 @@ const FLAGS = {
 };
 
 /**
- * The production browser build renames lib's private class members (only those: never the public API, option names,
- * event fields, or a property of the platform or of RxJS). One build holds every module, so each renamed member has
- * the same short name in all of them, and in every entry point.
+ * The production browser build renames lib's internal members (only those: never the public API, option names, event
+ * fields, or a property of the platform or of RxJS), each to the one short name the cache gives it in every module and
+ * entry point.
  */
 const MANGLED = { browser: true };
 
-async function buildFormat(entryPoints, name, format, plugins, mangleProps) {
+async function buildFormat(entryPoints, name, format, plugins, renaming) {
   const outdir = path.join(dist, name);
   const browser = name.startsWith('browser');
   await build({
@@ -118,7 +118,7 @@ async function buildFormat(entryPoints, name, format, plugins, mangleProps) {
     format,
     platform: browser ? 'browser' : 'neutral',
     define: FLAGS[name],
-    ...(MANGLED[name] && { mangleProps }),
+    ...(MANGLED[name] && renaming),
     // Folds what the flags turn off, and drops it, in each module: apps get it gone whatever their bundler.
     minifySyntax: browser,
     target,
@@ -197,12 +197,16 @@ async function main() {
   const started = Date.now();
   await rm(dist, { recursive: true, force: true });
   const entryPoints = await sources(lib);
-  const mangleProps = privateNamesModule.manglePattern();
+  const names = privateNamesModule.privateNames();
+  const renaming = {
+    mangleProps: privateNamesModule.manglePattern(names),
+    mangleCache: await privateNamesModule.mangleCache(undefined, names),
+  };
   await Promise.all([
-    buildFormat(entryPoints, 'esm', 'esm', [], mangleProps),
-    buildFormat(entryPoints, 'cjs', 'cjs', [], mangleProps),
-    buildFormat(entryPoints, 'browser', 'esm', [nativeWebSocketModule], mangleProps),
-    buildFormat(entryPoints, 'browser-dev', 'esm', [nativeWebSocketModule], mangleProps),
+    buildFormat(entryPoints, 'esm', 'esm', [], renaming),
+    buildFormat(entryPoints, 'cjs', 'cjs', [], renaming),
+    buildFormat(entryPoints, 'browser', 'esm', [nativeWebSocketModule], renaming),
+    buildFormat(entryPoints, 'browser-dev', 'esm', [nativeWebSocketModule], renaming),
   ]);
   for (const name of ['browser', 'browser-dev'])
     await writeFile(path.join(dist, name, 'native-web-socket.js'), NATIVE_WEB_SOCKET);

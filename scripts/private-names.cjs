@@ -1,9 +1,10 @@
-// The names of lib's private class members that the published browser builds may rename (esbuild `mangleProps`):
-// shorter names for what no user can reach, the public API untouched. A name is renamed only when
+// The names of lib's internal members that the production browser build renames (esbuild `mangleProps`): shorter names
+// for what no user reaches, the public API untouched. A name is renamed only when
 //
-//   - some class in lib declares it `private`,
-//   - nothing in lib declares it otherwise (a public or internal member, an interface or type member: those may be
-//     read or implemented by code outside the build, such as an app's own WebSocket-like or heartbeat),
+//   - lib declares it as a `private` class member, an `@internal` member, or a member of an `@internal` class or
+//     interface (what the socket, its session and its connections tell each other),
+//   - nothing in lib declares it otherwise (a public member, an interface or type member: those may be read or
+//     implemented by code outside the build, such as an app's own WebSocket-like, or be an option's name),
 //   - no property access, destructuring or object literal in lib with that name reaches a declaration outside lib
 //     (the DOM, RxJS, Node, Angular: renaming it there would read or write the wrong property),
 //   - it never appears in lib as a string (an `in` check, a computed key).
@@ -21,6 +22,18 @@ const root = path.resolve(module.path, '..');
 
 const isPrivate = (node) =>
   ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.PrivateKeyword);
+
+const taggedInternal = (node) => ts.getJSDocTags(node).some((tag) => tag.tagName.text === 'internal');
+
+/**
+ * Private, `@internal`, or a member of a class or interface marked `@internal` (one that no user implements or reads:
+ * what the socket, its session and its connections tell each other).
+ */
+function isInternal(node) {
+  if (isPrivate(node) || taggedInternal(node)) return true;
+  const owner = ts.isParameter(node) ? node.parent.parent : node.parent;
+  return (ts.isClassLike(owner) || ts.isInterfaceDeclaration(owner)) && taggedInternal(owner);
+}
 
 /** The library's sources under `dir` (its `.ts` files and declarations, without specs). */
 function sources(dir) {
@@ -71,8 +84,7 @@ function privateNames(lib = path.join(root, 'lib')) {
       ) {
         const name = nameOf(node.name);
         if (name !== undefined) {
-          const isClassMember = !ts.isPropertySignature(node) && !ts.isMethodSignature(node);
-          if (isClassMember && isPrivate(node)) declaredPrivate.add(name);
+          if (isInternal(node)) declaredPrivate.add(name);
           else unsafe.add(name);
         }
       }
@@ -110,6 +122,35 @@ function manglePattern(names = privateNames()) {
   return new RegExp(`^(?:${names.join('|')})$`);
 }
 
-module.exports = { privateNames, manglePattern };
+/**
+ * The short name of each renamable member, the same in every module: esbuild names them per output file, so the build,
+ * which makes one file per module, is handed these. They come from bundling every module of `lib` into one file, where
+ * esbuild picks names that clash with no other property.
+ */
+async function mangleCache(lib = path.join(root, 'lib'), names = privateNames(lib)) {
+  const { build } = require('esbuild');
+  const files = sources(lib).filter((file) => !file.endsWith('.d.ts'));
+  const contents = [
+    ...files.map((file, index) => `import * as m${index} from ${JSON.stringify(file)};`),
+    `export { ${files.map((_, index) => `m${index}`).join(', ')} };`,
+  ].join('\n');
+  const result = await build({
+    stdin: { contents, resolveDir: lib, loader: 'js' },
+    absWorkingDir: root,
+    bundle: true,
+    packages: 'external',
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    write: false,
+    logLevel: 'silent',
+    mangleProps: manglePattern(names),
+    mangleCache: {},
+  });
+  return result.mangleCache;
+}
+
+module.exports = { privateNames, manglePattern, mangleCache };
 
 if (require.main === module) console.log(privateNames().join('\n'));

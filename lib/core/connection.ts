@@ -39,7 +39,10 @@ export interface NativeMessageEvent {
   readonly ports: readonly unknown[];
 }
 
-/** What one socket tells its owner, in this order: `opened`, each `message`, then `closed`; `failed` at any point. */
+/**
+ * What one socket tells its owner, in this order: `opened`, each `message`, then `closed`; `failed` at any point.
+ * @internal
+ */
 export interface ConnectionListener {
   opened(): void;
   message(event: NativeMessageEvent): void;

@@ -148,7 +148,7 @@ const IDLE: ConnectionState = { status: 'idle' };
 const NOBODY: readonly Member[] = [];
 const NOTHING_UNSENT: readonly never[] = Object.freeze([]);
 
-/** One subscriber of one public stream; RxJS calls `unsubscribe` when it leaves. */
+/** One subscriber of one public stream; RxJS calls `unsubscribe` when it leaves. @internal */
 class Member {
   /** For `state$`: the number of the last state it was given (states are numbered from 1 as they happen). */
   seen = 0;

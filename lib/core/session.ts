@@ -45,7 +45,7 @@ export interface SessionOptions<In> {
   readonly socketOptions: object | undefined;
 }
 
-/** What a session needs of the socket object that owns it; the owner implements it with plain methods. */
+/** What a session needs of the socket object that owns it; the owner implements it with plain methods. @internal */
 export interface SessionHost<In> {
   readonly options: SessionOptions<In>;
   readonly urlSource: Source<UrlInput>;
