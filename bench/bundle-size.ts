@@ -6,9 +6,11 @@
  *
  * The budgets below are enforced by `spec/package/size.spec.ts` and printed by `npm run size`.
  */
-import { join, relative, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { build, type Plugin } from 'esbuild';
+import { build, transform, type Plugin } from 'esbuild';
+import { mangleCache, manglePattern, privateNames } from '../scripts/private-names.cjs';
 
 export interface BundleEntry {
   readonly id: string;
@@ -31,8 +33,11 @@ export interface BundleSize {
   readonly totalMinBytes: number;
   readonly totalGzipBytes: number;
   readonly totalBrotliBytes: number;
-  /** Minified bytes per input file of the own bundle, largest first (where the size comes from). */
-  readonly ownInputs: readonly { readonly file: string; readonly minBytes: number }[];
+  /**
+   * Per input file of the own bundle, largest first (where the size comes from): its minified bytes, and what it adds to
+   * the gzipped bundle (the bundle's gzipped size less that of the bundle with this file's code cut out).
+   */
+  readonly ownInputs: readonly { readonly file: string; readonly minBytes: number; readonly gzipBytes: number }[];
 }
 
 /** The default app: what DESIGN.md calls the smallest real use (`fromWebSocket` + `json()` + `state$` + `send`). */
@@ -71,8 +76,23 @@ socket.send({ subscribe: 'BTC' });`,
     source: `import { fromWebSocket, json, multiplex } from '../lib/index';
 const socket = fromWebSocket('wss://feed.example/ws', json());
 socket.state$.subscribe((state) => console.log(state.status));
+socket.message$.subscribe((message) => console.log(message));
+socket.send({ subscribe: 'BTC' });
 multiplex(socket, () => ({ subscribe: 'BTC' }), () => ({ unsubscribe: 'BTC' }), (m) => m.channel === 'BTC')
   .subscribe((message) => console.log(message));`,
+  },
+  {
+    id: 'rx-websocket-request',
+    label: 'rx-websocket: default app + request()',
+    usesRxjs: true,
+    ours: true,
+    source: `import { fromWebSocket, json, request } from '../lib/index';
+const socket = fromWebSocket('wss://feed.example/ws', json());
+socket.state$.subscribe((state) => console.log(state.status));
+socket.message$.subscribe((message) => console.log(message));
+socket.send({ subscribe: 'BTC' });
+request(socket, (id) => ({ type: 'quote', id }), { isReply: (m, id) => m.id === id, timeoutMs: 5_000 })
+  .subscribe((reply) => console.log(reply));`,
   },
   {
     id: 'rxjs-webSocket',
@@ -122,16 +142,32 @@ socket.send(JSON.stringify({ subscribe: 'BTC' }));`,
 
 /**
  * Own code, min+gz, production browser build: the most each app may weigh, enforced by `spec/package/size.spec.ts` as
- * a guard against growth. Set from what 0.2 measures (8,111 / 8,278 / 8,824 / 9,236 B) with about 1% of room; the
- * opt-in features cost what lies between the default app and theirs (heartbeat about 550 B, multiplex about 960 B).
+ * a guard against growth. Set from what 0.2 measures with its renamed internals and terse production messages
+ * (message$ only 7,408, default app 7,533, + heartbeat 8,128, + multiplex 8,931, + request 8,262 B) with about 1% of
+ * room.
  */
 export const OWN_GZIP_BUDGETS: Readonly<Record<string, number>> = {
-  'rx-websocket-message-only': 8_200,
-  'rx-websocket': 8_360,
-  'rx-websocket-heartbeat': 8_910,
-  // Resumable channels (cursorOf, isRecovered, onResume, dedupeWindow) measured 9,748 B: about 420 B more.
-  'rx-websocket-multiplex': 9_830,
+  'rx-websocket-message-only': 7_480,
+  'rx-websocket': 7_610,
+  'rx-websocket-heartbeat': 8_210,
+  // Multiplex with resumable channels (cursorOf, isRecovered, onResume, dedupeWindow): one module.
+  'rx-websocket-multiplex': 9_020,
+  'rx-websocket-request': 8_345,
 };
+
+/**
+ * What each opt-in feature may add to the default app (own code, min+gz: its app less the default app), enforced by
+ * `spec/package/size.spec.ts`. Measured 595 B (heartbeat), 1,398 B (multiplex), 729 B (request), with about 25 B
+ * of room. Each feature's app is the default app with the feature added.
+ */
+export const FEATURE_COST_CEILINGS: Readonly<Record<string, number>> = {
+  'rx-websocket-heartbeat': 620,
+  'rx-websocket-multiplex': 1_425,
+  'rx-websocket-request': 755,
+};
+
+/** The app the features' costs are measured from. */
+export const DEFAULT_APP_ID = 'rx-websocket';
 
 /**
  * DESIGN.md's target for the default app's own code, min+gz. Not met in 0.2 (BENCHMARKS.md gives the per-module
@@ -157,12 +193,92 @@ const nativeWebSocket: Plugin = {
   },
 };
 
-interface Built {
-  readonly bytes: Uint8Array;
-  readonly inputs: { readonly file: string; readonly minBytes: number }[];
+/**
+ * The production browser build renames the library's internal members, in the library's modules only, each to the
+ * short name the cache gives it (scripts/build.mjs): each module of `lib` goes through the same renaming here before
+ * the app is bundled.
+ */
+function renamedPrivates(lib: string): Plugin {
+  const names = privateNames(lib);
+  const mangleProps = manglePattern(names);
+  const cache = mangleCache(lib, names);
+  const filter = new RegExp(`^${resolve(lib).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\/].*\\.ts$`);
+  return {
+    name: 'renamed-privates',
+    setup(pluginBuild) {
+      pluginBuild.onLoad({ filter }, async ({ path }) => {
+        const result = await transform(await readFile(path, 'utf8'), {
+          loader: 'ts',
+          sourcefile: path,
+          target: 'es2022',
+          tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: false } },
+          mangleProps,
+          mangleCache: await cache,
+        });
+        return { contents: result.code, loader: 'js' };
+      });
+    },
+  };
 }
 
-async function bundle(source: string, root: string, rxjsExternal: boolean): Promise<Built> {
+interface Built {
+  readonly bytes: Uint8Array;
+  readonly inputs: { readonly file: string; readonly minBytes: number; readonly gzipBytes: number }[];
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** The source-map `mappings` of a bundle as, per generated line, the column where each segment starts and its source. */
+function segments(mappings: string): { column: number; source: number }[][] {
+  let source = 0;
+  return mappings.split(';').map((line) => {
+    let column = 0;
+    const found: { column: number; source: number }[] = [];
+    for (const segment of line.split(',')) {
+      if (segment === '') continue;
+      const fields: number[] = [];
+      let value = 0;
+      let shift = 0;
+      for (const char of segment) {
+        const digit = BASE64.indexOf(char);
+        value += (digit & 31) << shift;
+        shift += 5;
+        if ((digit & 32) === 0) {
+          fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
+          value = 0;
+          shift = 0;
+        }
+      }
+      column += fields[0] ?? 0;
+      if (fields.length > 1) source += fields[1] ?? 0;
+      found.push({ column, source: fields.length > 1 ? source : -1 });
+    }
+    return found;
+  });
+}
+
+/**
+ * What each source adds to the gzipped bundle: the bundle's gzipped size less that of the bundle without the
+ * characters its source map gives to that source.
+ */
+function gzipBySource(code: string, map: { sources: string[]; mappings: string }): Map<number, number> {
+  const lines = code.split('\n');
+  const owner = lines.map((line) => new Int32Array(line.length).fill(-1));
+  segments(map.mappings).forEach((line, index) => {
+    const owners = owner[index];
+    if (owners === undefined) return;
+    line.forEach(({ column, source }, at) => owners.fill(source, column, line[at + 1]?.column ?? owners.length));
+  });
+  const whole = gzipped(Buffer.from(code));
+  const added = new Map<number, number>();
+  map.sources.forEach((_, source) => {
+    const without = lines.map((line, index) => [...line].filter((_, at) => owner[index]?.[at] !== source).join(''));
+    added.set(source, whole - gzipped(Buffer.from(without.join('\n'))));
+  });
+  return added;
+}
+
+async function bundle(source: string, root: string, rxjsExternal: boolean, renamed?: Plugin): Promise<Built> {
   const result = await build({
     stdin: { contents: source, resolveDir: join(root, 'bench'), loader: 'ts', sourcefile: 'app.ts' },
     // File names in the metafile are relative to the repository.
@@ -176,17 +292,31 @@ async function bundle(source: string, root: string, rxjsExternal: boolean): Prom
     format: 'esm',
     target: 'es2022',
     write: false,
+    // Not written: names the output, so that the source map has a file to point from.
+    outfile: join(root, 'bench', 'app.js'),
+    sourcemap: 'external',
     logLevel: 'silent',
     legalComments: 'none',
     define: { ...PRODUCTION_BROWSER_DEFINE },
-    plugins: [nativeWebSocket],
+    plugins: renamed === undefined ? [nativeWebSocket] : [renamed, nativeWebSocket],
     external: rxjsExternal ? ['rxjs', 'rxjs/*'] : [],
   });
-  const output = result.outputFiles[0];
-  const meta = Object.values(result.metafile.outputs)[0];
-  if (!output || !meta) throw new Error('esbuild produced no output');
+  const output = result.outputFiles.find((file) => file.path.endsWith('.js'));
+  const mapFile = result.outputFiles.find((file) => file.path.endsWith('.js.map'));
+  const meta = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('.js'))?.[1];
+  if (!output || !mapFile || !meta) throw new Error('esbuild produced no output');
+  const map = JSON.parse(mapFile.text) as { sources: string[]; mappings: string };
+  const added = gzipBySource(output.text, map);
+  const gzipOf = new Map(
+    map.sources.map((file, index) => [
+      relative(root, resolve(root, 'bench', file))
+        .split(sep)
+        .join('/'),
+      added.get(index) ?? 0,
+    ]),
+  );
   const inputs = Object.entries(meta.inputs)
-    .map(([file, { bytesInOutput }]) => ({ file, minBytes: bytesInOutput }))
+    .map(([file, { bytesInOutput }]) => ({ file, minBytes: bytesInOutput, gzipBytes: gzipOf.get(file) ?? 0 }))
     .filter(({ minBytes }) => minBytes > 0)
     .sort((a, b) => b.minBytes - a.minBytes);
   return { bytes: output.contents, inputs };
@@ -217,15 +347,23 @@ export async function measureBundles(
         copy: candidate,
       });
   }
+  const renamers = new Map<string, Plugin>();
+  const renamerFor = (libDir: string): Plugin => {
+    let plugin = renamers.get(libDir);
+    if (plugin === undefined) renamers.set(libDir, (plugin = renamedPrivates(libDir)));
+    return plugin;
+  };
   const sizes: BundleSize[] = [];
   for (const { entry, copy } of entries) {
+    const renamed = entry.ours ? renamerFor(copy ?? join(root, 'lib')) : undefined;
     const source =
       copy === undefined
         ? entry.source
         : entry.source.replace("'../lib/index'", JSON.stringify(join(copy, 'index.ts')));
-    const total = await bundle(source, root, false);
+    const total = await bundle(source, root, false, renamed);
     // RxJS's webSocket() is RxJS itself: leaving RxJS out would leave nothing to measure.
-    const own = entry.id === 'rxjs-webSocket' ? undefined : entry.usesRxjs ? await bundle(source, root, true) : total;
+    const own =
+      entry.id === 'rxjs-webSocket' ? undefined : entry.usesRxjs ? await bundle(source, root, true, renamed) : total;
     // A copy of lib/ is reported as lib/, without where it lives.
     const copyRelative = copy === undefined ? undefined : relative(root, copy).split(sep).join('/');
     sizes.push({
@@ -240,9 +378,10 @@ export async function measureBundles(
       totalBrotliBytes: brotlied(total.bytes),
       ownInputs: (own?.inputs ?? [])
         .filter(({ file }) => file !== '<stdin>')
-        .map(({ file, minBytes }) => ({
+        .map(({ file, minBytes, gzipBytes }) => ({
           file: copyRelative === undefined ? file : file.replace(copyRelative, 'lib'),
           minBytes,
+          gzipBytes,
         })),
     });
   }

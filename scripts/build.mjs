@@ -5,7 +5,8 @@
 //   dist/browser/  ES modules for browsers: as dist/esm, but `isomorphic-ws` is replaced by native-web-socket.js
 //                  (the platform's own WebSocket), so no bundler ever reaches `ws` or a Node built-in; without the
 //                  Node code path, the option checks and the full error messages (the production build)
-//   dist/browser-dev/  the same with the option checks and full messages (the `development` export condition)
+//                  and with lib's internal members renamed to short names (scripts/private-names.cjs)
+//   dist/browser-dev/  the same with the option checks, full messages and private names (the `development` condition)
 //   dist/src/      the TypeScript sources that the source maps and declaration maps point to
 //
 // Every output keeps the module structure of lib/: `rx-websocket`, `rx-websocket/testing` and `rx-websocket/angular`
@@ -18,6 +19,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NATIVE_WEB_SOCKET } from './native-web-socket.mjs';
+import privateNamesModule from './private-names.cjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const lib = path.join(root, 'lib');
@@ -97,7 +99,14 @@ const FLAGS = {
   'browser-dev': { __RXWS_DEV__: 'true', __RXWS_BROWSER__: 'true' },
 };
 
-async function buildFormat(entryPoints, name, format, plugins) {
+/**
+ * The production browser build renames lib's internal members (only those: never the public API, option names, event
+ * fields, or a property of the platform or of RxJS), each to the one short name the cache gives it in every module and
+ * entry point.
+ */
+const MANGLED = { browser: true };
+
+async function buildFormat(entryPoints, name, format, plugins, renaming) {
   const outdir = path.join(dist, name);
   const browser = name.startsWith('browser');
   await build({
@@ -109,6 +118,7 @@ async function buildFormat(entryPoints, name, format, plugins) {
     format,
     platform: browser ? 'browser' : 'neutral',
     define: FLAGS[name],
+    ...(MANGLED[name] && renaming),
     // Folds what the flags turn off, and drops it, in each module: apps get it gone whatever their bundler.
     minifySyntax: browser,
     target,
@@ -187,11 +197,16 @@ async function main() {
   const started = Date.now();
   await rm(dist, { recursive: true, force: true });
   const entryPoints = await sources(lib);
+  const names = privateNamesModule.privateNames();
+  const renaming = {
+    mangleProps: privateNamesModule.manglePattern(names),
+    mangleCache: await privateNamesModule.mangleCache(undefined, names),
+  };
   await Promise.all([
-    buildFormat(entryPoints, 'esm', 'esm', []),
-    buildFormat(entryPoints, 'cjs', 'cjs', []),
-    buildFormat(entryPoints, 'browser', 'esm', [nativeWebSocketModule]),
-    buildFormat(entryPoints, 'browser-dev', 'esm', [nativeWebSocketModule]),
+    buildFormat(entryPoints, 'esm', 'esm', [], renaming),
+    buildFormat(entryPoints, 'cjs', 'cjs', [], renaming),
+    buildFormat(entryPoints, 'browser', 'esm', [nativeWebSocketModule], renaming),
+    buildFormat(entryPoints, 'browser-dev', 'esm', [nativeWebSocketModule], renaming),
   ]);
   for (const name of ['browser', 'browser-dev'])
     await writeFile(path.join(dist, name, 'native-web-socket.js'), NATIVE_WEB_SOCKET);

@@ -39,7 +39,10 @@ export interface NativeMessageEvent {
   readonly ports: readonly unknown[];
 }
 
-/** What one socket tells its owner, in this order: `opened`, each `message`, then `closed`; `failed` at any point. */
+/**
+ * What one socket tells its owner, in this order: `opened`, each `message`, then `closed`; `failed` at any point.
+ * @internal
+ */
 export interface ConnectionListener {
   opened(): void;
   message(event: NativeMessageEvent): void;
@@ -110,7 +113,12 @@ export class Connection {
       // not an error at all (a string, a bare object) comes from code, not from a network that may recover.
       throw REFUSAL.test(kind) || error instanceof RxWebSocketError || !/(Error|Exception)$/.test(kind)
         ? new WebSocketConstructorError(`${kind}: ${redacted}`, cause)
-        : new TransportError(`the WebSocket constructor threw: ${redacted}`, cause);
+        : new TransportError(
+            typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+              ? `the WebSocket constructor threw: ${redacted}`
+              : redacted,
+            cause,
+          );
     }
     this.socket = socket;
     try {
@@ -247,7 +255,11 @@ function classifyError(event: unknown, protocols: string | readonly string[] | u
   }
   const status = /Unexpected server response: (\d{3})/.exec(message);
   if (status) return new HandshakeError(Number(status[1]));
-  if (!message) return new TransportError('the connection failed (browsers give no detail)', cause);
+  if (!message)
+    return new TransportError(
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__ ? 'the connection failed (browsers give no detail)' : '',
+      cause,
+    );
   const redacted = redactUrlsIn(message);
   return new TransportError(redacted, redacted === message ? cause : undefined);
 }

@@ -148,7 +148,7 @@ const IDLE: ConnectionState = { status: 'idle' };
 const NOBODY: readonly Member[] = [];
 const NOTHING_UNSENT: readonly never[] = Object.freeze([]);
 
-/** One subscriber of one public stream; RxJS calls `unsubscribe` when it leaves. */
+/** One subscriber of one public stream; RxJS calls `unsubscribe` when it leaves. @internal */
 class Member {
   /** For `state$`: the number of the last state it was given (states are numbered from 1 as they happen). */
   seen = 0;
@@ -283,11 +283,12 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       }
     }
     if (!isPayload(payload)) {
-      const what = describeNonPayload(payload);
-      const hint = serializer ? 'the serializer returned' : 'without a serializer, send was given';
-      return this.report(
-        new EncodeError(value, new TypeError(`${hint} ${what}, not a string, ArrayBuffer, Blob or ArrayBufferView`)),
-      );
+      // Worded in full outside the production browser build.
+      const why =
+        typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+          ? `${serializer ? 'the serializer returned' : 'without a serializer, send was given'} ${describeNonPayload(payload)}, not a string, ArrayBuffer, Blob or ArrayBufferView`
+          : 'payload';
+      return this.report(new EncodeError(value, new TypeError(why)));
     }
     const socket = this.openSocket();
     if (socket) {

@@ -25,5 +25,9 @@ function parse(event: WebSocketMessageEvent): unknown {
   const { data } = event;
   if (typeof data === 'string') return JSON.parse(data);
   if (isArrayBuffer(data) || ArrayBuffer.isView(data)) return JSON.parse(decoder.decode(data));
-  throw new TypeError('a Blob message cannot be parsed synchronously; use binaryType "arraybuffer"');
+  throw new TypeError(
+    typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+      ? 'a Blob message cannot be parsed synchronously; use binaryType "arraybuffer"'
+      : 'Blob',
+  );
 }

@@ -192,5 +192,9 @@ const DEFAULT_RESOLVED_RECONNECT: ResolvedReconnect = {
 /** Throws {@link InvalidOptionError} unless `value` is a `binaryType` this library takes. */
 export function assertBinaryType(value: unknown): asserts value is 'arraybuffer' | 'blob' {
   if (value !== 'arraybuffer' && value !== 'blob')
-    throw new InvalidOptionError('binaryType', value, "'arraybuffer' or 'blob'");
+    throw new InvalidOptionError(
+      'binaryType',
+      value,
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__ ? "'arraybuffer' or 'blob'" : '',
+    );
 }

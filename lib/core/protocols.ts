@@ -7,13 +7,21 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export function validateProtocols(protocols: unknown): string | readonly string[] | undefined {
   if (protocols === undefined) return undefined;
   const list: unknown = typeof protocols === 'string' ? [protocols] : protocols;
-  if (!Array.isArray(list)) throw new InvalidOptionError('protocols', protocols, 'a string or an array of strings');
+  if (!Array.isArray(list))
+    throw new InvalidOptionError(
+      'protocols',
+      protocols,
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__ ? 'a string or an array of strings' : '',
+    );
   // Every index, the holes of a sparse array included (they are not strings).
   for (const [index, protocol] of (list as unknown[]).entries()) {
     const broken =
       typeof protocol !== 'string' || !TOKEN.test(protocol)
-        ? 'a non-empty token, without spaces or separators'
-        : list.indexOf(protocol) < index && 'sub-protocols must not repeat';
+        ? typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+          ? 'a non-empty token, without spaces or separators'
+          : 'token'
+        : list.indexOf(protocol) < index &&
+          (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__ ? 'sub-protocols must not repeat' : 'repeat');
     // Values are left out of the message: sub-protocols sometimes carry tokens.
     if (broken) throw new InvalidOptionError(`protocols[${index}]`, protocol, broken, true);
   }

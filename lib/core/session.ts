@@ -45,7 +45,7 @@ export interface SessionOptions<In> {
   readonly socketOptions: object | undefined;
 }
 
-/** What a session needs of the socket object that owns it; the owner implements it with plain methods. */
+/** What a session needs of the socket object that owns it; the owner implements it with plain methods. @internal */
 export interface SessionHost<In> {
   readonly options: SessionOptions<In>;
   readonly urlSource: Source<UrlInput>;
@@ -323,7 +323,12 @@ export class Session<In> implements ConnectionListener {
       this.attemptFailed(
         error instanceof RxWebSocketError
           ? error
-          : new TransportError(`the socket's setup threw ${kindOf(error)}`, error),
+          : new TransportError(
+              typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+                ? `the socket's setup threw ${kindOf(error)}`
+                : 'setup',
+              error,
+            ),
       );
       return;
     }

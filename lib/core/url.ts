@@ -10,7 +10,12 @@ export type UrlInput = string | URL;
  */
 export function normalizeUrl(input: unknown): string {
   if (typeof input !== 'string' && !(input instanceof URL)) {
-    throw new UnsupportedUrlError(input, `expected a string or URL, got ${input === null ? 'null' : typeof input}`);
+    throw new UnsupportedUrlError(
+      input,
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `expected a string or URL, got ${input === null ? 'null' : typeof input}`
+        : 'type',
+    );
   }
   const text = String(input);
   const base = pageBase();
@@ -21,14 +26,23 @@ export function normalizeUrl(input: unknown): string {
     throw new UnsupportedUrlError(
       text,
       base !== undefined || /^\s*[a-z][a-z0-9+.-]*:/i.test(text)
-        ? 'not a valid URL'
-        : 'a relative URL needs a page or worker location to resolve against',
+        ? typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+          ? 'not a valid URL'
+          : 'invalid'
+        : typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+          ? 'a relative URL needs a page or worker location to resolve against'
+          : 'relative',
     );
   }
   // http: becomes ws:, https: becomes wss:.
   const scheme = url.protocol.replace(/^http/, 'ws');
   if (scheme !== 'ws:' && scheme !== 'wss:') {
-    throw new UnsupportedUrlError(text, `scheme "${url.protocol}" is not ws:, wss:, http: or https:`);
+    throw new UnsupportedUrlError(
+      text,
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `scheme "${url.protocol}" is not ws:, wss:, http: or https:`
+        : 'scheme',
+    );
   }
   url.protocol = scheme;
   url.hash = '';

@@ -271,7 +271,11 @@ export function mathRandom(): number {
  */
 export function assertValidAttempt(attempt: unknown): asserts attempt is number {
   if (!Number.isInteger(attempt) || (attempt as number) < 1) {
-    throw new InvalidOptionError('attempt', attempt, 'an integer ≥ 1: retries count from 1');
+    throw new InvalidOptionError(
+      'attempt',
+      attempt,
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__ ? 'an integer ≥ 1: retries count from 1' : '',
+    );
   }
 }
 
@@ -282,12 +286,22 @@ export function assertValidAttempt(attempt: unknown): asserts attempt is number 
  */
 function drawFrom(name: string, random: RandomSource): () => number {
   if (typeof random !== 'function') {
-    throw new InvalidOptionError('random', random, `${name} needs a function returning numbers in [0, 1)`);
+    throw new InvalidOptionError(
+      'random',
+      random,
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__ ? `${name} needs a function returning numbers in [0, 1)` : '',
+    );
   }
   return () => {
     const value = random();
     if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-      throw new InvalidOptionError('random', value, `${name}: the random source must return numbers in [0, 1)`);
+      throw new InvalidOptionError(
+        'random',
+        value,
+        typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+          ? `${name}: the random source must return numbers in [0, 1)`
+          : '',
+      );
     }
     return value;
   };

@@ -63,7 +63,13 @@ export function retryDelayMs(reason: unknown, attempt: number, backoff: BackoffS
   const delayMs = backoff(attempt, reason);
   // NaN and ±Infinity fail the range test.
   if (typeof delayMs !== 'number' || !(delayMs >= 0 && delayMs <= MAX_TIMER_DELAY_MS)) {
-    throw new InvalidOptionError('backoff', delayMs, `it must return milliseconds from 0 to ${MAX_TIMER_DELAY_MS}`);
+    throw new InvalidOptionError(
+      'backoff',
+      delayMs,
+      typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+        ? `it must return milliseconds from 0 to ${MAX_TIMER_DELAY_MS}`
+        : '',
+    );
   }
   return Math.max(delayMs, minimumRetryDelayMs(reason));
 }
