@@ -2,16 +2,8 @@ import { asyncScheduler } from 'rxjs';
 import type { WebSocketConstructor } from '../../core/web-socket-like';
 import { Leader } from './leader';
 import type { RelaySocket } from './relay-socket';
-import {
-  forever,
-  relayKey,
-  type BroadcastChannelConstructor,
-  type BroadcastChannelLike,
-  type FromLeader,
-  type LockManagerLike,
-  type TabMessage,
-  type ToLeader,
-} from './wire';
+import type { BroadcastChannelConstructor, BroadcastChannelLike, LockManagerLike } from './platform';
+import { forever, relayKey, type FromLeader, type TabMessage, type ToLeader } from './wire';
 
 /** Where a tab's hubs are: one per lock manager (one per tab) and name. */
 const hubs = /* @__PURE__ */ new WeakMap<LockManagerLike, Map<string, Hub>>();

@@ -4,7 +4,7 @@ import type { TabSharing } from '../../core/tabs-contract';
 import type { WebSocketConstructor } from '../../core/web-socket-like';
 import { hubFor } from './hub';
 import { RelaySocket } from './relay-socket';
-import type { BroadcastChannelConstructor, LockManagerLike } from './wire';
+import type { BroadcastChannelConstructor, LockManagerLike } from './platform';
 
 /** Options of {@link shareAcrossTabs}. */
 export interface ShareAcrossTabsOptions {

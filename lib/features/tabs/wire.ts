@@ -51,19 +51,5 @@ export type TabMessage = ToLeader | FromLeader;
 
 export const relayKey = (tab: string, sock: number): RelayKey => `${tab}/${sock}`;
 
-/** What the tabs need of `navigator.locks`. */
-export interface LockManagerLike {
-  request(name: string, callback: (lock: unknown) => unknown): Promise<unknown>;
-}
-
-/** What the tabs need of a `BroadcastChannel`. */
-export interface BroadcastChannelLike {
-  onmessage: ((event: { readonly data: unknown }) => void) | null;
-  postMessage(message: unknown): void;
-}
-
-/** What the tabs need of the `BroadcastChannel` constructor. */
-export type BroadcastChannelConstructor = new (name: string) => BroadcastChannelLike;
-
 /** A promise that never settles: a lock held with it is held until the tab goes. */
 export const forever = (): Promise<never> => new Promise<never>(() => undefined);
