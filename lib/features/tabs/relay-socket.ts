@@ -53,7 +53,7 @@ export class RelaySocket implements WebSocketLike, ChannelFrameAware {
     if (this.readyState === CLOSING || this.readyState === CLOSED) return;
     const wasOpen = this.readyState === OPEN;
     this.readyState = CLOSING;
-    if (this.askedOf !== undefined) this.hub.toLeader({ k: 'close', tab: this.hub.id, sock: this.sock });
+    if (this.askedOf !== undefined) this.hub.toLeader({ k: 'close', tab: this.hub.id, sock: this.sock, code, reason });
     // As a browser does: a socket closed while connecting fails (1006); an open one completes its handshake.
     asyncScheduler.schedule(() =>
       wasOpen ? this.closed(code ?? 1005, reason ?? '', true) : this.closed(1006, '', false),

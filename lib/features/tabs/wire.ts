@@ -21,7 +21,13 @@ export type ToLeader =
       readonly data: WebSocketPayload;
       readonly frame: ChannelFrame | undefined;
     }
-  | { readonly k: 'close'; readonly tab: string; readonly sock: number };
+  | {
+      readonly k: 'close';
+      readonly tab: string;
+      readonly sock: number;
+      readonly code: number | undefined;
+      readonly reason: string | undefined;
+    };
 
 /** What the leader (`from`) tells the tabs. `socks` names the sockets it is about, by {@link RelayKey}. */
 export type FromLeader =

@@ -190,6 +190,20 @@ describe('shareAcrossTabs', () => {
       });
     });
 
+    it("close the connection with the last tab's close code and reason, and close only their own socket before", () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        tabs.forEach(listen);
+        at(server, 20, () => tabs[1].socket.close(4001, 'b done'));
+        at(server, 30, () => tabs[0].socket.close(4002, 'a done'));
+        at(server, 40, () => tabs[2].socket.close(4003, 'c done'));
+        flush();
+        expect(server.connections).toHaveLength(1);
+        expect(server.connection(0).clientClose).toEqual({ code: 4003, reason: 'c done', time: 41 });
+        expect(tabs.map((tab) => tab.states.at(-1))).toEqual(['closed', 'closed', 'closed']);
+      });
+    });
+
     it('keep the connection while any tab holds it, and close it with 1000 once the last lets go', () => {
       newScheduler().run(({ flush }) => {
         const { server, tabs } = setup();
