@@ -61,7 +61,7 @@ export class Leader {
       case 'send':
         return this.send(relayKey(message.tab, message.sock), message.data, message.frame);
       case 'close':
-        return this.detach(relayKey(message.tab, message.sock));
+        return this.detach(relayKey(message.tab, message.sock), message.code, message.reason);
       case 'who':
         return this.broadcast({ k: 'leader', from: this.id });
     }
@@ -178,8 +178,11 @@ export class Leader {
     return first || missed;
   }
 
-  /** A tab's socket let go (or its tab went): the last one closes the real socket with 1000. */
-  private detach(key: RelayKey): void {
+  /**
+   * A tab's socket let go (or its tab went): the last one closes the real socket, with the code and reason it closed
+   * with (1000 when its tab went).
+   */
+  private detach(key: RelayKey, code = 1000, reason?: string): void {
     if (!this.attached.delete(key)) return;
     for (const [name, channel] of this.channels) {
       channel.members.delete(key);
@@ -190,7 +193,7 @@ export class Leader {
     this.real = undefined;
     this.forget();
     real.onopen = real.onmessage = real.onerror = real.onclose = null;
-    real.close(1000);
+    real.close(code, reason);
   }
 
   private forget(): void {
