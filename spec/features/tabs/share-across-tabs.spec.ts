@@ -49,7 +49,7 @@ function setup(
   const browser: FakeBrowser = createFakeBrowser();
   const server = createWebSocketDouble<ServerMsg, ClientMsg>({ autoOpen: true, handshakeDelayMs });
   const feed: FeedServerDouble = createFeedServerDouble(server);
-  const tabs = names.map((name): Tab => {
+  const open = (name: string): Tab => {
     const fake = browser.tab(name);
     const socket = fromWebSocket<ServerMsg, ClientMsg>(FEED_URL, {
       ...json<ServerMsg, ClientMsg>(),
@@ -66,8 +66,9 @@ function setup(
     socket.error$.subscribe((error) => tab.errors.push(error));
     socket.state$.subscribe((state) => tab.states.push(state.status));
     return tab;
-  });
-  return { browser, server, feed, tabs: tabs as [Tab, Tab, Tab] };
+  };
+  const tabs = names.map(open);
+  return { browser, server, feed, tabs: tabs as [Tab, Tab, Tab], open };
 }
 
 /** Holds `tab`'s socket, recording its messages. */
@@ -146,6 +147,43 @@ describe('shareAcrossTabs', () => {
         for (const name of ['a', 'b', 'c']) {
           expect(ids.filter((id) => id.startsWith(name))).toEqual([0, 1, 2, 3].map((n) => `${name}${n}`));
         }
+      });
+    });
+
+    it('hand binary messages to each tab as its binaryType says', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup(['a', 'b']);
+        const [a, b] = tabs;
+        const got: unknown[][] = [[], []];
+        b.socket.binaryType = 'blob';
+        a.socket.messageEvent$.subscribe((event) => got[0]?.push(event.data));
+        b.socket.messageEvent$.subscribe((event) => got[1]?.push(event.data));
+        at(server, 20, () => server.latest.message(new Uint8Array([1, 2, 3]).buffer));
+        flush();
+        expect(got[0]?.[0]).toBeInstanceOf(ArrayBuffer);
+        expect(got[1]?.[0]).toBeInstanceOf(Blob);
+        expect((got[1]?.[0] as Blob).size).toBe(3);
+      });
+    });
+
+    it('let a tab that opens later join the connection there is; within catchUpMs of its opening it is handed what the connection brought first', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs, open } = setup(['a'], { catchUpMs: 100 });
+        listen(tabs[0]);
+        const reply = (id: number) => server.latest.messageJson({ type: 'reply', id, data: id });
+        const ids = (tab: Tab) => tab.messages.map((m) => (m.type === 'reply' ? m.id : m.type));
+        at(server, 10, () => reply(1));
+        let early: Tab | undefined;
+        let late: Tab | undefined;
+        at(server, 50, () => listen((early = open('early'))));
+        at(server, 90, () => reply(2));
+        at(server, 150, () => listen((late = open('late'))));
+        at(server, 190, () => reply(3));
+        flush();
+        expect(server.connections).toHaveLength(1);
+        expect(ids(tabs[0])).toEqual([1, 2, 3]);
+        expect(early && ids(early)).toEqual([1, 2, 3]);
+        expect(late && ids(late)).toEqual([3]);
       });
     });
 
