@@ -113,6 +113,9 @@ export class Hub {
   }
 
   private receive(message: TabMessage): void {
+    // Until its own lock is held, the tab asks nothing (a leader could not tell when it goes): it hears nothing either,
+    // and asks who leads once it holds it.
+    if (!this.alive) return;
     if (message.k === 'open' || message.k === 'send' || message.k === 'close' || message.k === 'who') {
       this.lead?.handle(message);
     } else if (!this.lead) this.deliver(message);

@@ -32,9 +32,10 @@ interface TabState {
 
 /**
  * Messages reach the other channels of the same name `latencyMs` after they are posted (through the async scheduler,
- * so that `TestScheduler.run` controls it), as structured clones; a tab never hears its own posts.
+ * so that `TestScheduler.run` controls it), as structured clones; a tab never hears its own posts. A lock is granted
+ * `lockLatencyMs` after it is free and asked for.
  */
-export function createFakeBrowser({ latencyMs = 1 } = {}): FakeBrowser {
+export function createFakeBrowser({ latencyMs = 1, lockLatencyMs = 0 } = {}): FakeBrowser {
   const held = new Map<string, TabState>();
   const queues = new Map<string, Request[]>();
   const channels: { readonly tab: TabState; readonly name: string; readonly channel: BroadcastChannelLike }[] = [];
@@ -58,7 +59,7 @@ export function createFakeBrowser({ latencyMs = 1 } = {}): FakeBrowser {
       if (result && typeof (result as Promise<unknown>).then == 'function')
         void (result as Promise<unknown>).then(release);
       else release();
-    });
+    }, lockLatencyMs);
   };
 
   return {

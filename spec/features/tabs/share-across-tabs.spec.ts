@@ -44,9 +44,13 @@ interface Tab {
 /** Tabs of one origin, each with a socket shared as 'feed', over one server double playing the reference feed. */
 function setup(
   names: readonly string[] = ['a', 'b', 'c'],
-  { handshakeDelayMs = 0, catchUpMs }: { handshakeDelayMs?: number; catchUpMs?: number } = {},
+  {
+    handshakeDelayMs = 0,
+    catchUpMs,
+    lockLatencyMs = 0,
+  }: { handshakeDelayMs?: number; catchUpMs?: number; lockLatencyMs?: number } = {},
 ) {
-  const browser: FakeBrowser = createFakeBrowser();
+  const browser: FakeBrowser = createFakeBrowser({ lockLatencyMs });
   const server = createWebSocketDouble<ServerMsg, ClientMsg>({ autoOpen: true, handshakeDelayMs });
   const feed: FeedServerDouble = createFeedServerDouble(server);
   const open = (name: string): Tab => {
@@ -184,6 +188,23 @@ describe('shareAcrossTabs', () => {
         expect(ids(tabs[0])).toEqual([1, 2, 3]);
         expect(early && ids(early)).toEqual([1, 2, 3]);
         expect(late && ids(late)).toEqual([3]);
+      });
+    });
+
+    it('let a tab that opens while messages stream ask once it holds its own lock, and open at once', () => {
+      newScheduler().run(({ flush }) => {
+        // Locks granted slower than messages travel: messages reach the new tab before its own lock.
+        const { server, tabs, open } = setup(['a'], { catchUpMs: 0, lockLatencyMs: 5 });
+        listen(tabs[0]);
+        for (let frame = 20; frame <= 70; frame++) {
+          at(server, frame, () => server.latest.messageJson({ type: 'reply', id: frame, data: frame }));
+        }
+        let b: Tab | undefined;
+        at(server, 30, () => listen((b = open('b'))));
+        flush();
+        expect(b?.states).toEqual(['idle', 'connecting', 'open']);
+        expect(b?.errors).toEqual([]);
+        expect(b?.messages.length).toBeGreaterThan(25);
       });
     });
 
