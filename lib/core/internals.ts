@@ -25,3 +25,24 @@ export interface SocketInternals<In, Out> {
 export interface WithInternals<In, Out> {
   [INTERNALS](): SocketInternals<In, Out>;
 }
+
+/**
+ * @internal The key of an optional method of a WebSocket-like: `multiplex` calls it with what the frame it is about to
+ * send is (a channel's subscribe or unsubscribe), and with `undefined` once sent. A socket shared across tabs counts a
+ * channel's subscribers with it; every other socket lacks it.
+ */
+export const CHANNEL_FRAME: unique symbol = Symbol('rx-websocket.channel-frame');
+
+/** @internal What `multiplex` says of the frame it sends next. */
+export interface ChannelFrame {
+  /** The channel's key, as `multiplex` keys its channels. */
+  readonly key: string;
+  readonly op: 'subscribe' | 'unsubscribe';
+  /** A subscribe made with a cursor (a resumable channel resubscribing). */
+  readonly resumes: boolean;
+}
+
+/** @internal A WebSocket-like that is told of channel frames. */
+export interface ChannelFrameAware {
+  [CHANNEL_FRAME](frame: ChannelFrame | undefined): void;
+}

@@ -5,6 +5,7 @@ import type { WebSocketMessageEvent, WebSocketPayload } from './events';
 import type { Heartbeat } from './heartbeat-contract';
 import type { SendQueueOptions } from './send-queue';
 import type { ResolvedReconnect } from './session';
+import type { TabSharing } from './tabs-contract';
 import { validateOptions } from './validate-options';
 import type { WebSocketConstructor } from './web-socket-like';
 
@@ -84,6 +85,13 @@ export interface WebSocketOptions<In, Out> {
    * @default undefined (no heartbeat)
    */
   readonly heartbeat?: Heartbeat;
+  /**
+   * One connection shared by every tab of the origin: made by `shareAcrossTabs({ name })`, an opt-in import. The
+   * socket object keeps its whole surface in every tab; where tabs cannot share (no Web Locks or no
+   * `BroadcastChannel`, as in Node) each tab has its own connection.
+   * @default undefined (a connection per socket object)
+   */
+  readonly tabs?: TabSharing;
   /** Bounds of the queue for messages sent while not open. @default {@link DEFAULT_SEND_QUEUE} */
   readonly sendQueue?: SendQueueOptions;
   /**
@@ -173,7 +181,7 @@ export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {})
     heartbeat: options.heartbeat,
     sendQueue: options.sendQueue,
     lingerMs: options.lingerMs ?? 0,
-    WebSocketCtor: options.WebSocketCtor,
+    WebSocketCtor: options.tabs ? options.tabs.wrap(options.WebSocketCtor) : options.WebSocketCtor,
     socketOptions: options.socketOptions,
   };
 }

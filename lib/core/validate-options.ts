@@ -81,6 +81,10 @@ export function validateOptions(options: unknown): void {
       (value) => isObject(value) && typeof (value as { watch?: unknown }).watch === 'function',
       'a heartbeat made by heartbeat({ intervalMs, timeoutMs, ... })',
     ],
+    tabs: [
+      (value) => isObject(value) && typeof (value as { wrap?: unknown }).wrap === 'function',
+      "a tab sharing made by shareAcrossTabs({ name: '...' })",
+    ],
   });
   const { reconnect } = options as WebSocketOptions<unknown, unknown>;
   if (isObject(reconnect))

@@ -105,6 +105,7 @@ describe('the benchmark in --smoke mode', () => {
       'own code, min+gz: default app + heartbeat()',
       'own code, min+gz: default app + multiplex()',
       'own code, min+gz: default app + request()',
+      'own code, min+gz: default app + shareAcrossTabs()',
       'reconnection storm, default backoff',
     ]);
     for (const target of results?.targets ?? []) expect(typeof target.met).toBe('boolean');

@@ -38,7 +38,7 @@ describe('the browser bundle of each app', () => {
     },
   );
 
-  it('the default app contains no heartbeat, multiplex, request or Node (ws) code', () => {
+  it('the default app contains no heartbeat, multiplex, request, tab-sharing or Node (ws) code', () => {
     const files = row('rx-websocket').ownInputs.map((input) => input.file);
     expect(files.filter((file) => /features\//.test(file))).toEqual([]);
     expect(files.filter((file) => /node_modules\/(ws|isomorphic-ws)\//.test(file))).toEqual([]);
@@ -52,5 +52,16 @@ describe('the browser bundle of each app', () => {
     expect(files('rx-websocket-multiplex').some((file) => file.includes('features/heartbeat/'))).toBe(false);
     expect(files('rx-websocket-request').some((file) => file.includes('features/request/'))).toBe(true);
     expect(files('rx-websocket-request').some((file) => /features\/(heartbeat|multiplex)\//.test(file))).toBe(false);
+  });
+
+  it('an app pays for shareAcrossTabs() only when it imports it', () => {
+    const files = (id: string): string[] => row(id).ownInputs.map((input) => input.file);
+    expect(files('rx-websocket-tabs').some((file) => file.includes('features/tabs/'))).toBe(true);
+    expect(files('rx-websocket-tabs').filter((file) => /features\/(heartbeat|multiplex|request)\//.test(file))).toEqual(
+      [],
+    );
+    for (const id of ['rx-websocket', 'rx-websocket-heartbeat', 'rx-websocket-multiplex']) {
+      expect(files(id).filter((file) => file.includes('features/tabs/'))).toEqual([]);
+    }
   });
 });

@@ -2,7 +2,14 @@ import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import { CallbackError, InvalidOptionError, type CallbackHook, type RxWebSocketError } from '../../core/errors';
 import type { ReactiveWebSocket } from '../../core/from-web-socket';
 import { guard, Threw } from '../../core/guard';
-import { INTERNALS, type SocketInternals, type WithInternals } from '../../core/internals';
+import {
+  CHANNEL_FRAME,
+  INTERNALS,
+  type ChannelFrame,
+  type ChannelFrameAware,
+  type SocketInternals,
+  type WithInternals,
+} from '../../core/internals';
 import { isArrayBuffer } from '../../core/payload';
 import { checkResume, createResume, type ResumeEvent, type ResumeOptions } from './resume';
 
@@ -209,7 +216,7 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
     const subscribe = (made?: { readonly message: Out }): Threw | undefined => {
       const message = made ? made.message : guard(subscribeMsg, resume?.cursor(), subscribeError);
       if (message instanceof Threw) return message;
-      const sent = send(message);
+      const sent = send(message, { key, op: 'subscribe', resumes: resume?.cursor() !== undefined });
       if (!sent) {
         subscribedOn = host.current();
         resume?.subscribed();
@@ -239,7 +246,7 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
       let problem: Threw | undefined;
       if (host.isOpen() && subscribedOn !== undefined && subscribedOn === host.current() && !messages?.closed) {
         const message = call(unsubscribeMsg, 'multiplex.unsubscribeMsg');
-        problem = message instanceof Threw ? message : send(message);
+        problem = message instanceof Threw ? message : send(message, { key, op: 'unsubscribe', resumes: false });
       }
       messages?.unsubscribe();
       if (problem) host.report(problem.error);
@@ -277,13 +284,21 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
     return channel;
   }
 
-  /** `host.send`, with what it throws (nobody listens on error$, or an overflow set to throw) as a `Threw`. */
-  function send(message: Out): Threw | undefined {
+  /**
+   * `host.send`, with what it throws (nobody listens on error$, or an overflow set to throw) as a `Threw`. A socket
+   * that counts channels (one shared across tabs) is told which channel frame goes through it.
+   */
+  function send(message: Out, frame: ChannelFrame): Threw | undefined {
+    const socket = host.current() as Partial<ChannelFrameAware> | undefined;
+    const tell = socket?.[CHANNEL_FRAME];
+    tell?.call(socket, frame);
     try {
       host.send(message);
       return undefined;
     } catch (error) {
       return new Threw(error as RxWebSocketError);
+    } finally {
+      tell?.call(socket, undefined);
     }
   }
 }

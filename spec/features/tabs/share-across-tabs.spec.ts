@@ -1,0 +1,407 @@
+import { TestScheduler } from 'rxjs/testing';
+import type { Subscription } from 'rxjs';
+import {
+  constantBackoff,
+  EncodeError,
+  fromWebSocket,
+  InvalidOptionError,
+  json,
+  multiplex,
+  shareAcrossTabs,
+  type ConnectionState,
+  type ReactiveWebSocket,
+  type RxWebSocketError,
+  type WebSocketConstructor,
+} from '../../../lib/index';
+import {
+  createFeedServerDouble,
+  createWebSocketDouble,
+  type FeedClientFrame,
+  type FeedMessage,
+  type FeedServerDouble,
+  type FeedServerFrame,
+  type WebSocketServerDouble,
+} from '../../../lib/testing/index';
+import { createFakeBrowser, type FakeBrowser, type FakeTab } from './fake-browser';
+
+type ServerMsg = FeedServerFrame<number>;
+type ClientMsg = FeedClientFrame;
+type Message = FeedMessage<number>;
+type Socket = ReactiveWebSocket<ServerMsg, ClientMsg>;
+
+const FEED_URL = 'wss://feed.example/ws';
+const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+interface Tab {
+  readonly fake: FakeTab;
+  readonly socket: Socket;
+  readonly messages: ServerMsg[];
+  readonly errors: RxWebSocketError[];
+  readonly states: ConnectionState['status'][];
+  readonly subscriptions: Subscription[];
+}
+
+/** Tabs of one origin, each with a socket shared as 'feed', over one server double playing the reference feed. */
+function setup(
+  names: readonly string[] = ['a', 'b', 'c'],
+  {
+    handshakeDelayMs = 0,
+    catchUpMs,
+    lockLatencyMs = 0,
+  }: { handshakeDelayMs?: number; catchUpMs?: number; lockLatencyMs?: number } = {},
+) {
+  const browser: FakeBrowser = createFakeBrowser({ lockLatencyMs });
+  const server = createWebSocketDouble<ServerMsg, ClientMsg>({ autoOpen: true, handshakeDelayMs });
+  const feed: FeedServerDouble = createFeedServerDouble(server);
+  const open = (name: string): Tab => {
+    const fake = browser.tab(name);
+    const socket = fromWebSocket<ServerMsg, ClientMsg>(FEED_URL, {
+      ...json<ServerMsg, ClientMsg>(),
+      WebSocketCtor: server.WebSocketCtor,
+      reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
+      tabs: shareAcrossTabs({
+        name: 'feed',
+        locks: fake.locks,
+        BroadcastChannel: fake.BroadcastChannel,
+        ...(catchUpMs !== undefined && { catchUpMs }),
+      }),
+    });
+    const tab: Tab = { fake, socket, messages: [], errors: [], states: [], subscriptions: [] };
+    socket.error$.subscribe((error) => tab.errors.push(error));
+    socket.state$.subscribe((state) => tab.states.push(state.status));
+    return tab;
+  };
+  const tabs = names.map(open);
+  return { browser, server, feed, tabs: tabs as [Tab, Tab, Tab], open };
+}
+
+/** Holds `tab`'s socket, recording its messages. */
+function listen(tab: Tab): void {
+  tab.subscriptions.push(tab.socket.message$.subscribe((message) => tab.messages.push(message)));
+}
+
+/** The channel `name` of `tab`, resumable by the reference protocol, its data recorded in `into`. */
+function channel(tab: Tab, name: string, into: number[]): Subscription {
+  const subscription = multiplex(
+    tab.socket,
+    (cursor): ClientMsg => ({ type: 'subscribe', channel: name, ...(cursor !== undefined && { since: cursor }) }),
+    (): ClientMsg => ({ type: 'unsubscribe', channel: name }),
+    (msg): msg is Message => msg.type === 'message' && msg.channel === name,
+    { cursorOf: (msg) => msg.cursor },
+  ).subscribe((msg) => into.push(msg.data));
+  tab.subscriptions.push(subscription);
+  return subscription;
+}
+
+function at(server: WebSocketServerDouble<ServerMsg, ClientMsg>, frame: number, work: () => void): void {
+  server.scheduler.schedule(work, frame);
+}
+
+/** The tab went: no goodbye, its locks released by the browser, its connection to the server cut if it had one. */
+function crash(tab: Tab, server: WebSocketServerDouble<ServerMsg, ClientMsg>): void {
+  tab.fake.crash();
+  // Its code stops: nothing of it runs again (its socket object is let go of without a close going anywhere).
+  for (const subscription of tab.subscriptions) subscription.unsubscribe();
+  for (const connection of server.connections) if (connection.readyState === 1) connection.drop();
+}
+
+describe('shareAcrossTabs', () => {
+  describe('three tabs of one origin', () => {
+    it('open one connection to the server, held by the leader tab, and every tab is open', () => {
+      newScheduler().run(({ flush }) => {
+        const { browser, server, tabs } = setup();
+        tabs.forEach(listen);
+        flush();
+        expect(server.connections).toHaveLength(1);
+        expect(browser.holders()['rx-websocket:feed']).toBe('a');
+        for (const tab of tabs) {
+          expect(tab.states).toEqual(['idle', 'connecting', 'open']);
+          expect(tab.socket.readyState).toBe(1);
+        }
+      });
+    });
+
+    it('hand every message to every tab, in the order the server sent them', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        tabs.forEach(listen);
+        at(server, 20, () => [1, 2, 3].forEach((n) => server.latest.messageJson({ type: 'reply', id: n, data: n })));
+        flush();
+        for (const tab of tabs)
+          expect(tab.messages.map((m) => (m.type === 'reply' ? m.id : m.type))).toEqual([1, 2, 3]);
+      });
+    });
+
+    it("send each tab's messages in that tab's order, those sent before the open included, each once", () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        tabs.forEach(listen);
+        // Before any connection: queued in each tab, then sent once.
+        tabs.forEach((tab) => tab.socket.send({ type: 'request', id: `${tab.fake.name}0`, data: 0 }));
+        at(server, 20, () => {
+          for (const n of [1, 2, 3])
+            for (const tab of tabs) tab.socket.send({ type: 'request', id: `${tab.fake.name}${n}`, data: n });
+        });
+        flush();
+        const ids = server
+          .connection(0)
+          .sentJson()
+          .map((frame) => (frame.type === 'request' ? String(frame.id) : ''));
+        expect(ids).toHaveLength(12);
+        for (const name of ['a', 'b', 'c']) {
+          expect(ids.filter((id) => id.startsWith(name))).toEqual([0, 1, 2, 3].map((n) => `${name}${n}`));
+        }
+      });
+    });
+
+    it('hand binary messages to each tab as its binaryType says', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup(['a', 'b']);
+        const [a, b] = tabs;
+        const got: unknown[][] = [[], []];
+        b.socket.binaryType = 'blob';
+        a.socket.messageEvent$.subscribe((event) => got[0]?.push(event.data));
+        b.socket.messageEvent$.subscribe((event) => got[1]?.push(event.data));
+        at(server, 20, () => server.latest.message(new Uint8Array([1, 2, 3]).buffer));
+        flush();
+        expect(got[0]?.[0]).toBeInstanceOf(ArrayBuffer);
+        expect(got[1]?.[0]).toBeInstanceOf(Blob);
+        expect((got[1]?.[0] as Blob).size).toBe(3);
+      });
+    });
+
+    it('let a tab that opens later join the connection there is; within catchUpMs of its opening it is handed what the connection brought first', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs, open } = setup(['a'], { catchUpMs: 100 });
+        listen(tabs[0]);
+        const reply = (id: number) => server.latest.messageJson({ type: 'reply', id, data: id });
+        const ids = (tab: Tab) => tab.messages.map((m) => (m.type === 'reply' ? m.id : m.type));
+        at(server, 10, () => reply(1));
+        let early: Tab | undefined;
+        let late: Tab | undefined;
+        at(server, 50, () => listen((early = open('early'))));
+        at(server, 90, () => reply(2));
+        at(server, 150, () => listen((late = open('late'))));
+        at(server, 190, () => reply(3));
+        flush();
+        expect(server.connections).toHaveLength(1);
+        expect(ids(tabs[0])).toEqual([1, 2, 3]);
+        expect(early && ids(early)).toEqual([1, 2, 3]);
+        expect(late && ids(late)).toEqual([3]);
+      });
+    });
+
+    it('let a tab that opens while messages stream ask once it holds its own lock, and open at once', () => {
+      newScheduler().run(({ flush }) => {
+        // Locks granted slower than messages travel: messages reach the new tab before its own lock.
+        const { server, tabs, open } = setup(['a'], { catchUpMs: 0, lockLatencyMs: 5 });
+        listen(tabs[0]);
+        for (let frame = 20; frame <= 70; frame++) {
+          at(server, frame, () => server.latest.messageJson({ type: 'reply', id: frame, data: frame }));
+        }
+        let b: Tab | undefined;
+        at(server, 30, () => listen((b = open('b'))));
+        flush();
+        expect(b?.states).toEqual(['idle', 'connecting', 'open']);
+        expect(b?.errors).toEqual([]);
+        expect(b?.messages.length).toBeGreaterThan(25);
+      });
+    });
+
+    it('report what a tab cannot send in that tab only', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        tabs.forEach(listen);
+        const [a, b, c] = tabs;
+        at(server, 20, () => b.socket.send({ type: 'request', id: 1, data: 10n } as unknown as ClientMsg));
+        flush();
+        expect(b.errors).toEqual([expect.any(EncodeError)]);
+        expect(a.errors).toEqual([]);
+        expect(c.errors).toEqual([]);
+        expect(server.connection(0).sent).toEqual([]);
+      });
+    });
+
+    it('subscribe a channel two tabs want once, and unsubscribe it once, when the last tab lets go', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, feed, tabs } = setup();
+        const [a, b, c] = tabs;
+        listen(c);
+        const inA: number[] = [];
+        const inB: number[] = [];
+        let inAChannel: Subscription | undefined;
+        let inBChannel: Subscription | undefined;
+        at(server, 10, () => (inAChannel = channel(a, 'BTC', inA)));
+        at(server, 20, () => (inBChannel = channel(b, 'BTC', inB)));
+        at(server, 30, () => feed.publish('BTC', 1));
+        at(server, 40, () => inAChannel?.unsubscribe());
+        at(server, 50, () => feed.publish('BTC', 2));
+        at(server, 60, () => inBChannel?.unsubscribe());
+        flush();
+        expect(server.connections).toHaveLength(1);
+        expect(server.connection(0).sentJson()).toEqual([
+          { type: 'subscribe', channel: 'BTC' },
+          { type: 'unsubscribe', channel: 'BTC' },
+        ]);
+        expect(server.connection(0).sent.map((frame) => frame.time)).toEqual([expect.any(Number), 61]);
+        expect(inA).toEqual([1]);
+        expect(inB).toEqual([1, 2]);
+      });
+    });
+
+    it("close the connection with the last tab's close code and reason, and close only their own socket before", () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        tabs.forEach(listen);
+        at(server, 20, () => tabs[1].socket.close(4001, 'b done'));
+        at(server, 30, () => tabs[0].socket.close(4002, 'a done'));
+        at(server, 40, () => tabs[2].socket.close(4003, 'c done'));
+        flush();
+        expect(server.connections).toHaveLength(1);
+        expect(server.connection(0).clientClose).toEqual({ code: 4003, reason: 'c done', time: 41 });
+        expect(tabs.map((tab) => tab.states.at(-1))).toEqual(['closed', 'closed', 'closed']);
+      });
+    });
+
+    it('keep the connection while any tab holds it, and close it with 1000 once the last lets go', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        tabs.forEach(listen);
+        at(server, 20, () => tabs[0].subscriptions.forEach((s) => s.unsubscribe())); // the leader's own
+        at(server, 30, () => tabs[1].subscriptions.forEach((s) => s.unsubscribe()));
+        at(server, 40, () => tabs[2].subscriptions.forEach((s) => s.unsubscribe()));
+        flush();
+        expect(server.connections).toHaveLength(1);
+        expect(server.connection(0).clientClose).toEqual({ code: 1000, reason: '', time: 41 });
+        for (const tab of tabs) expect(tab.states.at(-1)).toBe('closed');
+      });
+    });
+  });
+
+  describe('when the leader tab goes', () => {
+    /** The leader 'a' crashes at 42 while BTC is published every 5 ms; 'c' sends while there is no leader. */
+    function handover(options: { handshakeDelayMs?: number; catchUpMs?: number }) {
+      const { browser, server, feed, tabs } = setup(['a', 'b', 'c'], options);
+      const [a, b, c] = tabs;
+      const got = { a: [] as number[], b: [] as number[], c: [] as number[] };
+      channel(a, 'BTC', got.a);
+      channel(b, 'BTC', got.b);
+      channel(c, 'BTC', got.c);
+      let published = 0;
+      for (let frame = 10; frame <= 100; frame += 5) at(server, frame, () => feed.publish('BTC', ++published));
+      at(server, 42, () => crash(a, server));
+      // Sent by a follower while there is no leader: queued there, sent once through the next.
+      at(server, 44, () => c.socket.send({ type: 'request', id: 'during', data: 0 }));
+      return { browser, server, got, published: () => published };
+    }
+
+    it('another tab takes the lock, opens one connection, resubscribes each channel once from its cursor, and no tab misses or repeats a message', () => {
+      newScheduler().run(({ flush }) => {
+        // A handshake long enough for every tab to ask for the new connection before it opens.
+        const { browser, server, got, published } = handover({ handshakeDelayMs: 5 });
+        flush();
+        expect(browser.holders()['rx-websocket:feed']).toBe('b');
+        expect(server.connections).toHaveLength(2);
+        const second = server.connection(1).sentJson();
+        expect(second.filter((frame) => frame.type === 'subscribe')).toEqual([
+          { type: 'subscribe', channel: 'BTC', since: '7' },
+        ]);
+        expect(second.filter((frame) => frame.type === 'request')).toEqual([
+          { type: 'request', id: 'during', data: 0 },
+        ]);
+        const all = Array.from({ length: published() }, (_, i) => i + 1);
+        expect(got.b).toEqual(all);
+        expect(got.c).toEqual(all);
+        expect(got.a).toEqual(all.slice(0, 7));
+      });
+    });
+
+    it('hands a tab that joins the new connection after its replay began what it brought first, in order, so that its channels miss nothing and resubscribe once', () => {
+      newScheduler().run(({ flush }) => {
+        // No handshake time: the new leader's own channel resubscribes before the other tab has joined.
+        const { server, got, published } = handover({ handshakeDelayMs: 0 });
+        flush();
+        expect(server.connections).toHaveLength(2);
+        expect(
+          server
+            .connection(1)
+            .sentJson()
+            .filter((frame) => frame.type === 'subscribe'),
+        ).toEqual([{ type: 'subscribe', channel: 'BTC', since: '7' }]);
+        const all = Array.from({ length: published() }, (_, i) => i + 1);
+        expect(got.b).toEqual(all);
+        expect(got.c).toEqual(all);
+      });
+    });
+
+    it('with catchUpMs: 0, resubscribes again for a tab that joined after the replay began: no gap and no repeat in any tab', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, got, published } = handover({ handshakeDelayMs: 0, catchUpMs: 0 });
+        flush();
+        expect(
+          server
+            .connection(1)
+            .sentJson()
+            .filter((frame) => frame.type === 'subscribe'),
+        ).toEqual([
+          { type: 'subscribe', channel: 'BTC', since: '7' },
+          { type: 'subscribe', channel: 'BTC', since: '7' },
+        ]);
+        const all = Array.from({ length: published() }, (_, i) => i + 1);
+        expect(got.b).toEqual(all);
+        // The replay that its own resubscription asked for comes after live messages it had already delivered.
+        expect([...got.c].sort((x, y) => x - y)).toEqual(all);
+      });
+    });
+
+    it('a follower that goes lets go of its channels and of the connection', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup(['a', 'b']);
+        const [a, b] = tabs;
+        listen(a);
+        const inB: number[] = [];
+        channel(b, 'BTC', inB);
+        at(server, 20, () => b.fake.crash()); // b's code does not run again: it says nothing
+        at(server, 30, () => a.subscriptions.forEach((s) => s.unsubscribe()));
+        flush();
+        expect(server.connections).toHaveLength(1);
+        expect(server.connection(0).clientClose?.code).toBe(1000);
+      });
+    });
+  });
+
+  describe('where tabs cannot share', () => {
+    it('in Node (no Web Locks), each socket object has its own connection, with the same API', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble({ autoOpen: true });
+        const sharing = shareAcrossTabs({ name: 'feed' });
+        expect(sharing.wrap(server.WebSocketCtor as unknown as WebSocketConstructor)).toBe(server.WebSocketCtor);
+        const sockets = [1, 2].map(() =>
+          fromWebSocket(FEED_URL, { WebSocketCtor: server.WebSocketCtor, tabs: sharing }),
+        );
+        const got: unknown[] = [];
+        sockets.forEach((socket) => socket.message$.subscribe((m) => got.push(m)));
+        at(server as never, 5, () => server.connections.forEach((connection) => connection.message('hi')));
+        flush();
+        expect(server.connections).toHaveLength(2);
+        expect(got).toEqual(['hi', 'hi']);
+      });
+    });
+
+    it('without BroadcastChannel, or without Web Locks, the same', () => {
+      const tab = createFakeBrowser().tab('a');
+      const base = createWebSocketDouble().WebSocketCtor as unknown as WebSocketConstructor;
+      expect(shareAcrossTabs({ name: 'feed', locks: tab.locks }).wrap(base)).toBe(base);
+      expect(shareAcrossTabs({ name: 'feed', BroadcastChannel: tab.BroadcastChannel }).wrap(base)).toBe(base);
+      expect(
+        shareAcrossTabs({ name: 'feed', locks: tab.locks, BroadcastChannel: tab.BroadcastChannel }).wrap(base),
+      ).not.toBe(base);
+    });
+  });
+
+  it('takes a non-empty name, and fromWebSocket takes only a sharing it made', () => {
+    expect(() => shareAcrossTabs({ name: '' })).toThrow(InvalidOptionError);
+    expect(() => shareAcrossTabs({} as never)).toThrow(/tabs\.name/);
+    expect(() => fromWebSocket(FEED_URL, { tabs: { name: 'x' } as never })).toThrow(/tabs/);
+  });
+});
