@@ -29,7 +29,8 @@ import { Changes } from './wait';
 export type ProofReply = {
   readonly type: 'reply';
   readonly id: string;
-  readonly data?: { readonly client: string; readonly n: number; readonly runs: number };
+  /** The `take` operation's answer (`{ value }` for the built-in `incr`). */
+  readonly data?: { readonly client?: string; readonly n?: number; readonly runs?: number; readonly value?: number };
   readonly error?: { readonly code: string; readonly message: string };
 };
 export type ProofMessage = {
@@ -46,7 +47,7 @@ export type ProofServerMsg =
 export type ProofClientMsg =
   | { readonly type: 'subscribe'; readonly channel: string; readonly since?: string }
   | { readonly type: 'unsubscribe'; readonly channel: string }
-  | { readonly type: 'request'; readonly id: string; readonly data: { op: 'take'; client: string; n: number } };
+  | { readonly type: 'request'; readonly id: string; readonly data: Readonly<Record<string, unknown>> };
 
 /** What the server's `take` operation saw: each client's request numbers, in the order it ran them. */
 export interface Executions {
@@ -112,10 +113,13 @@ export interface ProofClientOptions {
   readonly requestTimeoutMs?: number;
   /** Reconnection delay after a drop, in milliseconds. */
   readonly delayMs?: number;
+  /** The `data` of request `n`; by default the `take` operation's, `{ op: 'take', client: name, n }`. */
+  readonly requestData?: (n: number) => Readonly<Record<string, unknown>>;
 }
 
 export function createProofClient(options: ProofClientOptions): ProofClient {
   const { name, url, channels, requestTimeoutMs = 60_000, delayMs = 20 } = options;
+  const requestData = options.requestData ?? ((n: number) => ({ op: 'take', client: name, n }));
   const socket = fromWebSocket<ProofServerMsg, ProofClientMsg>(url, {
     ...json<ProofServerMsg, ProofClientMsg>(),
     reconnect: { backoff: constantBackoff({ delayMs, jitter: 'none' }) },
@@ -164,7 +168,7 @@ export function createProofClient(options: ProofClientOptions): ProofClient {
     for (let i = 0; i < count; i++) {
       const n = ++asked;
       subscription.add(
-        request(socket, (id) => ({ type: 'request', id, data: { op: 'take', client: name, n } }), {
+        request(socket, (id) => ({ type: 'request', id, data: requestData(n) }), {
           isReply,
           resend: 'on-reconnect',
           timeoutMs: requestTimeoutMs,
