@@ -445,7 +445,7 @@ export async function runRestartProof(options: RestartProofOptions): Promise<Res
 }
 
 /** Resolves once the server has answered the first subscribe of every channel (live messages reach it from then). */
-function waitSubscribed(client: ProofClient, channels: number, timeoutMs: number): Promise<void> {
+export function waitSubscribed(client: ProofClient, channels: number, timeoutMs: number): Promise<void> {
   let answers = 0;
   const subscription = client.socket.message$.subscribe((msg) => {
     if (msg.type === 'subscribed') answers++;
