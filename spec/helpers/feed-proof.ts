@@ -268,6 +268,8 @@ export interface ProofLedger {
   readonly replies: StreamAccount;
   /** Replies that were an error, or said the request ran more than once. */
   readonly badReplies: number;
+  /** The first few of them. */
+  readonly badReplySamples: readonly ProofReply[];
   /** Resubscriptions the channels were told of: filled (`recovered: true`) or not. */
   readonly resumes: { readonly recovered: number; readonly notRecovered: number };
   /** What ended a request or a channel with an error, as strings. */
@@ -279,6 +281,7 @@ export function ledgerOf(clients: readonly ProofClient[], published: number, exe
   const up: StreamAccount[] = [];
   const replies: StreamAccount[] = [];
   let badReplies = 0;
+  const badReplySamples: ProofReply[] = [];
   let recovered = 0;
   let notRecovered = 0;
   for (const client of clients) {
@@ -294,7 +297,10 @@ export function ledgerOf(clients: readonly ProofClient[], published: number, exe
     for (const [n, list] of [...client.replies].sort(([a], [b]) => a - b)) {
       for (const reply of list) {
         answered.push(n);
-        if (reply.error !== undefined || reply.data?.runs !== 1 || reply.data.n !== n) badReplies++;
+        if (reply.error !== undefined || reply.data?.runs !== 1 || reply.data.n !== n) {
+          badReplies++;
+          if (badReplySamples.length < 5) badReplySamples.push(reply);
+        }
       }
     }
     replies.push(accountStream(client.asked, answered));
@@ -304,6 +310,7 @@ export function ledgerOf(clients: readonly ProofClient[], published: number, exe
     up: sumAccounts(up),
     replies: sumAccounts(replies),
     badReplies,
+    badReplySamples,
     resumes: { recovered, notRecovered },
     errors: clients.flatMap((client) => client.errors.map(String)),
   };
