@@ -269,7 +269,7 @@ async function restartProof(): Promise<void> {
       channels: PROOF_CHANNELS,
       messagesPerChannel: scaled(33_334, 700),
       requests: scaled(100_000, 2_100),
-      stops: scaled(20, 8),
+      stops: scaled(100, 8),
       stepTimeoutMs: 120_000,
     });
     proofChecks(section, f, Math.min(100_000, scaled(100_000, 2_000)));
