@@ -1,9 +1,11 @@
 /**
- * The soak run (`npm run soak`): the reliability workloads of `spec/reliability` with the big counts, checked
- * against the same invariants, ending with a table of figures. Bounded in count and time; stops by itself.
+ * The soak run (`npm run soak`): the reliability workloads of `spec/reliability` and the exactly-once proofs of
+ * `spec/integration/feed-server` (resumable channels and resent requests, 100,000 messages each way) with the big
+ * counts, checked against the same invariants, ending with a table of figures. Bounded in count and time; stops by itself.
  *
  *   npm run soak                 the full run (about 5 to 10 minutes)
  *   npm run soak -- --scale=0.1  the same, with every count and duration scaled down (a quick smoke run)
+ *   npm run soak -- --only=exactly  only the sections whose name contains the text
  */
 import { join } from 'node:path';
 import { runChild } from '../spec/helpers/child';
@@ -13,12 +15,22 @@ import {
   type CutFigures,
   type RestartFigures,
 } from '../spec/helpers/fault-workloads';
+import {
+  exactlyOnce,
+  runCutProof,
+  runRestartProof,
+  type ProofFigures,
+  type StreamAccount,
+} from '../spec/helpers/feed-proof';
+import { startRedis } from '../spec/helpers/redis';
 import type { CycleArgs, CycleFigures } from '../spec/reliability/children/cycles';
 import type { LoadArgs, LoadFigures } from '../spec/reliability/children/load';
 
 const scaleArg = process.argv.find((a) => a.startsWith('--scale='));
 const SCALE = scaleArg ? Number(scaleArg.slice('--scale='.length)) : 1;
 if (!(SCALE > 0 && SCALE <= 1)) throw new Error(`--scale must be in (0, 1], got ${scaleArg}`);
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const ONLY = onlyArg?.slice('--only='.length);
 const scaled = (n: number, least = 1): number => Math.max(least, Math.round(n * SCALE));
 
 /** The whole run stops starting new sections after this. */
@@ -220,6 +232,71 @@ function cutChecks(f: CutFigures): void {
   row(section, 'all back after the last cut', `${f.settleMs.toFixed(0)} ms`);
 }
 
+const PROOF_CHANNELS = ['a', 'b', 'c'];
+const streamFigure = (a: StreamAccount): string =>
+  `${a.sent} / ${a.delivered} / ${a.lost} / ${a.duplicated} / ${a.outOfOrder}`;
+
+function proofChecks(section: string, f: ProofFigures, atLeast: number): void {
+  const l = f.ledger;
+  check(section, 'exactly once and in order, both ways', exactlyOnce(l), {
+    down: l.down,
+    up: l.up,
+    replies: l.replies,
+  });
+  check(section, 'no error ended a request or a channel', l.errors.length === 0, l.errors.slice(0, 5));
+  check(section, 'every reply says the request ran once', l.badReplies === 0, l.badReplies);
+  check(section, 'every resubscription filled its gap', l.resumes.notRecovered === 0, l.resumes);
+  check(
+    section,
+    `at least ${atLeast.toLocaleString('en-US')} each way`,
+    l.down.sent >= atLeast && l.up.sent >= atLeast,
+  );
+  row(section, 'clients / channels', `${f.clients} / ${f.channels}`);
+  row(section, 'down, messages: sent / delivered / lost / duplicated / out of order', streamFigure(l.down));
+  row(section, 'up, requests run: sent / delivered / lost / duplicated / out of order', streamFigure(l.up));
+  row(section, 'replies: expected / delivered / lost / duplicated / out of order', streamFigure(l.replies));
+  row(section, 'resubscriptions (all recovered)', l.resumes.recovered);
+  row(section, 'took', `${(f.durationMs / 1000).toFixed(1)} s`);
+}
+
+async function restartProof(): Promise<void> {
+  const section = 'exactly once, restarts and kills';
+  const redis = await startRedis();
+  try {
+    const f = await runRestartProof({
+      redisUrl: redis.url,
+      keyPrefix: 'soak:',
+      channels: PROOF_CHANNELS,
+      messagesPerChannel: scaled(33_334, 700),
+      requests: scaled(100_000, 2_100),
+      stops: scaled(100, 8),
+      stepTimeoutMs: 120_000,
+    });
+    proofChecks(section, f, Math.min(100_000, scaled(100_000, 2_000)));
+    row(section, 'stops: graceful (1001) / kills', `${f.graceful} / ${f.abrupt}`);
+    row(section, 'requests resent and answered from the store', f.repeats);
+  } finally {
+    await redis.stop();
+  }
+}
+
+async function cutProof(): Promise<void> {
+  const section = 'exactly once, random cuts';
+  const seed = Date.now() % 1_000_000;
+  const f = await runCutProof({
+    clients: 5,
+    channels: PROOF_CHANNELS,
+    messagesPerChannel: scaled(6_700, 150),
+    requestsPerClient: scaled(20_000, 420),
+    rounds: scaled(200, 30),
+    seed,
+    stepTimeoutMs: 120_000,
+  });
+  proofChecks(section, f, Math.min(100_000, scaled(100_000, 2_000)));
+  row(section, 'seed / cuts: mid-chunk / one / all', `${f.seed} / ${f.cuts.midChunk} / ${f.cuts.one} / ${f.cuts.all}`);
+  row(section, 'connections accepted', f.connectionsAccepted);
+}
+
 /** A plain-text table: one line per row, columns padded, sections not repeated. */
 function table(data: Record<string, string>[]): string {
   const widths = { section: 0, figure: 0 };
@@ -270,10 +347,13 @@ async function main(): Promise<void> {
           }),
         ),
     ],
+    ['exactly once through restarts and kills', restartProof],
+    ['exactly once through random cuts', cutProof],
     ['concurrent connections and storms', load],
     ['connect/close cycles', cycles],
   ];
   for (const [name, run] of sections) {
+    if (ONLY !== undefined && !name.includes(ONLY)) continue;
     if (performance.now() - started > DEADLINE_MS) {
       check(name, 'ran within the soak deadline', false, `skipped: ${DEADLINE_MS / 60_000} min were up`);
       continue;

@@ -143,9 +143,16 @@ export interface FeedServer {
    * without one (no `code`: the connections are cut, and clients see 1006). Returns how many there were.
    */
   disconnect(code?: number, reason?: string): number;
-  /** Closes every client with 1001 (Going Away), stops publishing, closes the history (unless given) and the listener. */
+  /**
+   * Closes every client with 1001 (Going Away), stops publishing, lets the requests already running store their
+   * replies (up to 2 s), closes the history (unless it was given) and the listener.
+   */
   close(): Promise<void>;
-  /** Stops as a crash would: connections cut without a close frame (clients see 1006), then everything else. */
+  /**
+   * Stops as a crash would: connections cut without a close frame (clients see 1006), then everything else. The
+   * requests already running still store their replies (up to 2 s), as on `close()`; a process that really dies
+   * leaves them claimed (`in_progress` until the TTL, see docs/protocol.md).
+   */
   kill(): Promise<void>;
 }
 
@@ -167,6 +174,11 @@ interface Subscription {
 }
 
 const CLOSE_GRACE_MS = 1_000;
+/**
+ * How long a stop waits for the requests it already runs to finish and store their replies before it closes the store.
+ * Without it, a request claimed but not stored would be answered `in_progress` everywhere for the whole reply TTL.
+ */
+const DRAIN_MS = 2_000;
 
 /** Starts a feed server. Resolves once it takes connections (and, with Redis, follows the streams). */
 export async function startFeedServer(options: FeedServerOptions = {}): Promise<FeedServer> {
@@ -353,7 +365,13 @@ export async function startFeedServer(options: FeedServerOptions = {}): Promise<
     send(client, reply);
   };
 
+  /** Requests running now: a stop lets them store their replies before it closes the store. */
+  const running = new Set<Promise<void>>();
+  let stopping = false;
+
   const onMessage = (client: Client, data: RawData, isBinary: boolean): void => {
+    // A connection being closed, or a server stopping, takes nothing more: the client sends it again after reconnecting.
+    if (client.closing || stopping) return;
     if (isBinary) {
       closeClient(client, CLOSE.unsupportedData, 'text frames only');
       return;
@@ -366,7 +384,11 @@ export async function startFeedServer(options: FeedServerOptions = {}): Promise<
     }
     if (frame.type === 'subscribe') subscribe(client, frame.channel, frame.since);
     else if (frame.type === 'unsubscribe') unsubscribe(client, frame.channel);
-    else void request(client, frame.id, frame.data);
+    else {
+      const work = request(client, frame.id, frame.data);
+      running.add(work);
+      void work.finally(() => running.delete(work));
+    }
   };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxPayloadBytes });
@@ -426,9 +448,19 @@ export async function startFeedServer(options: FeedServerOptions = {}): Promise<
     published: publisher?.published ?? 0,
   });
 
+  /** Resolves once the running requests are done, or after {@link DRAIN_MS}. */
+  const drain = async (): Promise<void> => {
+    if (running.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_MS)));
+    await Promise.race([Promise.allSettled([...running]), bound]);
+    clearTimeout(timer);
+  };
+
   let stopped: Promise<void> | undefined;
   const stop = (abrupt: boolean): Promise<void> =>
     (stopped ??= (async () => {
+      stopping = true;
       await publisher?.stop();
       for (const client of clients) {
         if (abrupt) client.socket.terminate();
@@ -440,6 +472,7 @@ export async function startFeedServer(options: FeedServerOptions = {}): Promise<
         if (abrupt) httpServer.closeAllConnections();
         await closed;
       }
+      await drain();
       if (!options.history) await history.close();
       wss.close();
     })());

@@ -1,8 +1,9 @@
 import { lastValueFrom, map, mergeMap, range, tap, toArray } from 'rxjs';
-import { constantBackoff, fromWebSocket, json, request } from '../../lib/index';
+import { constantBackoff, fromWebSocket, json, request, RequestTimeoutError } from '../../lib/index';
 import { startFeedServer, type FeedServer } from '../../examples/feed-server/server';
 import { closeAfterEach } from '../helpers/cleanup';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { Changes } from '../helpers/wait';
 
 type Reply = { type: 'reply'; id: string; data?: { value: number }; error?: { code: string; message: string } };
 type ServerFrame = Reply | { type: string };
@@ -89,4 +90,147 @@ describe('request() against the reference feed server, its connections cut while
     // At least the requests whose reply a cut lost were sent again, and answered from the store without running again.
     expect(repeats).toBeGreaterThanOrEqual(SERVER_CUTS.size);
   }, 30_000);
+});
+
+describe('request() against the reference feed server: the checklist', () => {
+  type Frame = Reply | { type: 'request'; id: string; data: Record<string, unknown> };
+  const track = closeAfterEach();
+  let server: FeedServer | undefined;
+  let proxy: TcpProxy | undefined;
+  /** Requests held by the `hold` operation until the spec lets them go, by the `key` they were given. */
+  const held = new Map<string, () => void>();
+  const cancelled: string[] = [];
+  /** Notified by every event the specs wait for. */
+  const changes = new Changes();
+  afterEach(async () => {
+    for (const release of held.values()) release();
+    held.clear();
+    cancelled.length = 0;
+    await proxy?.close();
+    await server?.kill();
+    proxy = server = undefined;
+  });
+
+  /** A feed server (in memory) with `hold` (answers when let go) and `cancel` (records the id it is told to drop). */
+  async function start(): Promise<{ socket: ReturnType<typeof fromWebSocket<ServerFrame, Frame>>; seen: Reply[] }> {
+    server = await startFeedServer({
+      publish: false,
+      channels: [],
+      log: false,
+      operations: {
+        hold: ({ key }) =>
+          new Promise((resolve) => {
+            held.set(String(key), () => resolve(undefined));
+            changes.notify();
+          }).then(() => ({ value: 7 })),
+        cancel: ({ target }) => {
+          cancelled.push(String(target));
+          changes.notify();
+          return null;
+        },
+      },
+    });
+    proxy = await startTcpProxy(server.port);
+    const socket = track(
+      fromWebSocket<ServerFrame, Frame>(proxy.url, {
+        ...json<ServerFrame, Frame>(),
+        reconnect: { backoff: constantBackoff({ delayMs: 20, jitter: 'none' }) },
+      }),
+    );
+    // Every reply that reaches the socket, whoever waits for it: what the requests ignored is counted here.
+    const seen: Reply[] = [];
+    socket.message$.subscribe((frame) => {
+      if (frame.type === 'reply') seen.push(frame as Reply);
+      changes.notify();
+    });
+    return { socket, seen };
+  }
+  const hold = (key: string) => (id: string) => ({ type: 'request', id, data: { op: 'hold', key } }) as const;
+  const waitFor = (condition: () => boolean, what: string) => changes.until(condition, 5_000, what);
+  /** The observer of a request: what it emitted or errored with, in `outcome`. */
+  const into = (outcome: unknown[]) => ({
+    next: (reply: unknown) => {
+      outcome.push(reply);
+      changes.notify();
+    },
+    error: (error: unknown) => {
+      outcome.push(error);
+      changes.notify();
+    },
+  });
+
+  it('times out with RequestTimeoutError, and the reply that comes later is ignored (seen on message$, not emitted)', async () => {
+    const { socket, seen } = await start();
+    const outcome: unknown[] = [];
+    request(socket, hold('slow'), { isReply, timeoutMs: 200 }).subscribe(into(outcome));
+    await waitFor(() => outcome.length > 0, 'the timeout');
+    expect(outcome).toEqual([expect.any(RequestTimeoutError)]);
+    held.get('slow')?.();
+    await waitFor(() => seen.length > 0, 'the late reply');
+    expect(seen).toEqual([{ type: 'reply', id: (outcome[0] as RequestTimeoutError).id, data: { value: 7 } }]);
+    expect(outcome).toHaveLength(1);
+  });
+
+  it('unsubscribing sends the cancel message (the server hears the id), and the later reply is ignored', async () => {
+    const { socket, seen } = await start();
+    const outcome: unknown[] = [];
+    let id = '';
+    const subscription = request(
+      socket,
+      (requestId) => {
+        id = requestId;
+        return hold('cancelled')(requestId);
+      },
+      {
+        isReply,
+        cancel: (target) => ({ type: 'request', id: `cancel:${target}`, data: { op: 'cancel', target } }),
+      },
+    ).subscribe(into(outcome));
+    await waitFor(() => held.has('cancelled'), 'the request to run');
+    subscription.unsubscribe();
+    await waitFor(() => cancelled.length > 0, 'the cancel message');
+    expect(cancelled).toEqual([id]);
+    held.get('cancelled')?.();
+    await waitFor(() => seen.some((reply) => reply.id === id), 'the reply after the cancel');
+    expect(outcome).toEqual([]);
+  });
+
+  it('a reply for an id no request waits for is ignored (seen on message$), and the waiting request still gets its own', async () => {
+    const { socket, seen } = await start();
+    const outcome: unknown[] = [];
+    request(socket, hold('mine'), { isReply }).subscribe(into(outcome));
+    await waitFor(() => held.has('mine'), 'the request to run');
+    // A frame sent past request(): its reply matches no waiting request.
+    socket.send({ type: 'request', id: 'stranger', data: { op: 'hold', key: 'stranger' } });
+    await waitFor(() => held.has('stranger'), 'the stranger to run');
+    held.get('stranger')?.();
+    await waitFor(() => seen.length === 1, 'the stranger reply');
+    expect(outcome).toEqual([]);
+    held.get('mine')?.();
+    await waitFor(() => outcome.length > 0, 'the reply');
+    expect(outcome).toEqual([expect.objectContaining({ type: 'reply', data: { value: 7 } })]);
+    expect(seen.map((reply) => reply.id)).toEqual(['stranger', (outcome[0] as Reply).id]);
+  });
+
+  it('a reply racing a reconnection (the connection cut as the reply leaves) is taken once, and the request runs once', async () => {
+    const { socket } = await start();
+    const cuts = proxy as TcpProxy;
+    const rounds = 20;
+    const outcome: unknown[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const done = outcome.length + 1;
+      request(socket, hold(`race-${i}`), { isReply, resend: 'on-reconnect', timeoutMs: 5_000 }).subscribe(
+        into(outcome),
+      );
+      await waitFor(() => held.has(`race-${i}`), `request ${i} to run`);
+      // The reply leaves now; the cut comes in the same turn, before or after its bytes cross the proxy.
+      held.get(`race-${i}`)?.();
+      setImmediate(() => cuts.cutAll());
+      await waitFor(() => outcome.length >= done, `reply ${i}`);
+    }
+    expect(outcome).toHaveLength(rounds);
+    expect(outcome.every((reply) => (reply as Reply).data?.value === 7)).toBe(true);
+    expect((server as FeedServer).stats().executions).toBe(rounds);
+    expect(cuts.accepted).toBeGreaterThan(1);
+  });
 });

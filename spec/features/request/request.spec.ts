@@ -12,7 +12,17 @@ import {
   type ReactiveWebSocket,
   type RequestOptions,
 } from '../../../lib/index';
-import { answerRequests, createWebSocketDouble, type WebSocketServerDouble } from '../../../lib/testing/index';
+import { multiplex } from '../../../lib/index';
+import {
+  answerRequests,
+  createFeedServerDouble,
+  createWebSocketDouble,
+  type FeedClientFrame,
+  type FeedMessage,
+  type FeedReply,
+  type FeedServerFrame,
+  type WebSocketServerDouble,
+} from '../../../lib/testing/index';
 
 type Reply = { type: 'reply'; id: string; data: number };
 type ServerMsg = Reply | { type: 'tick'; n: number };
@@ -424,6 +434,73 @@ describe('request', () => {
       const options = { isReply, ...bad } as unknown as RequestOptions<ServerMsg, ClientMsg>;
       expect(() => request(socket, ask(1), options)).toThrow(InvalidOptionError);
       expect(() => request(socket, ask(1), options)).toThrow(`request.${name}`);
+    });
+  });
+
+  describe('with the feed server double, next to a resumable channel', () => {
+    type FeedIn = FeedServerFrame<number>;
+    const feedSetup = () => {
+      const server = createWebSocketDouble<FeedIn, FeedClientFrame>({ autoOpen: true });
+      const feed = createFeedServerDouble(server, { answer: (data) => (data as number) * 2 });
+      const socket = fromWebSocket<FeedIn, FeedClientFrame>(URL, {
+        ...json<FeedIn, FeedClientFrame>(),
+        WebSocketCtor: server.WebSocketCtor,
+        reconnect: { backoff: constantBackoff({ delayMs: 10, jitter: 'none' }) },
+      });
+      const ticks = multiplex(
+        socket,
+        (cursor): FeedClientFrame => ({
+          type: 'subscribe',
+          channel: 't',
+          ...(cursor !== undefined && { since: cursor }),
+        }),
+        (): FeedClientFrame => ({ type: 'unsubscribe', channel: 't' }),
+        (msg): msg is FeedMessage<number> => msg.type === 'message' && msg.channel === 't',
+        { cursorOf: (msg) => msg.cursor },
+      );
+      const isFeedReply = (msg: FeedIn, id: string): msg is FeedReply => msg.type === 'reply' && msg.id === id;
+      const place = (data: number) => (id: string) => ({ type: 'request', id, data }) as const;
+      return { server, feed, socket, ticks, isFeedReply, place };
+    };
+
+    it('a request made while the connection is down goes once on the reopening, with the resubscription: one reply, one run, the gap replayed', () => {
+      newScheduler().run(({ expectObservable, flush }) => {
+        const { server, feed, socket, ticks, isFeedReply, place } = feedSetup();
+        const delivered: number[] = [];
+        ticks.subscribe((msg) => delivered.push(msg.data));
+        server.scheduler.schedule(() => feed.publish('t', 1), 2);
+        server.scheduler.schedule(() => feed.dropConnections(), 5);
+        server.scheduler.schedule(() => feed.publish('t', 2), 7); // while the client is away
+        // Made at 8 ms, while away: queued, sent on the open at 15 ms, answered there.
+        const reply$ = request(socket, place(21), { isReply: isFeedReply, id: ids(), resend: 'on-reconnect' });
+        expectObservable(reply$, '8ms ^').toBe('15ms (r|)', { r: { type: 'reply', id: 'r1', data: 42 } });
+        flush();
+        // The queue goes first on the open, then the channel resubscribes.
+        expect(server.connection(1).sentJson()).toEqual([
+          { type: 'request', id: 'r1', data: 21 },
+          { type: 'subscribe', channel: 't', since: '1' },
+        ]);
+        expect(feed.executions).toBe(1);
+        expect(delivered).toEqual([1, 2]);
+      });
+    });
+
+    it('an id sent again, on any connection, gets the stored reply and does not run again', () => {
+      newScheduler().run(({ expectObservable, flush }) => {
+        const { server, feed, socket, isFeedReply, place } = feedSetup();
+        const same = () => 'order-9';
+        server.scheduler.schedule(() => feed.dropConnections(), 5);
+        expectObservable(request(socket, place(1), { isReply: isFeedReply, id: same })).toBe('(r|)', {
+          r: { type: 'reply', id: 'order-9', data: 2 },
+        });
+        // Another request with the same id (and other data) after the reconnection: the stored reply.
+        expectObservable(request(socket, place(5), { isReply: isFeedReply, id: same }), '20ms ^').toBe('20ms (r|)', {
+          r: { type: 'reply', id: 'order-9', data: 2 },
+        });
+        flush();
+        expect(server.connections).toHaveLength(2);
+        expect(feed.executions).toBe(1);
+      });
     });
   });
 });
