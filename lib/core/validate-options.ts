@@ -81,6 +81,10 @@ export function validateOptions(options: unknown): void {
       (value) => isObject(value) && typeof (value as { watch?: unknown }).watch === 'function',
       'a heartbeat made by heartbeat({ intervalMs, timeoutMs, ... })',
     ],
+    lifecycle: [
+      (value) => isObject(value) && typeof (value as { watch?: unknown }).watch === 'function',
+      'a lifecycle made by pageLifecycle({ ... })',
+    ],
   });
   const { reconnect } = options as WebSocketOptions<unknown, unknown>;
   if (isObject(reconnect))
