@@ -64,6 +64,17 @@ socket.message$.subscribe((message) => console.log(message));
 socket.send({ subscribe: 'BTC' });`,
   },
   {
+    id: 'rx-websocket-lifecycle',
+    label: 'rx-websocket: default app + pageLifecycle()',
+    usesRxjs: true,
+    ours: true,
+    source: `import { fromWebSocket, json, pageLifecycle } from '../lib/index';
+const socket = fromWebSocket('wss://feed.example/ws', { ...json(), lifecycle: pageLifecycle({ hiddenCloseAfterMs: 300_000 }) });
+socket.state$.subscribe((state) => console.log(state.status));
+socket.message$.subscribe((message) => console.log(message));
+socket.send({ subscribe: 'BTC' });`,
+  },
+  {
     id: 'rx-websocket-multiplex',
     label: 'rx-websocket: default app + multiplex()',
     usesRxjs: true,

@@ -11,7 +11,7 @@ const ROOT = join(__dirname, '..', '..');
 
 let rows: BundleSize[];
 beforeAll(async () => {
-  rows = await measureBundles(ROOT, undefined, undefined, Object.keys(OWN_GZIP_BUDGETS));
+  rows = await measureBundles(ROOT, undefined, undefined, [...Object.keys(OWN_GZIP_BUDGETS), 'rx-websocket-lifecycle']);
 }, 60_000);
 
 const row = (id: string): BundleSize => {
@@ -25,7 +25,7 @@ describe('the browser bundle of each app', () => {
     expect(row(id).ownGzipBytes).toBeLessThanOrEqual(budget);
   });
 
-  it('the default app contains no heartbeat, multiplex or Node (ws) code', () => {
+  it('the default app contains no heartbeat, multiplex, page lifecycle or Node (ws) code', () => {
     const files = row('rx-websocket').ownInputs.map((input) => input.file);
     expect(files.filter((file) => /features\//.test(file))).toEqual([]);
     expect(files.filter((file) => /node_modules\/(ws|isomorphic-ws)\//.test(file))).toEqual([]);
@@ -37,5 +37,13 @@ describe('the browser bundle of each app', () => {
     expect(files('rx-websocket-heartbeat').some((file) => file.includes('features/multiplex/'))).toBe(false);
     expect(files('rx-websocket-multiplex').some((file) => file.includes('features/multiplex/'))).toBe(true);
     expect(files('rx-websocket-multiplex').some((file) => file.includes('features/heartbeat/'))).toBe(false);
+  });
+
+  it('an app pays for pageLifecycle() only when it imports it', () => {
+    const files = (id: string): string[] => row(id).ownInputs.map((input) => input.file);
+    expect(files('rx-websocket-lifecycle').some((file) => file.includes('features/lifecycle/'))).toBe(true);
+    expect(files('rx-websocket-lifecycle').some((file) => /features\/(heartbeat|multiplex)\//.test(file))).toBe(false);
+    for (const id of ['rx-websocket', 'rx-websocket-heartbeat', 'rx-websocket-multiplex'])
+      expect([id, files(id).some((file) => file.includes('features/lifecycle/'))]).toEqual([id, false]);
   });
 });
