@@ -18,6 +18,14 @@ export { DEFAULT_HEARTBEAT, heartbeat } from './features/heartbeat/heartbeat';
 export type { HeartbeatOptions } from './features/heartbeat/heartbeat';
 export { HeartbeatTimeoutError } from './features/heartbeat/heartbeat-timeout-error';
 export type { Heartbeat } from './core/heartbeat-contract';
+export { DEFAULT_PAGE_LIFECYCLE, pageLifecycle } from './features/lifecycle/page-lifecycle';
+export type {
+  PageEventLike,
+  PageEventSource,
+  PageEventType,
+  PageLifecycleOptions,
+} from './features/lifecycle/page-lifecycle';
+export type { PageLifecycle } from './core/lifecycle-contract';
 export { multiplex } from './features/multiplex/multiplex';
 export type { MultiplexOptions } from './features/multiplex/multiplex';
 export { DEFAULT_REQUEST, request } from './features/request/request';

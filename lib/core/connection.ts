@@ -159,8 +159,11 @@ export class Connection {
     this.protocols = protocols;
   }
 
-  /** Stops listening, and closes the socket with 1000 if it is connecting or open. A late error event is swallowed. */
-  dispose(): void {
+  /**
+   * Stops listening, and closes the socket with 1000 if it is connecting or open (unless `close` is false: the socket is
+   * then let go as it is, for the platform to close). A late error event is swallowed.
+   */
+  dispose(close = true): void {
     const { socket } = this;
     this.timeout?.unsubscribe();
     this.listener = undefined;
@@ -176,7 +179,7 @@ export class Connection {
       socket.onclose = null;
       socket.onerror = ignore;
     }
-    if (socket.readyState === OPEN || socket.readyState === CONNECTING) socket.close(1000);
+    if (close && (socket.readyState === OPEN || socket.readyState === CONNECTING)) socket.close(1000);
   }
 
   /** @internal The handlers below call these. */

@@ -31,7 +31,8 @@ export interface Heartbeat {
   /** Whether recognised pongs are emitted on `message$` too. */
   readonly emitPongs: boolean;
   /**
-   * Watches one open socket: emits once when it is found dead. What cannot be pinged is handed to `report`.
+   * Watches one open socket: emits once when it is found dead. What cannot be pinged is handed to `report`. With
+   * `pingNow` (the page lifecycle checking a connection the page is back to), it pings at once instead of after silence.
    * @internal
    */
   watch(
@@ -39,6 +40,7 @@ export interface Heartbeat {
     traffic: Traffic,
     markTraffic: () => void,
     report: (error: RxWebSocketError) => void,
+    pingNow?: boolean,
   ): Observable<void>;
   /**
    * The error a connection found dead ends with.

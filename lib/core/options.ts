@@ -3,6 +3,7 @@ import { defaultCloseCodePolicy, type ReconnectPolicy } from '../reconnect/close
 import { InvalidOptionError } from './errors';
 import type { WebSocketMessageEvent, WebSocketPayload } from './events';
 import type { Heartbeat } from './heartbeat-contract';
+import type { PageLifecycle } from './lifecycle-contract';
 import type { SendQueueOptions } from './send-queue';
 import type { ResolvedReconnect } from './session';
 import type { TabSharing } from './tabs-contract';
@@ -92,6 +93,13 @@ export interface WebSocketOptions<In, Out> {
    * @default undefined (a connection per socket object)
    */
   readonly tabs?: TabSharing;
+  /**
+   * Follow the page's lifecycle in a browser (hidden, frozen, back/forward cache): a lifecycle made by
+   * `pageLifecycle({ hiddenCloseAfterMs })`, an opt-in import. Checks the connection as soon as the page is back and
+   * reconnects at once, the attempt count reset, when it is gone.
+   * @default undefined (the page lifecycle is not watched)
+   */
+  readonly lifecycle?: PageLifecycle;
   /** Bounds of the queue for messages sent while not open. @default {@link DEFAULT_SEND_QUEUE} */
   readonly sendQueue?: SendQueueOptions;
   /**
@@ -142,6 +150,7 @@ export interface ResolvedOptions<In, Out> {
   readonly connectTimeoutMs: number;
   readonly closeTimeoutMs: number;
   readonly heartbeat: Heartbeat | undefined;
+  readonly lifecycle: PageLifecycle | undefined;
   readonly sendQueue: SendQueueOptions | undefined;
   readonly lingerMs: number;
   readonly WebSocketCtor: WebSocketConstructor | undefined;
@@ -179,6 +188,7 @@ export function resolveOptions<In, Out>(options: WebSocketOptions<In, Out> = {})
     connectTimeoutMs: given?.connectTimeoutMs ?? DEFAULT_RECONNECT.connectTimeoutMs,
     closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
     heartbeat: options.heartbeat,
+    lifecycle: options.lifecycle,
     sendQueue: options.sendQueue,
     lingerMs: options.lingerMs ?? 0,
     WebSocketCtor: options.tabs ? options.tabs.wrap(options.WebSocketCtor) : options.WebSocketCtor,

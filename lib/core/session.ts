@@ -1,5 +1,5 @@
 import WebSocketImpl from 'isomorphic-ws';
-import { asapScheduler, asyncScheduler, Subscription } from 'rxjs';
+import { asapScheduler, asyncScheduler, Subscription, type Unsubscribable } from 'rxjs';
 import type { BackoffStrategy } from '../reconnect/backoff';
 import { type ReconnectPolicy } from '../reconnect/close-codes';
 import { Connection, type ConnectionListener, type NativeMessageEvent } from './connection';
@@ -15,6 +15,7 @@ import {
 import { guard, Threw } from './guard';
 import type { Heartbeat, Traffic } from './heartbeat-contract';
 import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
+import type { LifecycleControl, PageLifecycle } from './lifecycle-contract';
 import { planRetry, type RetryPlan, type RetryPlanOptions } from '../reconnect/retry-with-backoff';
 import { takeSource, type Source } from './source';
 import type { ClosedState, ConnectionState } from './state';
@@ -41,6 +42,8 @@ export interface SessionOptions<In> {
   readonly closeTimeoutMs: number;
   /** `undefined` when there is no heartbeat. */
   readonly heartbeat: Heartbeat | undefined;
+  /** `undefined` when the page lifecycle is not watched. */
+  readonly lifecycle?: PageLifecycle | undefined;
   readonly WebSocketCtor: WebSocketConstructor | undefined;
   readonly socketOptions: object | undefined;
 }
@@ -77,7 +80,7 @@ export interface SessionHost<In> {
  * turn shares the attempt), reconnects by policy and backoff, and ends by calling `host.ended` once. Plain callbacks
  * throughout: an idle connection holds this object, its `Connection` and the socket, and nothing per stream.
  */
-export class Session<In> implements ConnectionListener {
+export class Session<In> implements ConnectionListener, LifecycleControl {
   /** Failed attempts in a row; 0 while connected for the first time or after a stable uptime. */
   private retries = 0;
   /** Whatever is being waited for before the next socket: the first turn, the network, a delay, a URL or protocols. */
@@ -92,6 +95,12 @@ export class Session<In> implements ConnectionListener {
   private isOpen = false;
   private attemptError: unknown;
   private closeRequested = false;
+  /** `connecting` is the last state this session set (a `reconnect()` then starts again without repeating it). */
+  private connecting = false;
+  /** Held closed for the page (`suspend`) until it comes back (`check`). */
+  private suspended = false;
+  /** The page lifecycle's listeners, for the session's life. */
+  private page: Unsubscribable | undefined;
   private ended = false;
   /**
    * Bumped whenever what runs is dropped (`reconnect()`, the end). The host's callbacks may call `close()` or
@@ -103,6 +112,7 @@ export class Session<In> implements ConnectionListener {
 
   /** Starts connecting. Apart from the constructor, so that the host holds the session before its first callback. */
   start(): void {
+    this.page = this.host.options.lifecycle?.watch(this);
     this.connect();
   }
 
@@ -132,9 +142,51 @@ export class Session<In> implements ConnectionListener {
   reconnect(): void {
     // After close() there is nothing to reconnect: the close stops reconnection, this included.
     if (this.ended || this.closeRequested) return;
+    // A first attempt under way is started again, and state$ does not hear `connecting` twice.
+    const quiet = this.connecting && this.retries === 0;
     this.drop();
     this.retries = 0;
-    this.connect();
+    this.connect(quiet);
+  }
+
+  /** @internal {@link LifecycleControl.check}. */
+  check(): void {
+    if (this.ended || this.closeRequested) return;
+    const { connection } = this;
+    const beat = this.host.options.heartbeat;
+    // Held closed for the page, or waiting out a backoff: now, with the attempt count reset.
+    if (this.suspended || (this.phase && !this.connecting)) this.reconnect();
+    else if (!connection || !this.isOpen) return;
+    else if (connection.socket.readyState !== OPEN) this.reconnect();
+    else if (beat) this.watch(connection.socket, beat, true);
+  }
+
+  /** @internal {@link LifecycleControl.suspend}. */
+  suspend(code: number, reason: string): void {
+    if (this.ended || this.closeRequested || this.suspended) return;
+    this.suspended = true;
+    this.connecting = false;
+    const { connection } = this;
+    if (connection && this.isOpen && connection.socket.readyState === OPEN) {
+      this.stable?.unsubscribe();
+      this.alive?.unsubscribe();
+      try {
+        connection.socket.close(code, reason);
+      } catch {
+        // A browser refuses 1001 from a script: the socket is let go, for the browser to close as it leaves the page.
+        connection.dispose(false);
+        this.connection = undefined;
+        this.hold(undefined);
+        return;
+      }
+      // The close event holds the connection closed (`closed`), within `closeTimeoutMs`.
+      const { closeTimeoutMs } = this.host.options;
+      if (closeTimeoutMs !== Infinity)
+        this.closing = asyncScheduler.schedule(() => this.closeTimedOut(), closeTimeoutMs);
+      return;
+    }
+    this.drop();
+    this.hold(undefined);
   }
 
   /** Nobody holds the connection any more: closes it with 1000, as `close()` does. */
@@ -148,6 +200,7 @@ export class Session<In> implements ConnectionListener {
     const { reconnect, heartbeat: beat } = host.options;
     const socket = (this.connection as Connection).socket;
     this.isOpen = true;
+    this.connecting = false;
     // A state$ subscriber may close or reconnect at once, and the flush may close (send$ completed before the open):
     // either way this open is not announced on open$, and no timer starts for it.
     const open = { status: 'open', protocol: socket.protocol, extensions: socket.extensions } as const;
@@ -156,16 +209,7 @@ export class Session<In> implements ConnectionListener {
     if (reconnect && this.retries > 0) {
       this.stable = asyncScheduler.schedule(() => (this.retries = 0), reconnect.resetAfterMs);
     }
-    if (beat) {
-      this.alive = beat
-        .watch(
-          socket,
-          (this.traffic ??= { count: 0, at: 0 }),
-          () => this.markTraffic(),
-          (error) => this.host.emitError(error),
-        )
-        .subscribe(() => this.dead(socket, beat));
-    }
+    if (beat) this.watch(socket, beat, false);
     host.emitOpen({
       url: socket.url,
       protocol: socket.protocol,
@@ -226,6 +270,12 @@ export class Session<In> implements ConnectionListener {
       this.end({ status: 'closed', close });
       return;
     }
+    if (this.suspended) {
+      this.closing?.unsubscribe();
+      this.closing = undefined;
+      this.hold(close);
+      return;
+    }
     // Before an open, the error event says more than the 1006 that follows it (HTTP status, sub-protocol).
     const { attemptError } = this;
     const reason =
@@ -241,6 +291,25 @@ export class Session<In> implements ConnectionListener {
     this.attemptFailed(error);
   }
 
+  /** Starts the heartbeat on `socket` (again, with a ping at once, when `pingNow`). */
+  private watch(socket: WebSocketLike, beat: Heartbeat, pingNow: boolean): void {
+    this.alive?.unsubscribe();
+    this.alive = beat
+      .watch(
+        socket,
+        (this.traffic ??= { count: 0, at: 0 }),
+        () => this.markTraffic(),
+        (error) => this.host.emitError(error),
+        pingNow,
+      )
+      .subscribe(() => this.dead(socket, beat));
+  }
+
+  /** Held closed for the page until it comes back: waiting for no delay, the close that made it as `lastClose`. */
+  private hold(close: CloseInfo | undefined): void {
+    this.host.setState({ status: 'reconnecting', attempt: 0, delayMs: Infinity, ...(close && { lastClose: close }) });
+  }
+
   /** Only called while a heartbeat runs, which made `traffic`. */
   private markTraffic(): void {
     const traffic = this.traffic as Traffic;
@@ -248,12 +317,13 @@ export class Session<In> implements ConnectionListener {
     traffic.at = asyncScheduler.now();
   }
 
-  private connect(): void {
-    this.isOpen = false;
+  private connect(quiet = false): void {
+    this.isOpen = this.suspended = false;
     this.attemptError = undefined;
     // The wait starts first, so that a close() or reconnect() from the state callback finds it to drop.
     this.phase = whenOnline(() => this.resolve());
-    this.host.setState({ status: 'connecting', attempt: this.retries });
+    this.connecting = true;
+    if (!quiet) this.host.setState({ status: 'connecting', attempt: this.retries });
   }
 
   /**
@@ -366,6 +436,7 @@ export class Session<In> implements ConnectionListener {
       return;
     }
     this.retries = attempt;
+    this.connecting = false;
     // The wait starts first, so that a close() or reconnect() from the state callback finds it to drop.
     this.phase = retryAfter(plan.delayMs, () => this.connect());
     this.host.setState({
@@ -421,6 +492,7 @@ export class Session<In> implements ConnectionListener {
   private end(state: ClosedState): void {
     if (this.ended) return;
     this.ended = true;
+    this.page?.unsubscribe();
     this.drop();
     this.host.setState(state);
     this.host.ended(state);

@@ -85,6 +85,10 @@ export function validateOptions(options: unknown): void {
       (value) => isObject(value) && typeof (value as { wrap?: unknown }).wrap === 'function',
       "a tab sharing made by shareAcrossTabs({ name: '...' })",
     ],
+    lifecycle: [
+      (value) => isObject(value) && typeof (value as { watch?: unknown }).watch === 'function',
+      'a lifecycle made by pageLifecycle({ ... })',
+    ],
   });
   const { reconnect } = options as WebSocketOptions<unknown, unknown>;
   if (isObject(reconnect))

@@ -17,7 +17,7 @@ const ROOT = join(__dirname, '..', '..');
 
 let rows: BundleSize[];
 beforeAll(async () => {
-  rows = await measureBundles(ROOT, undefined, undefined, Object.keys(OWN_GZIP_BUDGETS));
+  rows = await measureBundles(ROOT, undefined, undefined, [...Object.keys(OWN_GZIP_BUDGETS), 'rx-websocket-lifecycle']);
 }, 60_000);
 
 const row = (id: string): BundleSize => {
@@ -38,7 +38,7 @@ describe('the browser bundle of each app', () => {
     },
   );
 
-  it('the default app contains no heartbeat, multiplex, request, tab-sharing or Node (ws) code', () => {
+  it('the default app contains no heartbeat, multiplex, request, tab-sharing, page lifecycle or Node (ws) code', () => {
     const files = row('rx-websocket').ownInputs.map((input) => input.file);
     expect(files.filter((file) => /features\//.test(file))).toEqual([]);
     expect(files.filter((file) => /node_modules\/(ws|isomorphic-ws)\//.test(file))).toEqual([]);
@@ -63,5 +63,13 @@ describe('the browser bundle of each app', () => {
     for (const id of ['rx-websocket', 'rx-websocket-heartbeat', 'rx-websocket-multiplex']) {
       expect(files(id).filter((file) => file.includes('features/tabs/'))).toEqual([]);
     }
+  });
+
+  it('an app pays for pageLifecycle() only when it imports it', () => {
+    const files = (id: string): string[] => row(id).ownInputs.map((input) => input.file);
+    expect(files('rx-websocket-lifecycle').some((file) => file.includes('features/lifecycle/'))).toBe(true);
+    expect(files('rx-websocket-lifecycle').some((file) => /features\/(heartbeat|multiplex)\//.test(file))).toBe(false);
+    for (const id of ['rx-websocket', 'rx-websocket-heartbeat', 'rx-websocket-multiplex'])
+      expect([id, files(id).some((file) => file.includes('features/lifecycle/'))]).toEqual([id, false]);
   });
 });

@@ -71,7 +71,8 @@ export function heartbeat(options: HeartbeatOptions = {}): Heartbeat {
   const resolved = resolveHeartbeat(options);
   return {
     ...resolved,
-    watch: (socket, traffic, markTraffic, report) => watchHeartbeat(socket, resolved, traffic, markTraffic, report),
+    watch: (socket, traffic, markTraffic, report, pingNow) =>
+      watchHeartbeat(socket, resolved, traffic, markTraffic, report, asyncScheduler, pingNow),
     deathError: () => new HeartbeatTimeoutError(resolved.intervalMs, resolved.timeoutMs),
   };
 }
@@ -131,11 +132,19 @@ const pingThrew = (cause: unknown): CallbackError => new CallbackError('heartbea
 /**
  * Watches one open socket: pings after `intervalMs` of silence and emits once when nothing at all arrived within
  * `timeoutMs` of that ping. A ping that cannot be made (`ping` threw, or returned something a socket cannot send) is
- * handed to `report` and skipped: the timeout still decides, and any traffic counts.
+ * handed to `report` and skipped: the timeout still decides, and any traffic counts. With `pingNow`, the first ping
+ * goes at once (the page lifecycle checking a connection the page is back to).
  *
- * Silence is measured by the heartbeat's own timers, never by subtracting clock readings: a wall clock stepped back
- * (NTP, a resumed VM) can neither make a live connection look dead nor put detection off, and one stepped forward at
- * worst brings one ping forward.
+ * Silence is the absence of real events (messages, pings, pongs) between two of the heartbeat's own timers, never a
+ * difference of clock readings: a wall clock stepped back (NTP, a resumed VM) can neither make a live connection look
+ * dead nor put detection off, and one stepped forward at worst brings one ping forward.
+ *
+ * A timer that fires at least twice as late as it was set for (a background tab's throttled timers, a frozen page, a
+ * sleeping machine) may run before the messages that arrived meanwhile are delivered, so its silence proves nothing:
+ * the connection gets the benefit of the doubt once, with another ping and another `timeoutMs`, before it is declared
+ * dead. Lateness is read from `scheduler.now()` (virtual time in marble tests); a wall clock stepped forward can make
+ * a timer look late, which costs at most one more `timeoutMs`, and one stepped back makes it look on time, which is
+ * the rule without tolerance. It never makes a live connection look dead, so no monotonic clock is needed.
  */
 export function watchHeartbeat(
   socket: WebSocketLike,
@@ -144,6 +153,7 @@ export function watchHeartbeat(
   markTraffic: () => void,
   report: (error: RxWebSocketError) => void,
   scheduler: SchedulerLike = asyncScheduler,
+  pingNow = false,
 ): Observable<void> {
   return new Observable<void>((subscriber) => {
     const { intervalMs, timeoutMs, ping } = options;
@@ -151,6 +161,8 @@ export function watchHeartbeat(
     protocol?.on('pong', markTraffic);
     protocol?.on('ping', markTraffic);
     let pending: Subscription | undefined;
+    /** Whether a late timer's silence was already forgiven since the last traffic. */
+    let forgiven = false;
 
     /** The ping to send, or undefined (reported) when the application's function could not make one. */
     const makePing = (): WebSocketPayload | undefined => {
@@ -181,29 +193,41 @@ export function watchHeartbeat(
      * Sets `then` to run after `delayMs`, remembering the traffic count: if it is unchanged then, the connection was
      * silent for those `delayMs` whatever any clock says.
      */
-    const after = (delayMs: number, then: (silent: boolean, sinceTrafficMs: number) => void): void => {
+    const after = (delayMs: number, then: (silent: boolean, sinceTrafficMs: number, late: boolean) => void): void => {
       const seen = traffic.count;
+      const setAt = scheduler.now();
       pending = scheduler.schedule(() => {
+        const now = scheduler.now();
         // The last message was within the `delayMs` just slept: the clock only places it inside that window.
-        const since = scheduler.now() - traffic.at;
-        then(traffic.count === seen, since > delayMs ? delayMs : since > 0 ? since : 0);
+        const since = now - traffic.at;
+        const silent = traffic.count === seen;
+        if (!silent) forgiven = false;
+        then(silent, since > delayMs ? delayMs : since > 0 ? since : 0, now - setAt >= LATE_FACTOR * delayMs);
       }, delayMs);
     };
 
     /** Sleeps until `intervalMs` after the last traffic, so a busy connection reschedules once per interval at most. */
     const idle = (quietMs: number): void => {
-      if (quietMs < intervalMs) after(intervalMs - quietMs, (silent, since) => (silent ? pingNow() : idle(since)));
-      else pingNow();
+      if (quietMs < intervalMs) after(intervalMs - quietMs, (silent, since) => (silent ? pingAndWait() : idle(since)));
+      else pingAndWait();
     };
 
-    const pingNow = (): void => {
+    const pingAndWait = (): void => {
       sendPing();
       // A report's listener may have closed or dropped the connection.
       if (subscriber.closed) return;
-      after(timeoutMs, (silent, since) => (silent ? subscriber.next() : idle(since)));
+      after(timeoutMs, (silent, since, late) => {
+        if (!silent) idle(since);
+        else if (late && !forgiven) {
+          // Throttled or frozen: the answer may be queued behind this timer. Once, ping again and wait again.
+          forgiven = true;
+          pingAndWait();
+        } else subscriber.next();
+      });
     };
 
-    idle(0);
+    if (pingNow) pingAndWait();
+    else idle(0);
 
     return () => {
       pending?.unsubscribe();
@@ -212,5 +236,8 @@ export function watchHeartbeat(
     };
   });
 }
+
+/** A timer this many times later than its delay was throttled or frozen. */
+const LATE_FACTOR = 2;
 
 const NOT_PAYLOAD = 'not a string, ArrayBuffer, Blob or ArrayBufferView';

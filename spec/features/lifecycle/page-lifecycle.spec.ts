@@ -1,0 +1,399 @@
+import { TestScheduler } from 'rxjs/testing';
+import {
+  type CloseInfo,
+  type ConnectionState,
+  constantBackoff,
+  fromWebSocket,
+  heartbeat,
+  InvalidOptionError,
+  type PageEventLike,
+  type PageEventSource,
+  type PageEventType,
+  pageLifecycle,
+  type PageLifecycleOptions,
+  type WebSocketConstructor,
+  type WebSocketOptions,
+} from '../../../lib/index';
+import { createWebSocketDouble, type WebSocketServerDouble } from '../../../lib/testing/index';
+
+// The page lifecycle through fromWebSocket, against the virtual-time double, with the page's events driven by the
+// spec: every rule of issue #18's page part, every delay in virtual time.
+
+const FEED_URL = 'wss://feed.example/ws';
+/** The backoff between attempts: long, so that "at once" cannot be mistaken for it. */
+const BACKOFF_MS = 10_000;
+/** When every run closes its socket. */
+const END_MS = 300_000;
+
+const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+/** A page whose events the spec fires, counting the listeners the lifecycle keeps on it. */
+interface FakePage extends PageEventSource {
+  visibilityState: string;
+  fire(type: PageEventType, event?: PageEventLike): void;
+  hide(): void;
+  show(): void;
+  listenerCount(): number;
+}
+
+function fakePage(): FakePage {
+  const listeners = new Map<PageEventType, Set<(event: PageEventLike) => void>>();
+  const page: FakePage = {
+    visibilityState: 'visible',
+    addEventListener: (type, listener) => void listeners.set(type, (listeners.get(type) ?? new Set()).add(listener)),
+    removeEventListener: (type, listener) => void listeners.get(type)?.delete(listener),
+    fire: (type, event = {}) => {
+      for (const listener of [...(listeners.get(type) ?? [])]) listener(event);
+    },
+    hide: () => {
+      page.visibilityState = 'hidden';
+      page.fire('visibilitychange');
+    },
+    show: () => {
+      page.visibilityState = 'visible';
+      page.fire('visibilitychange');
+    },
+    listenerCount: () => [...listeners.values()].reduce((count, set) => count + set.size, 0),
+  };
+  return page;
+}
+
+interface Run {
+  readonly scheduler: TestScheduler;
+  readonly server: WebSocketServerDouble<string, string>;
+  readonly socket: ReturnType<typeof fromWebSocket<string, string>>;
+  readonly page: FakePage;
+  /** Every state, with the virtual time it came at. */
+  readonly states: { at: number; state: ConnectionState }[];
+  readonly closes: { at: number; close: CloseInfo }[];
+  /** Runs `work` at virtual time `time`. */
+  at(time: number, work: () => void): void;
+}
+
+/**
+ * A socket with the page lifecycle (and whatever `options` add) on the double, every connection opening at once, held
+ * by one `connect()` from time 0; `work` scripts the page and the server; the run then flushes.
+ */
+function run(
+  lifecycle: PageLifecycleOptions,
+  work: (run: Run) => void,
+  options: WebSocketOptions<string, string> = {},
+  wrap: (ctor: WebSocketConstructor) => WebSocketConstructor = (ctor) => ctor,
+): void {
+  const scheduler = newScheduler();
+  scheduler.run(({ flush }) => {
+    const page = fakePage();
+    const server = createWebSocketDouble<string, string>({ autoOpen: true });
+    const socket = fromWebSocket<string, string>(FEED_URL, {
+      WebSocketCtor: wrap(server.WebSocketCtor),
+      lifecycle: pageLifecycle({ ...lifecycle, events: page }),
+      reconnect: { backoff: constantBackoff({ delayMs: BACKOFF_MS }) },
+      ...options,
+    });
+    const states: Run['states'] = [];
+    const closes: Run['closes'] = [];
+    socket.state$.subscribe((state) => states.push({ at: scheduler.now(), state }));
+    socket.close$.subscribe((close) => closes.push({ at: scheduler.now(), close }));
+    socket.error$.subscribe();
+    socket.connect();
+    work({ scheduler, server, socket, page, states, closes, at: (time, task) => void scheduler.schedule(task, time) });
+    // The end of every run: a heartbeat would otherwise keep virtual time going for ever.
+    scheduler.schedule(() => socket.close(), END_MS);
+    flush();
+  });
+}
+
+const statusesAfter = (states: Run['states'], from: number): string[] =>
+  states.filter(({ at }) => at >= from).map(({ state }) => label(state));
+
+/** A state as a short string: `connecting 0`, `reconnecting 1 10000`, `open`. */
+function label(state: ConnectionState): string {
+  switch (state.status) {
+    case 'connecting':
+      return `connecting ${state.attempt}`;
+    case 'reconnecting':
+      return `reconnecting ${state.attempt} ${state.delayMs}${state.lastClose ? ` ${state.lastClose.code}` : ''}`;
+    default:
+      return state.status;
+  }
+}
+
+const attemptTimes = (server: WebSocketServerDouble<string, string>): number[] =>
+  server.attempts.map((attempt) => attempt.time);
+
+describe('pageLifecycle', () => {
+  describe('when the page becomes visible again', () => {
+    it('with a heartbeat, pings at once, and drops the connection when the ping goes unanswered', () => {
+      run(
+        {},
+        ({ server, page, at, states }) => {
+          at(1_000, () => page.hide());
+          at(25_000, () => server.latest.message('tick'));
+          at(40_000, () => page.show());
+          at(60_000, () => {
+            // Pinged at 40 000 (not at 55 000, an interval after the last message), dead at 40 300.
+            expect(server.connection(0).sent.map((frame) => frame.time)).toEqual([40_000]);
+            expect(attemptTimes(server)).toEqual([0, 50_300]);
+            expect(statusesAfter(states, 40_000)).toEqual(['reconnecting 1 10000 1006', 'connecting 1', 'open']);
+          });
+        },
+        { heartbeat: heartbeat({ intervalMs: 30_000, timeoutMs: 300, ping: 'ping' }) },
+      );
+    });
+
+    it('with a heartbeat, keeps a connection that answers the ping', () => {
+      run(
+        {},
+        ({ server, page, at }) => {
+          at(1_000, () => page.hide());
+          at(20_000, () => page.show());
+          at(20_050, () => server.latest.message('pong'));
+          at(20_400, () => {
+            expect(server.latest.sent.map((frame) => frame.time)).toEqual([20_000]);
+            expect(attemptTimes(server)).toEqual([0]);
+          });
+        },
+        { heartbeat: heartbeat({ intervalMs: 30_000, timeoutMs: 300, ping: 'ping' }) },
+      );
+    });
+
+    it('reconnects at once, the attempt count reset, when it was waiting out a backoff', () => {
+      run({}, ({ server, page, at, states }) => {
+        at(100, () => server.latest.drop());
+        at(200, () => page.hide());
+        at(3_000, () => page.show());
+        at(3_100, () => {
+          expect(attemptTimes(server)).toEqual([0, 3_000]);
+          expect(statusesAfter(states, 100)).toEqual(['reconnecting 1 10000 1006', 'connecting 0', 'open']);
+        });
+      });
+    });
+
+    it('without a heartbeat, leaves an open connection alone', () => {
+      run({}, ({ server, page, at }) => {
+        at(100, () => page.hide());
+        at(5_000, () => page.show());
+        at(6_000, () => {
+          expect(attemptTimes(server)).toEqual([0]);
+          expect(server.latest.readyState).toBe(1);
+        });
+      });
+    });
+  });
+
+  describe('when the page resumes after being frozen', () => {
+    it('checks the connection at once', () => {
+      run(
+        {},
+        ({ server, page, at }) => {
+          at(1_000, () => page.fire('resume'));
+          at(1_001, () => expect(server.latest.sent.map((frame) => frame.time)).toEqual([1_000]));
+        },
+        { heartbeat: heartbeat({ intervalMs: 30_000, timeoutMs: 300, ping: 'ping' }) },
+      );
+    });
+
+    it('reconnects at once when it was waiting out a backoff', () => {
+      run({}, ({ server, page, at }) => {
+        at(100, () => server.latest.drop());
+        at(500, () => page.fire('resume'));
+        at(600, () => expect(attemptTimes(server)).toEqual([0, 500]));
+      });
+    });
+  });
+
+  describe('when the browser is back online', () => {
+    it('reconnects at once with the attempt count reset', () => {
+      run({}, ({ server, page, at, states }) => {
+        at(100, () => server.latest.drop());
+        at(700, () => page.fire('online'));
+        at(800, () => {
+          expect(attemptTimes(server)).toEqual([0, 700]);
+          expect(statusesAfter(states, 700)).toEqual(['connecting 0', 'open']);
+        });
+      });
+    });
+  });
+
+  describe('the back/forward cache', () => {
+    it('lets the socket go as the page enters it (for the browser to close with 1001), and holds the connection closed', () => {
+      run({}, ({ server, page, at, states, closes }) => {
+        at(100, () => page.fire('pagehide', { persisted: true }));
+        at(100_000, () => {
+          // A browser socket refuses 1001 from a script: the browser closes it with 1001 itself as it caches the page.
+          expect(server.connection(0).clientClose).toBeUndefined();
+          expect(attemptTimes(server)).toEqual([0]);
+          expect(closes).toEqual([]);
+          expect(statusesAfter(states, 100)).toEqual(['reconnecting 0 Infinity']);
+        });
+      });
+    });
+
+    it("closes with 1001 a socket that takes it (as Node's ws does)", () => {
+      const calls: unknown[][] = [];
+      run(
+        {},
+        ({ server, page, at, closes, states }) => {
+          at(100, () => page.fire('pagehide', { persisted: true }));
+          at(200, () => {
+            expect(calls).toEqual([[1001, 'page cached']]);
+            expect(server.connection(0).clientClose).toMatchObject({ reason: 'page cached' });
+            expect(closes.map(({ close }) => close.reason)).toEqual(['page cached']);
+            expect(statusesAfter(states, 100)).toEqual(['reconnecting 0 Infinity 1000']);
+          });
+        },
+        {},
+        // The double refuses 1001 as a browser does; this one takes it, and closes the double with 1000.
+        (ctor) =>
+          class extends (ctor as unknown as new (url: string) => { close(code?: number, reason?: string): void }) {
+            override close(code?: number, reason?: string): void {
+              calls.push([code, reason]);
+              super.close(code === 1001 ? 1000 : code, reason);
+            }
+          } as unknown as WebSocketConstructor,
+      );
+    });
+
+    it('reconnects at once, the attempt count reset, when the page comes back from it', () => {
+      run({}, ({ server, page, at, states }) => {
+        at(100, () => server.latest.drop());
+        at(200, () => page.fire('pagehide', { persisted: true }));
+        at(50_000, () => page.fire('pageshow', { persisted: true }));
+        at(50_001, () => {
+          expect(attemptTimes(server)).toEqual([0, 50_000]);
+          expect(statusesAfter(states, 200)).toEqual(['reconnecting 0 Infinity', 'connecting 0', 'open']);
+        });
+      });
+    });
+
+    it('ignores a pagehide and pageshow that are not about the cache (a page unloading, a first load)', () => {
+      run({}, ({ server, page, at }) => {
+        at(100, () => page.fire('pagehide', { persisted: false }));
+        at(200, () => page.fire('pageshow', { persisted: false }));
+        at(300, () => {
+          expect(attemptTimes(server)).toEqual([0]);
+          expect(server.latest.readyState).toBe(1);
+        });
+      });
+    });
+  });
+
+  describe('with hiddenCloseAfterMs', () => {
+    it('closes (1000) a page hidden that long, holds it closed, and reconnects at once when it is visible', () => {
+      run({ hiddenCloseAfterMs: 60_000 }, ({ server, page, at, states, closes }) => {
+        at(1_000, () => page.hide());
+        at(200_000, () => page.show());
+        at(200_001, () => {
+          expect(server.connection(0).clientClose).toMatchObject({ code: 1000, reason: 'page hidden', time: 61_000 });
+          expect(closes).toEqual([{ at: 61_000, close: { code: 1000, reason: 'page hidden', wasClean: true } }]);
+          expect(attemptTimes(server)).toEqual([0, 200_000]);
+          expect(statusesAfter(states, 1_000)).toEqual(['reconnecting 0 Infinity 1000', 'connecting 0', 'open']);
+        });
+      });
+    });
+
+    it('keeps the connection of a page visible again before then', () => {
+      run({ hiddenCloseAfterMs: 60_000 }, ({ server, page, at }) => {
+        at(1_000, () => page.hide());
+        at(50_000, () => page.show());
+        at(200_000, () => {
+          expect(server.connection(0).clientClose).toBeUndefined();
+          expect(attemptTimes(server)).toEqual([0]);
+        });
+      });
+    });
+
+    it('counts from the start for a page already hidden when the connection starts', () => {
+      const scheduler = newScheduler();
+      scheduler.run(({ flush }) => {
+        const page = fakePage();
+        page.visibilityState = 'hidden';
+        const server = createWebSocketDouble<string, string>({ autoOpen: true });
+        const socket = fromWebSocket<string, string>(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          lifecycle: pageLifecycle({ hiddenCloseAfterMs: 5_000, events: page }),
+        });
+        socket.connect();
+        flush();
+        expect(server.connection(0).clientClose).toMatchObject({ code: 1000, time: 5_000 });
+      });
+    });
+  });
+
+  describe('a close() the application made', () => {
+    it.each<[string, (page: FakePage) => void]>([
+      ['visible', (page) => page.show()],
+      ['resume', (page) => page.fire('resume')],
+      ['pageshow', (page) => page.fire('pageshow', { persisted: true })],
+      ['online', (page) => page.fire('online')],
+    ])('is never undone by %s', (_, event) => {
+      run({ hiddenCloseAfterMs: 1_000 }, ({ server, page, at, socket, states }) => {
+        at(100, () => page.hide());
+        at(200, () => socket.close());
+        at(5_000, () => event(page));
+        at(6_000, () => {
+          expect(attemptTimes(server)).toEqual([0]);
+          expect(states.at(-1)?.state.status).toBe('closed');
+        });
+      });
+    });
+
+    it('is never undone after the page held the connection closed', () => {
+      run({ hiddenCloseAfterMs: 1_000 }, ({ server, page, at, socket, states }) => {
+        at(100, () => page.hide());
+        at(2_000, () => socket.close());
+        at(5_000, () => page.show());
+        at(6_000, () => {
+          expect(attemptTimes(server)).toEqual([0]);
+          expect(states.at(-1)?.state.status).toBe('closed');
+        });
+      });
+    });
+  });
+
+  describe('listeners', () => {
+    it('are added when the connection starts and all removed when it ends', () => {
+      const scheduler = newScheduler();
+      scheduler.run(({ flush }) => {
+        const page = fakePage();
+        const server = createWebSocketDouble<string, string>({ autoOpen: true });
+        const socket = fromWebSocket<string, string>(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          lifecycle: pageLifecycle({ hiddenCloseAfterMs: 1_000, events: page }),
+        });
+        expect(page.listenerCount()).toBe(0);
+        const held = socket.connect();
+        expect(page.listenerCount()).toBe(5);
+        scheduler.schedule(() => page.hide(), 100);
+        // Let go while hidden: the hidden timer goes too, and nothing reconnects the socket nobody holds.
+        scheduler.schedule(() => held.unsubscribe(), 200);
+        scheduler.schedule(() => page.show(), 5_000);
+        flush();
+        expect(page.listenerCount()).toBe(0);
+        expect(server.attempts).toHaveLength(1);
+        expect(server.connection(0).clientClose).toMatchObject({ code: 1000, time: 200 });
+      });
+    });
+  });
+
+  describe('options', () => {
+    it.each<[string, unknown]>([
+      ['hiddenCloseAfterMs', -1],
+      ['hiddenCloseAfterMs', '5000'],
+      ['events', {}],
+    ])('refuses a bad %s (%p)', (name, value) => {
+      expect(() => pageLifecycle({ [name]: value })).toThrow(InvalidOptionError);
+    });
+
+    it('takes Infinity as never closing a hidden page', () => {
+      expect(() => pageLifecycle({ hiddenCloseAfterMs: Infinity })).not.toThrow();
+    });
+
+    it('does nothing outside a browser', () => {
+      const lifecycle = pageLifecycle();
+      const control = { check: jest.fn(), suspend: jest.fn() };
+      lifecycle.watch(control).unsubscribe();
+      expect(control.check).not.toHaveBeenCalled();
+    });
+  });
+});
