@@ -12,7 +12,7 @@ import {
   TransportError,
   WebSocketCloseError,
 } from './errors';
-import { guard, Threw } from './guard';
+import { DECODE, guard, Threw } from './guard';
 import type { Heartbeat, Traffic } from './heartbeat-contract';
 import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
 import { planRetry, type RetryPlan, type RetryPlanOptions } from '../reconnect/retry-with-backoff';
@@ -192,7 +192,7 @@ export class Session<In> implements ConnectionListener {
       }
     }
     // No closure in this function: one would cost a context per message.
-    const value = guard(options.deserializer, event as unknown as WebSocketMessageEvent<never>, decodeThrew);
+    const value = guard(options.deserializer, event as unknown as WebSocketMessageEvent<never>, decodeThrew, DECODE);
     if (value instanceof Threw) this.undecoded(event, value);
     else this.host.message(value, event);
   }

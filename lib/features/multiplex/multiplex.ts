@@ -1,7 +1,7 @@
 import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import { CallbackError, InvalidOptionError, type CallbackHook, type RxWebSocketError } from '../../core/errors';
 import type { ReactiveWebSocket } from '../../core/from-web-socket';
-import { guard, Threw } from '../../core/guard';
+import { FILTER, guard, Threw } from '../../core/guard';
 import { INTERNALS, type SocketInternals, type WithInternals } from '../../core/internals';
 import { isArrayBuffer } from '../../core/payload';
 import { checkResume, createResume, type ResumeEvent, type ResumeOptions } from './resume';
@@ -259,7 +259,7 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
           // onResume may have let the channel go.
           if (stopped) return;
         }
-        const accepted = guard(filter, message, filterError);
+        const accepted = guard(filter, message, filterError, FILTER);
         if (accepted instanceof Threw) return fail(accepted.error);
         const admitted = accepted && (!resume || resume.admit(message));
         if (admitted instanceof Threw) fail(admitted.error);
