@@ -263,7 +263,11 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
         if (accepted instanceof Threw) return fail(accepted.error);
         const admitted = accepted && (!resume || resume.admit(message));
         if (admitted instanceof Threw) fail(admitted.error);
-        else if (admitted) for (const member of channel.members) member.next(message);
+        else if (admitted) {
+          // The members as they are now: one that joins or leaves meanwhile makes a new array.
+          const { members } = channel;
+          for (let i = 0; i < members.length; i++) members[i]!.next(message);
+        }
       },
       error: (error: unknown) => end((member) => member.error(error)),
       complete: () => end((member) => member.complete()),
