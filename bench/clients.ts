@@ -35,6 +35,7 @@ export const CLIENT_IDS = [
   'rx-websocket',
   'rx-websocket-candidate',
   'rx-websocket-resumable',
+  'rx-websocket-resumable-candidate',
   'rxjs-webSocket',
   'rxjs-websockets',
   'reconnecting-websocket',
@@ -49,6 +50,7 @@ export const CLIENT_LABELS: Readonly<Record<ClientId, string>> = {
   'rx-websocket': 'rx-websocket',
   'rx-websocket-candidate': 'rx-websocket (candidate)',
   'rx-websocket-resumable': 'rx-websocket, a resumable channel',
+  'rx-websocket-resumable-candidate': 'rx-websocket (candidate), a resumable channel',
   'rxjs-webSocket': 'RxJS webSocket() + retry',
   'rxjs-websockets': 'rxjs-websockets + retry',
   'reconnecting-websocket': 'reconnecting-websocket',
@@ -67,6 +69,8 @@ export const CLIENT_USAGE: Readonly<Record<ClientId, string>> = {
   'rx-websocket-candidate': 'as rx-websocket, built from the lib/ copy given by `--candidate <dir>`',
   'rx-websocket-resumable':
     "as rx-websocket, the messages read through `multiplex(socket, subscribeMsg, unsubscribeMsg, () => true, { cursorOf })`: one channel carrying the whole feed, each message's `seq` read as its cursor and recorded",
+  'rx-websocket-resumable-candidate':
+    'as rx-websocket, a resumable channel, built from the lib/ copy given by `--candidate <dir>`',
   'rxjs-webSocket':
     '`webSocket({ url, WebSocketCtor: ws, serializer: (text) => text })` (default `JSON.parse` deserializer) `.pipe(retry({ delay: 1000 }))`; `subject.next(text)`',
   'rxjs-websockets':
@@ -119,7 +123,11 @@ function eventTargetDriver(id: ClientId, create: (url: string) => EventTargetSoc
   };
 }
 
-function rxWebSocketDriver(id: ClientId, library: typeof candidate, WS: WsClass): Driver {
+function rxWebSocketDriver(
+  id: ClientId,
+  library: Pick<typeof candidate, 'fromWebSocket' | 'json'>,
+  WS: WsClass,
+): Driver {
   const WebSocketCtor = WS as unknown as WebSocketConstructor;
   return {
     id,
@@ -147,10 +155,15 @@ function rxWebSocketDriver(id: ClientId, library: typeof candidate, WS: WsClass)
  * rx-websocket with a resumable channel: `rxWebSocketDriver`'s socket, its messages read through one channel with
  * `cursorOf` (each message's `seq` as its cursor), so that the cost of the cursor bookkeeping shows.
  */
-function rxWebSocketResumableDriver(WS: WsClass): Driver {
+function rxWebSocketResumableDriver(
+  id: ClientId,
+  library: Pick<typeof candidate, 'fromWebSocket' | 'json' | 'multiplex'>,
+  WS: WsClass,
+): Driver {
   const WebSocketCtor = WS as unknown as WebSocketConstructor;
+  const { fromWebSocket, json, multiplex } = library;
   return {
-    id: 'rx-websocket-resumable',
+    id,
     async open(url, onMessage) {
       const { deserializer } = json<{ seq: number }, string>();
       const socket = fromWebSocket<{ seq: number }, string>(url, { deserializer, WebSocketCtor });
@@ -293,7 +306,12 @@ export function createDrivers(WS: WsClass): Readonly<Record<ClientId, Driver>> {
     'ws-observable': rawObservable,
     'rx-websocket': rxWebSocketDriver('rx-websocket', { fromWebSocket, json }, WS),
     'rx-websocket-candidate': rxWebSocketDriver('rx-websocket-candidate', candidate, WS),
-    'rx-websocket-resumable': rxWebSocketResumableDriver(WS),
+    'rx-websocket-resumable': rxWebSocketResumableDriver(
+      'rx-websocket-resumable',
+      { fromWebSocket, json, multiplex },
+      WS,
+    ),
+    'rx-websocket-resumable-candidate': rxWebSocketResumableDriver('rx-websocket-resumable-candidate', candidate, WS),
     'rxjs-webSocket': rxjsWebSocket,
     'rxjs-websockets': rxjsWebsockets,
     'reconnecting-websocket': eventTargetDriver(

@@ -135,6 +135,46 @@ export function renderMarkdown(results: BenchResults): string {
       '',
     );
   }
+  if (results.request) {
+    out.push(
+      '### Request round trip',
+      '',
+      `${integer(config.requests)} requests of about 90 bytes per round to the bench server's echo, which sends each ` +
+        'frame back: one after another, and with ' +
+        `${integer(config.requestsInFlight)} in flight (each reply starts the next request), after a warm-up. Raw ws ` +
+        "makes an id per request (a UUID prefix and a counter), keeps the request in a `Map` and settles it when its reply's id " +
+        "comes back, JSON both ways; rx-websocket subscribes `request(socket, (id) => ({ type: 'request', id, data }), " +
+        '{ isReply: (msg, id) => msg.id === id })` once per request (the default id and 10 s timeout). Wall time per ' +
+        `round trip (the run's time over its requests), median of ${config.rounds} rounds, and the client process's ` +
+        'CPU time per round trip, steadier when other work shares the machine (the server runs in a process of its own). ' +
+        'Each request tests every message while it waits, so its cost with many in flight grows with their number.',
+      '',
+      table(
+        [
+          'client',
+          'in flight',
+          'µs/round trip',
+          'round trips/s',
+          'over raw ws',
+          '× raw ws',
+          'CPU µs/round trip',
+          '× raw ws (CPU)',
+        ],
+        results.request.map((r) => [
+          r.label,
+          integer(r.inFlight),
+          (r.medianNsPerRoundTrip / 1_000).toFixed(2),
+          integer(1e9 / r.medianNsPerRoundTrip),
+          `${r.overheadNs >= 0 ? '+' : ''}${integer(r.overheadNs)} ns`,
+          ratio(r.ratioToWs),
+          (r.medianCpuNsPerRoundTrip / 1_000).toFixed(2),
+          ratio(r.cpuRatioToWs),
+        ]),
+        1,
+      ),
+      '',
+    );
+  }
   if (results.idle) {
     out.push(
       '### Memory per idle connection',

@@ -21,6 +21,7 @@ import { DEFAULT_APP_TARGET_BYTES, measureBundles, OWN_GZIP_BUDGETS, type Bundle
 import { CLIENT_IDS, CLIENT_LABELS, CLIENT_USAGE, type ClientId } from './clients';
 import { sampleMessage } from './messages';
 import { renderMarkdown, updateBenchmarksMarkdown } from './report';
+import { REQUEST_CLIENTS, REQUEST_LABELS, type RequestClientId } from './requesters';
 import { median, slope } from './stats';
 import { LIBRARY_MODELS, OUTAGES_MS, PEER_MODELS, renderSvg, runStorms } from './storm';
 import type {
@@ -29,6 +30,7 @@ import type {
   IdleResult,
   LatencyResult,
   ReceiveResult,
+  RequestResult,
   SendResult,
   Task,
   WorkerResult,
@@ -37,7 +39,17 @@ import type {
 const ROOT = resolve(__dirname, '..');
 const BENCH_DIR = join(ROOT, 'bench');
 
-export const WORKLOADS = ['receive', 'dispatch', 'send', 'latency', 'idle', 'cycles', 'bundle', 'storm'] as const;
+export const WORKLOADS = [
+  'receive',
+  'dispatch',
+  'send',
+  'latency',
+  'request',
+  'idle',
+  'cycles',
+  'bundle',
+  'storm',
+] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 export interface BenchConfig {
@@ -59,6 +71,9 @@ export interface BenchConfig {
   readonly sendMessages: number;
   readonly latencyRatePerSecond: number;
   readonly latencyDurationMs: number;
+  /** Round trips per round of the request workload, one after another and with `requestsInFlight` at once. */
+  readonly requests: number;
+  readonly requestsInFlight: number;
   readonly idleConnections: number;
   readonly cycles: number;
   readonly stormClients: number;
@@ -69,7 +84,7 @@ export interface BenchConfig {
   readonly out: string;
   readonly markdown: boolean;
   readonly cpuProfile: ClientId | undefined;
-  /** A scratch copy of lib/ to measure as the client 'rx-websocket-candidate'. */
+  /** A scratch copy of lib/ to measure as the clients 'rx-websocket-candidate' and 'rx-websocket-resumable-candidate'. */
   readonly candidate: string | undefined;
   /** A copy of lib/ to measure as 'rx-websocket' instead of lib/ itself (a snapshot, while lib/ is being edited). */
   readonly lib: string | undefined;
@@ -87,6 +102,8 @@ export const FULL_DEFAULTS = {
   sendMessages: 1_000_000,
   latencyRatePerSecond: 2_000,
   latencyDurationMs: 2_000,
+  requests: 20_000,
+  requestsInFlight: 64,
   idleConnections: 2_000,
   cycles: 30_000,
   stormClients: 10_000,
@@ -104,6 +121,8 @@ export const SMOKE_DEFAULTS = {
   sendMessages: 1_000,
   latencyRatePerSecond: 500,
   latencyDurationMs: 200,
+  requests: 200,
+  requestsInFlight: 8,
   idleConnections: 10,
   cycles: 20,
   stormClients: 1_000,
@@ -120,11 +139,19 @@ const CYCLE_SLOPE_MARGIN = 16;
  * `Observable` (the floor of any RxJS client); the others need only one floor. A resumable channel's cost is per
  * message received: it runs in the receive workloads only.
  */
-const RECEIVE_ONLY: readonly ClientId[] = ['ws-onmessage', 'ws-observable', 'rx-websocket-resumable'];
+const RECEIVE_ONLY: readonly ClientId[] = [
+  'ws-onmessage',
+  'ws-observable',
+  'rx-websocket-resumable',
+  'rx-websocket-resumable-candidate',
+];
+
+/** The clients built from the `--candidate` copy of lib/. */
+const CANDIDATES: readonly ClientId[] = ['rx-websocket-candidate', 'rx-websocket-resumable-candidate'];
 
 const USAGE =
   'Usage: bench/run.ts [--smoke] [--rounds N] [--send-rounds N] [--latency-rounds N] [--memory-rounds N] [--cycle-rounds N] [--messages N] [--send-messages N] [--latency-ms N] ' +
-  '[--latency-rate N] [--dispatch-messages N] [--dispatch-bursts N] [--connections N] [--cycles N] [--storm-clients N] [--only workloads] [--clients ids] ' +
+  '[--latency-rate N] [--dispatch-messages N] [--dispatch-bursts N] [--requests N] [--in-flight N] [--connections N] [--cycles N] [--storm-clients N] [--only workloads] [--clients ids] ' +
   '[--out file] [--no-markdown] [--cpu-prof client] [--candidate lib-copy-dir] [--lib lib-copy-dir]';
 
 function positiveInteger(flag: string, value: string | undefined): number {
@@ -157,7 +184,8 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     latencyRatePerSecond,
     latencyDurationMs,
   } = defaults;
-  let { idleConnections, cycles, stormClients, dispatchMessages, dispatchBursts } = defaults;
+  let { idleConnections, cycles, stormClients, dispatchMessages, dispatchBursts, requests, requestsInFlight } =
+    defaults;
   let workloads: readonly Workload[] = WORKLOADS;
   let clients: readonly ClientId[] | undefined;
   let candidate: string | undefined;
@@ -209,6 +237,12 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
       case '--latency-rate':
         latencyRatePerSecond = positiveInteger(flag, take());
         break;
+      case '--requests':
+        requests = positiveInteger(flag, take());
+        break;
+      case '--in-flight':
+        requestsInFlight = positiveInteger(flag, take());
+        break;
       case '--connections':
         idleConnections = positiveInteger(flag, take());
         break;
@@ -245,10 +279,11 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     }
   }
   const clientsGiven = clients !== undefined;
-  clients ??= CLIENT_IDS.filter((id) => id !== 'rx-websocket-candidate' || candidate !== undefined);
+  clients ??= CLIENT_IDS.filter((id) => !CANDIDATES.includes(id) || candidate !== undefined);
   if (!clients.includes('ws')) clients = ['ws', ...clients];
-  if (clients.includes('rx-websocket-candidate') && candidate === undefined)
-    throw new Error('the client rx-websocket-candidate needs --candidate <dir>');
+  const needsCopy = clients.find((id) => CANDIDATES.includes(id));
+  if (needsCopy !== undefined && candidate === undefined)
+    throw new Error(`the client ${needsCopy} needs --candidate <dir>`);
   const cycleClients = clients.filter(
     (id) => !RECEIVE_ONLY.includes(id) && (smoke || clientsGiven || id === 'ws' || id.startsWith('rx-websocket')),
   );
@@ -265,6 +300,8 @@ export function parseArgs(argv: readonly string[]): BenchConfig {
     sendMessages,
     latencyRatePerSecond,
     latencyDurationMs,
+    requests,
+    requestsInFlight,
     idleConnections,
     cycles,
     stormClients,
@@ -316,7 +353,10 @@ async function buildChildren(candidate: string | undefined, lib: string | undefi
   return { dir, worker: join(dir, 'worker.js'), server: join(dir, 'server.js') };
 }
 
-/** Points bench/candidate-lib.ts (and with `--lib`, bench/clients.ts) at copies of lib/ instead of lib/ itself. */
+/**
+ * Points bench/candidate-lib.ts (and with `--lib`, bench/clients.ts and bench/requesters.ts) at copies of lib/ instead
+ * of lib/ itself.
+ */
 function libraryCopies(candidate: string | undefined, lib: string | undefined): Plugin {
   return {
     name: 'library-copies',
@@ -324,7 +364,7 @@ function libraryCopies(candidate: string | undefined, lib: string | undefined): 
       pluginBuild.onResolve({ filter: /^\.\.\/lib\/index$/ }, (args) => {
         const copy = /[\\/]bench[\\/]candidate-lib\.ts$/.test(args.importer)
           ? candidate
-          : /[\\/]bench[\\/]clients\.ts$/.test(args.importer)
+          : /[\\/]bench[\\/](clients|requesters)\.ts$/.test(args.importer)
             ? lib
             : undefined;
         return copy === undefined ? undefined : { path: join(copy, 'index.ts') };
@@ -443,6 +483,22 @@ export interface LatencySummary extends ClientRuns<LatencyResult> {
   readonly maxMs: number;
 }
 
+export interface RequestSummary {
+  readonly id: RequestClientId;
+  readonly label: string;
+  /** Requests waiting at once: 1 for one after another. */
+  readonly inFlight: number;
+  readonly runs: readonly RequestResult[];
+  readonly medianNsPerRoundTrip: number;
+  readonly medianCpuNsPerRoundTrip: number;
+  /** Raw ws's median time per round trip over this client's, at the same number in flight: above 1 is faster. */
+  readonly ratioToWs: number;
+  /** What the client adds per round trip over raw ws's median, at the same number in flight. */
+  readonly overheadNs: number;
+  /** The same ratio on the client process's CPU time: steadier than wall time when other work shares the machine. */
+  readonly cpuRatioToWs: number;
+}
+
 export interface IdleSummary extends ClientRuns<IdleResult> {
   readonly medianHeapBytesPerConnection: number;
   readonly medianExternalBytesPerConnection: number;
@@ -497,6 +553,7 @@ export interface BenchResults {
   readonly dispatch?: readonly DispatchSummary[];
   readonly send?: readonly ThroughputSummary[];
   readonly latency?: readonly LatencySummary[];
+  readonly request?: readonly RequestSummary[];
   readonly idle?: readonly IdleSummary[];
   readonly cycles?: readonly CyclesSummary[];
   readonly bundle?: readonly BundleSize[];
@@ -777,6 +834,51 @@ export async function runBench(config: BenchConfig, argv: readonly string[]): Pr
       }));
     }
 
+    let request: RequestSummary[] | undefined;
+    if (has('request')) {
+      const requestClients = REQUEST_CLIENTS.filter((id) => id === 'ws' || config.clients.includes(id));
+      request = [];
+      for (const inFlight of [...new Set([1, config.requestsInFlight])]) {
+        log(
+          `Request round trips: ${config.requests.toLocaleString('en-US')} to an echo, ${inFlight} in flight, ` +
+            `${config.rounds} rounds`,
+        );
+        const byClient = new Map<RequestClientId, RequestResult[]>(requestClients.map((id) => [id, []]));
+        for (let round = 0; round < config.rounds; round++) {
+          for (const client of rotate(requestClients, round)) {
+            const result = (await runWorker(
+              built,
+              { workload: 'request', client, port, requests: config.requests, inFlight },
+              timeoutMs,
+              config.cpuProfile === client,
+            )) as RequestResult;
+            byClient.get(client)!.push(result);
+            log(
+              `  request round ${round + 1}/${config.rounds}  ${REQUEST_LABELS[client].padEnd(40)} ` +
+                `${(result.nsPerRoundTrip / 1_000).toFixed(1)} µs/round trip (CPU ${(result.cpuNsPerRoundTrip / 1_000).toFixed(1)} µs)`,
+            );
+          }
+        }
+        const floor = median((byClient.get('ws') ?? []).map((r) => r.nsPerRoundTrip));
+        const cpuFloor = median((byClient.get('ws') ?? []).map((r) => r.cpuNsPerRoundTrip));
+        for (const [id, results] of byClient) {
+          const ns = median(results.map((r) => r.nsPerRoundTrip));
+          const cpuNs = median(results.map((r) => r.cpuNsPerRoundTrip));
+          request.push({
+            id,
+            label: REQUEST_LABELS[id],
+            inFlight,
+            runs: results,
+            medianNsPerRoundTrip: ns,
+            medianCpuNsPerRoundTrip: cpuNs,
+            ratioToWs: floor / ns,
+            overheadNs: ns - floor,
+            cpuRatioToWs: cpuFloor / cpuNs,
+          });
+        }
+      }
+    }
+
     let idle: IdleSummary[] | undefined;
     if (has('idle')) {
       log(`Idle memory: ${config.idleConnections} open connections, ${config.memoryRounds} rounds`);
@@ -896,6 +998,7 @@ export async function runBench(config: BenchConfig, argv: readonly string[]): Pr
       ...(dispatch && { dispatch }),
       ...(send && { send }),
       ...(latency && { latency }),
+      ...(request && { request }),
       ...(idle && { idle }),
       ...(cycles && { cycles }),
       ...(bundle && { bundle }),

@@ -6,6 +6,7 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { createDrivers, DRIVERS, type ClientId, type Connection, type Driver } from './clients';
+import { REQUESTERS, type RequestClientId, type RequestSession } from './requesters';
 import { receiveMessage, sendMessage } from './messages';
 import { quantile, slope } from './stats';
 
@@ -25,6 +26,13 @@ export type Task =
       readonly port: number;
       readonly messagesPerBurst: number;
       readonly bursts: number;
+    }
+  | {
+      readonly workload: 'request';
+      readonly client: RequestClientId;
+      readonly port: number;
+      readonly requests: number;
+      readonly inFlight: number;
     }
   | { readonly workload: 'idle'; readonly client: ClientId; readonly port: number; readonly connections: number }
   | { readonly workload: 'cycles'; readonly client: ClientId; readonly port: number; readonly cycles: number };
@@ -89,12 +97,28 @@ export interface CyclesResult {
   readonly bytesPerCycle: number;
 }
 
-export type WorkerResult = ReceiveResult | SendResult | LatencyResult | DispatchResult | IdleResult | CyclesResult;
+export interface RequestResult {
+  readonly workload: 'request';
+  readonly requests: number;
+  /** Requests waiting for their reply at once: 1 for one after another. */
+  readonly inFlight: number;
+  /** From the first request to the last reply. */
+  readonly ms: number;
+  /** Wall time per round trip: `ms` over the requests. */
+  readonly nsPerRoundTrip: number;
+  /** CPU time of this process per round trip (user + system). */
+  readonly cpuNsPerRoundTrip: number;
+}
+
+export type WorkerResult =
+  ReceiveResult | SendResult | LatencyResult | DispatchResult | RequestResult | IdleResult | CyclesResult;
 
 /** Batches of sends between two turns of the event loop, so that the socket can write. */
 const SEND_BATCH = 1_000;
 /** Latency samples to leave out at the start, while the code warms up. */
 const LATENCY_WARMUP_SAMPLES = 200;
+/** Round trips before the timed ones, while the code warms up (at most this many, at most the timed count). */
+const REQUEST_WARMUP = 2_000;
 /** Connections opened at once while building up the idle set. */
 const OPEN_CONCURRENCY = 50;
 /** Connect/close cycles under way at once (each lane runs its cycles one after another). */
@@ -268,6 +292,51 @@ async function dispatch(client: ClientId, messagesPerBurst: number, bursts: numb
   };
 }
 
+/** Makes `count` requests, `lanes` at a time: each lane sends its next request once the reply to its last is back. */
+function roundTrips(session: RequestSession, count: number, lanes: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let started = 0;
+    let done = 0;
+    const next = (): void => {
+      if (started >= count) return;
+      started++;
+      session.request(
+        started,
+        () => {
+          if (++done === count) resolve();
+          else next();
+        },
+        reject,
+      );
+    };
+    for (let lane = 0; lane < Math.min(lanes, count); lane++) next();
+  });
+}
+
+async function requests(
+  client: RequestClientId,
+  port: number,
+  count: number,
+  inFlight: number,
+): Promise<RequestResult> {
+  const session = await REQUESTERS[client].open(`ws://127.0.0.1:${port}/echo`);
+  await roundTrips(session, Math.min(count, REQUEST_WARMUP), inFlight);
+  const start = now();
+  const cpuStart = process.cpuUsage();
+  await roundTrips(session, count, inFlight);
+  const ms = now() - start;
+  const cpuMs = cpuMsSince(cpuStart);
+  await session.close();
+  return {
+    workload: 'request',
+    requests: count,
+    inFlight,
+    ms,
+    nsPerRoundTrip: (ms * 1e6) / count,
+    cpuNsPerRoundTrip: (cpuMs * 1e6) / count,
+  };
+}
+
 async function openMany(driver: Driver, url: string, count: number): Promise<Connection[]> {
   const connections: Connection[] = [];
   while (connections.length < count) {
@@ -355,6 +424,7 @@ async function cycles(driver: Driver, port: number, count: number): Promise<Cycl
 }
 
 export async function runTask(task: Task): Promise<WorkerResult> {
+  if (task.workload === 'request') return requests(task.client, task.port, task.requests, task.inFlight);
   const driver = DRIVERS[task.client];
   switch (task.workload) {
     case 'receive':

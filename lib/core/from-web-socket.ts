@@ -2,7 +2,7 @@ import { asyncScheduler, Observable, Subject, type Subscriber, type Subscription
 import { assertValidClose } from '../reconnect/close-codes';
 import type { NativeMessageEvent } from './connection';
 import { EncodeError, MessageNotSentError, SendQueueOverflowError, type RxWebSocketError } from './errors';
-import { Threw } from './guard';
+import type { Threw } from './guard';
 import type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
 import { assertBinaryType, resolveOptions, type ResolvedOptions, type WebSocketOptions } from './options';
 import { describeNonPayload, isPayload } from './payload';
@@ -516,12 +516,14 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   }
   /**
    * @internal Each message, handed to the subscribers of `message$` and `messageEvent$` directly; to those of
-   * `messageEvent$` only when the deserializer failed (`value` is then its {@link Threw}).
+   * `messageEvent$` only when the deserializer failed (`decoded` false: `value` is then its {@link Threw}).
    */
-  message(value: In | Threw, event: NativeMessageEvent): void {
-    const decoded = !(value instanceof Threw);
+  message(value: In | Threw, event: NativeMessageEvent, decoded: boolean): void {
     let messageEvent: WebSocketMessageEvent | undefined;
-    for (const member of this.members) {
+    // The list as it is now: a member that joins or leaves meanwhile makes a new one.
+    const { members } = this;
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i]!;
       if (member.kind === MESSAGES) {
         if (decoded) member.subscriber.next(value as never);
       } else if (member.kind === MESSAGE_EVENTS)

@@ -12,7 +12,7 @@ import {
   TransportError,
   WebSocketCloseError,
 } from './errors';
-import { guard, Threw } from './guard';
+import { DECODE, guard, Threw } from './guard';
 import type { Heartbeat, Traffic } from './heartbeat-contract';
 import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
 import type { LifecycleControl, PageLifecycle } from './lifecycle-contract';
@@ -62,9 +62,9 @@ export interface SessionHost<In> {
   reportError(error: RxWebSocketError): boolean;
   /**
    * Each message: `value` for `message$` and `event` for `messageEvent$`, or only `event` when `value` is the
-   * {@link Threw} of a deserializer that failed.
+   * {@link Threw} of a deserializer that failed (`decoded` false).
    */
-  message(value: In | Threw, event: NativeMessageEvent): void;
+  message(value: In | Threw, event: NativeMessageEvent, decoded: boolean): void;
   emitOpen(info: OpenInfo): void;
   emitClose(close: CloseInfo): void;
   emitError(error: RxWebSocketError): void;
@@ -236,9 +236,9 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
       }
     }
     // No closure in this function: one would cost a context per message.
-    const value = guard(options.deserializer, event as unknown as WebSocketMessageEvent<never>, decodeThrew);
+    const value = guard(options.deserializer, event as unknown as WebSocketMessageEvent<never>, decodeThrew, DECODE);
     if (value instanceof Threw) this.undecoded(event, value);
-    else this.host.message(value, event);
+    else this.host.message(value, event, true);
   }
 
   /** Reports an error that does not end anything; true when a subscriber ended or restarted the session meanwhile. */
@@ -249,7 +249,8 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
   /** The deserializer threw: `messageEvent$` has the event all the same, then `error$` hears why `message$` did not. */
   private undecoded(event: NativeMessageEvent, threw: Threw): void {
     const { host } = this;
-    if (this.notify(() => host.message(threw, event)) || this.reported(threw.error) || this.closeRequested) return;
+    if (this.notify(() => host.message(threw, event, false)) || this.reported(threw.error) || this.closeRequested)
+      return;
     // 'fatal' ends the session with it, unless a subscriber has closed it meanwhile.
     if (host.options.decodeErrors === 'fatal') this.end({ status: 'closed', error: threw.error });
   }

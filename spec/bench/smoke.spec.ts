@@ -92,6 +92,22 @@ describe('the benchmark in --smoke mode', () => {
     expect(results?.storm?.rows.length).toBeGreaterThan(0);
   });
 
+  it('times request round trips of raw ws and request(), one at a time and several in flight', () => {
+    const rows = results?.request ?? [];
+    expect(rows.map((row) => `${row.id} ${row.inFlight}`).sort()).toEqual(
+      ['rx-websocket 1', 'rx-websocket 8', 'ws 1', 'ws 8'].sort(),
+    );
+    for (const row of rows) {
+      expect(row.runs).toHaveLength(1);
+      expect(row.runs[0]?.requests).toBe(200);
+      expect(isPositive(row.medianNsPerRoundTrip)).toBe(true);
+      expect(isPositive(row.medianCpuNsPerRoundTrip)).toBe(true);
+      expect(isPositive(row.ratioToWs)).toBe(true);
+      if (row.id === 'ws') expect(row.ratioToWs).toBe(1);
+    }
+    expect(run.output).toContain('### Request round trip');
+  });
+
   it('checks every target, met or not', () => {
     expect(results?.targets.map((target) => target.name)).toEqual([
       'receive throughput vs the bare-Observable floor',

@@ -1,7 +1,7 @@
 import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import { CallbackError, InvalidOptionError, type CallbackHook, type RxWebSocketError } from '../../core/errors';
 import type { ReactiveWebSocket } from '../../core/from-web-socket';
-import { guard, Threw } from '../../core/guard';
+import { FILTER, guard, Threw } from '../../core/guard';
 import {
   CHANNEL_FRAME,
   INTERNALS,
@@ -266,11 +266,15 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
           // onResume may have let the channel go.
           if (stopped) return;
         }
-        const accepted = guard(filter, message, filterError);
+        const accepted = guard(filter, message, filterError, FILTER);
         if (accepted instanceof Threw) return fail(accepted.error);
         const admitted = accepted && (!resume || resume.admit(message));
         if (admitted instanceof Threw) fail(admitted.error);
-        else if (admitted) for (const member of channel.members) member.next(message);
+        else if (admitted) {
+          // The members as they are now: one that joins or leaves meanwhile makes a new array.
+          const { members } = channel;
+          for (let i = 0; i < members.length; i++) members[i]!.next(message);
+        }
       },
       error: (error: unknown) => end((member) => member.error(error)),
       complete: () => end((member) => member.complete()),

@@ -1,5 +1,5 @@
 import { CallbackError, InvalidOptionError, type CallbackHook, type RxWebSocketError } from '../../core/errors';
-import { guard, Threw } from '../../core/guard';
+import { CURSOR, guard, Threw } from '../../core/guard';
 
 /**
  * What a resumable channel tells the application each time it subscribes again after a reconnection: whether the
@@ -96,7 +96,7 @@ export function createResume<T, In>(
       if (typeof recovered == 'boolean') tell(recovered);
     },
     admit(message) {
-      const cursor = guard(cursorOf, message, cursorError);
+      const cursor = guard(cursorOf, message, cursorError, CURSOR);
       if (cursor === undefined) return true;
       if (cursor instanceof Threw) return cursor;
       if (size > 0) {

@@ -8,7 +8,7 @@ import {
 } from '../../core/errors';
 import { INTERNALS, type WithInternals } from '../../core/internals';
 import type { CloseInfo } from '../../core/events';
-import { guard, Threw } from '../../core/guard';
+import { guard, REPLY, Threw } from '../../core/guard';
 import { assertDelayMs } from '../../core/validate-options';
 import { OPEN } from '../../core/web-socket-like';
 import { RequestTimeoutError } from './request-timeout-error';
@@ -185,7 +185,7 @@ export function request<In, const Out, R extends In = In>(
       socket.message$.subscribe({
         next: (candidate) => {
           if (settled) return;
-          const matched = guard(test, candidate, isReplyError);
+          const matched = guard(test, candidate, isReplyError, REPLY);
           if (matched instanceof Threw) return giveUp(report(matched.error));
           if (!matched) return;
           settled = true;
