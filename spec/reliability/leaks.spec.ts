@@ -45,7 +45,7 @@ const HEAP_PER_CONNECTION_RATIO = 1.75;
 const HEAP_TOLERANCE_BYTES = 1024 * 1024;
 const LOAD_HEAP_TOLERANCE_BYTES = 2 * 1024 * 1024;
 /** Heap per connection held with its streams subscribed, under load. */
-const LOAD_HEAP_PER_CONNECTION_BYTES = 12 * 1024;
+const LOAD_HEAP_PER_CONNECTION_BYTES = 14 * 1024;
 /** Every client back after a storm within this (the backoff's last delay, 4 × firstRetryMaxMs, and a second). */
 const LOAD_ALL_BACK_MS = 4 * LOAD.firstRetryMaxMs + 1_000;
 
@@ -118,7 +118,7 @@ describe('fromWebSocket over many cycles and connections, measured in a separate
     });
     expect(figures.messagesReceived).toBeGreaterThan(LOAD.connections * (1 + LOAD.storms));
     expect(figures.heapBytesPerConnection).toBeGreaterThan(0);
-    // The README's 8.1 KiB per connection with its streams subscribed (soak); about 7 KiB here.
+    // The README's 8.1 KiB per connection with its streams subscribed (soak); 7 to 9.6 KiB here, on a loaded machine.
     expect(figures.heapBytesPerConnection).toBeLessThan(LOAD_HEAP_PER_CONNECTION_BYTES);
     // The README's "all back within 4.3 s of each storm" (soak, same backoff: up to 4 × firstRetryMaxMs).
     for (const storm of figures.storms) expect(storm.allBackMs).toBeLessThan(LOAD_ALL_BACK_MS);
