@@ -129,7 +129,7 @@ describe('fromWebSocket under faults, against real servers on loopback', () => {
     it('moves the clients of a killed backend to the live one within the backoff bounds', async () => {
       const proxy = nginx as Nginx;
       const maxFirstDelayMs = 300;
-      const marginMs = 750;
+      const marginMs = 100;
       const clients = Array.from({ length: 6 }, () => {
         const socket = track(
           fromWebSocket<string, string>(proxy.url, {

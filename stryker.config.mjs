@@ -1,0 +1,42 @@
+// Mutation testing (`npm run mutate`, not part of `npm test`): every mutant of the library is run against the unit
+// specs, in virtual time. One file: `npm run mutate -- --mutate lib/core/session.ts`. Results: docs/mutation-testing.md.
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  jest: { projectType: 'custom', configFile: 'stryker.jest.config.ts', enableFindRelatedTests: false },
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'lib/**/*.ts',
+    // Declarations and re-exports only: nothing to mutate.
+    '!lib/**/*.d.ts',
+    '!lib/index.ts',
+    '!lib/testing/index.ts',
+    '!lib/angular/**',
+  ],
+  // Two cores, shared: one mutant at a time.
+  concurrency: 1,
+  timeoutMS: 5_000,
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  ignorePatterns: [
+    'dist',
+    'coverage',
+    'test-artifacts',
+    'docs/api',
+    'bench/results',
+    'reports',
+    '.tmp',
+    'examples/angular',
+  ],
+  thresholds: { high: 90, low: 80, break: 65 },
+};
