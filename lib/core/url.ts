@@ -40,7 +40,8 @@ export function normalizeUrl(input: unknown): string {
     throw new UnsupportedUrlError(
       text,
       typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
-        ? `scheme "${url.protocol}" is not ws:, wss:, http: or https:`
+        ? // Without a host, before an "@" the "scheme" may be a user name (`user:password@host`): not printed then.
+          `${url.host || !url.href.includes('@') ? `scheme "${url.protocol}"` : 'its scheme'} is not ws:, wss:, http: or https:`
         : 'scheme',
     );
   }

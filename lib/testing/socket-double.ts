@@ -311,7 +311,7 @@ function parseUrl(input: string | URL): string {
   else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
     throw domException(
       'SyntaxError',
-      `the URL scheme ${JSON.stringify(url.protocol)} is not ws:, wss:, http: or https:`,
+      `the URL scheme ${url.host || !url.href.includes('@') ? `${JSON.stringify(url.protocol)} ` : ''}is not ws:, wss:, http: or https:`,
     );
   }
   url.hash = '';

@@ -46,6 +46,12 @@ describe('redactUrl', () => {
       expect(redactUrl('wss://admin:hunter2@feed.example/live')).toBe('wss://feed.example/live');
     });
 
+    it('drops them from a URL without a scheme, where a URL parser reads the user name as the scheme', () => {
+      expect(redactUrl('admin:hunter2@feed.example/live')).toBe('[redacted]');
+      expect(redactUrl('admin:hunter2@feed.example/live?token=abc')).toBe('[redacted]');
+      expect(redactUrl('admin:hunter 2@feed.example')).not.toContain('admin');
+    });
+
     it('drops a user alone, and a password alone', () => {
       expect(redactUrl('wss://admin@feed.example/live')).toBe('wss://feed.example/live');
       expect(redactUrl('wss://:hunter2@feed.example:8443/')).toBe('wss://feed.example:8443/');

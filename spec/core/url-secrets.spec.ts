@@ -14,8 +14,8 @@ const secret = (prefix: string): fc.Arbitrary<string> =>
 const credentialed = fc
   .record({
     lead: fc.constantFrom('', ' ', '\t'),
-    // Not scheme-less: in `user:password@host` the user name is the scheme, to a URL parser and to the redaction.
-    scheme: fc.constantFrom('ws://', 'wss://', 'WSS://', 'ws:/', 'ws:', 'https://', 'ftp://'),
+    // '' is scheme-less: in `user:password@host` a URL parser reads the user name as the scheme.
+    scheme: fc.constantFrom('ws://', 'wss://', 'WSS://', 'ws:/', 'ws:', 'https://', 'ftp://', ''),
     user: secret('usr'),
     password: secret('pwd'),
     noise: fc.constantFrom('', '@', '%40', ':', '!$&'),

@@ -112,13 +112,18 @@ describe('normalizeUrl', () => {
     it.each([
       ['ftp://files.example/', 'ftp:'],
       ['file:///etc/passwd', 'file:'],
-      ['mailto:ops@example.com', 'mailto:'],
       ['javascript:alert(1)', 'javascript:'],
       ['data:text/plain,hello', 'data:'],
       ['about:blank', 'about:'],
       ['x-custom://host/path', 'x-custom:'],
     ])('rejects %s, naming the scheme', (input, scheme) => {
       expect(unsupported(input).message).toContain(`"${scheme}"`);
+    });
+
+    it('does not name a "scheme" that may be a user name: user:password@host, without a scheme', () => {
+      const { message } = unsupported('admin:hunter2@feed.example/live');
+      expect(message).not.toContain('admin');
+      expect(message).toMatch(/its scheme is not ws:/);
     });
   });
 

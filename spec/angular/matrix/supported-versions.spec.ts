@@ -42,11 +42,7 @@ describe('the supported Angular versions', () => {
   });
 
   it('are the ones the guide and the example state', () => {
-    for (const document of [
-      ['README.md'],
-      ['docs', 'guides', 'angular.md'],
-      ['examples', 'angular', 'README.md'],
-    ]) {
+    for (const document of [['README.md'], ['docs', 'guides', 'angular.md'], ['examples', 'angular', 'README.md']]) {
       // Markdown wraps lines anywhere: compare with every run of white space as one space.
       const text = read(...document).replace(/\s+/g, ' ');
       expect([document.join('/'), text.includes(`\`${range}\``)]).toEqual([document.join('/'), true]);
