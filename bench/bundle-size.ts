@@ -169,15 +169,15 @@ socket.send(JSON.stringify({ subscribe: 'BTC' }));`,
  * + request 8,553, + shareAcrossTabs 10,022 B) with about 1% of room.
  */
 export const OWN_GZIP_BUDGETS: Readonly<Record<string, number>> = {
-  'rx-websocket-message-only': 7_770,
-  'rx-websocket': 7_900,
-  'rx-websocket-heartbeat': 8_560,
-  'rx-websocket-lifecycle': 8_330,
+  'rx-websocket-message-only': 7_850,
+  'rx-websocket': 7_980,
+  'rx-websocket-heartbeat': 8_650,
+  'rx-websocket-lifecycle': 8_400,
   // Multiplex with resumable channels (cursorOf, isRecovered, onResume, dedupeWindow): one module.
-  'rx-websocket-multiplex': 9_380,
-  'rx-websocket-request': 8_640,
+  'rx-websocket-multiplex': 9_480,
+  'rx-websocket-request': 8_720,
   // shareAcrossTabs (election, relay sockets, the leader's fan-out and channel counting).
-  'rx-websocket-tabs': 10_120,
+  'rx-websocket-tabs': 10_200,
 };
 
 /**
