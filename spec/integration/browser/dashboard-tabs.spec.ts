@@ -5,6 +5,7 @@
  * Every wait is for something a page or the server shows, bounded by a timeout.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { keepFigures } from '../../helpers/figures';
 import { launchChromium } from '../../helpers/chromium';
 import { requireSystem } from '../../helpers/system';
 import { startDashboard, type Dashboard } from '../../../examples/dashboard/server';
@@ -36,11 +37,24 @@ interface Tab {
   readonly sockets: string[];
 }
 
+/** What the pages' real WebSockets received, as Chromium reports it. */
+interface Wire {
+  frames: number;
+  bytes: number;
+}
+
+/** A page's status badge since {@link recordStatuses}: each status and when it came (epoch ms). */
+interface StatusRecorder {
+  __statuses?: { readonly status: string; readonly at: number }[];
+}
+
 requireSystem('chromium').describe('the dashboard in Chromium, shared across tabs', (chromiumPath) => {
   let dashboard: Dashboard | undefined;
   let browser: Browser | undefined;
   let origin = '';
   const pageErrors: string[] = [];
+  /** Kept in test-artifacts/browser/dashboard-tabs.json, for the README; not asserted. */
+  const figures: Record<string, unknown> = {};
 
   beforeAll(async () => {
     dashboard = await startDashboard({ port: 0, host: '127.0.0.1', log: false });
@@ -63,13 +77,23 @@ requireSystem('chromium').describe('the dashboard in Chromium, shared across tab
     await page.waitForSelector('[data-testid="state"][data-status="open"]', { timeout: WAIT.timeout });
   };
 
-  /** Opens `count` pages of the dashboard with `query` in `context`, one after the other, each open before the next. */
-  async function openTabs(context: BrowserContext, count: number, query: string): Promise<Tab[]> {
+  /**
+   * Opens `count` pages of the dashboard with `query` in `context`, one after the other, each open before the next;
+   * what their real WebSockets receive is counted in `wire`.
+   */
+  async function openTabs(context: BrowserContext, count: number, query: string, wire?: Wire): Promise<Tab[]> {
     const tabs: Tab[] = [];
     for (let i = 0; i < count; i++) {
       const page = await context.newPage();
       const sockets: string[] = [];
-      page.on('websocket', (socket) => sockets.push(socket.url()));
+      page.on('websocket', (socket) => {
+        sockets.push(socket.url());
+        socket.on('framereceived', ({ payload }) => {
+          if (!wire) return;
+          wire.frames++;
+          wire.bytes += Buffer.byteLength(payload);
+        });
+      });
       page.on('pageerror', (error) => pageErrors.push(`page ${i + 1}: ${error.message}`));
       await page.goto(`${origin}/${query}`);
       await waitForOpen(page);
@@ -129,9 +153,58 @@ requireSystem('chromium').describe('the dashboard in Chromium, shared across tab
   const text = async (page: Page, testId: string): Promise<string> =>
     (await page.locator(`[data-testid="${testId}"]`).textContent()) ?? '';
 
+  const btcCount = (page: Page): Promise<number> =>
+    page.$eval('[data-channel="BTC-USD"]', (card) => Number((card as HTMLElement).dataset.received));
+
+  /**
+   * The browser's traffic while a page charts 100 more BTC-USD messages (two seconds of it): frames its WebSockets
+   * received per message a page charted (each tab charts every message), and bytes a second.
+   */
+  const measureTraffic = async (page: Page, wire: Wire): Promise<{ framesPerMessage: number; bytesPerS: number }> => {
+    const [frames, bytes, from, since] = [wire.frames, wire.bytes, await btcCount(page), Date.now()];
+    await page.waitForFunction(
+      (target) => Number(document.querySelector<HTMLElement>('[data-channel="BTC-USD"]')?.dataset.received) >= target,
+      from + 100,
+      WAIT,
+    );
+    // All seven channels publish 250 messages a second together, BTC-USD 50 of them.
+    const charted = ((await btcCount(page)) - from) * 5;
+    return {
+      framesPerMessage: (wire.frames - frames) / charted,
+      bytesPerS: Math.round(((wire.bytes - bytes) * 1_000) / (Date.now() - since)),
+    };
+  };
+
+  /** Starts recording, in each page, every status its badge shows and when. */
+  const recordStatuses = async (page: Page): Promise<void> => {
+    await page.evaluate(() => {
+      const recorder = window as unknown as StatusRecorder;
+      const badge = document.querySelector<HTMLElement>('[data-testid="state"]');
+      if (!badge) throw new Error('no status badge');
+      recorder.__statuses = [];
+      new MutationObserver(() =>
+        recorder.__statuses?.push({
+          status: badge.dataset.status ?? '',
+          at: performance.timeOrigin + performance.now(),
+        }),
+      ).observe(badge, { attributes: true, attributeFilter: ['data-status'] });
+    });
+  };
+
+  /** When the page was open again after its first status other than open since {@link recordStatuses} (epoch ms). */
+  const reopenedAt = (page: Page): Promise<number> =>
+    page.evaluate(() => {
+      const statuses = (window as unknown as StatusRecorder).__statuses ?? [];
+      const down = statuses.findIndex((entry) => entry.status !== 'open');
+      return statuses.slice(down).find((entry) => entry.status === 'open')?.at ?? Number.NaN;
+    });
+
+  afterAll(() => keepFigures('dashboard-tabs', figures, 'browser'));
+
   describe('with ?tabs=1', () => {
     let context: BrowserContext;
     let tabs: Tab[] = [];
+    const wire: Wire = { frames: 0, bytes: 0 };
 
     beforeAll(async () => {
       context = await (browser as Browser).newContext({ viewport: { width: 1280, height: 900 } });
@@ -140,7 +213,7 @@ requireSystem('chromium').describe('the dashboard in Chromium, shared across tab
     afterAll(() => context?.close());
 
     it(`${PAGES} pages make one feed connection, every page says so, and every page's charts fill`, async () => {
-      tabs = await openTabs(context, PAGES, '?fast=1&tabs=1');
+      tabs = await openTabs(context, PAGES, '?fast=1&tabs=1', wire);
       // Only the first page (the leader) opened a WebSocket; the others go through it.
       expect(tabs.map((tab) => feedSockets(tab).length)).toEqual([1, 0, 0]);
       for (const { page } of tabs) {
@@ -152,6 +225,7 @@ requireSystem('chromium').describe('the dashboard in Chromium, shared across tab
       }
       for (const { page } of tabs) await waitForCharts(page, 20);
       expect(await serverConnections()).toBe(1);
+      figures.shared = { pages: PAGES, connections: 1, ...(await measureTraffic((tabs[PAGES - 1] as Tab).page, wire)) };
     }, 60_000);
 
     it('when the page holding the connection closes, another takes over: one new connection, and every card of the others goes on, recovered, with no gap or duplicate', async () => {
@@ -159,6 +233,8 @@ requireSystem('chromium').describe('the dashboard in Chromium, shared across tab
       expect(others).toHaveLength(PAGES - 1);
       for (const { page } of others) await waitForCharts(page, 20);
       const before = await Promise.all(others.map(({ page }) => cards(page)));
+      for (const { page } of others) await recordStatuses(page);
+      const since = Date.now();
       await leader.page.close();
       for (const [i, { page }] of others.entries()) {
         // Each card through one more reconnection (its channel resumed), and 20 more messages drawn since.
@@ -195,6 +271,11 @@ requireSystem('chromium').describe('the dashboard in Chromium, shared across tab
       }
       // What was published during the handover was replayed.
       expect(recovered).toBeGreaterThan(0);
+      figures.handover = {
+        what: 'from the page holding the connection closing to every other page open again (?fast=1: retry after 125-250 ms)',
+        ms: Math.max(...(await Promise.all(others.map(({ page }) => reopenedAt(page))))) - since,
+        recoveredPerPage: recovered / others.length,
+      };
       // One of the other pages opened the new connection; the server has that one only.
       expect(others.map((tab) => feedSockets(tab).length).sort()).toEqual([0, 1]);
       for (const { page } of others) await waitForCount(page, 1);
@@ -212,7 +293,8 @@ requireSystem('chromium').describe('the dashboard in Chromium, shared across tab
     afterAll(() => context?.close());
 
     it(`${PAGES} pages make ${PAGES} feed connections, and every page says so`, async () => {
-      const tabs = await openTabs(context, PAGES, '?fast=1');
+      const wire: Wire = { frames: 0, bytes: 0 };
+      const tabs = await openTabs(context, PAGES, '?fast=1', wire);
       expect(tabs.map((tab) => feedSockets(tab).length)).toEqual([1, 1, 1]);
       for (const { page } of tabs) {
         await waitForCount(page, PAGES);
@@ -223,6 +305,11 @@ requireSystem('chromium').describe('the dashboard in Chromium, shared across tab
       }
       for (const { page } of tabs) await waitForCharts(page, 20);
       expect(await serverConnections()).toBe(PAGES);
+      figures.own = {
+        pages: PAGES,
+        connections: PAGES,
+        ...(await measureTraffic((tabs[PAGES - 1] as Tab).page, wire)),
+      };
       await Promise.all(tabs.map(({ page }) => page.close()));
     }, 60_000);
 
