@@ -10,10 +10,21 @@
  *   ?window=60              seconds of history per chart (default 30)
  *   ?resume=off             start with plain channels (the toggle on the page switches)
  *   ?fast=1                 short reconnection delays and heartbeat (for automated tests; humans get the defaults)
+ *   ?tabs=1                 one connection shared by this origin's tabs (the "share across tabs" switch sets it)
  *   ?ws=ws://host/feed      another feed endpoint speaking the reference protocol (default: /feed on this server)
  */
 import uPlot from 'uplot';
-import { Subscription, type Observable } from 'rxjs';
+import {
+  catchError,
+  distinctUntilChanged,
+  EMPTY,
+  exhaustMap,
+  map,
+  Subscription,
+  switchMap,
+  timer,
+  type Observable,
+} from 'rxjs';
 import {
   createDefaultBackoff,
   DEFAULT_RECONNECT,
@@ -23,6 +34,7 @@ import {
   json,
   multiplex,
   request,
+  shareAcrossTabs,
   type CloseInfo,
   type ConnectionState,
   type OpenInfo,
@@ -60,6 +72,14 @@ const params = new URLSearchParams(location.search);
 const fast = params.get('fast') === '1';
 const windowMs = clamp(Number(params.get('window') ?? 30) || 30, 5, 600) * 1_000;
 const endpoint = params.get('ws') ?? FEED_PATH;
+/**
+ * One connection for every tab of this origin that has the dashboard open with `?tabs=1`: the first tab holds the
+ * socket, the others go through it. The switch on the page sets the parameter and reloads: the option is fixed when
+ * the socket is made.
+ */
+const shareTabs = params.get('tabs') === '1';
+/** Without Web Locks or BroadcastChannel (an insecure context, an old browser), each tab keeps its own connection. */
+const tabsCanShare = 'locks' in navigator && typeof BroadcastChannel === 'function';
 /** Resumable channels (the library's resume) or plain ones (what a reconnection loses), switched on the page. */
 let resume = params.get('resume') !== 'off';
 const requested = params
@@ -102,8 +122,8 @@ const socketOptions: WebSocketOptions<ServerFrame, ClientFrame> = {
   ...json<ServerFrame, ClientFrame>(),
   reconnect,
   heartbeat: keepAlive,
-  // Sharing one connection across this origin's tabs goes here, as one more option, once the library has it:
-  // a "share across tabs" switch on the page (see the Tabs row) would set it before the socket is made.
+  // One connection per origin and name: a tab given another endpoint (?ws=) shares with the tabs given the same one.
+  ...(shareTabs && { tabs: shareAcrossTabs({ name: endpoint === FEED_PATH ? 'dashboard' : `dashboard ${endpoint}` }) }),
 };
 
 // The relative endpoint resolves against this page, and its http: scheme becomes ws:, as the browser's own WebSocket does.
@@ -145,7 +165,12 @@ const ui = {
   historyStore: byTestId('history-store'),
   silentSeconds: byTestId<HTMLInputElement>('silent-seconds'),
   silentStall: byTestId<HTMLInputElement>('silent-stall'),
+  tabsToggle: byTestId<HTMLInputElement>('tabs-toggle'),
+  tabsMode: byTestId('tabs'),
+  feedConnections: byTestId('feed-connections'),
 };
+
+renderTabs();
 
 ui.backoff.textContent = fast ? 'fast, for tests (≤ 1 s)' : 'library default';
 ui.heartbeat.textContent = `ping after ${heartbeatMs / 1_000} s quiet, dead ${heartbeatMs / 1_000} s later`;
@@ -474,6 +499,8 @@ function onState(state: ConnectionState): void {
   } else if (state.status === 'open') attemptOpened = true;
   stateSince = performance.now();
   renderState(stateSince);
+  // The count is the server's answer while open; until it answers again, it is not known.
+  if (state.status !== 'open') renderConnections(undefined);
   document.title = `${state.status} · rx-websocket dashboard`;
 
   const item = element('li');
@@ -638,36 +665,53 @@ function onOpen(info: OpenInfo): void {
   attemptError = undefined;
   renderAttempts(openedAt);
   ui.reconnects.textContent = String(reconnections);
-  askStatus();
 }
 
 type Reply = Extract<ServerFrame, { type: 'reply' }>;
 
+/** How often the page asks for the server's status while open: its count of connections changes as tabs come and go. */
+const STATUS_EVERY_MS = fast ? 500 : 2_000;
+
 /**
- * Asks the server which instance the page reached and where it keeps history: a request, answered once. Should the
- * connection drop first, the next open asks again, and this one ends with its timeout.
+ * Asks the server, on each open and then every {@link STATUS_EVERY_MS} while open, which instance the page reached,
+ * where it keeps history, and how many connections its feed has: a request each time, answered once. A request still
+ * unanswered when the next is due is waited for; one that times out, or that a drop cuts short, is let go.
  */
-function askStatus(): void {
-  const asked = request(socket, (id): ClientFrame => ({ type: 'request', id, data: { op: 'status' } }), {
+function pollStatus(): Subscription {
+  const status$ = request(socket, (id): ClientFrame => ({ type: 'request', id, data: { op: 'status' } }), {
     isReply: (message, id): message is Reply => message.type === 'reply' && message.id === id,
     timeoutMs: 5_000,
-  }).subscribe({
-    next: (reply) => {
-      if (!('data' in reply) || typeof reply.data !== 'object' || reply.data === null) return;
-      const { instance, history } = reply.data as { instance?: unknown; history?: unknown };
-      if (typeof instance === 'number') ui.instance.textContent = `#${instance}`;
-      if (typeof history === 'string') ui.historyStore.textContent = history;
-    },
-    error: () => undefined,
-  });
-  session?.add(asked);
+  }).pipe(catchError(() => EMPTY));
+  return socket.state$
+    .pipe(
+      map((state) => state.status === 'open'),
+      distinctUntilChanged(),
+      switchMap((open) => (open ? timer(0, STATUS_EVERY_MS).pipe(exhaustMap(() => status$)) : EMPTY)),
+    )
+    .subscribe(showStatus);
+}
+
+function showStatus(reply: Reply): void {
+  if (!('data' in reply) || typeof reply.data !== 'object' || reply.data === null) return;
+  const { instance, history, connections } = reply.data as {
+    instance?: unknown;
+    history?: unknown;
+    connections?: unknown;
+  };
+  if (typeof instance === 'number') ui.instance.textContent = `#${instance}`;
+  if (typeof history === 'string') ui.historyStore.textContent = history;
+  if (typeof connections === 'number') renderConnections(connections);
 }
 
 function onMessage(message: ServerFrame): void {
   messages++;
-  const now = performance.now();
-  lastMessageAt = now;
-  arrivals.push(now);
+  // The rate and the "no data" warning are about the feed: the replies to this page's status requests, which come
+  // however quiet the feed is, are not counted there.
+  if (message.type !== 'reply') {
+    const now = performance.now();
+    lastMessageAt = now;
+    arrivals.push(now);
+  }
   switch (message.type) {
     case 'message':
     case 'reply':
@@ -707,6 +751,7 @@ function connect(): void {
     () => socket.error$.subscribe(showError),
     () => socket.close$.subscribe(onClose),
     () => socket.open$.subscribe(onOpen),
+    pollStatus,
   ];
   for (const subscribe of subscribers) {
     if (streams.closed) return;
@@ -723,6 +768,46 @@ ui.disconnectButton.addEventListener('click', () => {
   socket.close(1000, 'closed from the page');
 });
 ui.connectButton.addEventListener('click', connect);
+
+// ---- tabs ---------------------------------------------------------------------------------------------------
+
+/** The Tabs row: the switch, and what it makes of this tab's socket in this browser. */
+function renderTabs(): void {
+  const shared = shareTabs && tabsCanShare;
+  ui.tabsToggle.checked = shareTabs;
+  ui.tabsMode.dataset.mode = shared ? 'shared' : 'own';
+  ui.tabsMode.textContent = shared
+    ? "one socket for this origin's tabs"
+    : shareTabs
+      ? 'a socket per tab: this browser cannot share one'
+      : 'a socket per tab';
+  ui.tabsMode.title = shared
+    ? 'The first tab holds the connection (a Web Lock decides), the others go through it over a BroadcastChannel; when it closes, another takes over'
+    : shareTabs
+      ? 'No Web Locks or BroadcastChannel here (an old browser, or a page not served over https or from localhost)'
+      : 'Each tab opens its own connection to the feed';
+}
+
+/** Sets or removes `?tabs=1` and reloads: the option is given when the socket is made. */
+function setShareTabs(on: boolean): void {
+  const url = new URL(location.href);
+  if (on) url.searchParams.set('tabs', '1');
+  else url.searchParams.delete('tabs');
+  location.assign(url);
+}
+
+/** The feed server's count of connections, from its last status reply; `undefined` while not open. */
+function renderConnections(count: number | undefined): void {
+  if (count === undefined) {
+    delete ui.feedConnections.dataset.connections;
+    ui.feedConnections.textContent = 'server: —';
+    return;
+  }
+  ui.feedConnections.dataset.connections = String(count);
+  ui.feedConnections.textContent = `server: ${count} connection${count === 1 ? '' : 's'}`;
+}
+
+ui.tabsToggle.addEventListener('change', () => setShareTabs(ui.tabsToggle.checked));
 
 // ---- fault controls -------------------------------------------------------------------------------------------
 

@@ -285,8 +285,11 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     publish: false,
     channels: CHANNEL_NAMES,
     operations: {
-      /** `{"op":"status"}`: which server the page reached, and where it keeps history. */
-      status: () => ({ instance, history: historyKind }),
+      /**
+       * `{"op":"status"}`: which server the page reached, where it keeps history, and how many connections the feed
+       * has (one per tab, or one for all of a browser's tabs when they share it).
+       */
+      status: () => ({ instance, history: historyKind, connections: feed.stats().connections }),
     },
     // Its errors (a Redis connection failing, a replay failing); not its start-up line, which the banner says better.
     log: (line) => {
@@ -402,6 +405,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         instance,
         history: historyKind,
         clients: wss.clients.size + feed.stats().connections,
+        feedConnections: feed.stats().connections,
         silentForMs: Math.max(0, silentUntil - Date.now()),
         channels: CHANNELS,
       });

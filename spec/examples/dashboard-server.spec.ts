@@ -131,7 +131,7 @@ describe('the dashboard server, history in memory', () => {
     expect(client.frames.find((frame) => frame.id === 'status-1')).toEqual({
       type: 'reply',
       id: 'status-1',
-      data: { instance: 1, history: 'memory' },
+      data: { instance: 1, history: 'memory', connections: 1 },
     });
   });
 
