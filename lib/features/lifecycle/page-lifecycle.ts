@@ -110,9 +110,20 @@ function watchPage(
     stopHiddenTimer();
     control.check();
   };
+  let recheck: Subscription | undefined;
+  const resumed = (): void => {
+    stopHiddenTimer();
+    // What the socket heard while the page was frozen (its close among it) is delivered after `resume`: a dead
+    // connection may still look open now. The check is the next task, once those events are in.
+    recheck?.unsubscribe();
+    recheck = asyncScheduler.schedule(() => {
+      recheck = undefined;
+      control.check();
+    });
+  };
   const listeners: Readonly<Record<PageEventType, (event: PageEventLike) => void>> = {
     visibilitychange: () => (page.visibilityState === 'hidden' ? hidden() : back()),
-    resume: back,
+    resume: resumed,
     pagehide: (event) => {
       if (event.persisted) control.suspend(1001, 'page cached');
     },
@@ -124,6 +135,7 @@ function watchPage(
   for (const type of EVENT_TYPES) page.addEventListener(type, listeners[type]);
   watching.add(() => {
     stopHiddenTimer();
+    recheck?.unsubscribe();
     for (const type of EVENT_TYPES) page.removeEventListener(type, listeners[type]);
   });
   if (page.visibilityState === 'hidden') hidden();
