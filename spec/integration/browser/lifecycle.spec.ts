@@ -1,7 +1,10 @@
 /**
  * The page lifecycle in a real Chromium against a real `ws` server on 127.0.0.1: a page restored from the
- * back/forward cache reconnects at once (the server having seen its socket close with 1001). Every wait is for an
- * event, bounded by a timeout.
+ * back/forward cache reconnects at once (the server having seen its socket close with 1001); a page in a background
+ * tab, hidden or frozen while its connection dies (through a TCP proxy, without a close frame), reconnects at once as
+ * it is shown or resumed; a heartbeat survives the background tab's throttled timers; `hiddenCloseAfterMs` closes a
+ * hidden page's connection. The backoff is a minute, so only the lifecycle explains a quick reconnection. Every wait
+ * is for an event, bounded by a timeout.
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
