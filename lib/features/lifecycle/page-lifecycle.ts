@@ -54,7 +54,8 @@ export const DEFAULT_PAGE_LIFECYCLE = {
  * - The page is back (visible again, resumed after being frozen, restored from the back/forward cache, or online): the
  *   connection is checked at once. An open one is pinged where a heartbeat is configured, or dropped and reconnected
  *   when the browser already says it is not open; one waiting out a backoff reconnects now; either way the attempt
- *   count starts again.
+ *   count starts again. After `resume`, the check is the next task: the events a frozen page queued (a close among
+ *   them) are delivered after `resume`, and a dead socket would still look open.
  * - The page goes into the back/forward cache (`pagehide` with `persisted`): the connection is let go and held closed
  *   until the page comes back. The browser closes the socket with 1001 (Going Away) as it caches the page (Chromium,
  *   WebKit) or discards it (where an open socket keeps a page out of the cache); a socket that takes 1001 from the
@@ -110,9 +111,20 @@ function watchPage(
     stopHiddenTimer();
     control.check();
   };
+  let recheck: Subscription | undefined;
+  const resumed = (): void => {
+    stopHiddenTimer();
+    // What the socket heard while the page was frozen (its close among it) is delivered after `resume`: a dead
+    // connection may still look open now. The check is the next task, once those events are in.
+    recheck?.unsubscribe();
+    recheck = asyncScheduler.schedule(() => {
+      recheck = undefined;
+      control.check();
+    });
+  };
   const listeners: Readonly<Record<PageEventType, (event: PageEventLike) => void>> = {
     visibilitychange: () => (page.visibilityState === 'hidden' ? hidden() : back()),
-    resume: back,
+    resume: resumed,
     pagehide: (event) => {
       if (event.persisted) control.suspend(1001, 'page cached');
     },
@@ -124,6 +136,7 @@ function watchPage(
   for (const type of EVENT_TYPES) page.addEventListener(type, listeners[type]);
   watching.add(() => {
     stopHiddenTimer();
+    recheck?.unsubscribe();
     for (const type of EVENT_TYPES) page.removeEventListener(type, listeners[type]);
   });
   if (page.visibilityState === 'hidden') hidden();

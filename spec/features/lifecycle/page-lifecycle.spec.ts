@@ -200,6 +200,21 @@ describe('pageLifecycle', () => {
         at(600, () => expect(attemptTimes(server)).toEqual([0, 500]));
       });
     });
+
+    it('reconnects at once when the close queued while frozen is delivered after resume', () => {
+      run({}, ({ server, page, at, states }) => {
+        // The connection dropped while the page was frozen: its close is queued, and the page resumes before it is
+        // delivered, the socket still looking open.
+        at(500, () => {
+          server.latest.drop();
+          page.fire('resume');
+        });
+        at(600, () => {
+          expect(attemptTimes(server)).toEqual([0, 500]);
+          expect(statusesAfter(states, 500)).toEqual(['reconnecting 1 10000 1006', 'connecting 0', 'open']);
+        });
+      });
+    });
   });
 
   describe('when the browser is back online', () => {
