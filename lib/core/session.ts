@@ -15,7 +15,7 @@ import {
 import { guard, Threw } from './guard';
 import type { Heartbeat, Traffic } from './heartbeat-contract';
 import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
-import type { LifecycleControl, PageLifecycle } from './lifecycle-contract';
+import type { PageLifecycle } from './lifecycle-contract';
 import { planRetry, type RetryPlan, type RetryPlanOptions } from '../reconnect/retry-with-backoff';
 import { takeSource, type Source } from './source';
 import type { ClosedState, ConnectionState } from './state';
@@ -80,35 +80,47 @@ export interface SessionHost<In> {
  * turn shares the attempt), reconnects by policy and backoff, and ends by calling `host.ended` once. Plain callbacks
  * throughout: an idle connection holds this object, its `Connection` and the socket, and nothing per stream.
  */
-export class Session<In> implements ConnectionListener, LifecycleControl {
+export class Session<In> implements ConnectionListener {
   /** Failed attempts in a row; 0 while connected for the first time or after a stable uptime. */
   private retries = 0;
-  /** Whatever is being waited for before the next socket: the first turn, the network, a delay, a URL or protocols. */
-  private phase: Subscription | undefined;
-  private stable: Subscription | undefined;
-  private alive: Subscription | undefined;
-  /** The bound on a closing handshake the client started (`closeTimeoutMs`). */
-  private closing: Subscription | undefined;
+  /**
+   * Whatever is being waited for before the next socket: the first turn, the network, a delay, a URL or protocols.
+   * @internal
+   */
+  phase: Subscription | undefined;
+  /** @internal */
+  stable: Subscription | undefined;
+  /** @internal */
+  alive: Subscription | undefined;
+  /** The bound on a closing handshake the client started (`closeTimeoutMs`). @internal */
+  closing: Subscription | undefined;
   /** Incoming traffic, counted for the heartbeat: made when the first one starts, so none costs nothing. */
   private traffic: Traffic | undefined;
-  private connection: Connection | undefined;
-  private isOpen = false;
+  /** @internal */
+  connection: Connection | undefined;
+  /** @internal */
+  isOpen = false;
   private attemptError: unknown;
-  private closeRequested = false;
-  /** `connecting` is the last state this session set (a `reconnect()` then starts again without repeating it). */
-  private connecting = false;
-  /** Held closed for the page (`suspend`) until it comes back (`check`). */
-  private suspended = false;
+  /** @internal */
+  closeRequested = false;
+  /** `connecting` is the last state this session set (a `reconnect()` then starts again without repeating it). @internal */
+  connecting = false;
   /** The page lifecycle's listeners, for the session's life. */
   private page: Unsubscribable | undefined;
-  private ended = false;
+  /** @internal */
+  ended = false;
   /**
    * Bumped whenever what runs is dropped (`reconnect()`, the end). The host's callbacks may call `close()` or
    * `reconnect()`; after each one, a step that finds the generation changed stops instead of going on.
+   * @internal
    */
-  private generation = 0;
+  generation = 0;
+  /** @internal */
+  readonly host: SessionHost<In>;
 
-  constructor(private readonly host: SessionHost<In>) {}
+  constructor(host: SessionHost<In>) {
+    this.host = host;
+  }
 
   /** Starts connecting. Apart from the constructor, so that the host holds the session before its first callback. */
   start(): void {
@@ -147,46 +159,6 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
     this.drop();
     this.retries = 0;
     this.connect(quiet);
-  }
-
-  /** @internal {@link LifecycleControl.check}. */
-  check(): void {
-    if (this.ended || this.closeRequested) return;
-    const { connection } = this;
-    const beat = this.host.options.heartbeat;
-    // Held closed for the page, or waiting out a backoff: now, with the attempt count reset.
-    if (this.suspended || (this.phase && !this.connecting)) this.reconnect();
-    else if (!connection || !this.isOpen) return;
-    else if (connection.socket.readyState !== OPEN) this.reconnect();
-    else if (beat) this.watch(connection.socket, beat, true);
-  }
-
-  /** @internal {@link LifecycleControl.suspend}. */
-  suspend(code: number, reason: string): void {
-    if (this.ended || this.closeRequested || this.suspended) return;
-    this.suspended = true;
-    this.connecting = false;
-    const { connection } = this;
-    if (connection && this.isOpen && connection.socket.readyState === OPEN) {
-      this.stable?.unsubscribe();
-      this.alive?.unsubscribe();
-      try {
-        connection.socket.close(code, reason);
-      } catch {
-        // A browser refuses 1001 from a script: the socket is let go, for the browser to close as it leaves the page.
-        connection.dispose(false);
-        this.connection = undefined;
-        this.hold(undefined);
-        return;
-      }
-      // The close event holds the connection closed (`closed`), within `closeTimeoutMs`.
-      const { closeTimeoutMs } = this.host.options;
-      if (closeTimeoutMs !== Infinity)
-        this.closing = asyncScheduler.schedule(() => this.closeTimedOut(), closeTimeoutMs);
-      return;
-    }
-    this.drop();
-    this.hold(undefined);
   }
 
   /** Nobody holds the connection any more: closes it with 1000, as `close()` does. */
@@ -270,12 +242,6 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
       this.end({ status: 'closed', close });
       return;
     }
-    if (this.suspended) {
-      this.closing?.unsubscribe();
-      this.closing = undefined;
-      this.hold(close);
-      return;
-    }
     // Before an open, the error event says more than the 1006 that follows it (HTTP status, sub-protocol).
     const { attemptError } = this;
     const reason =
@@ -291,8 +257,8 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
     this.attemptFailed(error);
   }
 
-  /** Starts the heartbeat on `socket` (again, with a ping at once, when `pingNow`). */
-  private watch(socket: WebSocketLike, beat: Heartbeat, pingNow: boolean): void {
+  /** Starts the heartbeat on `socket` (again, with a ping at once, when `pingNow`). @internal */
+  watch(socket: WebSocketLike, beat: Heartbeat, pingNow: boolean): void {
     this.alive?.unsubscribe();
     this.alive = beat
       .watch(
@@ -305,11 +271,6 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
       .subscribe(() => this.dead(socket, beat));
   }
 
-  /** Held closed for the page until it comes back: waiting for no delay, the close that made it as `lastClose`. */
-  private hold(close: CloseInfo | undefined): void {
-    this.host.setState({ status: 'reconnecting', attempt: 0, delayMs: Infinity, ...(close && { lastClose: close }) });
-  }
-
   /** Only called while a heartbeat runs, which made `traffic`. */
   private markTraffic(): void {
     const traffic = this.traffic as Traffic;
@@ -318,7 +279,7 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
   }
 
   private connect(quiet = false): void {
-    this.isOpen = this.suspended = false;
+    this.isOpen = false;
     this.attemptError = undefined;
     // The wait starts first, so that a close() or reconnect() from the state callback finds it to drop.
     this.phase = whenOnline(() => this.resolve());
@@ -471,8 +432,8 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
     else this.retryOrStop(error, close);
   }
 
-  /** Stops whatever runs: the wait, the timers, the socket (closed with 1000 if it is connecting or open). */
-  private drop(): void {
+  /** Stops whatever runs: the wait, the timers, the socket (closed with 1000 if it is connecting or open). @internal */
+  drop(): void {
     this.generation++;
     this.phase?.unsubscribe();
     this.stable?.unsubscribe();
@@ -482,8 +443,11 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
     this.phase = this.stable = this.alive = this.closing = this.connection = undefined;
   }
 
-  /** Calls back into the host; true when the callback ended or restarted the session, so the caller must stop. */
-  private notify(callback: () => void): boolean {
+  /**
+   * Calls back into the host; true when the callback ended or restarted the session, so the caller must stop.
+   * @internal
+   */
+  notify(callback: () => void): boolean {
     const { generation } = this;
     callback();
     return this.ended || this.generation !== generation;
