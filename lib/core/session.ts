@@ -94,8 +94,8 @@ export class Session<In> implements ConnectionListener {
   alive: Subscription | undefined;
   /** The bound on a closing handshake the client started (`closeTimeoutMs`). @internal */
   closing: Subscription | undefined;
-  /** Incoming traffic, counted for the heartbeat: made when the first one starts, so none costs nothing. */
-  private traffic: Traffic | undefined;
+  /** Incoming traffic, counted for the heartbeat: made when the first one starts, so none costs nothing. @internal */
+  traffic: Traffic | undefined;
   /** @internal */
   connection: Connection | undefined;
   /** @internal */
@@ -181,7 +181,7 @@ export class Session<In> implements ConnectionListener {
     if (reconnect && this.retries > 0) {
       this.stable = asyncScheduler.schedule(() => (this.retries = 0), reconnect.resetAfterMs);
     }
-    if (beat) this.watch(socket, beat, false);
+    beat?.watch(this, socket, false);
     host.emitOpen({
       url: socket.url,
       protocol: socket.protocol,
@@ -257,22 +257,8 @@ export class Session<In> implements ConnectionListener {
     this.attemptFailed(error);
   }
 
-  /** Starts the heartbeat on `socket` (again, with a ping at once, when `pingNow`). @internal */
-  watch(socket: WebSocketLike, beat: Heartbeat, pingNow: boolean): void {
-    this.alive?.unsubscribe();
-    this.alive = beat
-      .watch(
-        socket,
-        (this.traffic ??= { count: 0, at: 0 }),
-        () => this.markTraffic(),
-        (error) => this.host.emitError(error),
-        pingNow,
-      )
-      .subscribe(() => this.dead(socket, beat));
-  }
-
-  /** Only called while a heartbeat runs, which made `traffic`. */
-  private markTraffic(): void {
+  /** Only called while a heartbeat runs, which made `traffic`. @internal */
+  markTraffic(): void {
     const traffic = this.traffic as Traffic;
     traffic.count++;
     traffic.at = asyncScheduler.now();
@@ -373,7 +359,8 @@ export class Session<In> implements ConnectionListener {
     this.retryOrStop(error, undefined);
   }
 
-  private retryOrStop(reason: RxWebSocketError, lastClose: CloseInfo | undefined): void {
+  /** @internal */
+  retryOrStop(reason: RxWebSocketError, lastClose: CloseInfo | undefined): void {
     const { reconnect } = this.host.options;
     const attempt = this.retries + 1;
     let plan: RetryPlan = { retry: false };
@@ -418,20 +405,6 @@ export class Session<In> implements ConnectionListener {
     this.closed({ code: 1006, reason: '', wasClean: false });
   }
 
-  /** A heartbeat found the connection silent: drop it without waiting for a closing handshake that cannot come. */
-  private dead(socket: WebSocketLike, beat: Heartbeat): void {
-    this.alive?.unsubscribe();
-    this.stable?.unsubscribe();
-    (socket as { terminate?: () => void }).terminate?.();
-    this.connection?.dispose();
-    this.connection = undefined;
-    const error = beat.deathError();
-    const close: CloseInfo = { code: 1006, reason: 'heartbeat timeout', wasClean: false };
-    if (this.notify(() => this.host.emitError(error)) || this.notify(() => this.host.emitClose(close))) return;
-    if (this.closeRequested) this.end({ status: 'closed', close });
-    else this.retryOrStop(error, close);
-  }
-
   /** Stops whatever runs: the wait, the timers, the socket (closed with 1000 if it is connecting or open). @internal */
   drop(): void {
     this.generation++;
@@ -453,7 +426,8 @@ export class Session<In> implements ConnectionListener {
     return this.ended || this.generation !== generation;
   }
 
-  private end(state: ClosedState): void {
+  /** @internal */
+  end(state: ClosedState): void {
     if (this.ended) return;
     this.ended = true;
     this.page?.unsubscribe();

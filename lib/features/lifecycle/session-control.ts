@@ -49,7 +49,7 @@ export function controlSession(session: Session<unknown>): LifecycleControl {
       if (heldAt === session.generation || (session.phase && !session.connecting)) session.reconnect();
       else if (!connection || !session.isOpen) return;
       else if (connection.socket.readyState !== OPEN) session.reconnect();
-      else if (beat) session.watch(connection.socket, beat, true);
+      else beat?.watch(session, connection.socket, true);
     },
     suspend(code: number, reason: string): void {
       if (session.ended || session.closeRequested || heldAt === session.generation) return;
