@@ -88,44 +88,44 @@ export class Session<In> implements ConnectionListener {
    * @internal
    */
   phase: Subscription | undefined;
-  /** @internal */
+  /** Resets the attempt count after `resetAfterMs` open. @internal */
   stable: Subscription | undefined;
-  /** @internal */
+  /** The heartbeat, while one watches the open socket. @internal */
   alive: Subscription | undefined;
   /** The bound on a closing handshake the client started (`closeTimeoutMs`). @internal */
-  closing: Subscription | undefined;
+  closeBound: Subscription | undefined;
   /** Incoming traffic, counted for the heartbeat: made when the first one starts, so none costs nothing. @internal */
   traffic: Traffic | undefined;
-  /** @internal */
-  connection: Connection | undefined;
-  /** @internal */
-  isOpen = false;
+  /** The current socket's connection. @internal */
+  conn: Connection | undefined;
+  /** The current attempt's socket has opened. @internal */
+  isUp = false;
   private attemptError: unknown;
-  /** @internal */
+  /** The application called `close()`: nothing reconnects any more. @internal */
   closeRequested = false;
   /** `connecting` is the last state this session set (a `reconnect()` then starts again without repeating it). @internal */
-  connecting = false;
+  dialing = false;
   /** The page lifecycle's listeners, for the session's life. */
   private page: Unsubscribable | undefined;
-  /** @internal */
-  ended = false;
+  /** The session has ended (`host.ended` was called). @internal */
+  over = false;
   /**
    * Bumped whenever what runs is dropped (`reconnect()`, the end). The host's callbacks may call `close()` or
    * `reconnect()`; after each one, a step that finds the generation changed stops instead of going on.
    * @internal
    */
   generation = 0;
-  /** @internal */
-  readonly host: SessionHost<In>;
+  /** The socket object that owns this session. @internal */
+  readonly sessionHost: SessionHost<In>;
 
   constructor(host: SessionHost<In>) {
-    this.host = host;
+    this.sessionHost = host;
   }
 
   /** Starts connecting. Apart from the constructor, so that the host holds the session before its first callback. */
   start(): void {
-    this.page = this.host.options.lifecycle?.watch(this);
-    this.connect();
+    this.page = this.sessionHost.options.lifecycle?.watch(this);
+    this.startAttempt();
   }
 
   /**
@@ -136,29 +136,30 @@ export class Session<In> implements ConnectionListener {
   close(code: number, reason: string | undefined): void {
     // Already closing (or being closed by the call this one is nested in): the close event is on its way, as a
     // browser ignores a second close().
-    if (this.ended || this.closeRequested) return;
+    if (this.over || this.closeRequested) return;
     this.closeRequested = true;
-    const socket = this.connection?.socket;
-    if (socket?.readyState !== OPEN || !this.isOpen) {
+    const socket = this.conn?.socket;
+    if (socket?.readyState !== OPEN || !this.isUp) {
       // Connecting or waiting to reconnect: there is no handshake to wait for.
       this.end({ status: 'closed' });
       return;
     }
-    const { closeTimeoutMs } = this.host.options;
-    if (closeTimeoutMs !== Infinity) this.closing = asyncScheduler.schedule(() => this.closeTimedOut(), closeTimeoutMs);
-    if (this.notify(() => this.host.setState({ status: 'closing' }))) return;
+    const { closeTimeoutMs } = this.sessionHost.options;
+    if (closeTimeoutMs !== Infinity)
+      this.closeBound = asyncScheduler.schedule(() => this.closeTimedOut(), closeTimeoutMs);
+    if (this.notify(() => this.sessionHost.setState({ status: 'closing' }))) return;
     socket.close(code, reason);
   }
 
   /** Drops the current socket (without a close event) and connects again now, the attempt count reset. */
   reconnect(): void {
     // After close() there is nothing to reconnect: the close stops reconnection, this included.
-    if (this.ended || this.closeRequested) return;
+    if (this.over || this.closeRequested) return;
     // A first attempt under way is started again, and state$ does not hear `connecting` twice.
-    const quiet = this.connecting && this.retries === 0;
-    this.drop();
+    const quiet = this.dialing && this.retries === 0;
+    this.dropAll();
     this.retries = 0;
-    this.connect(quiet);
+    this.startAttempt(quiet);
   }
 
   /** Nobody holds the connection any more: closes it with 1000, as `close()` does. */
@@ -168,11 +169,11 @@ export class Session<In> implements ConnectionListener {
 
   /** @internal */
   opened(): void {
-    const { host } = this;
+    const { sessionHost: host } = this;
     const { reconnect, heartbeat: beat } = host.options;
-    const socket = (this.connection as Connection).socket;
-    this.isOpen = true;
-    this.connecting = false;
+    const socket = (this.conn as Connection).socket;
+    this.isUp = true;
+    this.dialing = false;
     // A state$ subscriber may close or reconnect at once, and the flush may close (send$ completed before the open):
     // either way this open is not announced on open$, and no timer starts for it.
     const open = { status: 'open', protocol: socket.protocol, extensions: socket.extensions } as const;
@@ -195,7 +196,7 @@ export class Session<In> implements ConnectionListener {
    * between. `messageEvent$` hears every message; one the deserializer rejects skips `message$`.
    */
   message(event: NativeMessageEvent): void {
-    const { options } = this.host;
+    const { options } = this.sessionHost;
     const beat = options.heartbeat;
     if (beat) {
       this.markTraffic();
@@ -210,17 +211,17 @@ export class Session<In> implements ConnectionListener {
     // No closure in this function: one would cost a context per message.
     const value = guard(options.deserializer, event as unknown as WebSocketMessageEvent<never>, decodeThrew);
     if (value instanceof Threw) this.undecoded(event, value);
-    else this.host.message(value, event);
+    else this.sessionHost.message(value, event);
   }
 
   /** Reports an error that does not end anything; true when a subscriber ended or restarted the session meanwhile. */
   private reported(error: RxWebSocketError): boolean {
-    return this.notify(() => this.host.emitError(error));
+    return this.notify(() => this.sessionHost.emitError(error));
   }
 
   /** The deserializer threw: `messageEvent$` has the event all the same, then `error$` hears why `message$` did not. */
   private undecoded(event: NativeMessageEvent, threw: Threw): void {
-    const { host } = this;
+    const { sessionHost: host } = this;
     if (this.notify(() => host.message(threw, event)) || this.reported(threw.error) || this.closeRequested) return;
     // 'fatal' ends the session with it, unless a subscriber has closed it meanwhile.
     if (host.options.decodeErrors === 'fatal') this.end({ status: 'closed', error: threw.error });
@@ -229,15 +230,15 @@ export class Session<In> implements ConnectionListener {
   /** @internal */
   failed(error: RxWebSocketError): void {
     this.attemptError = error;
-    this.host.emitError(error);
+    this.sessionHost.emitError(error);
   }
 
   /** @internal */
   closed(close: CloseInfo): void {
-    this.connection = undefined;
+    this.conn = undefined;
     this.stable?.unsubscribe();
     this.alive?.unsubscribe();
-    if (this.notify(() => this.host.emitClose(close))) return;
+    if (this.notify(() => this.sessionHost.emitClose(close))) return;
     if (this.closeRequested) {
       this.end({ status: 'closed', close });
       return;
@@ -245,7 +246,7 @@ export class Session<In> implements ConnectionListener {
     // Before an open, the error event says more than the 1006 that follows it (HTTP status, sub-protocol).
     const { attemptError } = this;
     const reason =
-      !this.isOpen && attemptError instanceof RxWebSocketError && attemptError.code !== 'ERR_TRANSPORT'
+      !this.isUp && attemptError instanceof RxWebSocketError && attemptError.code !== 'ERR_TRANSPORT'
         ? attemptError
         : new WebSocketCloseError(close);
     this.retryOrStop(reason, close);
@@ -253,7 +254,7 @@ export class Session<In> implements ConnectionListener {
 
   /** @internal */
   timedOut(error: ConnectionTimeoutError): void {
-    this.connection = undefined;
+    this.conn = undefined;
     this.attemptFailed(error);
   }
 
@@ -264,13 +265,13 @@ export class Session<In> implements ConnectionListener {
     traffic.at = asyncScheduler.now();
   }
 
-  private connect(quiet = false): void {
-    this.isOpen = false;
+  private startAttempt(quiet = false): void {
+    this.isUp = false;
     this.attemptError = undefined;
     // The wait starts first, so that a close() or reconnect() from the state callback finds it to drop.
     this.phase = whenOnline(() => this.resolve());
-    this.connecting = true;
-    if (!quiet) this.host.setState({ status: 'connecting', attempt: this.retries });
+    this.dialing = true;
+    if (!quiet) this.sessionHost.setState({ status: 'connecting', attempt: this.retries });
   }
 
   /**
@@ -279,7 +280,7 @@ export class Session<In> implements ConnectionListener {
    * opens; one that fails gives a `CallbackError`. Either way the policy decides what comes next.
    */
   private resolve(): void {
-    const { host } = this;
+    const { sessionHost: host } = this;
     const { connectTimeoutMs } = host.options;
     const startedAt = asyncScheduler.now();
     const fail = (error: RxWebSocketError): void => this.attemptFailed(error);
@@ -305,7 +306,7 @@ export class Session<In> implements ConnectionListener {
         const waitingForProtocols = takeSource(
           host.protocolsSource,
           'protocols',
-          (offered) => this.open(url, offered, asyncScheduler.now() - startedAt),
+          (offered) => this.dial(url, offered, asyncScheduler.now() - startedAt),
           fail,
         );
         wait(waitingForProtocols, 'protocols', url);
@@ -316,8 +317,8 @@ export class Session<In> implements ConnectionListener {
   }
 
   /** `spentMs`: how much of the connect timeout the providers took. */
-  private open(url: UrlInput, protocols: string | readonly string[] | undefined, spentMs: number): void {
-    const { host } = this;
+  private dial(url: UrlInput, protocols: string | readonly string[] | undefined, spentMs: number): void {
+    const { sessionHost: host } = this;
     const { options } = host;
     this.phase = undefined;
     let connection: Connection;
@@ -349,19 +350,19 @@ export class Session<In> implements ConnectionListener {
       );
       return;
     }
-    this.connection = connection;
+    this.conn = connection;
     host.setSocket(connection.socket);
   }
 
   /** An attempt failed before its socket could report anything (a bad URL, a provider's error, a timeout). */
   private attemptFailed(error: RxWebSocketError): void {
-    if (this.notify(() => this.host.emitError(error))) return;
+    if (this.notify(() => this.sessionHost.emitError(error))) return;
     this.retryOrStop(error, undefined);
   }
 
   /** @internal */
   retryOrStop(reason: RxWebSocketError, lastClose: CloseInfo | undefined): void {
-    const { reconnect } = this.host.options;
+    const { reconnect } = this.sessionHost.options;
     const attempt = this.retries + 1;
     let plan: RetryPlan = { retry: false };
     try {
@@ -370,7 +371,7 @@ export class Session<In> implements ConnectionListener {
       // A policy or backoff that throws (a CallbackError), or a backoff that returns a bad delay (an InvalidOptionError),
       // stops the connection with that error, reported first like every error that ends a session.
       const stop = error as RxWebSocketError;
-      if (this.notify(() => this.host.emitError(stop))) return;
+      if (this.notify(() => this.sessionHost.emitError(stop))) return;
       this.end({ status: 'closed', ...(lastClose && { close: lastClose }), error: stop });
       return;
     }
@@ -384,10 +385,10 @@ export class Session<In> implements ConnectionListener {
       return;
     }
     this.retries = attempt;
-    this.connecting = false;
+    this.dialing = false;
     // The wait starts first, so that a close() or reconnect() from the state callback finds it to drop.
-    this.phase = retryAfter(plan.delayMs, () => this.connect());
-    this.host.setState({
+    this.phase = retryAfter(plan.delayMs, () => this.startAttempt());
+    this.sessionHost.setState({
       status: 'reconnecting',
       attempt,
       delayMs: plan.delayMs,
@@ -397,7 +398,7 @@ export class Session<In> implements ConnectionListener {
 
   /** The peer did not answer the client's close within `closeTimeoutMs`: drop the socket, and report a 1006 close. */
   private closeTimedOut(): void {
-    const { connection } = this;
+    const { conn: connection } = this;
     if (!connection) return;
     // ws can end the TCP connection now; a browser's socket closes in its own time, no longer heard.
     (connection.socket as { terminate?: () => void }).terminate?.();
@@ -406,14 +407,14 @@ export class Session<In> implements ConnectionListener {
   }
 
   /** Stops whatever runs: the wait, the timers, the socket (closed with 1000 if it is connecting or open). @internal */
-  drop(): void {
+  dropAll(): void {
     this.generation++;
     this.phase?.unsubscribe();
     this.stable?.unsubscribe();
     this.alive?.unsubscribe();
-    this.closing?.unsubscribe();
-    this.connection?.dispose();
-    this.phase = this.stable = this.alive = this.closing = this.connection = undefined;
+    this.closeBound?.unsubscribe();
+    this.conn?.dispose();
+    this.phase = this.stable = this.alive = this.closeBound = this.conn = undefined;
   }
 
   /**
@@ -423,17 +424,17 @@ export class Session<In> implements ConnectionListener {
   notify(callback: () => void): boolean {
     const { generation } = this;
     callback();
-    return this.ended || this.generation !== generation;
+    return this.over || this.generation !== generation;
   }
 
   /** @internal */
   end(state: ClosedState): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.over) return;
+    this.over = true;
     this.page?.unsubscribe();
-    this.drop();
-    this.host.setState(state);
-    this.host.ended(state);
+    this.dropAll();
+    this.sessionHost.setState(state);
+    this.sessionHost.ended(state);
   }
 }
 

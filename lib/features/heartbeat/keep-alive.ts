@@ -23,7 +23,7 @@ export function keepAlive(
     beat,
     (session.traffic ??= { count: 0, at: 0 }),
     () => session.markTraffic(),
-    (error) => session.host.emitError(error),
+    (error) => session.sessionHost.emitError(error),
     asyncScheduler,
     pingNow,
   ).subscribe(() => dead(session, socket, deathError()));
@@ -34,10 +34,10 @@ function dead(session: Session<unknown>, socket: WebSocketLike, error: RxWebSock
   session.alive?.unsubscribe();
   session.stable?.unsubscribe();
   (socket as { terminate?: () => void }).terminate?.();
-  session.connection?.dispose();
-  session.connection = undefined;
+  session.conn?.dispose();
+  session.conn = undefined;
   const close: CloseInfo = { code: 1006, reason: 'heartbeat timeout', wasClean: false };
-  const { host } = session;
+  const { sessionHost: host } = session;
   if (session.notify(() => host.emitError(error)) || session.notify(() => host.emitClose(close))) return;
   if (session.closeRequested) session.end({ status: 'closed', close });
   else session.retryOrStop(error, close);

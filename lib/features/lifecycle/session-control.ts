@@ -34,7 +34,7 @@ export function controlSession(session: Session<unknown>): LifecycleControl {
   let heldAt: number | undefined;
   /** Waiting for no delay, the close that made it as `lastClose`. */
   const hold = (close?: CloseInfo): void =>
-    session.host.setState({
+    session.sessionHost.setState({
       status: 'reconnecting',
       attempt: 0,
       delayMs: Infinity,
@@ -42,21 +42,21 @@ export function controlSession(session: Session<unknown>): LifecycleControl {
     });
   return {
     check(): void {
-      if (session.ended || session.closeRequested) return;
-      const { connection } = session;
-      const beat = session.host.options.heartbeat;
+      if (session.over || session.closeRequested) return;
+      const { conn: connection } = session;
+      const beat = session.sessionHost.options.heartbeat;
       // Held closed for the page, or waiting out a backoff: now, with the attempt count reset.
-      if (heldAt === session.generation || (session.phase && !session.connecting)) session.reconnect();
-      else if (!connection || !session.isOpen) return;
+      if (heldAt === session.generation || (session.phase && !session.dialing)) session.reconnect();
+      else if (!connection || !session.isUp) return;
       else if (connection.socket.readyState !== OPEN) session.reconnect();
       else beat?.watch(session, connection.socket, true);
     },
     suspend(code: number, reason: string): void {
-      if (session.ended || session.closeRequested || heldAt === session.generation) return;
-      session.connecting = false;
-      const { connection } = session;
-      if (!connection || !session.isOpen || connection.socket.readyState !== OPEN) {
-        session.drop();
+      if (session.over || session.closeRequested || heldAt === session.generation) return;
+      session.dialing = false;
+      const { conn: connection } = session;
+      if (!connection || !session.isUp || connection.socket.readyState !== OPEN) {
+        session.dropAll();
         heldAt = session.generation;
         hold();
         return;
@@ -69,15 +69,15 @@ export function controlSession(session: Session<unknown>): LifecycleControl {
       } catch {
         // A browser refuses 1001 from a script: the socket is let go, for the browser to close as it leaves the page
         // (its close event, should one still come, is no longer heard).
-        connection.listener = session.connection = undefined;
+        connection.listener = session.conn = undefined;
         hold();
         return;
       }
       // The close event holds the connection closed, instead of the session's reconnecting, within `closeTimeoutMs`.
       const closed = (close: CloseInfo): void => {
-        session.closing?.unsubscribe();
-        session.closing = session.connection = undefined;
-        if (!session.notify(() => session.host.emitClose(close))) hold(close);
+        session.closeBound?.unsubscribe();
+        session.closeBound = session.conn = undefined;
+        if (!session.notify(() => session.sessionHost.emitClose(close))) hold(close);
       };
       const listener: ConnectionListener = {
         opened: ignore,
@@ -87,9 +87,9 @@ export function controlSession(session: Session<unknown>): LifecycleControl {
         timedOut: ignore,
       };
       connection.listener = listener;
-      const { closeTimeoutMs } = session.host.options;
+      const { closeTimeoutMs } = session.sessionHost.options;
       if (closeTimeoutMs !== Infinity)
-        session.closing = asyncScheduler.schedule(() => {
+        session.closeBound = asyncScheduler.schedule(() => {
           // The peer did not answer: drop the socket, and report a 1006 close.
           (connection.socket as { terminate?: () => void }).terminate?.();
           connection.dispose();
