@@ -1,3 +1,4 @@
+import type { NativeMessageEvent } from './connection';
 import type { RxWebSocketError } from './errors';
 import type { WebSocketPayload } from './events';
 import type { Session } from './session';
@@ -37,6 +38,12 @@ export interface Heartbeat {
    * @internal
    */
   watch(session: Session<unknown>, socket: WebSocketLike, pingNow: boolean): void;
+  /**
+   * Counts one incoming message of the session's: true when `message$` must not have it (a recognised pong, unless
+   * `emitPongs`; or the report of an `isPong` that threw ended or restarted the session).
+   * @internal
+   */
+  heard(session: Session<unknown>, event: NativeMessageEvent): boolean;
   /**
    * The error a connection found dead ends with.
    * @internal

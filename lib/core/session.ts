@@ -197,17 +197,7 @@ export class Session<In> implements ConnectionListener {
    */
   message(event: NativeMessageEvent): void {
     const { options } = this.sessionHost;
-    const beat = options.heartbeat;
-    if (beat) {
-      this.markTraffic();
-      if (beat.isPong !== undefined) {
-        const pong = guard(beat.isPong, event.data, isPongThrew);
-        // A recogniser that throws is reported, and the message is taken for an ordinary one.
-        if (pong instanceof Threw) {
-          if (this.reported(pong.error)) return;
-        } else if (pong && !beat.emitPongs) return;
-      }
-    }
+    if (options.heartbeat?.heard(this, event)) return;
     // No closure in this function: one would cost a context per message.
     const value = guard(options.deserializer, event as unknown as WebSocketMessageEvent<never>, decodeThrew);
     if (value instanceof Threw) this.undecoded(event, value);
@@ -256,13 +246,6 @@ export class Session<In> implements ConnectionListener {
   timedOut(error: ConnectionTimeoutError): void {
     this.conn = undefined;
     this.attemptFailed(error);
-  }
-
-  /** Only called while a heartbeat runs, which made `traffic`. @internal */
-  markTraffic(): void {
-    const traffic = this.traffic as Traffic;
-    traffic.count++;
-    traffic.at = asyncScheduler.now();
   }
 
   private startAttempt(quiet = false): void {
@@ -460,7 +443,6 @@ function orThrow<R>(result: R | Threw): R {
   return result;
 }
 
-const isPongThrew = (cause: unknown): CallbackError => new CallbackError('heartbeat.isPong', cause);
 const decodeThrew = (cause: unknown, event: WebSocketMessageEvent<never>): DecodeError =>
   new DecodeError(event.data, cause);
 

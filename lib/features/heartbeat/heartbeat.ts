@@ -7,7 +7,7 @@ import { describeNonPayload, isArrayBuffer, isPayload } from '../../core/payload
 import type { Heartbeat, Traffic } from '../../core/heartbeat-contract';
 import type { WebSocketLike } from '../../core/web-socket-like';
 import { HeartbeatTimeoutError } from './heartbeat-timeout-error';
-import { keepAlive } from './keep-alive';
+import { heard, keepAlive } from './keep-alive';
 
 /** Keep-alive and dead-connection detection. */
 export interface HeartbeatOptions {
@@ -74,6 +74,7 @@ export function heartbeat(options: HeartbeatOptions = {}): Heartbeat {
   return {
     ...resolved,
     watch: (session, socket, pingNow) => keepAlive(session, socket, resolved, deathError, pingNow),
+    heard: (session, event) => heard(session, resolved, event),
     deathError,
   };
 }

@@ -1,5 +1,7 @@
 import { asyncScheduler } from 'rxjs';
-import type { RxWebSocketError } from '../../core/errors';
+import type { NativeMessageEvent } from '../../core/connection';
+import { CallbackError, type RxWebSocketError } from '../../core/errors';
+import { guard, Threw } from '../../core/guard';
 import type { CloseInfo } from '../../core/events';
 import type { Session } from '../../core/session';
 import type { WebSocketLike } from '../../core/web-socket-like';
@@ -22,7 +24,7 @@ export function keepAlive(
     socket,
     beat,
     (session.traffic ??= { count: 0, at: 0 }),
-    () => session.markTraffic(),
+    () => markTraffic(session),
     (error) => session.sessionHost.emitError(error),
     asyncScheduler,
     pingNow,
@@ -42,3 +44,25 @@ function dead(session: Session<unknown>, socket: WebSocketLike, error: RxWebSock
   if (session.closeRequested) session.end({ status: 'closed', close });
   else session.retryOrStop(error, close);
 }
+
+/**
+ * One incoming message of the session's, counted; true when `message$` must not have it: a recognised pong (unless
+ * `emitPongs`), or the report of an `isPong` that threw ended or restarted the session. A recogniser that throws is
+ * reported, and the message is taken for an ordinary one.
+ */
+export function heard(session: Session<unknown>, beat: ResolvedHeartbeat, event: NativeMessageEvent): boolean {
+  markTraffic(session);
+  if (beat.isPong === undefined) return false;
+  const pong = guard(beat.isPong, event.data, isPongThrew);
+  if (pong instanceof Threw) return session.notify(() => session.sessionHost.emitError(pong.error));
+  return pong && !beat.emitPongs;
+}
+
+/** Counts one message, ping or pong on the session's traffic. */
+function markTraffic(session: Session<unknown>): void {
+  const traffic = (session.traffic ??= { count: 0, at: 0 });
+  traffic.count++;
+  traffic.at = asyncScheduler.now();
+}
+
+const isPongThrew = (cause: unknown): CallbackError => new CallbackError('heartbeat.isPong', cause);
