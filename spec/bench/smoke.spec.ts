@@ -103,6 +103,7 @@ describe('the benchmark in --smoke mode', () => {
       'own code, min+gz: message$ only',
       'own code, min+gz: default app',
       'own code, min+gz: default app + heartbeat()',
+      'own code, min+gz: default app + pageLifecycle()',
       'own code, min+gz: default app + multiplex()',
       'own code, min+gz: default app + request()',
       'own code, min+gz: default app + shareAcrossTabs()',
