@@ -89,11 +89,11 @@ export class Connection {
   /** Kept for the error that names a failed negotiation (the count only: the values may be secrets). */
   private readonly protocols: string | readonly string[] | undefined;
   readonly socket: WiredSocket;
+  /** Told what the socket does, until `dispose()`; the page lifecycle hears a socket it holds closed itself. @internal */
+  listener: ConnectionListener | undefined;
 
-  constructor(
-    config: ConnectionConfig,
-    private listener: ConnectionListener | undefined,
-  ) {
+  constructor(config: ConnectionConfig, listener: ConnectionListener | undefined) {
+    this.listener = listener;
     const { url, protocols, WebSocketCtor, socketOptions, connectTimeoutMs, spentMs = 0 } = config;
     let socket: WiredSocket;
     try {
@@ -159,11 +159,8 @@ export class Connection {
     this.protocols = protocols;
   }
 
-  /**
-   * Stops listening, and closes the socket with 1000 if it is connecting or open (unless `close` is false: the socket is
-   * then let go as it is, for the platform to close). A late error event is swallowed.
-   */
-  dispose(close = true): void {
+  /** Stops listening, and closes the socket with 1000 if it is connecting or open. A late error event is swallowed. */
+  dispose(): void {
     const { socket } = this;
     this.timeout?.unsubscribe();
     this.listener = undefined;
@@ -179,7 +176,7 @@ export class Connection {
       socket.onclose = null;
       socket.onerror = ignore;
     }
-    if (close && (socket.readyState === OPEN || socket.readyState === CONNECTING)) socket.close(1000);
+    if (socket.readyState === OPEN || socket.readyState === CONNECTING) socket.close(1000);
   }
 
   /** @internal The handlers below call these. */

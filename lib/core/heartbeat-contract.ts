@@ -1,6 +1,7 @@
-import type { Observable } from 'rxjs';
+import type { NativeMessageEvent } from './connection';
 import type { RxWebSocketError } from './errors';
 import type { WebSocketPayload } from './events';
+import type { Session } from './session';
 import type { WebSocketLike } from './web-socket-like';
 
 /**
@@ -31,17 +32,18 @@ export interface Heartbeat {
   /** Whether recognised pongs are emitted on `message$` too. */
   readonly emitPongs: boolean;
   /**
-   * Watches one open socket: emits once when it is found dead. What cannot be pinged is handed to `report`. With
-   * `pingNow` (the page lifecycle checking a connection the page is back to), it pings at once instead of after silence.
+   * Watches the session's open socket (in place of what it watched before), and drops it when it is found dead, to
+   * reconnect by policy. What cannot be pinged is reported on `error$`. With `pingNow` (the page lifecycle checking a
+   * connection the page is back to), it pings at once instead of after silence.
    * @internal
    */
-  watch(
-    socket: WebSocketLike,
-    traffic: Traffic,
-    markTraffic: () => void,
-    report: (error: RxWebSocketError) => void,
-    pingNow?: boolean,
-  ): Observable<void>;
+  watch(session: Session<unknown>, socket: WebSocketLike, pingNow: boolean): void;
+  /**
+   * Counts one incoming message of the session's: true when `message$` must not have it (a recognised pong, unless
+   * `emitPongs`; or the report of an `isPong` that threw ended or restarted the session).
+   * @internal
+   */
+  heard(session: Session<unknown>, event: NativeMessageEvent): boolean;
   /**
    * The error a connection found dead ends with.
    * @internal

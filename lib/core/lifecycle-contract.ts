@@ -1,25 +1,5 @@
 import type { Unsubscribable } from 'rxjs';
-
-/**
- * What the page lifecycle may ask of a running connection. A session implements it; every call is ignored once the
- * application has called `close()`, and a socket nobody holds has no session to call.
- * @internal
- */
-export interface LifecycleControl {
-  /**
-   * The page is back (visible, resumed, restored, or online): check the connection now. An open one is pinged where
-   * a heartbeat is configured, and dropped at once if the platform already says it is not open; one waiting out a
-   * backoff, or held closed by {@link suspend}, reconnects now with the attempt count reset.
-   */
-  check(): void;
-  /**
-   * Closes the connection for the page (hidden too long, or entering the back/forward cache) and holds it closed,
-   * without reconnecting, until {@link check}. Closes with `code` where the socket takes it; a browser takes only 1000
-   * and 3000–4999 from a script, and the socket is then let go unclosed, for the browser to close with 1001 as it
-   * caches or unloads the page.
-   */
-  suspend(code: number, reason: string): void;
-}
+import type { Session } from './session';
 
 /**
  * The page lifecycle for the `lifecycle` option of `fromWebSocket`, made by `pageLifecycle()` (an opt-in import: an
@@ -27,8 +7,10 @@ export interface LifecycleControl {
  */
 export interface PageLifecycle {
   /**
-   * Listens to the page for one connection's session, driving `control`; unsubscribing removes every listener.
+   * Listens to the page for one connection's session, checking it when the page is back and holding it closed while
+   * the page is away; unsubscribing removes every listener. All of that is the feature's code: the session only starts
+   * it and stops it.
    * @internal
    */
-  watch(control: LifecycleControl): Unsubscribable;
+  watch(session: Session<unknown>): Unsubscribable;
 }

@@ -15,7 +15,7 @@ import {
 import { DECODE, guard, Threw } from './guard';
 import type { Heartbeat, Traffic } from './heartbeat-contract';
 import type { CloseInfo, OpenInfo, WebSocketMessageEvent } from './events';
-import type { LifecycleControl, PageLifecycle } from './lifecycle-contract';
+import type { PageLifecycle } from './lifecycle-contract';
 import { planRetry, type RetryPlan, type RetryPlanOptions } from '../reconnect/retry-with-backoff';
 import { takeSource, type Source } from './source';
 import type { ClosedState, ConnectionState } from './state';
@@ -80,40 +80,52 @@ export interface SessionHost<In> {
  * turn shares the attempt), reconnects by policy and backoff, and ends by calling `host.ended` once. Plain callbacks
  * throughout: an idle connection holds this object, its `Connection` and the socket, and nothing per stream.
  */
-export class Session<In> implements ConnectionListener, LifecycleControl {
+export class Session<In> implements ConnectionListener {
   /** Failed attempts in a row; 0 while connected for the first time or after a stable uptime. */
   private retries = 0;
-  /** Whatever is being waited for before the next socket: the first turn, the network, a delay, a URL or protocols. */
-  private phase: Subscription | undefined;
-  private stable: Subscription | undefined;
-  private alive: Subscription | undefined;
-  /** The bound on a closing handshake the client started (`closeTimeoutMs`). */
-  private closing: Subscription | undefined;
-  /** Incoming traffic, counted for the heartbeat: made when the first one starts, so none costs nothing. */
-  private traffic: Traffic | undefined;
-  private connection: Connection | undefined;
-  private isOpen = false;
+  /**
+   * Whatever is being waited for before the next socket: the first turn, the network, a delay, a URL or protocols.
+   * @internal
+   */
+  phase: Subscription | undefined;
+  /** Resets the attempt count after `resetAfterMs` open. @internal */
+  stable: Subscription | undefined;
+  /** The heartbeat, while one watches the open socket. @internal */
+  alive: Subscription | undefined;
+  /** The bound on a closing handshake the client started (`closeTimeoutMs`). @internal */
+  closeBound: Subscription | undefined;
+  /** Incoming traffic, counted for the heartbeat: made when the first one starts, so none costs nothing. @internal */
+  traffic: Traffic | undefined;
+  /** The current socket's connection. @internal */
+  conn: Connection | undefined;
+  /** The current attempt's socket has opened. @internal */
+  isUp = false;
   private attemptError: unknown;
-  private closeRequested = false;
-  /** `connecting` is the last state this session set (a `reconnect()` then starts again without repeating it). */
-  private connecting = false;
-  /** Held closed for the page (`suspend`) until it comes back (`check`). */
-  private suspended = false;
+  /** The application called `close()`: nothing reconnects any more. @internal */
+  closeRequested = false;
+  /** `connecting` is the last state this session set (a `reconnect()` then starts again without repeating it). @internal */
+  dialing = false;
   /** The page lifecycle's listeners, for the session's life. */
   private page: Unsubscribable | undefined;
-  private ended = false;
+  /** The session has ended (`host.ended` was called). @internal */
+  over = false;
   /**
    * Bumped whenever what runs is dropped (`reconnect()`, the end). The host's callbacks may call `close()` or
    * `reconnect()`; after each one, a step that finds the generation changed stops instead of going on.
+   * @internal
    */
-  private generation = 0;
+  generation = 0;
+  /** The socket object that owns this session. @internal */
+  readonly sessionHost: SessionHost<In>;
 
-  constructor(private readonly host: SessionHost<In>) {}
+  constructor(host: SessionHost<In>) {
+    this.sessionHost = host;
+  }
 
   /** Starts connecting. Apart from the constructor, so that the host holds the session before its first callback. */
   start(): void {
-    this.page = this.host.options.lifecycle?.watch(this);
-    this.connect();
+    this.page = this.sessionHost.options.lifecycle?.watch(this);
+    this.startAttempt();
   }
 
   /**
@@ -124,69 +136,30 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
   close(code: number, reason: string | undefined): void {
     // Already closing (or being closed by the call this one is nested in): the close event is on its way, as a
     // browser ignores a second close().
-    if (this.ended || this.closeRequested) return;
+    if (this.over || this.closeRequested) return;
     this.closeRequested = true;
-    const socket = this.connection?.socket;
-    if (socket?.readyState !== OPEN || !this.isOpen) {
+    const socket = this.conn?.socket;
+    if (socket?.readyState !== OPEN || !this.isUp) {
       // Connecting or waiting to reconnect: there is no handshake to wait for.
       this.end({ status: 'closed' });
       return;
     }
-    const { closeTimeoutMs } = this.host.options;
-    if (closeTimeoutMs !== Infinity) this.closing = asyncScheduler.schedule(() => this.closeTimedOut(), closeTimeoutMs);
-    if (this.notify(() => this.host.setState({ status: 'closing' }))) return;
+    const { closeTimeoutMs } = this.sessionHost.options;
+    if (closeTimeoutMs !== Infinity)
+      this.closeBound = asyncScheduler.schedule(() => this.closeTimedOut(), closeTimeoutMs);
+    if (this.notify(() => this.sessionHost.setState({ status: 'closing' }))) return;
     socket.close(code, reason);
   }
 
   /** Drops the current socket (without a close event) and connects again now, the attempt count reset. */
   reconnect(): void {
     // After close() there is nothing to reconnect: the close stops reconnection, this included.
-    if (this.ended || this.closeRequested) return;
+    if (this.over || this.closeRequested) return;
     // A first attempt under way is started again, and state$ does not hear `connecting` twice.
-    const quiet = this.connecting && this.retries === 0;
-    this.drop();
+    const quiet = this.dialing && this.retries === 0;
+    this.dropAll();
     this.retries = 0;
-    this.connect(quiet);
-  }
-
-  /** @internal {@link LifecycleControl.check}. */
-  check(): void {
-    if (this.ended || this.closeRequested) return;
-    const { connection } = this;
-    const beat = this.host.options.heartbeat;
-    // Held closed for the page, or waiting out a backoff: now, with the attempt count reset.
-    if (this.suspended || (this.phase && !this.connecting)) this.reconnect();
-    else if (!connection || !this.isOpen) return;
-    else if (connection.socket.readyState !== OPEN) this.reconnect();
-    else if (beat) this.watch(connection.socket, beat, true);
-  }
-
-  /** @internal {@link LifecycleControl.suspend}. */
-  suspend(code: number, reason: string): void {
-    if (this.ended || this.closeRequested || this.suspended) return;
-    this.suspended = true;
-    this.connecting = false;
-    const { connection } = this;
-    if (connection && this.isOpen && connection.socket.readyState === OPEN) {
-      this.stable?.unsubscribe();
-      this.alive?.unsubscribe();
-      try {
-        connection.socket.close(code, reason);
-      } catch {
-        // A browser refuses 1001 from a script: the socket is let go, for the browser to close as it leaves the page.
-        connection.dispose(false);
-        this.connection = undefined;
-        this.hold(undefined);
-        return;
-      }
-      // The close event holds the connection closed (`closed`), within `closeTimeoutMs`.
-      const { closeTimeoutMs } = this.host.options;
-      if (closeTimeoutMs !== Infinity)
-        this.closing = asyncScheduler.schedule(() => this.closeTimedOut(), closeTimeoutMs);
-      return;
-    }
-    this.drop();
-    this.hold(undefined);
+    this.startAttempt(quiet);
   }
 
   /** Nobody holds the connection any more: closes it with 1000, as `close()` does. */
@@ -196,11 +169,11 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
 
   /** @internal */
   opened(): void {
-    const { host } = this;
+    const { sessionHost: host } = this;
     const { reconnect, heartbeat: beat } = host.options;
-    const socket = (this.connection as Connection).socket;
-    this.isOpen = true;
-    this.connecting = false;
+    const socket = (this.conn as Connection).socket;
+    this.isUp = true;
+    this.dialing = false;
     // A state$ subscriber may close or reconnect at once, and the flush may close (send$ completed before the open):
     // either way this open is not announced on open$, and no timer starts for it.
     const open = { status: 'open', protocol: socket.protocol, extensions: socket.extensions } as const;
@@ -209,7 +182,7 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
     if (reconnect && this.retries > 0) {
       this.stable = asyncScheduler.schedule(() => (this.retries = 0), reconnect.resetAfterMs);
     }
-    if (beat) this.watch(socket, beat, false);
+    beat?.watch(this, socket, false);
     host.emitOpen({
       url: socket.url,
       protocol: socket.protocol,
@@ -223,32 +196,22 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
    * between. `messageEvent$` hears every message; one the deserializer rejects skips `message$`.
    */
   message(event: NativeMessageEvent): void {
-    const { options } = this.host;
-    const beat = options.heartbeat;
-    if (beat) {
-      this.markTraffic();
-      if (beat.isPong !== undefined) {
-        const pong = guard(beat.isPong, event.data, isPongThrew);
-        // A recogniser that throws is reported, and the message is taken for an ordinary one.
-        if (pong instanceof Threw) {
-          if (this.reported(pong.error)) return;
-        } else if (pong && !beat.emitPongs) return;
-      }
-    }
+    const { options } = this.sessionHost;
+    if (options.heartbeat?.heard(this, event)) return;
     // No closure in this function: one would cost a context per message.
     const value = guard(options.deserializer, event as unknown as WebSocketMessageEvent<never>, decodeThrew, DECODE);
     if (value instanceof Threw) this.undecoded(event, value);
-    else this.host.message(value, event, true);
+    else this.sessionHost.message(value, event, true);
   }
 
   /** Reports an error that does not end anything; true when a subscriber ended or restarted the session meanwhile. */
   private reported(error: RxWebSocketError): boolean {
-    return this.notify(() => this.host.emitError(error));
+    return this.notify(() => this.sessionHost.emitError(error));
   }
 
   /** The deserializer threw: `messageEvent$` has the event all the same, then `error$` hears why `message$` did not. */
   private undecoded(event: NativeMessageEvent, threw: Threw): void {
-    const { host } = this;
+    const { sessionHost: host } = this;
     if (this.notify(() => host.message(threw, event, false)) || this.reported(threw.error) || this.closeRequested)
       return;
     // 'fatal' ends the session with it, unless a subscriber has closed it meanwhile.
@@ -258,29 +221,23 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
   /** @internal */
   failed(error: RxWebSocketError): void {
     this.attemptError = error;
-    this.host.emitError(error);
+    this.sessionHost.emitError(error);
   }
 
   /** @internal */
   closed(close: CloseInfo): void {
-    this.connection = undefined;
+    this.conn = undefined;
     this.stable?.unsubscribe();
     this.alive?.unsubscribe();
-    if (this.notify(() => this.host.emitClose(close))) return;
+    if (this.notify(() => this.sessionHost.emitClose(close))) return;
     if (this.closeRequested) {
       this.end({ status: 'closed', close });
-      return;
-    }
-    if (this.suspended) {
-      this.closing?.unsubscribe();
-      this.closing = undefined;
-      this.hold(close);
       return;
     }
     // Before an open, the error event says more than the 1006 that follows it (HTTP status, sub-protocol).
     const { attemptError } = this;
     const reason =
-      !this.isOpen && attemptError instanceof RxWebSocketError && attemptError.code !== 'ERR_TRANSPORT'
+      !this.isUp && attemptError instanceof RxWebSocketError && attemptError.code !== 'ERR_TRANSPORT'
         ? attemptError
         : new WebSocketCloseError(close);
     this.retryOrStop(reason, close);
@@ -288,43 +245,17 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
 
   /** @internal */
   timedOut(error: ConnectionTimeoutError): void {
-    this.connection = undefined;
+    this.conn = undefined;
     this.attemptFailed(error);
   }
 
-  /** Starts the heartbeat on `socket` (again, with a ping at once, when `pingNow`). */
-  private watch(socket: WebSocketLike, beat: Heartbeat, pingNow: boolean): void {
-    this.alive?.unsubscribe();
-    this.alive = beat
-      .watch(
-        socket,
-        (this.traffic ??= { count: 0, at: 0 }),
-        () => this.markTraffic(),
-        (error) => this.host.emitError(error),
-        pingNow,
-      )
-      .subscribe(() => this.dead(socket, beat));
-  }
-
-  /** Held closed for the page until it comes back: waiting for no delay, the close that made it as `lastClose`. */
-  private hold(close: CloseInfo | undefined): void {
-    this.host.setState({ status: 'reconnecting', attempt: 0, delayMs: Infinity, ...(close && { lastClose: close }) });
-  }
-
-  /** Only called while a heartbeat runs, which made `traffic`. */
-  private markTraffic(): void {
-    const traffic = this.traffic as Traffic;
-    traffic.count++;
-    traffic.at = asyncScheduler.now();
-  }
-
-  private connect(quiet = false): void {
-    this.isOpen = this.suspended = false;
+  private startAttempt(quiet = false): void {
+    this.isUp = false;
     this.attemptError = undefined;
     // The wait starts first, so that a close() or reconnect() from the state callback finds it to drop.
     this.phase = whenOnline(() => this.resolve());
-    this.connecting = true;
-    if (!quiet) this.host.setState({ status: 'connecting', attempt: this.retries });
+    this.dialing = true;
+    if (!quiet) this.sessionHost.setState({ status: 'connecting', attempt: this.retries });
   }
 
   /**
@@ -333,7 +264,7 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
    * opens; one that fails gives a `CallbackError`. Either way the policy decides what comes next.
    */
   private resolve(): void {
-    const { host } = this;
+    const { sessionHost: host } = this;
     const { connectTimeoutMs } = host.options;
     const startedAt = asyncScheduler.now();
     const fail = (error: RxWebSocketError): void => this.attemptFailed(error);
@@ -359,7 +290,7 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
         const waitingForProtocols = takeSource(
           host.protocolsSource,
           'protocols',
-          (offered) => this.open(url, offered, asyncScheduler.now() - startedAt),
+          (offered) => this.dial(url, offered, asyncScheduler.now() - startedAt),
           fail,
         );
         wait(waitingForProtocols, 'protocols', url);
@@ -370,8 +301,8 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
   }
 
   /** `spentMs`: how much of the connect timeout the providers took. */
-  private open(url: UrlInput, protocols: string | readonly string[] | undefined, spentMs: number): void {
-    const { host } = this;
+  private dial(url: UrlInput, protocols: string | readonly string[] | undefined, spentMs: number): void {
+    const { sessionHost: host } = this;
     const { options } = host;
     this.phase = undefined;
     let connection: Connection;
@@ -403,18 +334,19 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
       );
       return;
     }
-    this.connection = connection;
+    this.conn = connection;
     host.setSocket(connection.socket);
   }
 
   /** An attempt failed before its socket could report anything (a bad URL, a provider's error, a timeout). */
   private attemptFailed(error: RxWebSocketError): void {
-    if (this.notify(() => this.host.emitError(error))) return;
+    if (this.notify(() => this.sessionHost.emitError(error))) return;
     this.retryOrStop(error, undefined);
   }
 
-  private retryOrStop(reason: RxWebSocketError, lastClose: CloseInfo | undefined): void {
-    const { reconnect } = this.host.options;
+  /** @internal */
+  retryOrStop(reason: RxWebSocketError, lastClose: CloseInfo | undefined): void {
+    const { reconnect } = this.sessionHost.options;
     const attempt = this.retries + 1;
     let plan: RetryPlan = { retry: false };
     try {
@@ -423,7 +355,7 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
       // A policy or backoff that throws (a CallbackError), or a backoff that returns a bad delay (an InvalidOptionError),
       // stops the connection with that error, reported first like every error that ends a session.
       const stop = error as RxWebSocketError;
-      if (this.notify(() => this.host.emitError(stop))) return;
+      if (this.notify(() => this.sessionHost.emitError(stop))) return;
       this.end({ status: 'closed', ...(lastClose && { close: lastClose }), error: stop });
       return;
     }
@@ -437,10 +369,10 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
       return;
     }
     this.retries = attempt;
-    this.connecting = false;
+    this.dialing = false;
     // The wait starts first, so that a close() or reconnect() from the state callback finds it to drop.
-    this.phase = retryAfter(plan.delayMs, () => this.connect());
-    this.host.setState({
+    this.phase = retryAfter(plan.delayMs, () => this.startAttempt());
+    this.sessionHost.setState({
       status: 'reconnecting',
       attempt,
       delayMs: plan.delayMs,
@@ -450,7 +382,7 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
 
   /** The peer did not answer the client's close within `closeTimeoutMs`: drop the socket, and report a 1006 close. */
   private closeTimedOut(): void {
-    const { connection } = this;
+    const { conn: connection } = this;
     if (!connection) return;
     // ws can end the TCP connection now; a browser's socket closes in its own time, no longer heard.
     (connection.socket as { terminate?: () => void }).terminate?.();
@@ -458,45 +390,35 @@ export class Session<In> implements ConnectionListener, LifecycleControl {
     this.closed({ code: 1006, reason: '', wasClean: false });
   }
 
-  /** A heartbeat found the connection silent: drop it without waiting for a closing handshake that cannot come. */
-  private dead(socket: WebSocketLike, beat: Heartbeat): void {
-    this.alive?.unsubscribe();
-    this.stable?.unsubscribe();
-    (socket as { terminate?: () => void }).terminate?.();
-    this.connection?.dispose();
-    this.connection = undefined;
-    const error = beat.deathError();
-    const close: CloseInfo = { code: 1006, reason: 'heartbeat timeout', wasClean: false };
-    if (this.notify(() => this.host.emitError(error)) || this.notify(() => this.host.emitClose(close))) return;
-    if (this.closeRequested) this.end({ status: 'closed', close });
-    else this.retryOrStop(error, close);
-  }
-
-  /** Stops whatever runs: the wait, the timers, the socket (closed with 1000 if it is connecting or open). */
-  private drop(): void {
+  /** Stops whatever runs: the wait, the timers, the socket (closed with 1000 if it is connecting or open). @internal */
+  dropAll(): void {
     this.generation++;
     this.phase?.unsubscribe();
     this.stable?.unsubscribe();
     this.alive?.unsubscribe();
-    this.closing?.unsubscribe();
-    this.connection?.dispose();
-    this.phase = this.stable = this.alive = this.closing = this.connection = undefined;
+    this.closeBound?.unsubscribe();
+    this.conn?.dispose();
+    this.phase = this.stable = this.alive = this.closeBound = this.conn = undefined;
   }
 
-  /** Calls back into the host; true when the callback ended or restarted the session, so the caller must stop. */
-  private notify(callback: () => void): boolean {
+  /**
+   * Calls back into the host; true when the callback ended or restarted the session, so the caller must stop.
+   * @internal
+   */
+  notify(callback: () => void): boolean {
     const { generation } = this;
     callback();
-    return this.ended || this.generation !== generation;
+    return this.over || this.generation !== generation;
   }
 
-  private end(state: ClosedState): void {
-    if (this.ended) return;
-    this.ended = true;
+  /** @internal */
+  end(state: ClosedState): void {
+    if (this.over) return;
+    this.over = true;
     this.page?.unsubscribe();
-    this.drop();
-    this.host.setState(state);
-    this.host.ended(state);
+    this.dropAll();
+    this.sessionHost.setState(state);
+    this.sessionHost.ended(state);
   }
 }
 
@@ -522,7 +444,6 @@ function orThrow<R>(result: R | Threw): R {
   return result;
 }
 
-const isPongThrew = (cause: unknown): CallbackError => new CallbackError('heartbeat.isPong', cause);
 const decodeThrew = (cause: unknown, event: WebSocketMessageEvent<never>): DecodeError =>
   new DecodeError(event.data, cause);
 

@@ -7,6 +7,7 @@ import { describeNonPayload, isArrayBuffer, isPayload } from '../../core/payload
 import type { Heartbeat, Traffic } from '../../core/heartbeat-contract';
 import type { WebSocketLike } from '../../core/web-socket-like';
 import { HeartbeatTimeoutError } from './heartbeat-timeout-error';
+import { heard, keepAlive } from './keep-alive';
 
 /** Keep-alive and dead-connection detection. */
 export interface HeartbeatOptions {
@@ -69,11 +70,12 @@ export type ResolvedHeartbeat = Pick<Heartbeat, 'intervalMs' | 'timeoutMs' | 'pi
  */
 export function heartbeat(options: HeartbeatOptions = {}): Heartbeat {
   const resolved = resolveHeartbeat(options);
+  const deathError = (): HeartbeatTimeoutError => new HeartbeatTimeoutError(resolved.intervalMs, resolved.timeoutMs);
   return {
     ...resolved,
-    watch: (socket, traffic, markTraffic, report, pingNow) =>
-      watchHeartbeat(socket, resolved, traffic, markTraffic, report, asyncScheduler, pingNow),
-    deathError: () => new HeartbeatTimeoutError(resolved.intervalMs, resolved.timeoutMs),
+    watch: (session, socket, pingNow) => keepAlive(session, socket, resolved, deathError, pingNow),
+    heard: (session, event) => heard(session, resolved, event),
+    deathError,
   };
 }
 

@@ -1,7 +1,8 @@
 import { asyncScheduler, Subscription } from 'rxjs';
 import { InvalidOptionError } from '../../core/errors';
-import type { LifecycleControl, PageLifecycle } from '../../core/lifecycle-contract';
+import type { PageLifecycle } from '../../core/lifecycle-contract';
 import { assertDelayMs } from '../../core/validate-options';
+import { controlSession, type LifecycleControl } from './session-control';
 
 /** The page events the lifecycle listens to. */
 export type PageEventType = 'visibilitychange' | 'resume' | 'pagehide' | 'pageshow' | 'online';
@@ -69,7 +70,9 @@ export const DEFAULT_PAGE_LIFECYCLE = {
 export function pageLifecycle(options: PageLifecycleOptions = {}): PageLifecycle {
   if (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__) validatePageLifecycle(options);
   const { hiddenCloseAfterMs = DEFAULT_PAGE_LIFECYCLE.hiddenCloseAfterMs } = options;
-  return { watch: (control) => watchPage(control, options.events ?? browserPage(), hiddenCloseAfterMs) };
+  return {
+    watch: (session) => watchPage(controlSession(session), options.events ?? browserPage(), hiddenCloseAfterMs),
+  };
 }
 
 function validatePageLifecycle(options: PageLifecycleOptions): void {

@@ -52,7 +52,8 @@ export interface RequestOptions<In, Out, R extends In = In> {
    * until it is answered or times out: at-least-once delivery, and exactly-once processing with a server that answers
    * a repeated id from its store of replies (as the reference server does). `'never'` sends it once: if the connection
    * drops before the reply, the request times out. `'never'` is the default because a resend is only safe with a
-   * server that recognises the repeated id: every other would run the request twice.
+   * server that recognises the repeated id: every other would run the request twice. A request that resends does not
+   * wait in the send queue while the socket is not open (the queue could refuse it): it goes out on the next open.
    * @default 'never'
    */
   readonly resend?: 'never' | 'on-reconnect';
@@ -85,7 +86,7 @@ export const DEFAULT_REQUEST = {
 
 /**
  * Request/response over a socket: each subscription makes a fresh id, sends `make(id)` (through `socket.send`, so
- * queued while the socket is not open), and emits the first message that `isReply(message, id)` accepts, then
+ * queued while the socket is not open; with `resend: 'on-reconnect'`, sent on the next open instead), and emits the first message that `isReply(message, id)` accepts, then
  * completes. The request holds the connection while it waits, and lets it go when it ends. (`Out` is `const` only so
  * that `make`'s object literals keep their literal types against the socket's message type.)
  *
@@ -136,11 +137,8 @@ export function request<In, const Out, R extends In = In>(
 
     /** Answered, failed, timed out or cancelled: nothing more is sent, and no later message counts. */
     let settled = false;
-    /** The request waits in the send queue: the next open sends it, and a resend would send it twice. */
-    let queued = false;
     let lastClose: CloseInfo | undefined;
     const send = (): void => {
-      queued = socket.readyState !== OPEN;
       try {
         socket.send(message);
       } catch (error) {
@@ -201,16 +199,17 @@ export function request<In, const Out, R extends In = In>(
     if (resend === 'on-reconnect') {
       subscriber.add(
         socket.open$.subscribe(() => {
-          if (settled) return;
-          if (queued) queued = false;
-          else send();
+          if (!settled) send();
         }),
       );
     }
     if (timeoutMs !== Infinity) {
       subscriber.add(timer(timeoutMs).subscribe(() => giveUp(new RequestTimeoutError(id, timeoutMs))));
     }
-    send();
+    // A request that is resent does not wait in the send queue: each open sends it, the next one included. The queue
+    // could refuse it (full, or the connection closing), which the request would not hear, and it holds the message
+    // anyway.
+    if (resend !== 'on-reconnect' || socket.readyState === OPEN) send();
   });
 }
 

@@ -333,6 +333,58 @@ describe('pageLifecycle', () => {
         expect(server.connection(0).clientClose).toMatchObject({ code: 1000, time: 5_000 });
       });
     });
+    it("is released by the application's reconnect(): the page's return keeps that connection, a drop waits the backoff", () => {
+      run({ hiddenCloseAfterMs: 1_000 }, ({ server, page, at, socket, states }) => {
+        at(100, () => page.hide());
+        at(5_000, () => socket.reconnect());
+        // Back to a connection that is open: nothing to reconnect.
+        at(5_500, () => page.show());
+        at(6_000, () => server.latest.drop());
+        at(6_000 + BACKOFF_MS + 1_000, () => {
+          expect(attemptTimes(server)).toEqual([0, 5_000, 6_000 + BACKOFF_MS]);
+          expect(statusesAfter(states, 1_100)).toEqual([
+            'reconnecting 0 Infinity 1000',
+            'connecting 0',
+            'open',
+            `reconnecting 1 ${BACKOFF_MS} 1006`,
+            'connecting 1',
+            'open',
+          ]);
+        });
+      });
+    });
+
+    it('holds the connection closed with a 1006 close when the server leaves its close unanswered for closeTimeoutMs', () => {
+      const scheduler = newScheduler();
+      scheduler.run(({ flush }) => {
+        const page = fakePage();
+        page.visibilityState = 'hidden';
+        const server = createWebSocketDouble<string, string>({ autoOpen: true, holdClose: true });
+        const socket = fromWebSocket<string, string>(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          lifecycle: pageLifecycle({ hiddenCloseAfterMs: 5_000, events: page }),
+          reconnect: { backoff: constantBackoff({ delayMs: BACKOFF_MS }) },
+          closeTimeoutMs: 2_000,
+        });
+        const states: Run['states'] = [];
+        const closes: Run['closes'] = [];
+        socket.state$.subscribe((state) => states.push({ at: scheduler.now(), state }));
+        socket.close$.subscribe((close) => closes.push({ at: scheduler.now(), close }));
+        socket.connect();
+        scheduler.schedule(() => page.show(), 30_000);
+        scheduler.schedule(() => socket.close(), 40_000);
+        flush();
+        expect(server.connection(0).clientClose).toMatchObject({ code: 1000, reason: 'page hidden', time: 5_000 });
+        expect(closes[0]).toEqual({ at: 7_000, close: { code: 1006, reason: '', wasClean: false } });
+        expect(attemptTimes(server)).toEqual([0, 30_000]);
+        expect(statusesAfter(states, 5_000).slice(0, 3)).toEqual([
+          'reconnecting 0 Infinity 1006',
+          'connecting 0',
+          'open',
+        ]);
+        expect(states.find(({ state }) => state.status === 'reconnecting')?.at).toBe(7_000);
+      });
+    });
   });
 
   describe('a close() the application made', () => {
@@ -406,9 +458,16 @@ describe('pageLifecycle', () => {
 
     it('does nothing outside a browser', () => {
       const lifecycle = pageLifecycle();
-      const control = { check: jest.fn(), suspend: jest.fn() };
-      lifecycle.watch(control).unsubscribe();
-      expect(control.check).not.toHaveBeenCalled();
+      // A session that throws on any use: nothing may touch it.
+      const session = new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('the session was used');
+          },
+        },
+      );
+      lifecycle.watch(session as never).unsubscribe();
     });
   });
 });

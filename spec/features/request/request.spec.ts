@@ -234,7 +234,7 @@ describe('request', () => {
       });
     });
 
-    it('sends a request made while disconnected once, on the open that flushes the queue', () => {
+    it('sends a request made while disconnected once, on the open', () => {
       newScheduler().run(({ cold, expectObservable, flush }) => {
         const server = createWebSocketDouble<ServerMsg, ClientMsg>();
         server.script(cold('10ms o', { o: 'open' }));
@@ -248,6 +248,32 @@ describe('request', () => {
         });
         flush();
         expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
+      });
+    });
+
+    it("goes out on the next open when the send queue refused it (resend: 'on-reconnect'), not at its timeout", () => {
+      newScheduler().run(({ cold, expectObservable, flush }) => {
+        const server = createWebSocketDouble<ServerMsg, ClientMsg>();
+        server.script(cold('10ms o', { o: 'open' }));
+        answerRequests(server, { delayMs: 1, reply: doubled });
+        const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+          ...json<ServerMsg, ClientMsg>(),
+          WebSocketCtor: server.WebSocketCtor,
+          sendQueue: { maxMessages: 1, overflow: 'report' },
+        });
+        const errors: unknown[] = [];
+        socket.error$.subscribe((error) => errors.push(error));
+        // The queue is full before the request is made.
+        socket.send({ type: 'cancel', id: 'x' });
+        expectObservable(
+          request(socket, ask(1), { isReply, id: ids(), resend: 'on-reconnect', timeoutMs: 1_000 }),
+        ).toBe('11ms (r|)', { r: { type: 'reply', id: 'r1', data: 2 } });
+        flush();
+        expect(server.connection(0).sentJson()).toEqual([
+          { type: 'cancel', id: 'x' },
+          { type: 'request', id: 'r1', data: 1 },
+        ]);
+        expect(errors).toEqual([]);
       });
     });
 
@@ -471,14 +497,15 @@ describe('request', () => {
         server.scheduler.schedule(() => feed.publish('t', 1), 2);
         server.scheduler.schedule(() => feed.dropConnections(), 5);
         server.scheduler.schedule(() => feed.publish('t', 2), 7); // while the client is away
-        // Made at 8 ms, while away: queued, sent on the open at 15 ms, answered there.
+        // Made at 8 ms, while away: sent on the open at 15 ms, answered there.
         const reply$ = request(socket, place(21), { isReply: isFeedReply, id: ids(), resend: 'on-reconnect' });
         expectObservable(reply$, '8ms ^').toBe('15ms (r|)', { r: { type: 'reply', id: 'r1', data: 42 } });
         flush();
-        // The queue goes first on the open, then the channel resubscribes.
+        // Both go on open$, in the order they subscribed to it: the channel, then the request (which resends, so it
+        // does not wait in the send queue).
         expect(server.connection(1).sentJson()).toEqual([
-          { type: 'request', id: 'r1', data: 21 },
           { type: 'subscribe', channel: 't', since: '1' },
+          { type: 'request', id: 'r1', data: 21 },
         ]);
         expect(feed.executions).toBe(1);
         expect(delivered).toEqual([1, 2]);

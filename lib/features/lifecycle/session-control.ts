@@ -1,0 +1,102 @@
+import { asyncScheduler } from 'rxjs';
+import type { ConnectionListener } from '../../core/connection';
+import type { CloseInfo } from '../../core/events';
+import type { Session } from '../../core/session';
+import { OPEN } from '../../core/web-socket-like';
+
+/**
+ * What the page lifecycle asks of one running session. Every call is ignored once the application has called
+ * `close()`, and a socket nobody holds has no session to call.
+ */
+export interface LifecycleControl {
+  /**
+   * The page is back (visible, resumed, restored, or online): check the connection now. An open one is pinged where
+   * a heartbeat is configured, and dropped at once if the platform already says it is not open; one waiting out a
+   * backoff, or held closed by {@link suspend}, reconnects now with the attempt count reset.
+   */
+  check(): void;
+  /**
+   * Closes the connection for the page (hidden too long, or entering the back/forward cache) and holds it closed,
+   * without reconnecting, until {@link check}. Closes with `code` where the socket takes it; a browser takes only 1000
+   * and 3000–4999 from a script, and the socket is then let go unclosed, for the browser to close with 1001 as it
+   * caches or unloads the page.
+   */
+  suspend(code: number, reason: string): void;
+}
+
+/**
+ * {@link LifecycleControl} for `session`, built on its internal fields, so that the session itself carries no page
+ * lifecycle code. A session is held closed from `suspend` until anything drops what it runs (`check`, the
+ * application's `reconnect()` or `close()`, its end), which bumps its generation.
+ */
+export function controlSession(session: Session<unknown>): LifecycleControl {
+  /** The session's generation while it is held closed for the page. */
+  let heldAt: number | undefined;
+  /** Waiting for no delay, the close that made it as `lastClose`. */
+  const hold = (close?: CloseInfo): void =>
+    session.sessionHost.setState({
+      status: 'reconnecting',
+      attempt: 0,
+      delayMs: Infinity,
+      ...(close && { lastClose: close }),
+    });
+  return {
+    check(): void {
+      if (session.over || session.closeRequested) return;
+      const { conn: connection } = session;
+      const beat = session.sessionHost.options.heartbeat;
+      // Held closed for the page, or waiting out a backoff: now, with the attempt count reset.
+      if (heldAt === session.generation || (session.phase && !session.dialing)) session.reconnect();
+      else if (!connection || !session.isUp) return;
+      else if (connection.socket.readyState !== OPEN) session.reconnect();
+      else beat?.watch(session, connection.socket, true);
+    },
+    suspend(code: number, reason: string): void {
+      if (session.over || session.closeRequested || heldAt === session.generation) return;
+      session.dialing = false;
+      const { conn: connection } = session;
+      if (!connection || !session.isUp || connection.socket.readyState !== OPEN) {
+        session.dropAll();
+        heldAt = session.generation;
+        hold();
+        return;
+      }
+      heldAt = session.generation;
+      session.stable?.unsubscribe();
+      session.alive?.unsubscribe();
+      try {
+        connection.socket.close(code, reason);
+      } catch {
+        // A browser refuses 1001 from a script: the socket is let go, for the browser to close as it leaves the page
+        // (its close event, should one still come, is no longer heard).
+        connection.listener = session.conn = undefined;
+        hold();
+        return;
+      }
+      // The close event holds the connection closed, instead of the session's reconnecting, within `closeTimeoutMs`.
+      const closed = (close: CloseInfo): void => {
+        session.closeBound?.unsubscribe();
+        session.closeBound = session.conn = undefined;
+        if (!session.notify(() => session.sessionHost.emitClose(close))) hold(close);
+      };
+      const listener: ConnectionListener = {
+        opened: ignore,
+        message: (event) => session.message(event),
+        failed: (error) => session.failed(error),
+        closed,
+        timedOut: ignore,
+      };
+      connection.listener = listener;
+      const { closeTimeoutMs } = session.sessionHost.options;
+      if (closeTimeoutMs !== Infinity)
+        session.closeBound = asyncScheduler.schedule(() => {
+          // The peer did not answer: drop the socket, and report a 1006 close.
+          (connection.socket as { terminate?: () => void }).terminate?.();
+          connection.dispose();
+          closed({ code: 1006, reason: '', wasClean: false });
+        }, closeTimeoutMs);
+    },
+  };
+}
+
+function ignore(): void {}
