@@ -1,7 +1,10 @@
 import { Observable, timer } from 'rxjs';
 import {
   CallbackError,
+  EncodeError,
   InvalidOptionError,
+  MessageNotSentError,
+  SendQueueOverflowError,
   WebSocketCloseError,
   type CallbackHook,
   type RxWebSocketError,
@@ -28,6 +31,11 @@ export interface RequestSocket<In, Out> {
   readonly readyState: number;
   /** Sends now when open, else queues until the next open. */
   send(value: Out): void;
+  /**
+   * What the socket reports: a request listens while it sends, so that a message the socket refuses (it cannot be
+   * encoded, the send queue is full, the socket is closing) fails the request at once rather than at its timeout.
+   */
+  readonly error$?: Observable<RxWebSocketError>;
 }
 
 /** Options of {@link request}. */
@@ -139,12 +147,20 @@ export function request<In, const Out, R extends In = In>(
     let settled = false;
     let lastClose: CloseInfo | undefined;
     const send = (): void => {
+      // The socket reports a refusal of this message synchronously, on error$ (or throws it when nobody listens).
+      let refused: unknown;
+      const listening = socket.error$?.subscribe((error) => {
+        if (refused === undefined && refuses(error, message)) refused = error;
+      });
       try {
         socket.send(message);
       } catch (error) {
-        settled = true;
-        subscriber.error(error);
+        refused = error;
       }
+      listening?.unsubscribe();
+      if (refused === undefined) return;
+      settled = true;
+      subscriber.error(refused);
     };
     /** Sends the cancel message; what stopped it, if anything. */
     const sendCancel = (): { readonly error: unknown } | undefined => {
@@ -268,4 +284,11 @@ function validateRequest(make: unknown, options: unknown): void {
   if (cancel !== undefined && typeof cancel !== 'function')
     throw new InvalidOptionError('request.cancel', cancel, 'a function');
   if (id !== undefined && typeof id !== 'function') throw new InvalidOptionError('request.id', id, 'a function');
+}
+
+/** Whether `error` says that the socket did not take `message` (not encoded, not queued, not sent). */
+function refuses(error: RxWebSocketError, message: unknown): boolean {
+  if (error instanceof EncodeError) return error.value === message;
+  if (error instanceof SendQueueOverflowError) return error.rejected === message;
+  return error instanceof MessageNotSentError && error.messages.includes(message);
 }

@@ -8,6 +8,7 @@ import {
   json,
   request,
   RequestTimeoutError,
+  SendQueueOverflowError,
   WebSocketCloseError,
   type ReactiveWebSocket,
   type RequestOptions,
@@ -275,6 +276,51 @@ describe('request', () => {
         ]);
         expect(errors).toEqual([]);
       });
+    });
+
+    it("fails at once, with the socket's error, when the send queue refuses it (resend: 'never'), not at its timeout", () => {
+      newScheduler().run(({ cold, expectObservable, flush }) => {
+        const server = createWebSocketDouble<ServerMsg, ClientMsg>();
+        server.script(cold('10ms o', { o: 'open' }));
+        const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+          ...json<ServerMsg, ClientMsg>(),
+          WebSocketCtor: server.WebSocketCtor,
+          sendQueue: { maxMessages: 1, overflow: 'report' },
+        });
+        const errors: unknown[] = [];
+        socket.error$.subscribe((error) => errors.push(error));
+        socket.send({ type: 'cancel', id: 'x' });
+        socket.connect();
+        const refused = (error: unknown): boolean =>
+          error instanceof SendQueueOverflowError && (error.rejected as ClientMsg).type === 'request';
+        expectObservable(request(socket, ask(1), { isReply, id: ids(), timeoutMs: 1_000 })).toBe(
+          '#',
+          undefined,
+          expect.objectContaining({ code: 'ERR_SEND_QUEUE_OVERFLOW' }),
+        );
+        flush();
+        // The application's own error$ subscriber hears it too, once.
+        expect(errors.filter(refused)).toHaveLength(1);
+        expect(server.connection(0).sentJson()).toEqual([{ type: 'cancel', id: 'x' }]);
+      });
+    });
+
+    it('fails at once with the EncodeError when its message cannot be encoded, whether or not error$ is heard', () => {
+      for (const listening of [false, true]) {
+        newScheduler().run(({ expectObservable }) => {
+          const { socket } = setup();
+          if (listening) socket.error$.subscribe();
+          const circular: { type: 'request'; id: string; data: number; self?: unknown } = {
+            type: 'request',
+            id: '',
+            data: 1,
+          };
+          circular.self = circular;
+          expectObservable(
+            request(socket, (id) => Object.assign(circular, { id }), { isReply, id: ids(), timeoutMs: 1_000 }),
+          ).toBe('#', undefined, expect.objectContaining({ code: 'ERR_ENCODE' }));
+        });
+      }
     });
 
     it('takes one reply when the answer races the drop: a reply that arrives completes it, and nothing is resent', () => {
