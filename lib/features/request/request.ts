@@ -221,14 +221,15 @@ export function request<In, const Out, R extends In = In>(
       // The subscriber has left: what the cancel callback or send throws has nobody to go to.
       sendCancel();
     });
-    subscriber.add(socket.close$.subscribe((close) => (lastClose = close)));
+    // With replyIdOf, the requests on the socket hear its closes through one subscription, as they do its messages.
+    if (!replyIdOf) subscriber.add(socket.close$.subscribe((close) => (lastClose = close)));
     const take = (candidate: In): void => {
       if (settled) return;
       settled = true;
       subscriber.next(candidate as R);
       subscriber.complete();
     };
-    const ended = () => fail(new WebSocketCloseError(lastClose ?? NORMAL_CLOSE));
+    const ended = (close = lastClose) => fail(new WebSocketCloseError(close ?? NORMAL_CLOSE));
     const test = (candidate: In): boolean => (isReply as IsReply<In>)(candidate, id);
     subscriber.add(
       replyIdOf

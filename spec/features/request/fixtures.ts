@@ -56,41 +56,52 @@ export function setup(): {
 export const doubled = (message: ClientMsg, id: string): Reply | undefined =>
   message.type === 'request' ? { type: 'reply', id, data: message.data * 2 } : undefined;
 
+/** `source`, counting the subscriptions to it: `active` now, `total` ever. */
+function counted<T>(source: Observable<T>): { readonly $: Observable<T>; active: number; total: number } {
+  const counts = {
+    $: new Observable<T>((subscriber) => {
+      counts.active++;
+      counts.total++;
+      const subscription = source.subscribe(subscriber);
+      return () => {
+        counts.active--;
+        subscription.unsubscribe();
+      };
+    }),
+    active: 0,
+    total: 0,
+  };
+  return counts;
+}
+
 /**
- * The socket seen through a wrapper that counts the subscriptions to its `message$`: `active` now, `total` ever. The
- * wrapper is one object, as the socket is, so requests made on it share what they share on a socket.
+ * The socket seen through a wrapper that counts the subscriptions to its `message$` (`active` now, `total` ever) and
+ * to its `close$` (`closeActive` now). The wrapper is one object, as the socket is, so requests made on it share what
+ * they share on a socket.
  */
 export function counting<In, Out>(
   socket: RequestSocket<In, Out>,
-): RequestSocket<In, Out> & { readonly active: number; readonly total: number } {
-  let active = 0;
-  let total = 0;
-  const message$ = new Observable<In>((subscriber) => {
-    active++;
-    total++;
-    const subscription = socket.message$.subscribe(subscriber);
-    return () => {
-      active--;
-      subscription.unsubscribe();
-    };
-  });
+): RequestSocket<In, Out> & { readonly active: number; readonly total: number; readonly closeActive: number } {
+  const messages = counted(socket.message$);
+  const closes = counted(socket.close$);
   return {
-    message$,
+    message$: messages.$,
+    close$: closes.$,
     get open$() {
       return socket.open$;
-    },
-    get close$() {
-      return socket.close$;
     },
     get readyState() {
       return socket.readyState;
     },
     send: (value) => socket.send(value),
     get active() {
-      return active;
+      return messages.active;
     },
     get total() {
-      return total;
+      return messages.total;
+    },
+    get closeActive() {
+      return closes.active;
     },
   };
 }

@@ -285,6 +285,29 @@ describe.each(FORMS)('request, knowing its reply by %s', (_form, match) => {
       });
     });
 
+    it('errors with a WebSocketCloseError for the server’s normal close that ends the socket, reason and all', () => {
+      newScheduler().run(({ cold, expectObservable }) => {
+        const { server, socket } = setup();
+        server.script(cold('7ms c', { c: { close: { code: 1000, reason: 'bye' } } }));
+        const bye = new WebSocketCloseError({ code: 1000, reason: 'bye', wasClean: true });
+        expectObservable(request(socket, ask(1), { ...match, id: ids() })).toBe('7ms #', undefined, bye);
+        expectObservable(request(socket, ask(2), { ...match, id: ids() }), '3ms ^').toBe('7ms #', undefined, bye);
+      });
+    });
+
+    it('tells each request of the last close it saw: a drop before it began to wait is not its close', () => {
+      newScheduler().run(({ cold, expectObservable }) => {
+        const { server, socket } = setup();
+        // The first connection drops at 4 ms; close() at 8 ms, while the socket waits to reconnect, makes no close.
+        server.script((connection) => (connection.index === 0 ? cold('4ms x', { x: 'drop' }) : undefined));
+        cold('8ms c').subscribe(() => socket.close());
+        const drop = new WebSocketCloseError({ code: 1006, reason: '', wasClean: false });
+        const normal = new WebSocketCloseError({ code: 1000, reason: '', wasClean: true });
+        expectObservable(request(socket, ask(1), { ...match, id: ids() })).toBe('8ms #', undefined, drop);
+        expectObservable(request(socket, ask(2), { ...match, id: ids() }), '6ms ^').toBe('8ms #', undefined, normal);
+      });
+    });
+
     it('a request made from the error callback of one that the stop ended starts a new connection, and is answered', () => {
       newScheduler().run(({ cold, expectObservable, flush }) => {
         const { server, socket } = setup();

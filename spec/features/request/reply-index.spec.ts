@@ -40,13 +40,14 @@ describe('request with replyIdOf', () => {
         for (let n = 1; n <= 32; n++) {
           request(socket, ask(n), { replyIdOf: counted, id: make }).subscribe((reply) => replies.push(reply));
         }
-        expect(socket.active).toBe(1);
+        // One subscription to message$ and one to close$ for the 32.
+        expect([socket.active, socket.closeActive]).toEqual([1, 1]);
         flush();
         expect(replies).toHaveLength(32);
         // 32 replies and 2 ticks: one call each (with isReply, 32 waiting requests would each have been asked).
         expect(calls).toBe(34);
         expect(socket.total).toBe(1);
-        expect(socket.active).toBe(0);
+        expect([socket.active, socket.closeActive]).toEqual([0, 0]);
       });
     });
 
@@ -62,11 +63,11 @@ describe('request with replyIdOf', () => {
         };
         const make = ids();
         for (let n = 1; n <= 4; n++) request(socket, ask(n), { isReply: counted, id: make }).subscribe();
-        expect(socket.active).toBe(4);
+        expect([socket.active, socket.closeActive]).toEqual([4, 4]);
         flush();
         // Reply k is tested by the 5 - k requests still waiting when it comes: 4 + 3 + 2 + 1.
         expect(calls).toBe(10);
-        expect(socket.active).toBe(0);
+        expect([socket.active, socket.closeActive]).toEqual([0, 0]);
       });
     });
   });
@@ -101,14 +102,14 @@ describe('request with replyIdOf', () => {
             expect.anything(),
           );
           flush();
-          expect(socket.active).toBe(0);
+          expect([socket.active, socket.closeActive]).toEqual([0, 0]);
           expect(socket.total).toBe(1);
           // The socket let go of its connection too.
           expect(server.connection(0).clientClose?.code).toBe(1000);
           request(socket, ask(2), { replyIdOf, id: make }).subscribe();
           expect([socket.active, socket.total]).toEqual([1, 2]);
           flush();
-          expect(socket.active).toBe(0);
+          expect([socket.active, socket.closeActive]).toEqual([0, 0]);
         });
       },
     );
@@ -131,6 +132,7 @@ describe('request with replyIdOf', () => {
         }, 4);
         flush();
         expect(active).toEqual([1, 0]);
+        expect(socket.closeActive).toBe(0);
         expect(server.connection(0).sentJson()).toEqual([
           { type: 'request', id: 'r1', data: 1 },
           { type: 'request', id: 'r2', data: 2 },
@@ -152,7 +154,7 @@ describe('request with replyIdOf', () => {
           request(socket, ask(n), { replyIdOf, id: make }).subscribe({ error: (e: unknown) => errors.push(e) });
         flush();
         expect(errors).toEqual(Array(3).fill(new WebSocketCloseError({ code: 1008, reason: '', wasClean: true })));
-        expect(socket.active).toBe(0);
+        expect([socket.active, socket.closeActive]).toEqual([0, 0]);
         request(socket, ask(4), { replyIdOf, id: make }).subscribe({ error: () => undefined });
         expect([socket.active, socket.total]).toEqual([1, 2]);
       });
@@ -176,7 +178,7 @@ describe('request with replyIdOf', () => {
           { type: 'reply', id: 'r2', data: 4 },
           { type: 'reply', id: 'r3', data: 6 },
         ]);
-        expect(socket.active).toBe(0);
+        expect([socket.active, socket.closeActive]).toEqual([0, 0]);
       });
     });
 
@@ -221,13 +223,13 @@ describe('request with replyIdOf', () => {
       const errors: unknown[] = [];
       request(socket, ask(1), { replyIdOf, id: ids() }).subscribe({ error: (e: unknown) => errors.push(e) });
       expect(errors).toEqual([new Error('cannot start')]);
-      expect(socket.active).toBe(0);
+      expect([socket.active, socket.closeActive]).toEqual([0, 0]);
       request(socket, ask(2), { replyIdOf, id: ids() }).subscribe({ error: (e: unknown) => errors.push(e) });
       expect(errors).toHaveLength(2);
       expect(socket.total).toBe(2);
     });
 
-    it('a request made from the failing one’s error callback subscribes afresh and waits', () => {
+    it('a request made from the failing one’s error callback subscribes afresh and waits, and later ones join it', () => {
       const messages = new Subject<ServerMsg>();
       let fail = true;
       const socket = stub(
@@ -243,9 +245,16 @@ describe('request with replyIdOf', () => {
         error: () => request(socket, ask(2), { replyIdOf, id: () => 'two' }).subscribe((r) => replies.push(r)),
       });
       expect(socket.active).toBe(1);
+      // The failed request's leaving does not take the new subscription's place: the next request shares it.
+      request(socket, ask(3), { replyIdOf, id: () => 'three' }).subscribe((r) => replies.push(r));
+      expect([socket.active, socket.total]).toEqual([1, 2]);
       messages.next({ type: 'reply', id: 'two', data: 4 });
-      expect(replies).toEqual([{ type: 'reply', id: 'two', data: 4 }]);
-      expect(socket.active).toBe(0);
+      messages.next({ type: 'reply', id: 'three', data: 6 });
+      expect(replies).toEqual([
+        { type: 'reply', id: 'two', data: 4 },
+        { type: 'reply', id: 'three', data: 6 },
+      ]);
+      expect([socket.active, socket.closeActive]).toEqual([0, 0]);
     });
   });
 
