@@ -144,10 +144,12 @@ export function renderMarkdown(results: BenchResults): string {
         `${integer(config.requestsInFlight)} in flight (each reply starts the next request), after a warm-up. Raw ws ` +
         "makes an id per request (a UUID prefix and a counter), keeps the request in a `Map` and settles it when its reply's id " +
         "comes back, JSON both ways; rx-websocket subscribes `request(socket, (id) => ({ type: 'request', id, data }), " +
-        '{ isReply: (msg, id) => msg.id === id })` once per request (the default id and 10 s timeout). Wall time per ' +
+        'options)` once per request (the default id and 10 s timeout), with `{ isReply: (msg, id) => msg.id === id }`, ' +
+        'and with `{ replyIdOf: (msg) => msg.id }` (one function for every request). Wall time per ' +
         `round trip (the run's time over its requests), median of ${config.rounds} rounds, and the client process's ` +
         'CPU time per round trip, steadier when other work shares the machine (the server runs in a process of its own). ' +
-        'Each request tests every message while it waits, so its cost with many in flight grows with their number.',
+        'With isReply each request tests every message while it waits, so its cost with many in flight grows with their ' +
+        'number; with replyIdOf the requests share one subscription and each message costs one call and one map lookup.',
       '',
       table(
         [

@@ -9,15 +9,24 @@ import { firstValueFrom } from 'rxjs';
 import WebSocket from 'ws';
 import * as candidate from './candidate-lib';
 import { fromWebSocket, json, request, type WebSocketConstructor } from '../lib/index';
-import type { WsClass } from './clients';
+import type { ClientId, WsClass } from './clients';
 
 /** The clients the request workload runs. */
-export const REQUEST_CLIENTS = ['ws', 'rx-websocket', 'rx-websocket-candidate'] as const;
+export const REQUEST_CLIENTS = ['ws', 'rx-websocket', 'rx-websocket-replyIdOf', 'rx-websocket-candidate'] as const;
 export type RequestClientId = (typeof REQUEST_CLIENTS)[number];
+
+/** The client of the other workloads each request client stands with: `--clients` selects them by it. */
+export const REQUEST_CLIENT_BASE: Readonly<Record<RequestClientId, ClientId>> = {
+  ws: 'ws',
+  'rx-websocket': 'rx-websocket',
+  'rx-websocket-replyIdOf': 'rx-websocket',
+  'rx-websocket-candidate': 'rx-websocket-candidate',
+};
 
 export const REQUEST_LABELS: Readonly<Record<RequestClientId, string>> = {
   ws: 'ws, an id and a map of pending requests',
-  'rx-websocket': 'rx-websocket, request()',
+  'rx-websocket': 'rx-websocket, request() with isReply',
+  'rx-websocket-replyIdOf': 'rx-websocket, request() with replyIdOf',
   'rx-websocket-candidate': 'rx-websocket (candidate), request()',
 };
 
@@ -29,6 +38,8 @@ export const REQUEST_USAGE: Readonly<Record<RequestClientId, string>> = {
   'rx-websocket':
     "`request(socket, (id) => ({ type: 'request', id, data }), { isReply: (msg, id) => msg.id === id })` on " +
     '`fromWebSocket(url, { ...json(), WebSocketCtor: ws })`, subscribed once per request (default id, timeout 10 s)',
+  'rx-websocket-replyIdOf':
+    'as rx-websocket, with `{ replyIdOf: (msg) => msg.id }` instead of `isReply`, one function for every request',
   'rx-websocket-candidate': 'as rx-websocket, built from the lib/ copy given by `--candidate <dir>`',
 };
 
@@ -98,7 +109,14 @@ function rawRequester(WS: WsClass): Requester {
   };
 }
 
-function rxRequester(library: Pick<typeof candidate, 'fromWebSocket' | 'json' | 'request'>, WS: WsClass): Requester {
+/** How `request()` knows its reply: `isReply` tests each message for each waiting request, `replyIdOf` reads its id. */
+type Matching = 'isReply' | 'replyIdOf';
+
+function rxRequester(
+  library: Pick<typeof candidate, 'fromWebSocket' | 'json' | 'request'>,
+  WS: WsClass,
+  matching: Matching = 'isReply',
+): Requester {
   const WebSocketCtor = WS as unknown as WebSocketConstructor;
   return {
     async open(url) {
@@ -109,10 +127,13 @@ function rxRequester(library: Pick<typeof candidate, 'fromWebSocket' | 'json' | 
       const held = socket.connect();
       await firstValueFrom(socket.open$);
       const isReply = (message: Echoed, id: string): boolean => message.id === id;
+      // Made once, for every request: the requests on the socket share one index by it.
+      const replyIdOf = (message: Echoed): string | undefined => message.id as string | undefined;
+      const options = matching === 'replyIdOf' ? { replyIdOf } : { isReply };
       return {
         request(n, done, fail) {
           library
-            .request(socket, (id) => ({ type: 'request', id, data: requestData(n) }), { isReply })
+            .request(socket, (id) => ({ type: 'request', id, data: requestData(n) }), options)
             .subscribe({ complete: done, error: fail });
         },
         close: async () => {
@@ -131,6 +152,7 @@ export function createRequesters(WS: WsClass): Readonly<Record<RequestClientId, 
   return {
     ws: rawRequester(WS),
     'rx-websocket': rxRequester({ fromWebSocket, json, request }, WS),
+    'rx-websocket-replyIdOf': rxRequester({ fromWebSocket, json, request }, WS, 'replyIdOf'),
     'rx-websocket-candidate': rxRequester(candidate, WS),
   };
 }

@@ -21,7 +21,7 @@ import { DEFAULT_APP_TARGET_BYTES, measureBundles, OWN_GZIP_BUDGETS, type Bundle
 import { CLIENT_IDS, CLIENT_LABELS, CLIENT_USAGE, type ClientId } from './clients';
 import { sampleMessage } from './messages';
 import { renderMarkdown, updateBenchmarksMarkdown } from './report';
-import { REQUEST_CLIENTS, REQUEST_LABELS, type RequestClientId } from './requesters';
+import { REQUEST_CLIENT_BASE, REQUEST_CLIENTS, REQUEST_LABELS, type RequestClientId } from './requesters';
 import { median, slope } from './stats';
 import { LIBRARY_MODELS, OUTAGES_MS, PEER_MODELS, renderSvg, runStorms } from './storm';
 import type {
@@ -836,7 +836,9 @@ export async function runBench(config: BenchConfig, argv: readonly string[]): Pr
 
     let request: RequestSummary[] | undefined;
     if (has('request')) {
-      const requestClients = REQUEST_CLIENTS.filter((id) => id === 'ws' || config.clients.includes(id));
+      const requestClients = REQUEST_CLIENTS.filter(
+        (id) => id === 'ws' || config.clients.includes(REQUEST_CLIENT_BASE[id]),
+      );
       request = [];
       for (const inFlight of [...new Set([1, config.requestsInFlight])]) {
         log(

@@ -29,7 +29,7 @@ export type { PageLifecycle } from './core/lifecycle-contract';
 export { multiplex } from './features/multiplex/multiplex';
 export type { MultiplexOptions } from './features/multiplex/multiplex';
 export { DEFAULT_REQUEST, request } from './features/request/request';
-export type { RequestOptions, RequestSocket } from './features/request/request';
+export type { RequestBaseOptions, RequestOptions, RequestSocket } from './features/request/request';
 export { RequestTimeoutError } from './features/request/request-timeout-error';
 export type { ResumeEvent } from './features/multiplex/resume';
 export { DEFAULT_SHARE_ACROSS_TABS, shareAcrossTabs } from './features/tabs/share-across-tabs';

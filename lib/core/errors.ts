@@ -418,6 +418,7 @@ export type CallbackHook =
   | 'multiplex.key'
   | 'request.make'
   | 'request.isReply'
+  | 'request.replyIdOf'
   | 'request.cancel'
   | 'request.id'
   | 'multiplex.cursorOf'

@@ -92,10 +92,17 @@ describe('the benchmark in --smoke mode', () => {
     expect(results?.storm?.rows.length).toBeGreaterThan(0);
   });
 
-  it('times request round trips of raw ws and request(), one at a time and several in flight', () => {
+  it('times request round trips of raw ws and request() (isReply and replyIdOf), one at a time and several in flight', () => {
     const rows = results?.request ?? [];
     expect(rows.map((row) => `${row.id} ${row.inFlight}`).sort()).toEqual(
-      ['rx-websocket 1', 'rx-websocket 8', 'ws 1', 'ws 8'].sort(),
+      [
+        'rx-websocket 1',
+        'rx-websocket 8',
+        'rx-websocket-replyIdOf 1',
+        'rx-websocket-replyIdOf 8',
+        'ws 1',
+        'ws 8',
+      ].sort(),
     );
     for (const row of rows) {
       expect(row.runs).toHaveLength(1);

@@ -14,6 +14,7 @@ import type { CloseInfo } from '../../core/events';
 import { guard, REPLY, Threw } from '../../core/guard';
 import { assertDelayMs } from '../../core/validate-options';
 import { OPEN } from '../../core/web-socket-like';
+import { awaitReply } from './reply-index';
 import { RequestTimeoutError } from './request-timeout-error';
 
 /**
@@ -38,14 +39,46 @@ export interface RequestSocket<In, Out> {
   readonly error$?: Observable<RxWebSocketError>;
 }
 
-/** Options of {@link request}. */
-export interface RequestOptions<In, Out, R extends In = In> {
-  /**
-   * Whether `message` is the reply to the request with this `id`, e.g. `(msg, id) => msg.type === 'reply' && msg.id === id`.
-   * A type guard narrows what the request emits. Called for every message while the request waits. If it throws, the
-   * request ends with a `CallbackError` (hook `'request.isReply'`), its `cancel` message sent as on a timeout.
-   */
-  readonly isReply: ((message: In, id: string) => message is R) | ((message: In, id: string) => boolean);
+/**
+ * Options of {@link request}: how the request knows its reply, with exactly one of `isReply` (a test per waiting
+ * request and message) and `replyIdOf` (one call per message, the reply found by its id), and the
+ * {@link RequestBaseOptions}.
+ */
+export type RequestOptions<In, Out, R extends In = In> = RequestBaseOptions<Out> &
+  (
+    | {
+        /**
+         * Whether `message` is the reply to the request with this `id`, e.g.
+         * `(msg, id) => msg.type === 'reply' && msg.id === id`. A type guard narrows what the request emits. Called for
+         * every message while the request waits, so a message costs one call per waiting request: with many requests
+         * in flight, give `replyIdOf` instead. If it throws, the request ends with a `CallbackError` (hook
+         * `'request.isReply'`), its `cancel` message sent as on a timeout.
+         * @default undefined (give this or `replyIdOf`, not both)
+         */
+        readonly isReply: ((message: In, id: string) => message is R) | ((message: In, id: string) => boolean);
+        /** Only with `isReply` absent. */
+        readonly replyIdOf?: undefined;
+      }
+    | {
+        /**
+         * The id of the request that `message` answers, or `undefined` when it is no reply, e.g.
+         * `(msg) => (msg.type === 'reply' ? msg.id : undefined)`. The requests waiting on a socket with the same
+         * `replyIdOf` function share one `message$` subscription and find their replies through a map by id, so each
+         * message costs one call and one lookup however many requests wait: define the function once, not per
+         * request. A reply whose id no request waits for (late, cancelled, or someone else's) is ignored, as with
+         * `isReply`. If it throws, the error (a `CallbackError`, hook `'request.replyIdOf'`) is reported once on
+         * `error$`, and every request waiting on that subscription ends with it, its `cancel` message sent as on a
+         * timeout.
+         * @default undefined (give this or `isReply`, not both)
+         */
+        readonly replyIdOf: (message: In) => string | undefined;
+        /** Only with `replyIdOf` absent. */
+        readonly isReply?: undefined;
+      }
+  );
+
+/** The options of {@link request} other than how it knows its reply (`isReply` or `replyIdOf`). */
+export interface RequestBaseOptions<Out> {
   /**
    * How long to wait for the reply, from the subscription, in milliseconds: above 0, up to 2147483647 (the longest
    * delay timers honour), or `Infinity` to wait as long as the socket runs. Then the request errors with a
@@ -86,17 +119,18 @@ export interface RequestOptions<In, Out, R extends In = In> {
 
 /** The default {@link RequestOptions}. */
 export const DEFAULT_REQUEST = {
-  /** {@link RequestOptions.timeoutMs}: 10 s. */
+  /** {@link RequestBaseOptions.timeoutMs}: 10 s. */
   timeoutMs: 10_000,
-  /** {@link RequestOptions.resend}: once only. */
+  /** {@link RequestBaseOptions.resend}: once only. */
   resend: 'never',
 } as const;
 
 /**
  * Request/response over a socket: each subscription makes a fresh id, sends `make(id)` (through `socket.send`, so
- * queued while the socket is not open; with `resend: 'on-reconnect'`, sent on the next open instead), and emits the first message that `isReply(message, id)` accepts, then
- * completes. The request holds the connection while it waits, and lets it go when it ends. (`Out` is `const` only so
- * that `make`'s object literals keep their literal types against the socket's message type.)
+ * queued while the socket is not open; with `resend: 'on-reconnect'`, sent on the next open instead), and emits the
+ * first message that `isReply(message, id)` accepts, or whose `replyIdOf(message)` is the id, then completes. The
+ * request holds the connection while it waits, and lets it go when it ends. (`Out` is `const` only so that `make`'s
+ * object literals keep their literal types against the socket's message type.)
  *
  * - Unsubscribing before the reply cancels the request: `cancel(id)` is sent when given, and a later reply is ignored.
  * - No reply within `timeoutMs`: a `RequestTimeoutError`; a reply after it is ignored. So is a reply for an id no
@@ -106,9 +140,9 @@ export const DEFAULT_REQUEST = {
  * - The socket stops for good before the reply: the request errors with `message$`'s error, or, when it stopped
  *   without one (`close()`, or a close the reconnection policy ends on without an error), with a
  *   `WebSocketCloseError` for the last close. A request never waits on a socket that can no longer answer it.
- * - What `make`, `isReply`, `cancel` or `id` throws ends the request with a `CallbackError` naming the hook
- *   (`'request.make'`...), given to the subscriber; nothing reaches the socket's handlers. So does what `send` throws
- *   for the request (a `'throw'` overflow, or an `EncodeError` when nobody listens on `error$`).
+ * - What `make`, `isReply`, `replyIdOf`, `cancel` or `id` throws ends the request with a `CallbackError` naming the
+ *   hook (`'request.make'`...), given to the subscriber; nothing reaches the socket's handlers. So does what `send`
+ *   throws for the request (a `'throw'` overflow, or an `EncodeError` when nobody listens on `error$`).
  *
  * Throws `InvalidOptionError` for a bad option (left to development builds in the production browser build).
  *
@@ -120,6 +154,13 @@ export const DEFAULT_REQUEST = {
  *   resend: 'on-reconnect',
  * });
  * placed$.subscribe({ next: (reply) => show(reply.data), error: (error) => retryLater(error) });
+ *
+ * @example
+ * // Many requests in flight: each message costs one replyIdOf call and one lookup, however many wait.
+ * const replyIdOf = (msg: ServerMsg) => (msg.type === 'reply' ? msg.id : undefined); // defined once, shared
+ * const quote = (sym: string) =>
+ *   request(socket, (id) => ({ type: 'request', id, data: { op: 'quote', sym } }), { replyIdOf });
+ * merge(...symbols.map(quote)).subscribe((reply) => show(reply));
  */
 export function request<In, const Out, R extends In = In>(
   socket: RequestSocket<In, Out>,
@@ -129,6 +170,7 @@ export function request<In, const Out, R extends In = In>(
   if (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__) validateRequest(make, options);
   const {
     isReply,
+    replyIdOf,
     timeoutMs = DEFAULT_REQUEST.timeoutMs,
     resend = DEFAULT_REQUEST.resend,
     cancel,
@@ -193,22 +235,29 @@ export function request<In, const Out, R extends In = In>(
       // The subscriber has left: what the cancel callback or send throws has nobody to go to.
       sendCancel();
     });
-    subscriber.add(socket.close$.subscribe((close) => (lastClose = close)));
-    const test = (candidate: In): boolean => isReply(candidate, id);
+    // With replyIdOf, the requests on the socket hear its closes through one subscription, as they do its messages.
+    if (!replyIdOf) subscriber.add(socket.close$.subscribe((close) => (lastClose = close)));
+    const take = (candidate: In): void => {
+      if (settled) return;
+      settled = true;
+      subscriber.next(candidate as R);
+      subscriber.complete();
+    };
+    const ended = (close = lastClose) => fail(new WebSocketCloseError(close ?? NORMAL_CLOSE));
+    const test = (candidate: In): boolean => (isReply as IsReply<In>)(candidate, id);
     subscriber.add(
-      socket.message$.subscribe({
-        next: (candidate) => {
-          if (settled) return;
-          const matched = guard(test, candidate, isReplyError, REPLY);
-          if (matched instanceof Threw) return giveUp(report(matched.error));
-          if (!matched) return;
-          settled = true;
-          subscriber.next(candidate as R);
-          subscriber.complete();
-        },
-        error: fail,
-        complete: () => fail(new WebSocketCloseError(lastClose ?? NORMAL_CLOSE)),
-      }),
+      replyIdOf
+        ? awaitReply(socket, replyIdOf, id, { next: take, error: fail, complete: ended, giveUp }, report)
+        : socket.message$.subscribe({
+            next: (candidate) => {
+              if (settled) return;
+              const matched = guard(test, candidate, isReplyError, REPLY);
+              if (matched instanceof Threw) return giveUp(report(matched.error));
+              if (matched) take(candidate);
+            },
+            error: fail,
+            complete: ended,
+          }),
     );
     // Holding the connection may have ended it at once (a socket that cannot start).
     if (settled) return;
@@ -228,6 +277,8 @@ export function request<In, const Out, R extends In = In>(
     if (resend !== 'on-reconnect' || socket.readyState === OPEN) send();
   });
 }
+
+type IsReply<In> = (message: In, id: string) => boolean;
 
 /** Reports on the socket's `error$` (when it is one made by `fromWebSocket`), and hands the error back. */
 function reporter(socket: object): <E extends RxWebSocketError>(error: E) => E {
@@ -275,8 +326,16 @@ function randomPrefix(): string {
 function validateRequest(make: unknown, options: unknown): void {
   if (typeof make !== 'function') throw new InvalidOptionError('request.make', make, 'a function');
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('request', options, 'an object');
-  const { isReply, timeoutMs, resend, cancel, id } = options as Record<string, unknown>;
-  if (typeof isReply !== 'function') throw new InvalidOptionError('request.isReply', isReply, 'a function');
+  const { isReply, replyIdOf, timeoutMs, resend, cancel, id } = options as Record<string, unknown>;
+  if (replyIdOf === undefined) {
+    if (typeof isReply !== 'function') {
+      throw new InvalidOptionError('request.isReply', isReply, 'a function, or else request.replyIdOf: one of the two');
+    }
+  } else if (isReply !== undefined) {
+    throw new InvalidOptionError('request.replyIdOf', replyIdOf, 'not with request.isReply: one of the two');
+  } else if (typeof replyIdOf !== 'function') {
+    throw new InvalidOptionError('request.replyIdOf', replyIdOf, 'a function');
+  }
   if (timeoutMs !== undefined) assertDelayMs('request.timeoutMs', timeoutMs, { above0: true, never: true });
   if (resend !== undefined && resend !== 'never' && resend !== 'on-reconnect') {
     throw new InvalidOptionError('request.resend', resend, "'never' or 'on-reconnect'");
