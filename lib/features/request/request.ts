@@ -1,7 +1,8 @@
-import { Observable, timer } from 'rxjs';
+import { isObservable, Observable, timer } from 'rxjs';
 import {
   CallbackError,
   InvalidOptionError,
+  kindOf,
   WebSocketCloseError,
   type CallbackHook,
   type RxWebSocketError,
@@ -66,8 +67,9 @@ export interface RequestOptions<In, Out, R extends In = In> {
    */
   readonly cancel?: (id: string) => Out;
   /**
-   * Makes each request's id. If it throws or returns something other than a string, the request errors with a
-   * `CallbackError` (hook `'request.id'`) and nothing is sent. Ids must be unique among the requests a server
+   * Makes each request's id, a non-empty string. If it throws, the request errors with a `CallbackError` (hook
+   * `'request.id'`); if it returns anything else (not a string, or `''`), with an `InvalidOptionError`
+   * (`'request.id'`) saying what it returned. Either way nothing is sent. Ids must be unique among the requests a server
    * remembers, across all its clients.
    * @default a random prefix per socket object (a UUID where `crypto.randomUUID` exists) and a counter: `<prefix>-1`,
    * `<prefix>-2`, ...
@@ -117,6 +119,7 @@ export function request<In, const Out, R extends In = In>(
   make: (id: string) => NoInfer<Out>,
   options: RequestOptions<NoInfer<In>, NoInfer<Out>, R>,
 ): Observable<R> {
+  checkSocket(socket);
   if (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__) validateRequest(make, options);
   const {
     isReply,
@@ -129,8 +132,10 @@ export function request<In, const Out, R extends In = In>(
   // What the application's callbacks throw is reported on the socket's error$ too, as every hook's throw is.
   const report = reporter(socket);
   return new Observable<R>((subscriber) => {
-    const id = guard(callId, nextId, idError);
+    const id = guard(nextId, undefined, idError);
     if (id instanceof Threw) return subscriber.error(report(id.error));
+    // A programming error, for the subscriber alone: nothing threw, and nothing is sent.
+    if (typeof id !== 'string' || id === '') return subscriber.error(badId(id));
     const message = guard(make, id, makeError);
     if (message instanceof Threw) return subscriber.error(report(message.error));
 
@@ -235,11 +240,21 @@ const makeError = /* @__PURE__ */ wrapper('request.make');
 const isReplyError = /* @__PURE__ */ wrapper('request.isReply');
 const cancelError = /* @__PURE__ */ wrapper('request.cancel');
 
-/** Calls the id maker, and refuses what is not a string (an id the server could not match a reply to). */
-function callId(makeId: () => string): string {
-  const id: unknown = makeId();
-  if (typeof id !== 'string') throw new TypeError(`the id function returned ${typeof id}, not a string`);
-  return id;
+/** What an `id` option that returned no usable id (not a string, or `''`) gives the subscriber. */
+function badId(id: unknown): InvalidOptionError {
+  return new InvalidOptionError(
+    'request.id',
+    id,
+    typeof id === 'string' ? 'it returned an empty id' : `it returned ${kindOf(id)}, not a string`,
+  );
+}
+
+/** Throws unless `socket` looks like one `fromWebSocket` makes: a clear error at the call, not a TypeError later. */
+function checkSocket(socket: unknown): void {
+  const { message$, open$, close$, send } = (socket ?? {}) as Partial<RequestSocket<unknown, unknown>>;
+  if (!isObservable(message$) || !isObservable(open$) || !isObservable(close$) || typeof send !== 'function') {
+    throw new TypeError('request: the first argument must be a socket made by fromWebSocket');
+  }
 }
 
 /** Each socket object's ids: a random prefix, made on its first request, and a counter. */
