@@ -57,7 +57,8 @@ export interface MultiplexOptions<T = unknown, In = unknown> {
    * Told once per resubscription after a reconnection whether the gap was filled (see {@link ResumeEvent}): when
    * `isRecovered` recognises the answer (before the replayed messages, which follow it), or at once when the channel
    * had no cursor to resume from (`recovered: false`). Not called for the channel's first subscribe, nor for a
-   * resubscription whose connection dropped before the answer (the next one is told). Needs `isRecovered`.
+   * resubscription whose connection dropped before the answer (the next one is told). Needs `isRecovered` (the
+   * server's answer tells whether the gap was filled): given without it, `multiplex` throws an `InvalidOptionError`.
    * @default undefined
    */
   readonly onResume?: (event: ResumeEvent) => void;
@@ -134,7 +135,6 @@ export function multiplex<In, Out>(
   filter: (message: In) => boolean,
   options?: MultiplexOptions<In, In>,
 ): Observable<In> {
-  if (options && (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__)) checkResume(options);
   let channels = registry.get(socket) as unknown as Channels<In, Out> | undefined;
   if (!channels) {
     const internals = (socket as Partial<WithInternals<In, Out>> | null | undefined)?.[INTERNALS];
@@ -144,7 +144,34 @@ export function multiplex<In, Out>(
     channels = createChannels(internals.call(socket));
     registry.set(socket, channels as unknown as Channels<unknown, unknown>);
   }
+  if (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__) checkCall(subscribeMsg, unsubscribeMsg, filter, options);
   return channels(subscribeMsg, unsubscribeMsg, filter, options);
+}
+
+/**
+ * Checks the arguments of a `multiplex` call (a plain-JS caller may leave one out): a programming error throws at the
+ * call.
+ */
+function checkCall(subscribeMsg: unknown, unsubscribeMsg: unknown, filter: unknown, options: unknown): void {
+  if (typeof subscribeMsg !== 'function') {
+    throw new InvalidOptionError('multiplex.subscribeMsg', subscribeMsg, 'a function, the second argument');
+  }
+  if (typeof unsubscribeMsg !== 'function') {
+    throw new InvalidOptionError('multiplex.unsubscribeMsg', unsubscribeMsg, 'a function, the third argument');
+  }
+  if (typeof filter !== 'function') {
+    throw new InvalidOptionError(
+      'multiplex.filter',
+      filter,
+      "a function, the fourth argument: it picks the channel's messages out of the socket's",
+    );
+  }
+  if (options !== undefined) {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidOptionError('multiplex.options', options, 'an object');
+    }
+    checkResume(options);
+  }
 }
 
 /** The channels over one socket, reached through `host`. */

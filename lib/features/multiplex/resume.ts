@@ -137,8 +137,15 @@ export function checkResume(options: {
   if (isRecovered !== undefined && typeof isRecovered !== 'function') {
     throw new InvalidOptionError('multiplex.isRecovered', isRecovered, 'a function');
   }
-  if (onResume !== undefined && (typeof onResume !== 'function' || isRecovered === undefined)) {
-    throw new InvalidOptionError('multiplex.onResume', onResume, 'a function, with isRecovered');
+  if (onResume !== undefined && typeof onResume !== 'function') {
+    throw new InvalidOptionError('multiplex.onResume', onResume, 'a function');
+  }
+  if (onResume !== undefined && isRecovered === undefined) {
+    throw new InvalidOptionError(
+      'multiplex.onResume',
+      onResume,
+      "onResume needs isRecovered: the server's answer tells whether the gap was filled",
+    );
   }
   if (dedupeWindow !== undefined && !(Number.isSafeInteger(dedupeWindow) && (dedupeWindow as number) >= 0)) {
     throw new InvalidOptionError('multiplex.dedupeWindow', dedupeWindow, 'an integer ≥ 0');

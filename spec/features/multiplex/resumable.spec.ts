@@ -488,5 +488,18 @@ describe('multiplex with cursorOf (a resumable channel)', () => {
       expect(call).toThrow(InvalidOptionError);
       expect(call).toThrow(expect.objectContaining({ option }));
     });
+
+    it('refuse onResume without isRecovered with a message saying that it needs isRecovered, and why', () => {
+      const { socket } = setup({ feed: false });
+      expect(() =>
+        multiplex(
+          socket,
+          (): ClientMsg => ({ type: 'subscribe', channel: 'BTC' }),
+          (): ClientMsg => ({ type: 'unsubscribe', channel: 'BTC' }),
+          () => true,
+          { cursorOf: () => 'c', onResume: () => undefined },
+        ),
+      ).toThrow(/onResume needs isRecovered: the server's answer tells whether the gap was filled/);
+    });
   });
 });
