@@ -33,8 +33,11 @@ export interface MultiplexOptions<T = unknown, In = unknown> {
    */
   readonly key?: string;
   /**
-   * Makes the channel resumable: the cursor of a message of the channel, an opaque string the channel never compares
-   * (`undefined` for a message without one: delivered, and nothing recorded). The channel keeps the cursor of the last
+   * Makes the channel resumable: the cursor of a message of the channel, an opaque string the channel compares only for
+   * equality (`String(seq)` for a sequence number). `undefined` means the message has no cursor: it is delivered, is
+   * not deduplicated (a replay delivers it again), and does not move the resume point, so a resume uses the last
+   * defined cursor. Anything else (an object, a number, a symbol, `null`) is reported on `error$` as a `CallbackError`
+   * 'multiplex.cursorOf', and that message is dropped; the channel goes on. The channel keeps the cursor of the last
    * message it delivered and makes every subscribe message after a reconnection with it, `subscribeMsg(cursor)`, so
    * that the server can replay what was missed. A message whose cursor was delivered lately (a server replaying an
    * overlap, a live message racing a replay) is dropped: no cursor reaches the channel's subscribers twice, within the
@@ -108,6 +111,8 @@ const registry = /* @__PURE__ */ new WeakMap<object, Channels<unknown, unknown>>
  *   that `send` reports on `error$` itself leaves the channel running; it subscribes again after the next open.
  * - `filter` (`CallbackError` 'multiplex.filter'), `cursorOf` ('multiplex.cursorOf': the message is not delivered)
  *   and `isRecovered` ('multiplex.isRecovered') end the channel the same way, and its unsubscribe message is sent.
+ * - `cursorOf` returning neither a string nor `undefined` (`CallbackError` 'multiplex.cursorOf', saying what it
+ *   returned) is reported on `error$`: that message is dropped, and the channel goes on.
  * - `onResume` (`CallbackError` 'multiplex.onResume') is reported on `error$` (dropped when nobody listens); the
  *   channel goes on, and delivers the replay.
  * - `unsubscribeMsg` (`CallbackError` 'multiplex.unsubscribeMsg') and an unsubscribe message that cannot be sent are
