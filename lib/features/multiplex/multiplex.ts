@@ -103,6 +103,10 @@ const registry = /* @__PURE__ */ new WeakMap<object, Channels<unknown, unknown>>
  * Channels with the same key are shared: by default the subscribe message itself when a string, its bytes when binary,
  * else its JSON, as `subscribeMsg(undefined)` makes it (see {@link MultiplexOptions.key}).
  *
+ * The message types come from `socket` alone, as `socket.send` takes them: the callbacks are typed by it and need no
+ * annotations, their object literals keeping their literal types against a union of outgoing messages. (`Out` is
+ * `const`, and the callbacks are not inferred from, for that.)
+ *
  * What the application's callbacks throw, and what the socket cannot send, never escapes into the socket's handlers:
  * - `subscribeMsg` (as `CallbackError` 'multiplex.subscribeMsg'), the default key (`CallbackError` 'multiplex.key') and
  *   a subscribe message that `send` throws for (nobody listens on `error$`, or an overflow set to throw) end the
@@ -118,19 +122,19 @@ const registry = /* @__PURE__ */ new WeakMap<object, Channels<unknown, unknown>>
  * - `unsubscribeMsg` (`CallbackError` 'multiplex.unsubscribeMsg') and an unsubscribe message that cannot be sent are
  *   reported on `error$` (dropped when nobody listens: the last subscriber has gone); the channel lets go all the same.
  */
-export function multiplex<In, Out, T extends In>(
+export function multiplex<In, const Out, T extends In>(
   socket: Pick<ReactiveWebSocket<In, Out>, 'message$' | 'send'>,
-  subscribeMsg: (cursor: string | undefined) => Out,
-  unsubscribeMsg: () => Out,
-  filter: (message: In) => message is T,
-  options?: MultiplexOptions<T, In>,
+  subscribeMsg: (cursor: string | undefined) => NoInfer<Out>,
+  unsubscribeMsg: () => NoInfer<Out>,
+  filter: (message: NoInfer<In>) => message is T,
+  options?: MultiplexOptions<T, NoInfer<In>>,
 ): Observable<T>;
-export function multiplex<In, Out>(
+export function multiplex<In, const Out>(
   socket: Pick<ReactiveWebSocket<In, Out>, 'message$' | 'send'>,
-  subscribeMsg: (cursor: string | undefined) => Out,
-  unsubscribeMsg: () => Out,
-  filter: (message: In) => boolean,
-  options?: MultiplexOptions<In, In>,
+  subscribeMsg: (cursor: string | undefined) => NoInfer<Out>,
+  unsubscribeMsg: () => NoInfer<Out>,
+  filter: (message: NoInfer<In>) => boolean,
+  options?: MultiplexOptions<NoInfer<In>, NoInfer<In>>,
 ): Observable<In>;
 export function multiplex<In, Out>(
   // Typed by what it gives the callbacks (a socket made by fromWebSocket, checked here), so that their literals infer.
