@@ -148,7 +148,11 @@ export function multiplex<In, Out>(
   if (!channels) {
     const internals = (socket as Partial<WithInternals<In, Out>> | null | undefined)?.[INTERNALS];
     if (typeof internals !== 'function') {
-      throw new TypeError('multiplex: the first argument must be a socket made by fromWebSocket');
+      throw new TypeError(
+        typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+          ? 'multiplex: the first argument must be a socket made by fromWebSocket'
+          : 'multiplex: not a socket',
+      );
     }
     channels = createChannels(internals.call(socket));
     registry.set(socket, channels as unknown as Channels<unknown, unknown>);

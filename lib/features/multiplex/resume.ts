@@ -102,7 +102,7 @@ export function createResume<T, In>(
       if (cursor instanceof Threw) return cursor;
       if (typeof cursor !== 'string') {
         // Not a cursor the channel could resume from or compare: the message is dropped, and the channel goes on.
-        report(badCursor(cursor));
+        report(typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__ ? badCursor(cursor) : cursorError(cursor));
         return false;
       }
       if (size > 0) {
@@ -167,7 +167,7 @@ const cursorError = /* @__PURE__ */ wrapper('multiplex.cursorOf');
 const recoveredError = /* @__PURE__ */ wrapper('multiplex.isRecovered');
 const resumeError = /* @__PURE__ */ wrapper('multiplex.onResume');
 
-/** What a `cursorOf` that returned neither a string nor `undefined` is reported as. */
+/** What a `cursorOf` that returned neither a string nor `undefined` is reported as (development builds). */
 function badCursor(cursor: unknown): CallbackError {
   return new CallbackError('multiplex.cursorOf', cursor, `${kindOf(cursor)}, not a string or undefined`);
 }

@@ -119,8 +119,7 @@ export function request<In, const Out, R extends In = In>(
   make: (id: string) => NoInfer<Out>,
   options: RequestOptions<NoInfer<In>, NoInfer<Out>, R>,
 ): Observable<R> {
-  checkSocket(socket);
-  if (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__) validateRequest(make, options);
+  if (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__) validateRequest(socket, make, options);
   const {
     isReply,
     timeoutMs = DEFAULT_REQUEST.timeoutMs,
@@ -242,11 +241,9 @@ const cancelError = /* @__PURE__ */ wrapper('request.cancel');
 
 /** What an `id` option that returned no usable id (not a string, or `''`) gives the subscriber. */
 function badId(id: unknown): InvalidOptionError {
-  return new InvalidOptionError(
-    'request.id',
-    id,
-    typeof id === 'string' ? 'it returned an empty id' : `it returned ${kindOf(id)}, not a string`,
-  );
+  const dev = typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__;
+  const returned = !dev ? '' : typeof id === 'string' ? 'an empty id' : `${kindOf(id)}, not a string`;
+  return new InvalidOptionError('request.id', id, `it returned ${returned}`);
 }
 
 /** Throws unless `socket` looks like one `fromWebSocket` makes: a clear error at the call, not a TypeError later. */
@@ -272,7 +269,8 @@ function randomPrefix(): string {
   return Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
 }
 
-function validateRequest(make: unknown, options: unknown): void {
+function validateRequest(socket: unknown, make: unknown, options: unknown): void {
+  checkSocket(socket);
   if (typeof make !== 'function') throw new InvalidOptionError('request.make', make, 'a function');
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('request', options, 'an object');
   const { isReply, timeoutMs, resend, cancel, id } = options as Record<string, unknown>;
