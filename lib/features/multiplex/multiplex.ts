@@ -121,6 +121,10 @@ const registry = /* @__PURE__ */ new WeakMap<object, Channels<unknown, unknown>>
  *   channel goes on, and delivers the replay.
  * - `unsubscribeMsg` (`CallbackError` 'multiplex.unsubscribeMsg') and an unsubscribe message that cannot be sent are
  *   reported on `error$` (dropped when nobody listens: the last subscriber has gone); the channel lets go all the same.
+ *
+ * Throws a `TypeError` when `socket` is not made by `fromWebSocket`, and `InvalidOptionError` (naming it) for a
+ * message maker or `filter` that is missing or not a function, or a bad option (left to development builds in the
+ * production browser build).
  */
 export function multiplex<In, const Out, T extends In>(
   socket: Pick<ReactiveWebSocket<In, Out>, 'message$' | 'send'>,

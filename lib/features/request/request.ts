@@ -103,7 +103,8 @@ export const DEFAULT_REQUEST = {
  *   (`'request.make'`...), given to the subscriber; nothing reaches the socket's handlers. So does what `send` throws
  *   for the request (a `'throw'` overflow, or an `EncodeError` when nobody listens on `error$`).
  *
- * Throws `InvalidOptionError` for a bad option (left to development builds in the production browser build).
+ * Throws `InvalidOptionError` for a bad option, and a `TypeError` when `socket` is not a socket made by `fromWebSocket`
+ * (or one like it, see {@link RequestSocket}); both are left to development builds in the production browser build.
  *
  * @example
  * // An acknowledged send: the server answers a repeated id from its store, so the order is placed once.
