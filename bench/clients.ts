@@ -174,8 +174,9 @@ function rxWebSocketResumableDriver(
         (cursor) => (cursor === undefined ? '{"op":"subscribe"}' : `{"op":"subscribe","since":"${cursor}"}`),
         () => '{"op":"unsubscribe"}',
         () => true,
-        // The flood's sequence number stands for a feed's cursor: a field that JSON.parse made, read as it is.
-        { cursorOf: (message) => message.seq as unknown as string },
+        // The flood's sequence number stands for a feed's cursor, which is a string: as a server numbering its
+        // messages would be read.
+        { cursorOf: (message) => String(message.seq) },
       ).subscribe({ next: onMessage, error: done, complete: done });
       await firstValueFrom(socket.open$);
       return {

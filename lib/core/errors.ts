@@ -438,12 +438,13 @@ export class CallbackError extends RxWebSocketError {
 
   /**
    * @param hook Which callback threw.
-   * @param cause What it threw.
+   * @param cause What it threw (or, with `returned`, what it returned).
+   * @param returned What was wrong with what it returned, when it threw nothing, such as `'a symbol, not a string'`.
    */
-  constructor(hook: CallbackHook, cause: unknown) {
+  constructor(hook: CallbackHook, cause: unknown, returned?: string) {
     super(
       typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
-        ? `The ${hook} callback threw ${kindOf(cause)}`
+        ? `The ${hook} callback ${returned === undefined ? `threw ${kindOf(cause)}` : `returned ${returned}`}`
         : `ERR_CALLBACK ${hook}`,
       { cause },
     );

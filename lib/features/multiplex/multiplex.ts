@@ -33,8 +33,11 @@ export interface MultiplexOptions<T = unknown, In = unknown> {
    */
   readonly key?: string;
   /**
-   * Makes the channel resumable: the cursor of a message of the channel, an opaque string the channel never compares
-   * (`undefined` for a message without one: delivered, and nothing recorded). The channel keeps the cursor of the last
+   * Makes the channel resumable: the cursor of a message of the channel, an opaque string the channel compares only for
+   * equality (`String(seq)` for a sequence number). `undefined` means the message has no cursor: it is delivered, is
+   * not deduplicated (a replay delivers it again), and does not move the resume point, so a resume uses the last
+   * defined cursor. Anything else (an object, a number, a symbol, `null`) is reported on `error$` as a `CallbackError`
+   * 'multiplex.cursorOf', and that message is dropped; the channel goes on. The channel keeps the cursor of the last
    * message it delivered and makes every subscribe message after a reconnection with it, `subscribeMsg(cursor)`, so
    * that the server can replay what was missed. A message whose cursor was delivered lately (a server replaying an
    * overlap, a live message racing a replay) is dropped: no cursor reaches the channel's subscribers twice, within the
@@ -57,7 +60,8 @@ export interface MultiplexOptions<T = unknown, In = unknown> {
    * Told once per resubscription after a reconnection whether the gap was filled (see {@link ResumeEvent}): when
    * `isRecovered` recognises the answer (before the replayed messages, which follow it), or at once when the channel
    * had no cursor to resume from (`recovered: false`). Not called for the channel's first subscribe, nor for a
-   * resubscription whose connection dropped before the answer (the next one is told). Needs `isRecovered`.
+   * resubscription whose connection dropped before the answer (the next one is told). Needs `isRecovered` (the
+   * server's answer tells whether the gap was filled): given without it, `multiplex` throws an `InvalidOptionError`.
    * @default undefined
    */
   readonly onResume?: (event: ResumeEvent) => void;
@@ -99,6 +103,10 @@ const registry = /* @__PURE__ */ new WeakMap<object, Channels<unknown, unknown>>
  * Channels with the same key are shared: by default the subscribe message itself when a string, its bytes when binary,
  * else its JSON, as `subscribeMsg(undefined)` makes it (see {@link MultiplexOptions.key}).
  *
+ * The message types come from `socket` alone, as `socket.send` takes them: the callbacks are typed by it and need no
+ * annotations, their object literals keeping their literal types against a union of outgoing messages. (`Out` is
+ * `const`, and the callbacks are not inferred from, for that.)
+ *
  * What the application's callbacks throw, and what the socket cannot send, never escapes into the socket's handlers:
  * - `subscribeMsg` (as `CallbackError` 'multiplex.subscribeMsg'), the default key (`CallbackError` 'multiplex.key') and
  *   a subscribe message that `send` throws for (nobody listens on `error$`, or an overflow set to throw) end the
@@ -107,24 +115,30 @@ const registry = /* @__PURE__ */ new WeakMap<object, Channels<unknown, unknown>>
  *   that `send` reports on `error$` itself leaves the channel running; it subscribes again after the next open.
  * - `filter` (`CallbackError` 'multiplex.filter'), `cursorOf` ('multiplex.cursorOf': the message is not delivered)
  *   and `isRecovered` ('multiplex.isRecovered') end the channel the same way, and its unsubscribe message is sent.
+ * - `cursorOf` returning neither a string nor `undefined` (`CallbackError` 'multiplex.cursorOf', saying what it
+ *   returned) is reported on `error$`: that message is dropped, and the channel goes on.
  * - `onResume` (`CallbackError` 'multiplex.onResume') is reported on `error$` (dropped when nobody listens); the
  *   channel goes on, and delivers the replay.
  * - `unsubscribeMsg` (`CallbackError` 'multiplex.unsubscribeMsg') and an unsubscribe message that cannot be sent are
  *   reported on `error$` (dropped when nobody listens: the last subscriber has gone); the channel lets go all the same.
+ *
+ * Throws a `TypeError` when `socket` is not made by `fromWebSocket`, and `InvalidOptionError` (naming it) for a
+ * message maker or `filter` that is missing or not a function, or a bad option (left to development builds in the
+ * production browser build).
  */
-export function multiplex<In, Out, T extends In>(
+export function multiplex<In, const Out, T extends In>(
   socket: Pick<ReactiveWebSocket<In, Out>, 'message$' | 'send'>,
-  subscribeMsg: (cursor: string | undefined) => Out,
-  unsubscribeMsg: () => Out,
-  filter: (message: In) => message is T,
-  options?: MultiplexOptions<T, In>,
+  subscribeMsg: (cursor: string | undefined) => NoInfer<Out>,
+  unsubscribeMsg: () => NoInfer<Out>,
+  filter: (message: NoInfer<In>) => message is T,
+  options?: MultiplexOptions<T, NoInfer<In>>,
 ): Observable<T>;
-export function multiplex<In, Out>(
+export function multiplex<In, const Out>(
   socket: Pick<ReactiveWebSocket<In, Out>, 'message$' | 'send'>,
-  subscribeMsg: (cursor: string | undefined) => Out,
-  unsubscribeMsg: () => Out,
-  filter: (message: In) => boolean,
-  options?: MultiplexOptions<In, In>,
+  subscribeMsg: (cursor: string | undefined) => NoInfer<Out>,
+  unsubscribeMsg: () => NoInfer<Out>,
+  filter: (message: NoInfer<In>) => boolean,
+  options?: MultiplexOptions<NoInfer<In>, NoInfer<In>>,
 ): Observable<In>;
 export function multiplex<In, Out>(
   // Typed by what it gives the callbacks (a socket made by fromWebSocket, checked here), so that their literals infer.
@@ -134,17 +148,47 @@ export function multiplex<In, Out>(
   filter: (message: In) => boolean,
   options?: MultiplexOptions<In, In>,
 ): Observable<In> {
-  if (options && (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__)) checkResume(options);
   let channels = registry.get(socket) as unknown as Channels<In, Out> | undefined;
   if (!channels) {
     const internals = (socket as Partial<WithInternals<In, Out>> | null | undefined)?.[INTERNALS];
     if (typeof internals !== 'function') {
-      throw new TypeError('multiplex: the first argument must be a socket made by fromWebSocket');
+      throw new TypeError(
+        typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__
+          ? 'multiplex: the first argument must be a socket made by fromWebSocket'
+          : 'multiplex: not a socket',
+      );
     }
     channels = createChannels(internals.call(socket));
     registry.set(socket, channels as unknown as Channels<unknown, unknown>);
   }
+  if (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__) checkCall(subscribeMsg, unsubscribeMsg, filter, options);
   return channels(subscribeMsg, unsubscribeMsg, filter, options);
+}
+
+/**
+ * Checks the arguments of a `multiplex` call (a plain-JS caller may leave one out): a programming error throws at the
+ * call.
+ */
+function checkCall(subscribeMsg: unknown, unsubscribeMsg: unknown, filter: unknown, options: unknown): void {
+  if (typeof subscribeMsg !== 'function') {
+    throw new InvalidOptionError('multiplex.subscribeMsg', subscribeMsg, 'a function, the second argument');
+  }
+  if (typeof unsubscribeMsg !== 'function') {
+    throw new InvalidOptionError('multiplex.unsubscribeMsg', unsubscribeMsg, 'a function, the third argument');
+  }
+  if (typeof filter !== 'function') {
+    throw new InvalidOptionError(
+      'multiplex.filter',
+      filter,
+      "a function, the fourth argument: it picks the channel's messages out of the socket's",
+    );
+  }
+  if (options !== undefined) {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidOptionError('multiplex.options', options, 'an object');
+    }
+    checkResume(options);
+  }
 }
 
 /** The channels over one socket, reached through `host`. */

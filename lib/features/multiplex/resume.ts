@@ -1,4 +1,4 @@
-import { CallbackError, InvalidOptionError, type CallbackHook, type RxWebSocketError } from '../../core/errors';
+import { CallbackError, InvalidOptionError, kindOf, type CallbackHook, type RxWebSocketError } from '../../core/errors';
 import { CURSOR, guard, Threw } from '../../core/guard';
 
 /**
@@ -43,7 +43,8 @@ export interface Resume<T, In> {
   readonly answer: (message: In) => Threw | undefined;
   /**
    * Whether `message` (accepted by the filter) is to be delivered: not when its cursor is among those delivered
-   * lately. Records its cursor as delivered. A `Threw` when `cursorOf` threw.
+   * lately, nor when it is neither a string nor `undefined` (reported). Records its cursor as delivered. A `Threw`
+   * when `cursorOf` threw.
    */
   readonly admit: (message: T) => boolean | Threw;
 }
@@ -99,6 +100,11 @@ export function createResume<T, In>(
       const cursor = guard(cursorOf, message, cursorError, CURSOR);
       if (cursor === undefined) return true;
       if (cursor instanceof Threw) return cursor;
+      if (typeof cursor !== 'string') {
+        // Not a cursor the channel could resume from or compare: the message is dropped, and the channel goes on.
+        report(typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__ ? badCursor(cursor) : cursorError(cursor));
+        return false;
+      }
       if (size > 0) {
         if (cursor === last) return false;
         if (checking) {
@@ -137,8 +143,15 @@ export function checkResume(options: {
   if (isRecovered !== undefined && typeof isRecovered !== 'function') {
     throw new InvalidOptionError('multiplex.isRecovered', isRecovered, 'a function');
   }
-  if (onResume !== undefined && (typeof onResume !== 'function' || isRecovered === undefined)) {
-    throw new InvalidOptionError('multiplex.onResume', onResume, 'a function, with isRecovered');
+  if (onResume !== undefined && typeof onResume !== 'function') {
+    throw new InvalidOptionError('multiplex.onResume', onResume, 'a function');
+  }
+  if (onResume !== undefined && isRecovered === undefined) {
+    throw new InvalidOptionError(
+      'multiplex.onResume',
+      onResume,
+      "onResume needs isRecovered: the server's answer tells whether the gap was filled",
+    );
   }
   if (dedupeWindow !== undefined && !(Number.isSafeInteger(dedupeWindow) && (dedupeWindow as number) >= 0)) {
     throw new InvalidOptionError('multiplex.dedupeWindow', dedupeWindow, 'an integer ≥ 0');
@@ -153,3 +166,8 @@ const wrapper =
 const cursorError = /* @__PURE__ */ wrapper('multiplex.cursorOf');
 const recoveredError = /* @__PURE__ */ wrapper('multiplex.isRecovered');
 const resumeError = /* @__PURE__ */ wrapper('multiplex.onResume');
+
+/** What a `cursorOf` that returned neither a string nor `undefined` is reported as (development builds). */
+function badCursor(cursor: unknown): CallbackError {
+  return new CallbackError('multiplex.cursorOf', cursor, `${kindOf(cursor)}, not a string or undefined`);
+}

@@ -1,8 +1,9 @@
-import { Observable, timer } from 'rxjs';
+import { isObservable, Observable, timer } from 'rxjs';
 import {
   CallbackError,
   EncodeError,
   InvalidOptionError,
+  kindOf,
   MessageNotSentError,
   SendQueueOverflowError,
   WebSocketCloseError,
@@ -108,8 +109,9 @@ export interface RequestBaseOptions<Out> {
    */
   readonly cancel?: (id: string) => Out;
   /**
-   * Makes each request's id. If it throws or returns something other than a string, the request errors with a
-   * `CallbackError` (hook `'request.id'`) and nothing is sent. Ids must be unique among the requests a server
+   * Makes each request's id, a non-empty string. If it throws, the request errors with a `CallbackError` (hook
+   * `'request.id'`); if it returns anything else (not a string, or `''`), with an `InvalidOptionError`
+   * (`'request.id'`) saying what it returned. Either way nothing is sent. Ids must be unique among the requests a server
    * remembers, across all its clients.
    * @default a random prefix per socket object (a UUID where `crypto.randomUUID` exists) and a counter: `<prefix>-1`,
    * `<prefix>-2`, ...
@@ -144,7 +146,8 @@ export const DEFAULT_REQUEST = {
  *   hook (`'request.make'`...), given to the subscriber; nothing reaches the socket's handlers. So does what `send`
  *   throws for the request (a `'throw'` overflow, or an `EncodeError` when nobody listens on `error$`).
  *
- * Throws `InvalidOptionError` for a bad option (left to development builds in the production browser build).
+ * Throws `InvalidOptionError` for a bad option, and a `TypeError` when `socket` is not a socket made by `fromWebSocket`
+ * (or one like it, see {@link RequestSocket}); both are left to development builds in the production browser build.
  *
  * @example
  * // An acknowledged send: the server answers a repeated id from its store, so the order is placed once.
@@ -167,7 +170,7 @@ export function request<In, const Out, R extends In = In>(
   make: (id: string) => NoInfer<Out>,
   options: RequestOptions<NoInfer<In>, NoInfer<Out>, R>,
 ): Observable<R> {
-  if (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__) validateRequest(make, options);
+  if (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__) validateRequest(socket, make, options);
   const {
     isReply,
     replyIdOf,
@@ -180,8 +183,10 @@ export function request<In, const Out, R extends In = In>(
   // What the application's callbacks throw is reported on the socket's error$ too, as every hook's throw is.
   const report = reporter(socket);
   return new Observable<R>((subscriber) => {
-    const id = guard(callId, nextId, idError);
+    const id = guard(nextId, undefined, idError);
     if (id instanceof Threw) return subscriber.error(report(id.error));
+    // A programming error, for the subscriber alone: nothing threw, and nothing is sent.
+    if (typeof id !== 'string' || id === '') return subscriber.error(badId(id));
     const message = guard(make, id, makeError);
     if (message instanceof Threw) return subscriber.error(report(message.error));
 
@@ -301,11 +306,19 @@ const makeError = /* @__PURE__ */ wrapper('request.make');
 const isReplyError = /* @__PURE__ */ wrapper('request.isReply');
 const cancelError = /* @__PURE__ */ wrapper('request.cancel');
 
-/** Calls the id maker, and refuses what is not a string (an id the server could not match a reply to). */
-function callId(makeId: () => string): string {
-  const id: unknown = makeId();
-  if (typeof id !== 'string') throw new TypeError(`the id function returned ${typeof id}, not a string`);
-  return id;
+/** What an `id` option that returned no usable id (not a string, or `''`) gives the subscriber. */
+function badId(id: unknown): InvalidOptionError {
+  const dev = typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__;
+  const returned = !dev ? '' : typeof id === 'string' ? 'an empty id' : `${kindOf(id)}, not a string`;
+  return new InvalidOptionError('request.id', id, `it returned ${returned}`);
+}
+
+/** Throws unless `socket` looks like one `fromWebSocket` makes: a clear error at the call, not a TypeError later. */
+function checkSocket(socket: unknown): void {
+  const { message$, open$, close$, send } = (socket ?? {}) as Partial<RequestSocket<unknown, unknown>>;
+  if (!isObservable(message$) || !isObservable(open$) || !isObservable(close$) || typeof send !== 'function') {
+    throw new TypeError('request: the first argument must be a socket made by fromWebSocket');
+  }
 }
 
 /** Each socket object's ids: a random prefix, made on its first request, and a counter. */
@@ -323,7 +336,8 @@ function randomPrefix(): string {
   return Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
 }
 
-function validateRequest(make: unknown, options: unknown): void {
+function validateRequest(socket: unknown, make: unknown, options: unknown): void {
+  checkSocket(socket);
   if (typeof make !== 'function') throw new InvalidOptionError('request.make', make, 'a function');
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('request', options, 'an object');
   const { isReply, replyIdOf, timeoutMs, resend, cancel, id } = options as Record<string, unknown>;

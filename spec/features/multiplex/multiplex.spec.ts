@@ -680,6 +680,30 @@ describe('multiplex(socket, ...) as a function', () => {
     }
   });
 
+  it.each<[string, unknown[], string]>([
+    ['the filter left out', [() => 'sub', () => 'unsub'], 'multiplex.filter'],
+    ['a filter that is no function', [() => 'sub', () => 'unsub', 'BTC'], 'multiplex.filter'],
+    ['the unsubscribe message maker left out', [() => 'sub'], 'multiplex.unsubscribeMsg'],
+    ['a subscribe message that is no function', ['sub', () => 'unsub', () => true], 'multiplex.subscribeMsg'],
+    ['options that are no object', [() => 'sub', () => 'unsub', () => true, 'BTC'], 'multiplex.options'],
+  ])('refuses %s with an InvalidOptionError naming it, at the call', (_name, args, option) => {
+    const socket = fromWebSocket<Tick, Command>(FEED_URL, json<Tick, Command>());
+    const call = (multiplex as unknown as (...all: unknown[]) => unknown).bind(undefined, socket, ...args);
+    expect(call).toThrow(InvalidOptionError);
+    expect(call).toThrow(expect.objectContaining({ option }));
+  });
+
+  it('names the missing filter in its message', () => {
+    const socket = fromWebSocket<Tick, Command>(FEED_URL, json<Tick, Command>());
+    const call = (multiplex as unknown as (...all: unknown[]) => unknown).bind(
+      undefined,
+      socket,
+      () => 'sub',
+      () => 'unsub',
+    );
+    expect(call).toThrow(/^Invalid option multiplex\.filter: undefined \(a function, the fourth argument/);
+  });
+
   it('is no longer a property of the socket, and adds no enumerable one to it', () => {
     const socket = fromWebSocket<Tick, Command>(FEED_URL, json<Tick, Command>());
     expect('multiplex' in socket).toBe(false);

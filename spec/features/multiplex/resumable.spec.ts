@@ -468,6 +468,57 @@ describe('multiplex with cursorOf (a resumable channel)', () => {
     });
   });
 
+  describe('what cursorOf returns', () => {
+    it('undefined: the message has no cursor; it is delivered, not deduplicated, and the resume uses the last defined cursor', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, feed, channel } = setup();
+        const btc: Message[] = [];
+        channel('BTC', { cursorOf: (msg) => (msg.data === 2 ? undefined : msg.cursor) }).subscribe((m) => btc.push(m));
+        at(server, 5, () => [1, 2].forEach((n) => feed.publish('BTC', n)));
+        at(server, 10, () => feed.dropConnections());
+        at(server, 12, () => feed.publish('BTC', 3));
+        flush();
+        expect(sent(server, 1)).toEqual([{ type: 'subscribe', channel: 'BTC', since: '1' }]);
+        // The replay after cursor 1 holds 2 again: with no cursor, it cannot be told from a new message.
+        expect(data(btc)).toEqual([1, 2, 2, 3]);
+      });
+    });
+
+    it.each<[string, unknown, string]>([
+      ['an object', { seq: 2 }, 'an Object'],
+      ['a number', 2, 'a number'],
+      ['a symbol', Symbol('2'), 'a symbol'],
+      ['null', null, 'null'],
+    ])(
+      '%s: a CallbackError multiplex.cursorOf on error$ saying what it returned; that message is dropped, the channel goes on',
+      (_name, returned, kind) => {
+        const unhandled = unhandledErrors();
+        newScheduler().run(({ flush }) => {
+          const { server, feed, socket, channel } = setup();
+          const heard: unknown[] = [];
+          // The drop itself is heard on error$ too (a transport error): only the callback's errors count here.
+          socket.error$.subscribe((error) => error instanceof CallbackError && heard.push(error));
+          const btc: Message[] = [];
+          const cursorOf = (msg: Message) => (msg.data === 2 ? returned : msg.cursor) as string;
+          channel('BTC', { cursorOf }).subscribe({ next: (m) => btc.push(m), error: (e) => heard.push(e) });
+          at(server, 5, () => [1, 2, 3].forEach((n) => feed.publish('BTC', n)));
+          at(server, 10, () => feed.dropConnections());
+          at(server, 12, () => feed.publish('BTC', 4));
+          flush();
+          expect(data(btc)).toEqual([1, 3, 4]);
+          expect(sent(server, 1)).toEqual([{ type: 'subscribe', channel: 'BTC', since: '3' }]);
+          expect(heard).toHaveLength(1);
+          expect(heard[0]).toBeInstanceOf(CallbackError);
+          expect(heard[0]).toMatchObject({ hook: 'multiplex.cursorOf' });
+          expect((heard[0] as Error).message).toBe(
+            `The multiplex.cursorOf callback returned ${kind}, not a string or undefined`,
+          );
+        });
+        expect(unhandled).toEqual([]);
+      },
+    );
+  });
+
   describe('its options', () => {
     it.each<[string, object, string]>([
       ['onResume without isRecovered', { cursorOf: () => 'c', onResume: () => undefined }, 'multiplex.onResume'],
@@ -487,6 +538,19 @@ describe('multiplex with cursorOf (a resumable channel)', () => {
         );
       expect(call).toThrow(InvalidOptionError);
       expect(call).toThrow(expect.objectContaining({ option }));
+    });
+
+    it('refuse onResume without isRecovered with a message saying that it needs isRecovered, and why', () => {
+      const { socket } = setup({ feed: false });
+      expect(() =>
+        multiplex(
+          socket,
+          (): ClientMsg => ({ type: 'subscribe', channel: 'BTC' }),
+          (): ClientMsg => ({ type: 'unsubscribe', channel: 'BTC' }),
+          () => true,
+          { cursorOf: () => 'c', onResume: () => undefined },
+        ),
+      ).toThrow(/onResume needs isRecovered: the server's answer tells whether the gap was filled/);
     });
   });
 });

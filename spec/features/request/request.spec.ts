@@ -1,4 +1,4 @@
-import { config, firstValueFrom, Observable } from 'rxjs';
+import { config, NEVER, Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
   CallbackError,
@@ -456,12 +456,40 @@ describe('request', () => {
       });
     });
 
-    it('request.id returning something other than a string is a CallbackError', async () => {
-      const { socket } = setup();
-      const error: unknown = await firstValueFrom(
-        request(socket, ask(1), { isReply, id: (() => 7) as unknown as () => string }),
-      ).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'ERR_CALLBACK', hook: 'request.id' });
+    it.each<[string, unknown, string]>([
+      ['a number', 7, 'it returned a number, not a string'],
+      ['undefined', undefined, 'it returned undefined, not a string'],
+      ['an object', { id: 1 }, 'it returned an Object, not a string'],
+      ["''", '', 'it returned an empty id'],
+    ])('request.id returning %s: an InvalidOptionError saying so, nothing sent or reported', (_name, made, says) => {
+      newScheduler().run(({ expectObservable, flush }) => {
+        const { server, socket } = setup();
+        const reported: unknown[] = [];
+        socket.error$.subscribe((error) => reported.push(error));
+        const errors: unknown[] = [];
+        request(socket, ask(1), { isReply, id: () => made as string }).subscribe({ error: (e) => errors.push(e) });
+        expectObservable(socket.message$, '^ 2ms !').toBe('');
+        flush();
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toBeInstanceOf(InvalidOptionError);
+        expect(errors[0]).toMatchObject({ option: 'request.id' });
+        expect((errors[0] as Error).message).toContain(says);
+        expect((errors[0] as Error).message).not.toContain('threw');
+        expect(reported).toEqual([]);
+        expect(server.connections.flatMap((c) => c.sentJson())).toEqual([]);
+      });
+    });
+
+    it.each<[string, unknown]>([
+      ['an empty object', {}],
+      ['null', null],
+      ['undefined', undefined],
+      ['a string', 'wss://feed.example/ws'],
+      ['an object without close$', { message$: NEVER, open$: NEVER, send: () => undefined }],
+    ])('refuses %s as the socket with a TypeError naming the problem, at the call', (_name, socket) => {
+      expect(() => request(socket as ReactiveWebSocket<ServerMsg, ClientMsg>, ask(1), { isReply })).toThrow(
+        new TypeError('request: the first argument must be a socket made by fromWebSocket'),
+      );
     });
   });
 
