@@ -438,7 +438,10 @@ describe('shareAcrossTabs', () => {
         tabs.forEach(listen);
         const leaders: (string | undefined)[] = [];
         const leader = () => leaders.push(browser.holders()['rx-websocket:feed']);
-        at(server, 10, () => a.page.dispatch('pagehide', { persisted: false }));
+        at(server, 10, () => {
+          a.page.dispatch('pagehide', { persisted: false });
+          browser.settle();
+        });
         at(server, 15, leader);
         at(server, 20, () => {
           a.page.dispatch('pagehide', { persisted: true });
