@@ -52,8 +52,8 @@ export class Hub {
   private alive = false;
   /** Lets go of the leadership lock, while this tab leads. */
   private release: (() => void) | undefined;
-  /** The page listeners added now: the leader's (frozen, cached), or a tab's that stepped down (back). */
-  private readonly listening: [TabPageEventType, (event: PageEventLike) => void][] = [];
+  /** Removes the page listeners added now: the leader's (frozen, cached), or a tab's that stepped down (back). */
+  private unlisten = (): void => undefined;
 
   constructor(
     private readonly locks: LockManagerLike,
@@ -94,25 +94,22 @@ export class Hub {
     lead.resign();
     this.leaderId = undefined;
     release();
-    const back = (): void => {
+    this.listen(['resume', 'pageshow'], () => {
       this.unlisten();
       this.post({ k: 'who' });
       this.queue();
-    };
-    this.listen({ resume: back, pageshow: back });
+    });
   }
 
-  private listen(listeners: Partial<Record<TabPageEventType, (event: PageEventLike) => void>>): void {
+  /** Listens for `types` on the page with `listener`, until {@link unlisten}. */
+  private listen(types: readonly TabPageEventType[], listener: (event: PageEventLike) => void): void {
     const { page } = this;
     if (!page) return;
-    for (const [type, listener] of Object.entries(listeners) as [TabPageEventType, (event: PageEventLike) => void][]) {
-      this.listening.push([type, listener]);
-      page.addEventListener(type, listener);
-    }
-  }
-
-  private unlisten(): void {
-    for (const [type, listener] of this.listening.splice(0)) this.page?.removeEventListener(type, listener);
+    for (const type of types) page.addEventListener(type, listener);
+    this.unlisten = () => {
+      for (const type of types) page.removeEventListener(type, listener);
+      this.unlisten = () => undefined;
+    };
   }
 
   /** A new socket of this tab: its number. */
@@ -154,11 +151,9 @@ export class Hub {
       this.catchUp.ms,
       this.catchUp.messages,
     );
-    this.listen({
-      freeze: () => this.stepDown(),
-      pagehide: (event) => {
-        if (event.persisted) this.stepDown();
-      },
+    // `freeze` carries no `persisted`; a `pagehide` that does not cache the page is left to the tab's going.
+    this.listen(['freeze', 'pagehide'], (event) => {
+      if (event.persisted !== false) this.stepDown();
     });
     this.post({ k: 'leader', from: this.id });
     this.follow(this.id);

@@ -15,19 +15,18 @@ export interface TabPageEvents {
 }
 
 interface Target {
-  addEventListener?: TabPageEvents['addEventListener'];
-  removeEventListener?: TabPageEvents['removeEventListener'];
+  addEventListener: TabPageEvents['addEventListener'];
+  removeEventListener: TabPageEvents['removeEventListener'];
 }
 
 /** `document` and `window` as one {@link TabPageEvents}, or undefined outside a browser page. */
 export function browserTabPage(): TabPageEvents | undefined {
-  const window = globalThis as unknown as Target & { document?: Target };
+  const window = globalThis as unknown as Partial<Target> & { document?: Partial<Target> };
   const { document } = window;
-  if (typeof document?.addEventListener !== 'function' || typeof window.addEventListener !== 'function')
-    return undefined;
-  const on = (type: TabPageEventType): Target => (type === 'freeze' || type === 'resume' ? document : window);
+  if (typeof document?.addEventListener != 'function' || typeof window.addEventListener != 'function') return undefined;
+  const on = (type: TabPageEventType) => (type === 'freeze' || type === 'resume' ? document : window) as Target;
   return {
-    addEventListener: (type, listener) => on(type).addEventListener?.(type, listener),
-    removeEventListener: (type, listener) => on(type).removeEventListener?.(type, listener),
+    addEventListener: (type, listener) => on(type).addEventListener(type, listener),
+    removeEventListener: (type, listener) => on(type).removeEventListener(type, listener),
   };
 }
