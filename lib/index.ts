@@ -35,6 +35,7 @@ export type { ResumeEvent } from './features/multiplex/resume';
 export { DEFAULT_SHARE_ACROSS_TABS, shareAcrossTabs } from './features/tabs/share-across-tabs';
 export type { ShareAcrossTabsOptions } from './features/tabs/share-across-tabs';
 export type { BroadcastChannelConstructor, BroadcastChannelLike, LockManagerLike } from './features/tabs/platform';
+export type { TabPageEvents, TabPageEventType } from './features/tabs/page-events';
 export type { TabSharing } from './core/tabs-contract';
 export { DEFAULT_SEND_QUEUE } from './core/send-queue';
 export type { SendQueueOptions } from './core/send-queue';

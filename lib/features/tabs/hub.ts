@@ -1,6 +1,8 @@
 import { asyncScheduler } from 'rxjs';
+import type { PageEventLike } from '../../features/lifecycle/page-lifecycle';
 import type { WebSocketConstructor } from '../../core/web-socket-like';
 import { Leader } from './leader';
+import type { TabPageEvents, TabPageEventType } from './page-events';
 import type { RelaySocket } from './relay-socket';
 import type { BroadcastChannelConstructor, BroadcastChannelLike, LockManagerLike } from './platform';
 import { forever, relayKey, type FromLeader, type TabMessage, type ToLeader } from './wire';
@@ -15,11 +17,12 @@ export function hubFor(
   name: string,
   base: WebSocketConstructor,
   catchUp: CatchUp,
+  page: TabPageEvents | undefined,
 ): Hub {
   let named = hubs.get(locks);
   if (!named) hubs.set(locks, (named = new Map<string, Hub>()));
   let hub = named.get(name);
-  if (!hub) named.set(name, (hub = new Hub(locks, BroadcastChannelCtor, name, base, catchUp)));
+  if (!hub) named.set(name, (hub = new Hub(locks, BroadcastChannelCtor, name, base, catchUp, page)));
   return hub;
 }
 
@@ -47,6 +50,10 @@ export class Hub {
   private lead: Leader | undefined;
   /** Whether this tab's own lock is held, so that a leader can tell when it goes (no message goes out before). */
   private alive = false;
+  /** Lets go of the leadership lock, while this tab leads. */
+  private release: (() => void) | undefined;
+  /** Removes the page listeners added now: the leader's (frozen, cached), or a tab's that stepped down (back). */
+  private unlisten = (): void => undefined;
 
   constructor(
     private readonly locks: LockManagerLike,
@@ -54,19 +61,55 @@ export class Hub {
     private readonly name: string,
     private readonly base: WebSocketConstructor,
     private readonly catchUp: CatchUp,
+    private readonly page: TabPageEvents | undefined,
   ) {
     this.channel = new BroadcastChannelCtor(`rx-websocket:${name}`);
     this.channel.onmessage = (event) => this.receive(event.data as TabMessage);
     void locks.request(tabLock(name, this.id), () => {
       this.alive = true;
       this.post({ k: 'who' });
-      // Queued for leadership: granted when no other tab holds the connection, held for the tab's life.
-      void locks.request(`rx-websocket:${name}`, () => {
-        this.becomeLeader();
-        return forever();
-      });
+      this.queue();
       return forever();
     });
+  }
+
+  /** Queued for leadership: granted when no other tab holds the connection, held until the tab goes or steps down. */
+  private queue(): void {
+    void this.locks.request(`rx-websocket:${this.name}`, () => {
+      this.becomeLeader();
+      return new Promise<void>((resolve) => (this.release = resolve));
+    });
+  }
+
+  /**
+   * The leader's page is frozen or goes into the back/forward cache: it would keep the lock (and the other tabs
+   * waiting) until it is thawed or discarded. It lets go of the real socket (every tab sees a drop and reconnects
+   * through the next leader) and of the lock, and rejoins as any tab when the page is back.
+   */
+  private stepDown(): void {
+    const { lead, release } = this;
+    if (!lead || !release) return;
+    this.lead = this.release = undefined;
+    this.unlisten();
+    lead.resign();
+    this.leaderId = undefined;
+    release();
+    this.listen(['resume', 'pageshow'], () => {
+      this.unlisten();
+      this.post({ k: 'who' });
+      this.queue();
+    });
+  }
+
+  /** Listens for `types` on the page with `listener`, until {@link unlisten}. */
+  private listen(types: readonly TabPageEventType[], listener: (event: PageEventLike) => void): void {
+    const { page } = this;
+    if (!page) return;
+    for (const type of types) page.addEventListener(type, listener);
+    this.unlisten = () => {
+      for (const type of types) page.removeEventListener(type, listener);
+      this.unlisten = () => undefined;
+    };
   }
 
   /** A new socket of this tab: its number. */
@@ -108,6 +151,10 @@ export class Hub {
       this.catchUp.ms,
       this.catchUp.messages,
     );
+    // `freeze` carries no `persisted`; a `pagehide` that does not cache the page is left to the tab's going.
+    this.listen(['freeze', 'pagehide'], (event) => {
+      if (event.persisted !== false) this.stepDown();
+    });
     this.post({ k: 'leader', from: this.id });
     this.follow(this.id);
   }

@@ -147,6 +147,17 @@ export class Leader {
     this.broadcast({ k: 'closed', from: this.id, socks, code, reason, wasClean });
   }
 
+  /**
+   * The tab stops leading (its page is frozen or cached): the real socket is closed (1000) and every attached socket
+   * sees a drop (1006), to reconnect through the next leader.
+   */
+  resign(): void {
+    const { real } = this;
+    if (real) real.onopen = real.onmessage = real.onerror = real.onclose = null;
+    this.closed(real, 1006, '', false);
+    real?.close(1000, 'leader tab frozen');
+  }
+
   private send(key: RelayKey, data: Parameters<WebSocketLike['send']>[0], frame: ChannelFrame | undefined): void {
     const entry = this.attached.get(key);
     const { real } = this;

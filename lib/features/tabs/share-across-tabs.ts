@@ -5,6 +5,7 @@ import type { WebSocketConstructor } from '../../core/web-socket-like';
 import { hubFor } from './hub';
 import { RelaySocket } from './relay-socket';
 import type { BroadcastChannelConstructor, LockManagerLike } from './platform';
+import { browserTabPage, type TabPageEvents } from './page-events';
 
 /** Options of {@link shareAcrossTabs}. */
 export interface ShareAcrossTabsOptions {
@@ -41,6 +42,13 @@ export interface ShareAcrossTabsOptions {
    * @default 1024
    */
   readonly catchUpMessages?: number;
+  /**
+   * Where the tab hears that its page is frozen (`freeze`, `resume`) or goes into the back/forward cache (`pagehide`
+   * and `pageshow` with `persisted`): a leader tab steps down then, and rejoins when the page is back (a test can give
+   * a double).
+   * @default the browser's `document` and `window`; outside a browser, nothing
+   */
+  readonly events?: TabPageEvents;
 }
 
 /** The default {@link ShareAcrossTabsOptions} values. */
@@ -60,8 +68,9 @@ export const DEFAULT_SHARE_ACROSS_TABS = {
  * every tab), states, open and close events, its sends (in order per tab; what cannot be sent is reported in the tab
  * that sent it) and its channels. A `multiplex` channel is counted across tabs: one subscribe while any tab wants it,
  * one unsubscribe when the last lets go. When the leader tab closes, crashes or navigates away, the browser passes
- * the lock on: every other tab sees a drop (1006), the next leader opens the socket, and each tab reconnects through
- * it by its own reconnect settings; resumable channels resubscribe from their cursors, and what was sent meanwhile
+ * the lock on; when its page is frozen or goes into the back/forward cache, it closes the socket (1000) and lets go of
+ * the lock itself, and rejoins as any tab when the page is back. Every tab sees a drop (1006), the next leader opens
+ * the socket, and each tab reconnects through it by its own reconnect settings; resumable channels resubscribe from their cursors, and what was sent meanwhile
  * waits in the sending tab's queue. Where Web Locks or `BroadcastChannel` are missing, and in Node, each socket
  * object has its own connection, with the same API.
  *
@@ -88,12 +97,13 @@ export function shareAcrossTabs(options: ShareAcrossTabsOptions): TabSharing {
     (platform && typeof BroadcastChannel == 'function'
       ? (BroadcastChannel as unknown as BroadcastChannelConstructor)
       : undefined);
+  const page = options.events ?? (platform ? browserTabPage() : undefined);
   return {
     name,
     wrap(base: WebSocketConstructor | undefined): WebSocketConstructor | undefined {
       const real = base ?? (typeof WebSocket == 'function' ? WebSocket : undefined);
       if (!locks || !BroadcastChannelCtor || !real) return base;
-      const hub = () => hubFor(locks, BroadcastChannelCtor, name, real, catchUp);
+      const hub = () => hubFor(locks, BroadcastChannelCtor, name, real, catchUp, page);
       return class SharedSocket extends RelaySocket {
         constructor(url: string, protocols?: string | string[]) {
           super(hub(), url, protocols);

@@ -1,5 +1,13 @@
+import { inspect } from 'node:util';
 import { asyncScheduler } from 'rxjs';
-import type { BroadcastChannelConstructor, BroadcastChannelLike, LockManagerLike } from '../../../lib/index';
+import type {
+  BroadcastChannelConstructor,
+  BroadcastChannelLike,
+  LockManagerLike,
+  PageEventLike,
+  TabPageEvents,
+  TabPageEventType,
+} from '../../../lib/index';
 
 /** One tab of a {@link FakeBrowser}: its `navigator.locks` and `BroadcastChannel`, and a way to kill it. */
 export interface FakeTab {
@@ -18,6 +26,11 @@ export interface FakeBrowser {
   holders(): Record<string, string>;
   /** Every message posted on the channels, in order, with the posting tab's name. */
   readonly posted: { readonly tab: string; readonly message: unknown }[];
+  /**
+   * Releases now every lock whose callback's promise has settled. A browser does it in a microtask, which virtual
+   * time cannot wait for: a spec calls this after what settles one.
+   */
+  settle(): void;
 }
 
 interface Request {
@@ -40,6 +53,7 @@ export function createFakeBrowser({ latencyMs = 1, lockLatencyMs = 0 } = {}): Fa
   const queues = new Map<string, Request[]>();
   const channels: { readonly tab: TabState; readonly name: string; readonly channel: BroadcastChannelLike }[] = [];
   const posted: { tab: string; message: unknown }[] = [];
+  const pending = new Map<Promise<unknown>, () => void>();
 
   const grant = (name: string): void => {
     if (held.has(name)) return;
@@ -56,14 +70,22 @@ export function createFakeBrowser({ latencyMs = 1, lockLatencyMs = 0 } = {}): Fa
         held.delete(name);
         grant(name);
       };
-      if (result && typeof (result as Promise<unknown>).then == 'function')
-        void (result as Promise<unknown>).then(release);
-      else release();
+      if (result instanceof Promise) {
+        pending.set(result, release);
+        void result.then(release);
+      } else release();
     }, lockLatencyMs);
   };
 
   return {
     posted,
+    settle() {
+      for (const [promise, release] of [...pending]) {
+        if (inspect(promise).includes('<pending>')) continue;
+        pending.delete(promise);
+        release();
+      }
+    },
     holders: () => Object.fromEntries([...held].map(([lock, tab]) => [lock, tab.name])),
     tab(tabName) {
       const state: TabState = { name: tabName, alive: true };
@@ -116,5 +138,27 @@ export function createFakeBrowser({ latencyMs = 1, lockLatencyMs = 0 } = {}): Fa
         },
       };
     },
+  };
+}
+
+/** A tab's page events, dispatched by the spec: `freeze`, `resume`, `pagehide`, `pageshow`. */
+export interface FakePage extends TabPageEvents {
+  dispatch(type: TabPageEventType, event?: PageEventLike): void;
+  /** How many listeners are added now. */
+  listeners(): number;
+}
+
+export function createFakePage(): FakePage {
+  const added: { readonly type: TabPageEventType; readonly listener: (event: PageEventLike) => void }[] = [];
+  return {
+    addEventListener: (type, listener) => void added.push({ type, listener }),
+    removeEventListener(type, listener) {
+      const at = added.findIndex((entry) => entry.type === type && entry.listener === listener);
+      if (at >= 0) added.splice(at, 1);
+    },
+    dispatch(type, event = {}) {
+      for (const entry of added.filter((entry) => entry.type === type)) entry.listener(event);
+    },
+    listeners: () => added.length,
   };
 }

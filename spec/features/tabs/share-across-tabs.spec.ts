@@ -22,7 +22,7 @@ import {
   type FeedServerFrame,
   type WebSocketServerDouble,
 } from '../../../lib/testing/index';
-import { createFakeBrowser, type FakeBrowser, type FakeTab } from './fake-browser';
+import { createFakeBrowser, createFakePage, type FakeBrowser, type FakePage, type FakeTab } from './fake-browser';
 
 type ServerMsg = FeedServerFrame<number>;
 type ClientMsg = FeedClientFrame;
@@ -34,6 +34,7 @@ const newScheduler = () => new TestScheduler((actual, expected) => expect(actual
 
 interface Tab {
   readonly fake: FakeTab;
+  readonly page: FakePage;
   readonly socket: Socket;
   readonly messages: ServerMsg[];
   readonly errors: RxWebSocketError[];
@@ -55,6 +56,7 @@ function setup(
   const feed: FeedServerDouble = createFeedServerDouble(server);
   const open = (name: string): Tab => {
     const fake = browser.tab(name);
+    const page = createFakePage();
     const socket = fromWebSocket<ServerMsg, ClientMsg>(FEED_URL, {
       ...json<ServerMsg, ClientMsg>(),
       WebSocketCtor: server.WebSocketCtor,
@@ -63,10 +65,11 @@ function setup(
         name: 'feed',
         locks: fake.locks,
         BroadcastChannel: fake.BroadcastChannel,
+        events: page,
         ...(catchUpMs !== undefined && { catchUpMs }),
       }),
     });
-    const tab: Tab = { fake, socket, messages: [], errors: [], states: [], subscriptions: [] };
+    const tab: Tab = { fake, page, socket, messages: [], errors: [], states: [], subscriptions: [] };
     socket.error$.subscribe((error) => tab.errors.push(error));
     socket.state$.subscribe((state) => tab.states.push(state.status));
     return tab;
@@ -366,6 +369,118 @@ describe('shareAcrossTabs', () => {
         flush();
         expect(server.connections).toHaveLength(1);
         expect(server.connection(0).clientClose?.code).toBe(1000);
+      });
+    });
+  });
+
+  describe('when the leader tab is frozen or cached', () => {
+    /** Each tab has BTC; BTC is published every 5 ms from 10 to 150; the leader 'a' is frozen at 42. */
+    function frozen(handshakeDelayMs = 5) {
+      const { browser, server, feed, tabs } = setup(['a', 'b', 'c'], { handshakeDelayMs });
+      const [a, b, c] = tabs;
+      const got = { a: [] as number[], b: [] as number[], c: [] as number[] };
+      channel(a, 'BTC', got.a);
+      channel(b, 'BTC', got.b);
+      channel(c, 'BTC', got.c);
+      let published = 0;
+      for (let frame = 10; frame <= 150; frame += 5) at(server, frame, () => feed.publish('BTC', ++published));
+      at(server, 42, () => {
+        a.page.dispatch('freeze');
+        browser.settle();
+      });
+      return { browser, server, tabs: [a, b, c] as const, got, published: () => published };
+    }
+
+    it('it closes its socket and lets go of the lock at once: another tab leads, one new connection, each channel resubscribed once from its cursor, no gap or repeat in any tab', () => {
+      newScheduler().run(({ flush }) => {
+        const { browser, server, got, published } = frozen();
+        let leaderAt45: string | undefined;
+        at(server, 45, () => (leaderAt45 = browser.holders()['rx-websocket:feed']));
+        flush();
+        expect(leaderAt45).toBe('b');
+        expect(server.connections).toHaveLength(2);
+        expect(server.connection(0).clientClose).toEqual({ code: 1000, reason: 'leader tab frozen', time: 42 });
+        expect(
+          server
+            .connection(1)
+            .sentJson()
+            .filter((frame) => frame.type === 'subscribe'),
+        ).toEqual([{ type: 'subscribe', channel: 'BTC', since: '7' }]);
+        const all = Array.from({ length: published() }, (_, i) => i + 1);
+        expect(got.b).toEqual(all);
+        expect(got.c).toEqual(all);
+      });
+    });
+
+    it('resumed, it is a follower that gets every message again, queued for leadership behind the others', () => {
+      newScheduler().run(({ flush }) => {
+        const { browser, server, tabs, got, published } = frozen();
+        const [a, b, c] = tabs;
+        let leaderAt65: string | undefined;
+        at(server, 60, () => a.page.dispatch('resume'));
+        at(server, 65, () => (leaderAt65 = browser.holders()['rx-websocket:feed']));
+        at(server, 82, () => crash(b, server));
+        at(server, 112, () => crash(c, server));
+        flush();
+        expect(leaderAt65).toBe('b');
+        // b, then c (queued before a rejoined), then a.
+        expect(browser.holders()['rx-websocket:feed']).toBe('a');
+        expect(server.connections).toHaveLength(4);
+        expect(got.a).toEqual(Array.from({ length: published() }, (_, i) => i + 1));
+        expect(a.page.listeners()).toBe(2);
+      });
+    });
+
+    it('a leader whose page goes into the back/forward cache steps down the same, and rejoins when it is shown again; a pagehide that does not cache the page changes nothing', () => {
+      newScheduler().run(({ flush }) => {
+        const { browser, server, tabs } = setup(['a', 'b']);
+        const [a, b] = tabs;
+        tabs.forEach(listen);
+        const leaders: (string | undefined)[] = [];
+        const leader = () => leaders.push(browser.holders()['rx-websocket:feed']);
+        at(server, 10, () => {
+          a.page.dispatch('pagehide', { persisted: false });
+          browser.settle();
+        });
+        at(server, 15, leader);
+        at(server, 20, () => {
+          a.page.dispatch('pagehide', { persisted: true });
+          browser.settle();
+        });
+        at(server, 25, leader);
+        at(server, 30, () => a.page.dispatch('pageshow', { persisted: true }));
+        at(server, 50, () => crash(b, server));
+        at(server, 75, leader);
+        at(server, 80, () => server.latest.messageJson({ type: 'reply', id: 1, data: 1 }));
+        flush();
+        expect(leaders).toEqual(['a', 'b', 'a']);
+        expect(server.connections).toHaveLength(3);
+        expect(a.messages).toContainEqual({ type: 'reply', id: 1, data: 1 });
+      });
+    });
+
+    it('only the leader listens for freeze and pagehide; a follower, and a tab that stepped down and came back, listen to nothing', () => {
+      newScheduler().run(({ flush }) => {
+        const { browser, server, tabs } = setup(['a', 'b']);
+        const [a, b] = tabs;
+        tabs.forEach(listen);
+        const counts: number[][] = [];
+        const count = () => counts.push([a.page.listeners(), b.page.listeners()]);
+        at(server, 10, count);
+        at(server, 20, () => {
+          a.page.dispatch('freeze');
+          browser.settle();
+        });
+        at(server, 25, count);
+        at(server, 30, () => a.page.dispatch('resume'));
+        at(server, 35, count);
+        flush();
+        // Leading: freeze and pagehide; stepped down: resume and pageshow.
+        expect(counts).toEqual([
+          [2, 0],
+          [2, 2],
+          [0, 2],
+        ]);
       });
     });
   });
