@@ -84,7 +84,7 @@ export class Hub {
   /**
    * The leader's page is frozen or goes into the back/forward cache: it would keep the lock (and the other tabs
    * waiting) until it is thawed or discarded. It lets go of the real socket (every tab sees a drop and reconnects
-   * through the next leader) and of the lock, and rejoins as any tab when the page is back.
+   * through the next leader) and of the lock, and rejoins as an ordinary tab when the page is back.
    */
   private stepDown(): void {
     const { lead, release } = this;

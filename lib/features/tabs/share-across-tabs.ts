@@ -69,7 +69,7 @@ export const DEFAULT_SHARE_ACROSS_TABS = {
  * that sent it) and its channels. A `multiplex` channel is counted across tabs: one subscribe while any tab wants it,
  * one unsubscribe when the last lets go. When the leader tab closes, crashes or navigates away, the browser passes
  * the lock on; when its page is frozen or goes into the back/forward cache, it closes the socket (1000) and lets go of
- * the lock itself, and rejoins as any tab when the page is back. Every tab sees a drop (1006), the next leader opens
+ * the lock itself, and rejoins as an ordinary tab when the page is back. Every tab sees a drop (1006), the next leader opens
  * the socket, and each tab reconnects through it by its own reconnect settings; resumable channels resubscribe from their cursors, and what was sent meanwhile
  * waits in the sending tab's queue. Where Web Locks or `BroadcastChannel` are missing, and in Node, each socket
  * object has its own connection, with the same API.

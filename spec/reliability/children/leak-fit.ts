@@ -110,7 +110,7 @@ run(async (): Promise<LeakFitFigures> => {
     );
     checkBudget();
   };
-  const fit = async (job: () => Promise<void>): Promise<Fit> => {
+  const measureSlope = async (job: () => Promise<void>): Promise<Fit> => {
     await inParallel(args.warmup, job);
     const cycles: number[] = [];
     const heapBytes: number[] = [];
@@ -147,8 +147,8 @@ run(async (): Promise<LeakFitFigures> => {
     return (after - before) / args.held;
   };
 
-  const raw = await fit(rawCycle);
-  const library = await fit(libraryCycle);
+  const raw = await measureSlope(rawCycle);
+  const library = await measureSlope(libraryCycle);
   const rawBytesPerConnection = await perConnection(async () => {
     const ws = new WebSocket(server.url);
     ws.on('error', (e) => errors.push(String(e)));
