@@ -209,9 +209,15 @@ describe.each(FORMS)('request, knowing its reply by %s', (_form, match) => {
         const reply$ = request(socket, ask(1), { ...match, id: ids(), resend: 'on-reconnect' });
         expectObservable(reply$).toBe('19ms (r|)', { r: { type: 'reply', id: 'r1', data: 2 } });
         flush();
+        expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
         expect(server.connection(1).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
         expect(server.connection(1).sent[0]?.time).toBe(14);
         expect(answerer.runs('r1')).toBe(1);
+        // The server saw it twice, the second time as a repeat of an id it had answered.
+        expect(answerer.received.map((r) => [r.connection, r.repeat])).toEqual([
+          [0, false],
+          [1, true],
+        ]);
       });
     });
 
@@ -226,6 +232,7 @@ describe.each(FORMS)('request, knowing its reply by %s', (_form, match) => {
           new RequestTimeoutError('r1', 100),
         );
         flush();
+        expect(server.connections).toHaveLength(2);
         expect(server.connection(1).sentJson()).toEqual([]);
       });
     });
@@ -252,10 +259,14 @@ describe.each(FORMS)('request, knowing its reply by %s', (_form, match) => {
         const { server, socket } = setup();
         server.script((connection) => (connection.index === 0 ? cold('5ms x', { x: 'drop' }) : undefined));
         const answerer = answerRequests(server, { delayMs: 5, reply: doubled });
+        const values: unknown[] = [];
         expectObservable(request(socket, ask(1), { ...match, id: ids(), resend: 'on-reconnect' })).toBe('20ms (r|)', {
           r: { type: 'reply', id: 'r1', data: 2 },
         });
+        socket.message$.subscribe((message) => values.push(message));
         flush();
+        // One reply reached the socket: the first was lost with the connection.
+        expect(values).toEqual([{ type: 'reply', id: 'r1', data: 2 }]);
         expect(answerer.runs('r1')).toBe(1);
       });
     });

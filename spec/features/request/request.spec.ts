@@ -1,19 +1,17 @@
-import { config, NEVER, Observable } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import { NEVER, Observable } from 'rxjs';
 import {
   CallbackError,
   constantBackoff,
   fromWebSocket,
   InvalidOptionError,
   json,
+  multiplex,
   request,
   RequestTimeoutError,
   SendQueueOverflowError,
-  WebSocketCloseError,
   type ReactiveWebSocket,
   type RequestOptions,
 } from '../../../lib/index';
-import { multiplex } from '../../../lib/index';
 import {
   answerRequests,
   createFeedServerDouble,
@@ -22,87 +20,28 @@ import {
   type FeedMessage,
   type FeedReply,
   type FeedServerFrame,
-  type WebSocketServerDouble,
 } from '../../../lib/testing/index';
+import {
+  ask,
+  cancel,
+  doubled,
+  ids,
+  isReply,
+  newScheduler,
+  setup,
+  unhandledDuring,
+  URL,
+  type ClientMsg,
+  type Reply,
+  type ServerMsg,
+} from './fixtures';
 
-type Reply = { type: 'reply'; id: string; data: number };
-type ServerMsg = Reply | { type: 'tick'; n: number };
-type ClientMsg = { type: 'request'; id: string; data: number } | { type: 'cancel'; id: string };
-
-const URL = 'wss://feed.example/ws';
-const isReply = (msg: ServerMsg, id: string): msg is Reply => msg.type === 'reply' && msg.id === id;
-const ask = (data: number) => (id: string) => ({ type: 'request', id, data }) as const;
-const cancel = (id: string) => ({ type: 'cancel', id }) as const;
-/** Ids r1, r2, ... per call of `ids()`. */
-const ids = () => {
-  let n = 0;
-  return () => `r${++n}`;
-};
-
-const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-
-/** A server double that opens every connection at once, and a socket on it that reconnects 10 ms after a drop. */
-function setup(): {
-  server: WebSocketServerDouble<ServerMsg, ClientMsg>;
-  socket: ReactiveWebSocket<ServerMsg, ClientMsg>;
-} {
-  const server = createWebSocketDouble<ServerMsg, ClientMsg>({ autoOpen: true });
-  const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
-    ...json<ServerMsg, ClientMsg>(),
-    WebSocketCtor: server.WebSocketCtor,
-    reconnect: { backoff: constantBackoff({ delayMs: 10, jitter: 'none' }) },
-  });
-  return { server, socket };
-}
-
-const doubled = (message: ClientMsg, id: string): Reply | undefined =>
-  message.type === 'request' ? { type: 'reply', id, data: message.data * 2 } : undefined;
-
-/** Collects what RxJS reports as unhandled while `work` runs. */
-function unhandledDuring(work: () => void): unknown[] {
-  const unhandled: unknown[] = [];
-  config.onUnhandledError = (error) => unhandled.push(error);
-  try {
-    work();
-  } finally {
-    config.onUnhandledError = null;
-  }
-  return unhandled;
-}
-
+/**
+ * What is particular to `isReply`, or to neither way of knowing a reply: the behaviours both share run for both in
+ * reply-forms.spec.ts.
+ */
 describe('request', () => {
   describe('when the server answers', () => {
-    it('emits the reply and completes, then lets the connection go and leaves no timer', () => {
-      const scheduler = newScheduler();
-      scheduler.run(({ expectObservable, flush }) => {
-        const { server, socket } = setup();
-        answerRequests(server, { delayMs: 5, reply: doubled });
-        const reply$ = request(socket, ask(21), { isReply, id: ids() });
-        expectObservable(reply$).toBe('5ms (r|)', { r: { type: 'reply', id: 'r1', data: 42 } });
-        flush();
-        expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 21 }]);
-        // Released: the socket closed with 1000 once the reply came, and the 10 s timeout never ran.
-        expect(server.connection(0).clientClose).toMatchObject({ code: 1000, time: 5 });
-        expect(scheduler.now()).toBeLessThan(100);
-      });
-    });
-
-    it('ignores a reply for an id no request waits for: no error, and the right reply still completes it', () => {
-      newScheduler().run(({ cold, expectObservable }) => {
-        const { server, socket } = setup();
-        answerRequests(server, { delayMs: 8, reply: doubled });
-        cold('3ms x').subscribe(() => server.latest.messageJson({ type: 'reply', id: 'unknown', data: 0 }));
-        expectObservable(request(socket, ask(1), { isReply, id: ids() })).toBe('8ms (r|)', {
-          r: { type: 'reply', id: 'r1', data: 2 },
-        });
-        // The unknown reply is an ordinary message for whoever listens.
-        expectObservable(socket.message$, '^ 9ms !').toBe('3ms u 4ms r', {
-          u: { type: 'reply', id: 'unknown', data: 0 },
-          r: { type: 'reply', id: 'r1', data: 2 },
-        });
-      });
-    });
-
     it('narrows the reply with a type guard, and keeps make’s literal types against the socket’s message type', () => {
       // Compile-time: the reply is a Reply (it has data), and make's object literal needs no annotation.
       const { socket } = setup();
@@ -117,21 +56,6 @@ describe('request', () => {
   });
 
   describe('timeout', () => {
-    it('errors with RequestTimeoutError exactly timeoutMs after the subscription, sends cancel, and lets go', () => {
-      newScheduler().run(({ expectObservable, flush }) => {
-        const { server, socket } = setup();
-        const reply$ = request(socket, ask(1), { isReply, id: ids(), timeoutMs: 50, cancel });
-        expectObservable(reply$).toBe('50ms #', undefined, new RequestTimeoutError('r1', 50));
-        flush();
-        expect(server.connection(0).sentJson()).toEqual([
-          { type: 'request', id: 'r1', data: 1 },
-          { type: 'cancel', id: 'r1' },
-        ]);
-        expect(server.connection(0).sent[1]?.time).toBe(50);
-        expect(server.connection(0).clientClose?.time).toBe(50);
-      });
-    });
-
     it('carries a stable code, the id and timeoutMs, and no payload in its message', () => {
       const error = new RequestTimeoutError('secret-id', 50);
       expect(error).toMatchObject({
@@ -141,18 +65,6 @@ describe('request', () => {
         timeoutMs: 50,
       });
       expect(error.message).not.toContain('secret-id');
-    });
-
-    it('ignores a reply that comes after the timeout', () => {
-      newScheduler().run(({ expectObservable, flush }) => {
-        const { server, socket } = setup();
-        socket.connect(); // someone else holds the socket, so the late reply does arrive
-        answerRequests(server, { delayMs: 30, reply: doubled });
-        const reply$ = request(socket, ask(1), { isReply, id: ids(), timeoutMs: 20 });
-        expectObservable(reply$).toBe('20ms #', undefined, new RequestTimeoutError('r1', 20));
-        expectObservable(socket.message$, '^ 40ms !').toBe('30ms r', { r: { type: 'reply', id: 'r1', data: 2 } });
-        flush();
-      });
     });
 
     it('waits as long as the socket runs with timeoutMs: Infinity', () => {
@@ -170,23 +82,6 @@ describe('request', () => {
   });
 
   describe('unsubscribing before the reply', () => {
-    it('sends the cancel message, ignores the later reply, and lets the connection go', () => {
-      newScheduler().run(({ expectObservable, flush }) => {
-        const { server, socket } = setup();
-        const held = socket.connect();
-        answerRequests(server, { delayMs: 30, reply: doubled });
-        expectObservable(request(socket, ask(1), { isReply, id: ids(), cancel }), '^ 19ms !').toBe('');
-        expectObservable(socket.message$, '^ 40ms !').toBe('30ms r', { r: { type: 'reply', id: 'r1', data: 2 } });
-        flush();
-        expect(server.connection(0).sentJson()).toEqual([
-          { type: 'request', id: 'r1', data: 1 },
-          { type: 'cancel', id: 'r1' },
-        ]);
-        expect(server.connection(0).sent[1]?.time).toBe(20);
-        held.unsubscribe();
-      });
-    });
-
     it('sends nothing without a cancel option, and closes the socket it alone held', () => {
       newScheduler().run(({ expectObservable, flush }) => {
         const { server, socket } = setup();
@@ -199,59 +94,6 @@ describe('request', () => {
   });
 
   describe('across a reconnection', () => {
-    it("resends with the same id after a drop (resend: 'on-reconnect'), and the stored reply completes it once", () => {
-      newScheduler().run(({ cold, expectObservable, flush }) => {
-        const { server, socket } = setup();
-        // The first connection drops at 4 ms, before the reply due at 5 ms; the next opens at 14 ms.
-        server.script((connection) => (connection.index === 0 ? cold('4ms x', { x: 'drop' }) : undefined));
-        const answerer = answerRequests(server, { delayMs: 5, reply: doubled });
-        const reply$ = request(socket, ask(1), { isReply, id: ids(), resend: 'on-reconnect' });
-        expectObservable(reply$).toBe('19ms (r|)', { r: { type: 'reply', id: 'r1', data: 2 } });
-        flush();
-        expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
-        expect(server.connection(1).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
-        expect(server.connection(1).sent[0]?.time).toBe(14);
-        expect(answerer.runs('r1')).toBe(1);
-        expect(answerer.received.map((r) => [r.connection, r.repeat])).toEqual([
-          [0, false],
-          [1, true],
-        ]);
-      });
-    });
-
-    it("does not resend with resend: 'never' (the default): the request times out", () => {
-      newScheduler().run(({ cold, expectObservable, flush }) => {
-        const { server, socket } = setup();
-        server.script((connection) => (connection.index === 0 ? cold('4ms x', { x: 'drop' }) : undefined));
-        answerRequests(server, { delayMs: 5, reply: doubled });
-        expectObservable(request(socket, ask(1), { isReply, id: ids(), timeoutMs: 100 })).toBe(
-          '100ms #',
-          undefined,
-          new RequestTimeoutError('r1', 100),
-        );
-        flush();
-        expect(server.connections).toHaveLength(2);
-        expect(server.connection(1).sentJson()).toEqual([]);
-      });
-    });
-
-    it('sends a request made while disconnected once, on the open', () => {
-      newScheduler().run(({ cold, expectObservable, flush }) => {
-        const server = createWebSocketDouble<ServerMsg, ClientMsg>();
-        server.script(cold('10ms o', { o: 'open' }));
-        answerRequests(server, { delayMs: 1, reply: doubled });
-        const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
-          ...json<ServerMsg, ClientMsg>(),
-          WebSocketCtor: server.WebSocketCtor,
-        });
-        expectObservable(request(socket, ask(1), { isReply, id: ids(), resend: 'on-reconnect' })).toBe('11ms (r|)', {
-          r: { type: 'reply', id: 'r1', data: 2 },
-        });
-        flush();
-        expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
-      });
-    });
-
     it("goes out on the next open when the send queue refused it (resend: 'on-reconnect'), not at its timeout", () => {
       newScheduler().run(({ cold, expectObservable, flush }) => {
         const server = createWebSocketDouble<ServerMsg, ClientMsg>();
@@ -337,49 +179,6 @@ describe('request', () => {
         expect(server.connections).toHaveLength(2);
         expect(server.connection(1).sentJson()).toEqual([]);
         expect(answerer.runs('r1')).toBe(1);
-      });
-    });
-
-    it('takes one reply when the drop wins the race in the same frame: resent, answered from the store', () => {
-      newScheduler().run(({ cold, expectObservable, flush }) => {
-        const { server, socket } = setup();
-        server.script((connection) => (connection.index === 0 ? cold('5ms x', { x: 'drop' }) : undefined));
-        const answerer = answerRequests(server, { delayMs: 5, reply: doubled });
-        const values: unknown[] = [];
-        expectObservable(request(socket, ask(1), { isReply, id: ids(), resend: 'on-reconnect' })).toBe('20ms (r|)', {
-          r: { type: 'reply', id: 'r1', data: 2 },
-        });
-        socket.message$.subscribe((message) => values.push(message));
-        flush();
-        expect(values).toEqual([{ type: 'reply', id: 'r1', data: 2 }]);
-        expect(answerer.runs('r1')).toBe(1);
-      });
-    });
-  });
-
-  describe('when the socket stops for good', () => {
-    it('errors with a WebSocketCloseError for the close when close() is called', () => {
-      newScheduler().run(({ cold, expectObservable }) => {
-        const { socket } = setup();
-        cold('7ms c').subscribe(() => socket.close());
-        expectObservable(request(socket, ask(1), { isReply, id: ids() })).toBe(
-          '7ms #',
-          undefined,
-          new WebSocketCloseError({ code: 1000, reason: '', wasClean: true }),
-        );
-      });
-    });
-
-    it("errors with message$'s error when the server closes with a code the policy stops on", () => {
-      newScheduler().run(({ cold, expectObservable }) => {
-        const { server, socket } = setup();
-        server.script(cold('7ms c', { c: { close: 1008 } }));
-        const close = { code: 1008, reason: '', wasClean: true };
-        expectObservable(request(socket, ask(1), { isReply, id: ids(), resend: 'on-reconnect' })).toBe(
-          '7ms #',
-          undefined,
-          new WebSocketCloseError(close),
-        );
       });
     });
   });

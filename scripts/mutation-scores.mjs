@@ -1,0 +1,95 @@
+// The mutation score of each file of `lib/`, from one or more reports of `npm run mutate`
+// (reports/mutation/mutation.json): a Markdown table for docs/mutation-testing.md, the totals of `lib/` and of
+// `lib/core`, and with `--survivors` every mutant no spec killed, to triage.
+//
+//   node scripts/mutation-scores.mjs reports/mutation/mutation.json [more.json ...] [--survivors]
+//
+// Reports of separate runs (one per file or folder) are merged; a file in several takes its mutants from the last.
+import { readFileSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+const survivors = args.includes('--survivors');
+const reports = args.filter((arg) => !arg.startsWith('--'));
+if (reports.length === 0) {
+  console.error('Usage: node scripts/mutation-scores.mjs <mutation.json> [more.json ...] [--survivors]');
+  process.exit(2);
+}
+
+/** @type {Map<string, { source: string, mutants: { id: string, mutatorName: string, replacement?: string, status: string, location: { start: { line: number, column: number } } }[] }>} */
+const files = new Map();
+for (const report of reports) {
+  const { files: found } = JSON.parse(readFileSync(report, 'utf8'));
+  for (const [name, file] of Object.entries(found)) files.set(name.replace(/^.*?(?=lib\/)/, ''), file);
+}
+
+/** Stryker's own accounting: detected (killed, timed out) over valid (detected, survived, no coverage). */
+function count(mutants) {
+  const by = (status) => mutants.filter((mutant) => mutant.status === status).length;
+  const killed = by('Killed');
+  const timedOut = by('Timeout');
+  const survived = by('Survived');
+  const noCoverage = by('NoCoverage');
+  const valid = killed + timedOut + survived + noCoverage;
+  const detected = killed + timedOut;
+  const percent = (part, whole) => (whole === 0 ? 'n/a' : ((100 * part) / whole).toFixed(2));
+  return {
+    valid,
+    killed,
+    timedOut,
+    survived,
+    noCoverage,
+    score: percent(detected, valid),
+    covered: percent(detected, detected + survived),
+  };
+}
+
+const rows = [...files.keys()].sort().map((name) => ({ name, ...count(files.get(name).mutants) }));
+const total = (prefix) =>
+  count([...files].filter(([name]) => name.startsWith(prefix)).flatMap(([, file]) => file.mutants));
+
+const table = [
+  ['file', 'mutants', 'killed', 'timed out', 'survived', 'no coverage', 'score', 'covered'],
+  ...rows.map((row) => [
+    `\`${row.name}\``,
+    row.valid,
+    row.killed,
+    row.timedOut,
+    row.survived,
+    row.noCoverage,
+    row.score,
+    row.covered,
+  ]),
+  ...[
+    ['**`lib/core`**', total('lib/core/')],
+    ['**all of the above**', total('lib/')],
+  ].map(([name, sum]) => [
+    name,
+    sum.valid,
+    sum.killed,
+    sum.timedOut,
+    sum.survived,
+    sum.noCoverage,
+    sum.score,
+    sum.covered,
+  ]),
+].map((cells) => cells.map(String));
+const widths = table[0].map((_, column) => Math.max(...table.map((cells) => cells[column].length)));
+const line = (cells) =>
+  `| ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join(' | ')} |`;
+console.log(line(table[0]));
+console.log(`| ${widths.map((width, column) => (column === 0 ? '-'.repeat(width) : `${'-'.repeat(width - 1)}:`)).join(' | ')} |`);
+for (const cells of table.slice(1)) console.log(line(cells));
+
+if (survivors) {
+  for (const name of [...files.keys()].sort()) {
+    const { source, mutants } = files.get(name);
+    const lines = source.split('\n');
+    for (const mutant of mutants) {
+      if (mutant.status !== 'Survived' && mutant.status !== 'NoCoverage') continue;
+      const { line: at } = mutant.location.start;
+      console.log(
+        `\n${name}:${at} ${mutant.status} ${mutant.mutatorName} (#${mutant.id})\n  - ${lines[at - 1]?.trim()}\n  + ${(mutant.replacement ?? '').split('\n')[0]}`,
+      );
+    }
+  }
+}
