@@ -10,6 +10,8 @@ export default {
   tsconfigFile: 'tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   coverageAnalysis: 'perTest',
+  // An endless mutant stopped inside an event listener must not end the test runner process (see the script).
+  testRunnerNodeArgs: ['--require', './scripts/mutation-hit-limit.cjs'],
   mutate: [
     'lib/**/*.ts',
     // Declarations and re-exports only: nothing to mutate.

@@ -77,18 +77,27 @@ const widths = table[0].map((_, column) => Math.max(...table.map((cells) => cell
 const line = (cells) =>
   `| ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join(' | ')} |`;
 console.log(line(table[0]));
-console.log(`| ${widths.map((width, column) => (column === 0 ? '-'.repeat(width) : `${'-'.repeat(width - 1)}:`)).join(' | ')} |`);
+console.log(
+  `| ${widths.map((width, column) => (column === 0 ? '-'.repeat(width) : `${'-'.repeat(width - 1)}:`)).join(' | ')} |`,
+);
 for (const cells of table.slice(1)) console.log(line(cells));
 
 if (survivors) {
   for (const name of [...files.keys()].sort()) {
     const { source, mutants } = files.get(name);
     const lines = source.split('\n');
+    /** The text between two locations (lines from 1, columns from 1), on one line: the first line of it. */
+    const slice = ({ start, end }) => {
+      const line = lines[start.line - 1] ?? '';
+      return start.line === end.line
+        ? line.slice(start.column - 1, end.column - 1)
+        : `${line.slice(start.column - 1)} …`;
+    };
     for (const mutant of mutants) {
       if (mutant.status !== 'Survived' && mutant.status !== 'NoCoverage') continue;
-      const { line: at } = mutant.location.start;
+      const { line: at, column } = mutant.location.start;
       console.log(
-        `\n${name}:${at} ${mutant.status} ${mutant.mutatorName} (#${mutant.id})\n  - ${lines[at - 1]?.trim()}\n  + ${(mutant.replacement ?? '').split('\n')[0]}`,
+        `\n${name}:${at}:${column} ${mutant.status} ${mutant.mutatorName} (#${mutant.id})\n  - ${slice(mutant.location)}\n  + ${(mutant.replacement ?? '').split('\n')[0]}`,
       );
     }
   }

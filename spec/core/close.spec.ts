@@ -210,6 +210,13 @@ describe('fromWebSocket closeTimeoutMs', () => {
     ]);
   });
 
+  it('with closeTimeoutMs: Infinity, waits for the peer’s answer for ever', () => {
+    const { states, closes, ended } = unanswered({ closeTimeoutMs: Infinity }, 'close()');
+    expect(states.at(-1)).toEqual([5, { status: 'closing' }]);
+    expect(closes).toEqual([]);
+    expect(ended).toEqual([]);
+  });
+
   it('leaves no timer behind when the peer answers in time', () => {
     newScheduler().run(({ flush }) => {
       const server = createWebSocketDouble({ autoOpen: true, closeDelayMs: 3 });
