@@ -190,6 +190,7 @@ describe('a session', () => {
           return Object.defineProperty({ readyState: 0, close: () => undefined }, 'binaryType', {
             get: () => 'blob',
             set: () => {
+              // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point: a setup that throws a non-Error
               throw thrown;
             },
           });
