@@ -129,3 +129,27 @@ describe('redactUrl', () => {
     });
   });
 });
+
+describe('redactUrl, for text that is not a URL', () => {
+  it.each([
+    // Credentials with no query: the host and path after the last "@".
+    ['bad url u:p@feed.example/path', 'feed.example/path'],
+    // A query with no credentials: cut there.
+    ['bad url/path?token=s3cret', 'bad url/path'],
+    // A "?" before the "@", at the very start: nothing but the scheme, and there is none.
+    ['?@s3cret', '[redacted]'],
+    // A WebSocket scheme that is not at the start is no scheme.
+    ['ab cd wss://u:p@feed.example', 'feed.example'],
+    // A WebSocket URL the parser rejects, without credentials: kept up to its query, its scheme once.
+    ['ws://[bad/path?token=s3cret', 'ws://[bad/path'],
+    // An http: scheme is kept as well as a ws: one.
+    ['http://[bad?token=1@feed.example', 'http://[redacted]'],
+  ])('makes %j %j', (input, expected) => {
+    expect(() => new URL(input)).toThrow();
+    expect(redactUrl(input)).toBe(expected);
+  });
+
+  it('keeps no scheme that merely ends like a WebSocket one (it may be a user name)', () => {
+    expect(redactUrl('xws:s3cret')).toBe('[redacted]');
+  });
+});

@@ -231,3 +231,31 @@ describe('BoundedQueue and resolveSendQueueLimits', () => {
     });
   });
 });
+
+describe('sendQueue options, at their limits and in their messages', () => {
+  it.each([
+    ['maxMessages: Infinity', { maxMessages: Infinity }],
+    ['maxBytes: Infinity', { maxBytes: Infinity }],
+    ['a maxBytes that is not a whole number', { maxBytes: 1.5 }],
+    ["overflow: 'throw'", { overflow: 'throw' }],
+    ["overflow: 'report'", { overflow: 'report' }],
+  ] as const)('accepts %s', (_, options) => {
+    expect(createSendQueue(options).limits).toMatchObject(options);
+  });
+
+  it.each([
+    ['options that are not an object', 'x', 'sendQueue', 'an object'],
+    [
+      'a maxMessages that is not a whole number',
+      { maxMessages: 1.5 },
+      'sendQueue.maxMessages',
+      'an integer ≥ 0, or Infinity',
+    ],
+    ['a negative maxBytes', { maxBytes: -1 }, 'sendQueue.maxBytes', 'a number ≥ 0, or Infinity'],
+    ['an unknown overflow', { overflow: 'drop' }, 'sendQueue.overflow', "'report' or 'throw'"],
+  ])('names the option and the rule for %s', (_, options, option, rule) => {
+    const error = invalid(options);
+    expect(error.option).toBe(option);
+    expect(error.message).toContain(rule);
+  });
+});

@@ -288,3 +288,23 @@ describe('normalizeUrl', () => {
     });
   });
 });
+
+describe('normalizeUrl, in its messages for what it cannot parse', () => {
+  const INVALID = 'not a valid URL';
+  const RELATIVE = 'a relative URL needs a page or worker location to resolve against';
+
+  it.each(['ws://[::1', 'wss://[', '  wss://['])('calls %j, which has a scheme, not a valid URL', (input) => {
+    expect(unsupported(input).message).toContain(INVALID);
+    expect(unsupported(input).message).not.toContain(RELATIVE);
+  });
+
+  it('calls a relative URL with a colon in its path relative outside a page', () => {
+    expect(unsupported('/feed:1').message).toContain(RELATIVE);
+  });
+
+  it('calls what does not parse inside a page not a valid URL, scheme or none', () => {
+    inPage('https://app.example/', () => {
+      expect(unsupported('//[').message).toContain(INVALID);
+    });
+  });
+});

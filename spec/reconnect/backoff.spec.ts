@@ -400,3 +400,17 @@ describe('every strategy', () => {
     );
   });
 });
+
+describe('backoff arguments, in their messages', () => {
+  it('refuses a random source that returns a numeric string, naming the strategy', () => {
+    const backoff = createDefaultBackoff({ random: (() => '0.5') as unknown as RandomSource });
+    expect(() => backoff(1)).toThrow(InvalidOptionError);
+    expect(() => backoff(1)).toThrow(/createDefaultBackoff: the random source must return numbers in \[0, 1\)/);
+  });
+
+  it('lists every jitter it knows when given another', () => {
+    expect(() => exponentialBackoff({ jitter: 'some' as Jitter })).toThrow(
+      "exponentialBackoff needs one of 'full', 'equal', 'decorrelated', 'none'",
+    );
+  });
+});

@@ -285,6 +285,10 @@ describe('closeCodeOf', () => {
     expect(closeCodeOf(null)).toBeUndefined();
     expect(closeCodeOf(1000)).toBeUndefined();
   });
+
+  it('finds none in a close-like object whose code is not a number', () => {
+    expect(closeCodeOf({ code: '1000', wasClean: true })).toBeUndefined();
+  });
 });
 
 describe('defaultCloseCodePolicy', () => {
