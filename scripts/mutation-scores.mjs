@@ -4,7 +4,8 @@
 //
 //   node scripts/mutation-scores.mjs reports/mutation/mutation.json [more.json ...] [--survivors]
 //
-// Reports of separate runs (one per file or folder) are merged; a file in several takes its mutants from the last.
+// Reports of separate runs of the same source (one per file or folder, or of a few lines again with
+// `--mutate file:from-to` after specs were added) are merged: a mutant found in several takes its status from the last.
 import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
@@ -17,9 +18,26 @@ if (reports.length === 0) {
 
 /** @type {Map<string, { source: string, mutants: { id: string, mutatorName: string, replacement?: string, status: string, location: { start: { line: number, column: number } } }[] }>} */
 const files = new Map();
+/** A mutant's identity across runs of the same source: where it is and what it puts there. */
+const keyOf = ({ location: { start, end }, mutatorName, replacement }) =>
+  `${start.line}:${start.column}-${end.line}:${end.column} ${mutatorName} ${replacement ?? ''}`;
 for (const report of reports) {
   const { files: found } = JSON.parse(readFileSync(report, 'utf8'));
-  for (const [name, file] of Object.entries(found)) files.set(name.replace(/^.*?(?=lib\/)/, ''), file);
+  for (const [path, file] of Object.entries(found)) {
+    const name = path.replace(/^.*?(?=lib\/)/, '');
+    const before = files.get(name);
+    if (!before) {
+      files.set(name, file);
+      continue;
+    }
+    const later = new Map(file.mutants.map((mutant) => [keyOf(mutant), mutant]));
+    const mutants = before.mutants.map((mutant) => later.get(keyOf(mutant)) ?? mutant);
+    const known = new Set(before.mutants.map(keyOf));
+    files.set(name, {
+      ...before,
+      mutants: [...mutants, ...file.mutants.filter((mutant) => !known.has(keyOf(mutant)))],
+    });
+  }
 }
 
 /** Stryker's own accounting: detected (killed, timed out) over valid (detected, survived, no coverage). */

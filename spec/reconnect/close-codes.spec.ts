@@ -454,6 +454,13 @@ describe('closeCodePolicy', () => {
     expect(() => closeCodePolicy({ retry: [matcher as never] })).toThrow(/closeCodePolicy/);
     expect(() => closeCodePolicy({ stop: [4000, matcher as never] })).toThrow(/closeCodePolicy/);
   });
+
+  it('takes a range of one code, and says what an entry must be when one is wrong', () => {
+    expect(() => closeCodePolicy({ retry: [[4000, 4000]] })).not.toThrow();
+    expect(() => closeCodePolicy({ retry: [[4001, 4000]] })).toThrow(
+      'each entry is a close code or a [from, to] range',
+    );
+  });
 });
 
 describe('minimumRetryDelayMs', () => {
