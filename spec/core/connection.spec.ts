@@ -499,6 +499,21 @@ describe('Connection', () => {
         const recording = record(connection(config({ WebSocketCtor: throwing(thrown) })));
         expect(recording.error).toBeInstanceOf(TransportError);
       });
+
+      it('says the constructor threw, with what it said', () => {
+        const recording = record(connection(config({ WebSocketCtor: throwing(new Error('out of file descriptors')) })));
+        expect((recording.error as TransportError).message).toBe(
+          'WebSocket transport error: the WebSocket constructor threw: out of file descriptors',
+        );
+      });
+
+      it('errors with WebSocketConstructorError for a thrown object whose class name only starts like an error', () => {
+        class ErrorDetails {
+          readonly message = 'details';
+        }
+        const recording = record(connection(config({ WebSocketCtor: throwing(new ErrorDetails()) })));
+        expect(recording.error).toBeInstanceOf(WebSocketConstructorError);
+      });
     });
 
     it.each([

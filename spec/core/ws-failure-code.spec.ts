@@ -91,6 +91,20 @@ describe('a connection that ws fails itself', () => {
     expect(closeAfter(wsFailure('odd', statusCode)).closes).toEqual([{ code: 1006, reason: '', wasClean: false }]);
   });
 
+  it.each([1000, 4999])('takes a status code at the edge of the range (%d)', (code) => {
+    expect(closeAfter(wsFailure('edge', code)).closes).toEqual([{ code, reason: '', wasClean: false }]);
+  });
+
+  it('reads no code from a symbol of another name', () => {
+    const error = new Error('other');
+    Object.defineProperty(error, Symbol('other'), { value: 1009 });
+    expect(closeAfter(error).closes).toEqual([{ code: 1006, reason: '', wasClean: false }]);
+  });
+
+  it('keeps the 1006 of an error event whose error is null', () => {
+    expect(closeAfter(null as unknown as Error).closes).toEqual([{ code: 1006, reason: '', wasClean: false }]);
+  });
+
   it('keeps the 1006 of an error without a status code', () => {
     expect(closeAfter(new Error('read ECONNRESET')).closes).toEqual([{ code: 1006, reason: '', wasClean: false }]);
   });
