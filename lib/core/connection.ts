@@ -229,8 +229,9 @@ function onNodeMessage(this: WiredSocket, data: { toString(): string }, isBinary
 /** `ports` of every event made from `ws`'s arguments: always empty, as a browser's WebSocket message has it. */
 const NO_PORTS: readonly unknown[] = Object.freeze([]);
 function onNodeError(this: WiredSocket, error: unknown): void {
-  // The message is read from the error where it is classified: an emitter that is not ws may emit anything, null too.
-  this[OWNER]?.handleError({ error });
+  // Read here, not by `instanceof Error` (an error from another realm fails it); an emitter that is not ws may emit
+  // anything, null too.
+  this[OWNER]?.handleError({ error, message: (error as { message?: unknown } | null)?.message });
 }
 function onNodeClose(this: WiredSocket, code: number, reason: { toString(): string }): void {
   // What ws's own CloseEvent reports as wasClean: both closing frames went through.
