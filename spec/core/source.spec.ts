@@ -74,6 +74,15 @@ describe('takeSource', () => {
       });
     });
 
+    it.each([
+      ['a URL object', new URL('wss://feed.example/')],
+      ['null', null],
+      ['undefined', undefined],
+      ['an object whose then is not a function', { then: 'later' }],
+    ])('emits %s it returns as it is: only an object with a then method is waited for', (_, value) => {
+      expect(synchronously(resolveSource(() => value as never, 'url'))).toEqual({ values: [value], completed: true });
+    });
+
     it('errors the subscription with a CallbackError, rather than throwing, when the function throws', () => {
       const failure = new Error('no token');
       const source = resolveSource<string>(() => {
