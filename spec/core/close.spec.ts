@@ -1,5 +1,4 @@
 import type { Subscription } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import {
   fromWebSocket,
   InvalidCloseCodeError,
@@ -7,18 +6,13 @@ import {
   MessageNotSentError,
   type ConnectionState,
 } from '../../lib/index';
-import { closeEvent, createWebSocketDouble, type WebSocketServerDouble } from '../../lib/testing/index';
+import { closeEvent, createWebSocketDouble } from '../../lib/testing/index';
+import { at, newScheduler } from '../helpers/virtual-time';
 
 // How the client closes: close() and the last unsubscribe both go closing → closed through a closing handshake that
 // closeTimeoutMs bounds; close() returns what it did not send; MessageNotSentError says what happened to them.
 
 const FEED_URL = 'wss://feed.example/ws';
-
-const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-
-function at(server: WebSocketServerDouble, frame: number, work: () => void): void {
-  server.scheduler.schedule(work, frame);
-}
 
 const NOT_CLEAN = { code: 1006, reason: '', wasClean: false };
 

@@ -1,5 +1,4 @@
 import { asyncScheduler, map, NEVER, timer } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import {
   CallbackError,
   ConnectionTimeoutError,
@@ -9,19 +8,14 @@ import {
   type ConnectionState,
   type WebSocketConstructor,
 } from '../../lib/index';
-import { closeEvent, createWebSocketDouble, type WebSocketServerDouble } from '../../lib/testing/index';
+import { closeEvent, createWebSocketDouble } from '../../lib/testing/index';
+import { at, newScheduler } from '../helpers/virtual-time';
 
 // What a session does between its attempts, pinned where mutation testing found it unpinned: the states a
 // reconnect() announces, the timers it leaves, the connect timeout around slow providers, how it ends, and how it
 // listens for the page coming back online.
 
 const FEED_URL = 'wss://feed.example/ws';
-
-const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-
-function at(server: WebSocketServerDouble, frame: number, work: () => void): void {
-  server.scheduler.schedule(work, frame);
-}
 
 /** A state as `status attempt` (or `status code` for a close), to compare sequences at a glance. */
 const brief = (state: ConnectionState): string =>
