@@ -64,6 +64,30 @@ describe('isPayload', () => {
   });
 });
 
+describe('on a platform without Blob (an older Node, a worker without it)', () => {
+  const { Blob: platformBlob } = globalThis;
+  beforeEach(() => {
+    Reflect.deleteProperty(globalThis, 'Blob');
+  });
+  afterEach(() => {
+    globalThis.Blob = platformBlob;
+  });
+
+  it('still tells payloads from other values, and counts them', () => {
+    expect(isPayload({ size: 3 })).toBe(false);
+    expect(isPayload(new Uint8Array(3))).toBe(true);
+    expect(payloadByteLength(new ArrayBuffer(3))).toBe(3);
+  });
+});
+
+describe('isPayload, for an object that only names an ArrayBuffer in its tag', () => {
+  it('is not fooled by a tag that ends like one', () => {
+    const impostor = { [Symbol.toStringTag]: 'Impostor] [object ArrayBuffer', byteLength: 4 };
+    expect(Object.prototype.toString.call(impostor)).toBe('[object Impostor] [object ArrayBuffer]');
+    expect(isPayload(impostor)).toBe(false);
+  });
+});
+
 describe('payloadByteLength', () => {
   it('counts strings in UTF-8 bytes', () => {
     expect(payloadByteLength('')).toBe(0);

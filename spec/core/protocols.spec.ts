@@ -58,6 +58,22 @@ describe('validateProtocols', () => {
     it('rejects a sub-protocol offered twice, saying so', () => {
       expect(invalid(['v2.feed', 'v1.feed', 'v2.feed']).message).toMatch(/repeat/);
     });
+
+    it('names the index and the rule broken', () => {
+      const broken = invalid(['chat', 'v2 feed']);
+      expect(broken.option).toBe('protocols[1]');
+      expect(broken.message).toMatch(/protocols\[1\].*a non-empty token, without spaces or separators/);
+      const repeated = invalid(['chat', 'chat']);
+      expect(repeated.option).toBe('protocols[1]');
+      expect(repeated.message).toMatch(/sub-protocols must not repeat/);
+    });
+
+    it('never prints the sub-protocol itself, which may carry a token', () => {
+      const secret = 'Bearer.eyJhbGciOi secret';
+      expect(invalid(secret).message).not.toContain('eyJhbGciOi');
+      expect(invalid(['access_token.abc123', 'access_token.abc123']).message).not.toContain('abc123');
+      expect(invalid(secret).message).toMatch(/a string \(not shown\)/);
+    });
   });
 
   describe('for values that are neither a string nor an array', () => {
@@ -68,7 +84,9 @@ describe('validateProtocols', () => {
       ['a Set', new Set(['chat'])],
       ['a boolean', true],
     ])('rejects %s', (_, protocols) => {
-      expect(invalid(protocols).option).toBe('protocols');
+      const error = invalid(protocols);
+      expect(error.option).toBe('protocols');
+      expect(error.message).toMatch(/a string or an array of strings/);
     });
 
     it.each([

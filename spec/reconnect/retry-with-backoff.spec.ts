@@ -48,6 +48,24 @@ describe('retryDelayMs', () => {
     it.each([NaN, -1, Infinity, MAX_TIMER_DELAY_MS + 1])('rejects %p', (delayMs) => {
       expect(() => retryDelayMs(new Error('down'), 1, () => delayMs)).toThrow(InvalidOptionError);
     });
+
+    it('rejects a number in a string, which a comparison alone would take', () => {
+      expect(() => retryDelayMs(new Error('down'), 1, () => '500' as unknown as number)).toThrow(InvalidOptionError);
+    });
+
+    it('names the backoff and the range it must keep to', () => {
+      expect(() => retryDelayMs(new Error('down'), 1, () => -1)).toThrow(
+        expect.objectContaining({
+          option: 'backoff',
+          message: expect.stringContaining(`it must return milliseconds from 0 to ${MAX_TIMER_DELAY_MS}`),
+        }),
+      );
+    });
+  });
+
+  it('accepts the longest delay a timer can wait, and none', () => {
+    expect(retryDelayMs(new Error('down'), 1, () => MAX_TIMER_DELAY_MS)).toBe(MAX_TIMER_DELAY_MS);
+    expect(retryDelayMs(new Error('down'), 1, () => 0)).toBe(0);
   });
 
   it.each([0, 1.5, -2])('rejects attempt %p', (attempt) => {
@@ -253,9 +271,28 @@ describe('retryWithBackoff', () => {
       expect(() => retryWithBackoff({ maxAttempts })).not.toThrow();
     });
 
-    it('rejects a backoff or shouldRetry that is not a function', () => {
-      expect(() => retryWithBackoff({ backoff: 100 as unknown as BackoffStrategy })).toThrow(/backoff/);
-      expect(() => retryWithBackoff({ shouldRetry: true as unknown as () => boolean })).toThrow(/shouldRetry/);
+    it('names maxAttempts and what it takes', () => {
+      expect(() => retryWithBackoff({ maxAttempts: -1 })).toThrow(
+        expect.objectContaining({
+          option: 'maxAttempts',
+          message: expect.stringContaining('retryWithBackoff needs an integer ≥ 0, or Infinity'),
+        }),
+      );
+    });
+
+    it('rejects a backoff or shouldRetry that is not a function, naming the option and its signature', () => {
+      expect(() => retryWithBackoff({ backoff: 100 as unknown as BackoffStrategy })).toThrow(
+        expect.objectContaining({
+          option: 'backoff',
+          message: expect.stringContaining('retryWithBackoff needs a function (attempt, reason) => delayMs'),
+        }),
+      );
+      expect(() => retryWithBackoff({ shouldRetry: true as unknown as () => boolean })).toThrow(
+        expect.objectContaining({
+          option: 'shouldRetry',
+          message: expect.stringContaining('retryWithBackoff needs a function (error, attempt) => boolean'),
+        }),
+      );
     });
   });
 
