@@ -1,4 +1,3 @@
-import { TestScheduler } from 'rxjs/testing';
 import {
   ConnectionTimeoutError,
   constantBackoff,
@@ -8,13 +7,12 @@ import {
   type WebSocketOptions,
 } from 'rx-websocket';
 import { closeEvent, createWebSocketDouble, type WebSocketDoubleOptions } from 'rx-websocket/testing';
+import { newScheduler } from '../helpers/virtual-time';
 
 // Documented behaviours that no other spec pinned: how messageEvent$ ends when the connection stops for good, what
 // send$.error() does, and the reconnection defaults as a socket lives them.
 
 const FEED_URL = 'wss://feed.example/ws';
-
-const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 function setup(options: WebSocketOptions<unknown, string> = {}, doubleOptions: WebSocketDoubleOptions = {}) {
   const server = createWebSocketDouble<string, string>(doubleOptions);

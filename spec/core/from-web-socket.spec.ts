@@ -1,6 +1,5 @@
 import { map, NEVER, Observable, throwError, timer, type Subscription } from 'rxjs';
 import { retry } from 'rxjs/operators';
-import { TestScheduler } from 'rxjs/testing';
 import {
   CallbackError,
   type ConnectionState,
@@ -18,6 +17,7 @@ import {
   type WebSocketOptions,
 } from '../../lib/index';
 import { createWebSocketDouble, type WebSocketServerDouble } from '../../lib/testing/index';
+import { at, newScheduler } from '../helpers/virtual-time';
 
 // fromWebSocket's lifecycle at its edges, against the virtual-time double: callbacks that close, reconnect or
 // subscribe while the socket is telling them something, subscribers that come and go during a delivery, providers
@@ -26,13 +26,7 @@ import { createWebSocketDouble, type WebSocketServerDouble } from '../../lib/tes
 const FEED_URL = 'wss://feed.example/ws';
 const CLOSED = 3;
 
-const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-
 /** Runs `work` at virtual frame `frame` (inside `TestScheduler.run`). */
-function at(server: WebSocketServerDouble, frame: number, work: () => void): void {
-  server.scheduler.schedule(work, frame);
-}
-
 const openSockets = (server: WebSocketServerDouble): number[] =>
   server.connections.filter((c) => c.readyState !== CLOSED).map((c) => c.index);
 

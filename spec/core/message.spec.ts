@@ -1,12 +1,10 @@
-import { TestScheduler } from 'rxjs/testing';
 import { DecodeError, fromWebSocket, type WebSocketMessageEvent } from '../../lib/index';
 import { createWebSocketDouble } from '../../lib/testing/index';
+import { newScheduler } from '../helpers/virtual-time';
 
 // The message path in virtual time: what message$, messageEvent$ and error$ hear when the deserializer fails.
 
 const FEED_URL = 'wss://feed.example/ws';
-
-const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 const parse = (event: WebSocketMessageEvent): unknown => JSON.parse(event.data as string);
 

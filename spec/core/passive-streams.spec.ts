@@ -1,5 +1,4 @@
 import { map, skip, type Observable, type Subscription } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import {
   fromWebSocket,
   type RxWebSocketError,
@@ -10,6 +9,7 @@ import {
   type WebSocketPayload,
 } from '../../lib/index';
 import { closeEvent, createWebSocketDouble, type WebSocketServerDouble } from '../../lib/testing/index';
+import { at, newScheduler } from '../helpers/virtual-time';
 
 // Event streams observe, data streams hold: open$, close$, error$ and state$ never open or hold the connection and
 // span the socket object's life; message$, messageEvent$ and connect() hold it.
@@ -17,13 +17,7 @@ import { closeEvent, createWebSocketDouble, type WebSocketServerDouble } from '.
 const FEED_URL = 'wss://feed.example/ws';
 const CLOSED = 3;
 
-const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-
 /** Runs `work` at virtual frame `frame` (inside `TestScheduler.run`). */
-function at(server: WebSocketServerDouble, frame: number, work: () => void): void {
-  server.scheduler.schedule(work, frame);
-}
-
 const openSockets = (server: WebSocketServerDouble): number[] =>
   server.connections.filter((c) => c.readyState !== CLOSED).map((c) => c.index);
 

@@ -1,4 +1,3 @@
-import { TestScheduler } from 'rxjs/testing';
 import {
   EncodeError,
   fromWebSocket,
@@ -7,13 +6,12 @@ import {
   type WebSocketPayload,
 } from '../../lib/index';
 import { createWebSocketDouble, type WebSocketServerDouble } from '../../lib/testing/index';
+import { newScheduler } from '../helpers/virtual-time';
 
 // Binary messages sent before the socket opens wait in the send queue. The queue keeps a copy of their bytes, so the
 // application may reuse or transfer its buffer as soon as send() returns, as it may after a send on an open socket.
 
 const FEED_URL = 'wss://feed.example/ws';
-
-const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 /** Moves `buffer`'s memory away, as a transfer to a worker does: `buffer` is detached (byteLength 0) afterwards. */
 function transfer(buffer: ArrayBuffer): void {

@@ -1,10 +1,8 @@
-import { TestScheduler } from 'rxjs/testing';
 import { type ConnectionState, fromWebSocket } from '../../lib/index';
 import { createWebSocketDouble } from '../../lib/testing/index';
+import { newScheduler } from '../helpers/virtual-time';
 
 // reconnect() during the first attempt starts it again; state$ says `connecting` once, not once per call.
-
-const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 describe('reconnect() while the first attempt is connecting', () => {
   it('starts the attempt again without repeating connecting on state$', () => {

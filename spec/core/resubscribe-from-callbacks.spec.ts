@@ -1,18 +1,12 @@
 import type { Subscription } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { fromWebSocket, json, type ReactiveWebSocket, type WebSocketOptions } from '../../lib/index';
-import { createWebSocketDouble, type ServerAction, type WebSocketServerDouble } from '../../lib/testing/index';
+import { createWebSocketDouble, type ServerAction } from '../../lib/testing/index';
+import { at, newScheduler } from '../helpers/virtual-time';
 
 // "The connection ended and will not be retried. Subscribing again starts a new one": from any callback the ending
 // calls too (state$ 'closed', close$, error$, message$'s complete and error handlers), not only from a later turn.
 
 const FEED_URL = 'wss://feed.example/ws';
-
-const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-
-function at(server: WebSocketServerDouble, frame: number, work: () => void): void {
-  server.scheduler.schedule(work, frame);
-}
 
 /** How the first session ends. */
 interface Ending {

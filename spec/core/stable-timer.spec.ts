@@ -1,11 +1,9 @@
-import { TestScheduler } from 'rxjs/testing';
 import { constantBackoff, fromWebSocket, type ConnectionState } from 'rx-websocket';
 import { createWebSocketDouble, type ServerAction } from 'rx-websocket/testing';
+import { newScheduler } from '../helpers/virtual-time';
 
 // The count of failed attempts goes back to 0 once a reconnection has stayed open `resetAfterMs`; the timer that does
 // it belongs to that one connection, and must not outlive it.
-
-const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 describe('the resetAfterMs timer', () => {
   it('is cancelled when its connection closes, so that it cannot reset the count during a later connection', () => {

@@ -1,13 +1,11 @@
-import { TestScheduler } from 'rxjs/testing';
 import { fromWebSocket, type ConnectionState } from '../../lib/index';
 import { createWebSocketDouble } from '../../lib/testing/index';
+import { newScheduler } from '../helpers/virtual-time';
 
 // state$ gives each subscriber the current state first, then every change once, in order: also when a subscriber
 // changes the state (close() from an 'open' callback) and another one subscribes while that change is being told.
 
 const FEED_URL = 'wss://feed.example/ws';
-
-const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 describe('fromWebSocket state$', () => {
   describe('when a subscriber joins during a state change another subscriber made', () => {

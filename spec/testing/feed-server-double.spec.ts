@@ -1,4 +1,3 @@
-import { TestScheduler } from 'rxjs/testing';
 import { fromWebSocket, InvalidOptionError, json } from 'rx-websocket';
 import {
   createFeedServerDouble,
@@ -7,8 +6,7 @@ import {
   type FeedServerDoubleOptions,
   type FeedServerFrame,
 } from 'rx-websocket/testing';
-
-const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+import { newScheduler } from '../helpers/virtual-time';
 
 /** A client socket on a feed double; `frames` records what it receives, `send` what it sends, at virtual frames. */
 function setup(options?: FeedServerDoubleOptions) {

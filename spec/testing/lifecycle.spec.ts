@@ -9,13 +9,8 @@ import {
   type ConnectionState,
   type WebSocketOptions,
 } from 'rx-websocket';
-import {
-  closeEvent,
-  createWebSocketDouble,
-  readableFrames,
-  type WebSocketDoubleOptions,
-  type WebSocketServerDouble,
-} from 'rx-websocket/testing';
+import { closeEvent, createWebSocketDouble, readableFrames, type WebSocketDoubleOptions } from 'rx-websocket/testing';
+import { at } from '../helpers/virtual-time';
 
 // The lifecycle and reconnection contract of fromWebSocket (DESIGN.md), pinned down in virtual time with the test double.
 
@@ -35,10 +30,6 @@ const statuses = (state$: Observable<ConnectionState>): Observable<string> => st
 const OPEN = { status: 'open', protocol: '', extensions: '' } as const;
 
 /** Runs `work` at virtual frame `frame`. */
-function at(server: WebSocketServerDouble, frame: number, work: () => void): void {
-  server.scheduler.schedule(work, frame);
-}
-
 describe('fromWebSocket lifecycle, in virtual time', () => {
   describe('state$', () => {
     it('goes idle → connecting → open → reconnecting → connecting → open across a dropped connection', () => {

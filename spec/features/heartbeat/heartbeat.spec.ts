@@ -1,10 +1,11 @@
 import { type SchedulerLike } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import { type TestScheduler } from 'rxjs/testing';
 import { heartbeat, resolveHeartbeat, watchHeartbeat } from '../../../lib/features/heartbeat/heartbeat';
 import type { Traffic } from '../../../lib/core/heartbeat-contract';
 import { HeartbeatTimeoutError } from '../../../lib/features/heartbeat/heartbeat-timeout-error';
 import { CallbackError, EncodeError, InvalidOptionError, type RxWebSocketError } from '../../../lib/core/errors';
 import type { WebSocketLike } from '../../../lib/core/web-socket-like';
+import { newScheduler } from '../../helpers/virtual-time';
 
 function fakeSocket(withProtocolPing: boolean) {
   const sent: unknown[] = [];
@@ -34,8 +35,6 @@ function fakeSocket(withProtocolPing: boolean) {
     listenerCount: () => [...listeners.values()].reduce((n, set) => n + set.size, 0),
   };
 }
-
-const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 /** Traffic as a session keeps it, read from `clock`. */
 function trafficOn(clock: SchedulerLike): { traffic: Traffic; mark: () => void } {

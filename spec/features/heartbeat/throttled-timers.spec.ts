@@ -1,15 +1,13 @@
 import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import type { Traffic } from '../../../lib/core/heartbeat-contract';
 import type { RxWebSocketError } from '../../../lib/core/errors';
 import type { WebSocketLike } from '../../../lib/core/web-socket-like';
 import { resolveHeartbeat, watchHeartbeat } from '../../../lib/features/heartbeat/heartbeat';
+import { newScheduler } from '../../helpers/virtual-time';
 
 // A background tab's timers fire late (Chromium aligns them to whole seconds, then to whole minutes), and a frozen
 // page's fire when it resumes, possibly before the messages that arrived meanwhile. The heartbeat must not take either
 // for a dead connection, and must still find a dead one.
-
-const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 /**
  * `scheduler`, with each timer's firing put off until `releaseAt(dueTime)`: a throttled or frozen page, in virtual time.

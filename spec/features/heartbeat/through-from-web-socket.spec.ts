@@ -1,5 +1,5 @@
 import { asyncScheduler, type Observable } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import { type TestScheduler } from 'rxjs/testing';
 import {
   CallbackError,
   type CloseInfo,
@@ -20,6 +20,7 @@ import {
   type WebSocketDoubleOptions,
   type WebSocketServerDouble,
 } from '../../../lib/testing/index';
+import { newScheduler } from '../../helpers/virtual-time';
 
 // The heartbeat as users run it: through fromWebSocket, against the virtual-time double, every delay in virtual time.
 // The double is a browser socket (no ping frames, no terminate()) unless a spec gives it a terminate().
@@ -27,8 +28,6 @@ import {
 const FEED_URL = 'wss://feed.example/ws';
 const HEARTBEAT_CLOSE: CloseInfo = { code: 1006, reason: 'heartbeat timeout', wasClean: false };
 const HOUR = 3_600_000;
-
-const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 /** Every value `source` emits, with the virtual frame it came at (which no clock step moves). */
 function timed<T>(scheduler: TestScheduler, source: Observable<T>): { at: number; value: T }[] {

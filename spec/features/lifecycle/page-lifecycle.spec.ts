@@ -1,4 +1,4 @@
-import { TestScheduler } from 'rxjs/testing';
+import { type TestScheduler } from 'rxjs/testing';
 import {
   type CloseInfo,
   type ConnectionState,
@@ -15,6 +15,7 @@ import {
   type WebSocketOptions,
 } from '../../../lib/index';
 import { createWebSocketDouble, type WebSocketServerDouble } from '../../../lib/testing/index';
+import { newScheduler } from '../../helpers/virtual-time';
 
 // The page lifecycle through fromWebSocket, against the virtual-time double, with the page's events driven by the
 // spec: every rule of issue #18's page part, every delay in virtual time.
@@ -24,8 +25,6 @@ const FEED_URL = 'wss://feed.example/ws';
 const BACKOFF_MS = 10_000;
 /** When every run closes its socket. */
 const END_MS = 300_000;
-
-const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 /** A page whose events the spec fires, counting the listeners the lifecycle keeps on it. */
 interface FakePage extends PageEventSource {

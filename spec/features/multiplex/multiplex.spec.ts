@@ -1,5 +1,4 @@
 import { config, NEVER, retry } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import {
   CallbackError,
   constantBackoff,
@@ -15,6 +14,7 @@ import {
   type WebSocketDoubleOptions,
   type WebSocketServerDouble,
 } from '../../../lib/testing/index';
+import { at, newScheduler } from '../../helpers/virtual-time';
 
 type Command = { op: 'sub' | 'unsub'; channel: string };
 type Tick = { channel: string; n: number };
@@ -22,15 +22,9 @@ type Tick = { channel: string; n: number };
 const FEED_URL = 'wss://feed.example/ws';
 
 /** Runs `work` at virtual frame `frame` (inside `TestScheduler.run`). */
-function at(server: WebSocketServerDouble, frame: number, work: () => void): void {
-  server.scheduler.schedule(work, frame);
-}
-
 /** The connections whose socket is not closed. */
 const openSockets = (server: WebSocketServerDouble): number[] =>
   server.connections.filter((connection) => connection.readyState !== 3).map((connection) => connection.index);
-
-const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 /** A socket speaking JSON over a fresh double (inside `TestScheduler.run`). */
 function feed(double: WebSocketDoubleOptions = {}) {

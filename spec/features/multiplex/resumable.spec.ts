@@ -1,5 +1,4 @@
 import { config } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import {
   CallbackError,
   constantBackoff,
@@ -20,19 +19,15 @@ import {
   type FeedServerFrame,
   type WebSocketServerDouble,
 } from '../../../lib/testing/index';
+import { at, newScheduler } from '../../helpers/virtual-time';
 
 type ServerMsg = FeedServerFrame<number>;
 type ClientMsg = FeedClientFrame;
 type Message = FeedMessage<number>;
 
 const FEED_URL = 'wss://feed.example/ws';
-const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 /** Runs `work` at virtual frame `frame` (inside `TestScheduler.run`). */
-function at(server: WebSocketServerDouble<ServerMsg, ClientMsg>, frame: number, work: () => void): void {
-  server.scheduler.schedule(work, frame);
-}
-
 /**
  * A socket on a server double that opens every connection at once and reconnects 10 ms after a drop; `feed` plays
  * the reference protocol on it unless the spec scripts the server by hand.

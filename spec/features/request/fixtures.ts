@@ -3,7 +3,6 @@
  * that reconnects 10 ms after a drop, and a socket wrapper that counts the subscriptions to its `message$`.
  */
 import { config, Observable } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import {
   constantBackoff,
   fromWebSocket,
@@ -36,7 +35,7 @@ export const ids = () => {
   return () => `r${++n}`;
 };
 
-export const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+export { newScheduler } from '../../helpers/virtual-time';
 
 /** A server double that opens every connection at once, and a socket on it that reconnects 10 ms after a drop. */
 export function setup(): {

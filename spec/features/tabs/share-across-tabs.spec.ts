@@ -1,4 +1,3 @@
-import { TestScheduler } from 'rxjs/testing';
 import type { Subscription } from 'rxjs';
 import {
   constantBackoff,
@@ -23,6 +22,7 @@ import {
   type WebSocketServerDouble,
 } from '../../../lib/testing/index';
 import { createFakeBrowser, createFakePage, type FakeBrowser, type FakePage, type FakeTab } from './fake-browser';
+import { at, newScheduler } from '../../helpers/virtual-time';
 
 type ServerMsg = FeedServerFrame<number>;
 type ClientMsg = FeedClientFrame;
@@ -30,7 +30,6 @@ type Message = FeedMessage<number>;
 type Socket = ReactiveWebSocket<ServerMsg, ClientMsg>;
 
 const FEED_URL = 'wss://feed.example/ws';
-const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 interface Tab {
   readonly fake: FakeTab;
@@ -94,10 +93,6 @@ function channel(tab: Tab, name: string, into: number[]): Subscription {
   ).subscribe((msg) => into.push(msg.data));
   tab.subscriptions.push(subscription);
   return subscription;
-}
-
-function at(server: WebSocketServerDouble<ServerMsg, ClientMsg>, frame: number, work: () => void): void {
-  server.scheduler.schedule(work, frame);
 }
 
 /** The tab went: no goodbye, its locks released by the browser, its connection to the server cut if it had one. */
@@ -496,7 +491,7 @@ describe('shareAcrossTabs', () => {
         );
         const got: unknown[] = [];
         sockets.forEach((socket) => socket.message$.subscribe((m) => got.push(m)));
-        at(server as never, 5, () => server.connections.forEach((connection) => connection.message('hi')));
+        at(server, 5, () => server.connections.forEach((connection) => connection.message('hi')));
         flush();
         expect(server.connections).toHaveLength(2);
         expect(got).toEqual(['hi', 'hi']);
