@@ -205,6 +205,33 @@ describe('InvalidCloseCodeError and InvalidCloseReasonError', () => {
     expect(reason.byteLength).toBe(130);
     expect(reason.message).toMatch(/130.*123/);
   });
+
+  it('say what a reason that is not a string was', () => {
+    expect(new InvalidCloseReasonError(null, NaN).message).toBe('Invalid close reason: a string is needed, got null');
+    expect(new InvalidCloseReasonError(42, NaN).message).toBe('Invalid close reason: a string is needed, got number');
+  });
+});
+
+describe('InvalidOptionError', () => {
+  it('shows a short string, numbers, booleans, null and undefined as they are', () => {
+    expect(new InvalidOptionError('o', 'x'.repeat(40), 'r').message).toBe(`Invalid option o: "${'x'.repeat(40)}" (r)`);
+    expect(new InvalidOptionError('o', 7, 'r').message).toBe('Invalid option o: 7 (r)');
+    expect(new InvalidOptionError('o', false, 'r').message).toBe('Invalid option o: false (r)');
+    expect(new InvalidOptionError('o', null, 'r').message).toBe('Invalid option o: null (r)');
+    expect(new InvalidOptionError('o', undefined, 'r').message).toBe('Invalid option o: undefined (r)');
+  });
+
+  it('cuts a string longer than 40 characters, and shows anything else by its type only', () => {
+    expect(new InvalidOptionError('o', 'y'.repeat(41), 'r').message).toBe(`Invalid option o: "${'y'.repeat(40)}…" (r)`);
+    expect(new InvalidOptionError('o', { token: 'secret' }, 'r').message).toBe('Invalid option o: object (r)');
+    expect(new InvalidOptionError('o', 1n, 'r').message).toBe('Invalid option o: bigint (r)');
+  });
+
+  it('leaves a secret value out, saying only its type', () => {
+    expect(new InvalidOptionError('protocols[0]', 'token abc', 'r', true).message).toBe(
+      'Invalid option protocols[0]: a string (not shown) (r)',
+    );
+  });
 });
 
 describe('DecodeError and EncodeError', () => {
@@ -246,6 +273,8 @@ describe('kindOf', () => {
     expect(kindOf(null)).toBe('null');
     expect(kindOf({ name: 'has spaces: secret' })).toBe('an object');
     expect(kindOf(Object.create(null))).toBe('an object');
+    expect(kindOf(function Boom() {})).toBe('a Boom');
+    expect(kindOf(class Unready {})).toBe('an Unready');
   });
 });
 

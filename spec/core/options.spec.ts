@@ -358,7 +358,52 @@ describe('assertDelayMs', () => {
   });
 });
 
+describe('the messages of option errors', () => {
+  /** What resolveOptions throws for `options`, as they are (a heartbeat not made by heartbeat() included). */
+  function thrown(options: unknown): InvalidOptionError {
+    try {
+      resolveOptions(options as WebSocketOptions<unknown, unknown>);
+    } catch (error) {
+      if (error instanceof InvalidOptionError) return error;
+      throw error;
+    }
+    throw new Error('expected the options to be rejected, they were accepted');
+  }
+
+  it.each([
+    ['decodeErrors', { decodeErrors: 'ignore' }, "('report' or 'fatal')"],
+    ['binaryType', { binaryType: 'nodebuffer' }, "('arraybuffer' or 'blob')"],
+    ['serializer', { serializer: 'json' }, '(a function)'],
+    ['socketOptions', { socketOptions: 'x' }, '(an object)'],
+    ['options', 42, '(an object)'],
+    ['reconnect', { reconnect: 'yes' }, '(true, false or an object)'],
+  ])('say what %s takes', (option, options, rule) => {
+    const error = thrown(options);
+    expect(error.option).toBe(option);
+    expect(error.message).toContain(rule);
+  });
+
+  it.each([
+    ['heartbeat', { heartbeat: { intervalMs: 1000 } }, 'a heartbeat made by heartbeat({ intervalMs, timeoutMs, ... })'],
+    ['heartbeat', { heartbeat: { watch: true } }, 'a heartbeat made by heartbeat('],
+    ['tabs', { tabs: { name: 'feed' } }, "a tab sharing made by shareAcrossTabs({ name: '...' })"],
+    ['tabs', { tabs: { wrap: 'yes' } }, 'a tab sharing made by shareAcrossTabs('],
+    ['lifecycle', { lifecycle: { hiddenCloseAfterMs: 1000 } }, 'a lifecycle made by pageLifecycle({ ... })'],
+    ['lifecycle', { lifecycle: () => ({}) }, 'a lifecycle made by pageLifecycle('],
+  ])('refuse a %s that its import did not make (%p), saying which import makes one', (option, options, rule) => {
+    const error = thrown(options);
+    expect(error.option).toBe(option);
+    expect(error.message).toContain(rule);
+  });
+});
+
 describe('assertBinaryType', () => {
+  it('names the option and what it takes', () => {
+    expect(() => assertBinaryType('nodebuffer')).toThrow(
+      expect.objectContaining({ option: 'binaryType', message: expect.stringContaining("'arraybuffer' or 'blob'") }),
+    );
+  });
+
   it("accepts 'arraybuffer' and 'blob' only", () => {
     expect(() => assertBinaryType('arraybuffer')).not.toThrow();
     expect(() => assertBinaryType('blob')).not.toThrow();
