@@ -404,3 +404,11 @@ describe('request', () => {
     });
   });
 });
+
+describe('RequestTimeoutError', () => {
+  it('says how long the request waited and where its id is, and carries both', () => {
+    const error = new RequestTimeoutError('r7', 250);
+    expect(error.message).toBe("No reply to a request within 250 ms (its id is on the error's id property)");
+    expect(error).toMatchObject({ name: 'RequestTimeoutError', code: 'ERR_REQUEST_TIMEOUT', id: 'r7', timeoutMs: 250 });
+  });
+});
