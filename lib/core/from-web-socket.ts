@@ -266,6 +266,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       send: (value) => this.send(value),
       report: (error) => this.reportError(error),
       current: () => this.socket,
+      queue: () => this.queue,
       // Announced on open$ and still open: before that, open$ is about to subscribe the channel; after the socket
       // starts closing, a message would wait in the queue and reach the next connection along with open$'s own.
       isOpen: () => this.announced && this.socket?.readyState === OPEN,

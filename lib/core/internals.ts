@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { RxWebSocketError } from './errors';
+import type { BoundedQueue } from './send-queue';
 
 /**
  * @internal The key of the method through which the opt-in features reach a socket's internals. A symbol, so that the
@@ -19,6 +20,8 @@ export interface SocketInternals<In, Out> {
   send(value: Out): void;
   /** Emits `error` on `error$`; false when nobody listens there. */
   report(error: RxWebSocketError): boolean;
+  /** The send queue, once something waited in it. */
+  queue(): BoundedQueue<Out> | undefined;
 }
 
 /** @internal A socket made by `fromWebSocket`, as the features see it. */

@@ -76,8 +76,10 @@ function validateSendQueue(options: SendQueueOptions): void {
 
 /** A bounded FIFO of encoded messages waiting for the socket to open; its methods on the prototype. */
 export class BoundedQueue<Out> {
-  private entries: Entry<Out>[] = [];
-  private queuedBytes = 0;
+  /** @internal Oldest first; read by {@link withdraw}. */
+  entries: Entry<Out>[] = [];
+  /** @internal */
+  queuedBytes = 0;
   constructor(readonly limits: SendQueueLimits) {}
   /** Messages waiting. */
   get size(): number {
@@ -107,6 +109,19 @@ export class BoundedQueue<Out> {
     this.queuedBytes = 0;
     return all;
   }
+}
+
+/**
+ * Takes `value`'s entry (the oldest, if it was sent more than once) out of the queue: it was never handed to a socket,
+ * and now will not be. False when it is not there. A function of its own rather than a method, so that only the
+ * features that withdraw (requests) carry it.
+ */
+export function withdraw<Out>(queue: BoundedQueue<Out>, value: Out): boolean {
+  const at = queue.entries.findIndex((entry) => entry.value === value);
+  if (at < 0) return false;
+  queue.queuedBytes -= queue.entries[at]!.bytes;
+  queue.entries.splice(at, 1);
+  return true;
 }
 
 function isLimit(value: unknown, integer: boolean): boolean {

@@ -171,6 +171,23 @@ describe('request() against the reference feed server: the checklist', () => {
     expect(outcome).toHaveLength(1);
   });
 
+  it('with timeoutMs: Infinity, waits for a reply however late: no timer is set (a real one would fire at once)', async () => {
+    const { socket } = await start();
+    const outcome: unknown[] = [];
+    request(socket, hold('forever'), { isReply, timeoutMs: Infinity }).subscribe(into(outcome));
+    await waitFor(() => held.has('forever'), 'the server holding the request');
+    // A second request, answered, so that the first has waited two round trips.
+    const second: unknown[] = [];
+    request(socket, hold('next'), { isReply, timeoutMs: 5_000 }).subscribe(into(second));
+    await waitFor(() => held.has('next'), 'the server holding the second request');
+    held.get('next')?.();
+    await waitFor(() => second.length > 0, 'the second reply');
+    expect(outcome).toEqual([]);
+    held.get('forever')?.();
+    await waitFor(() => outcome.length > 0, 'the late reply');
+    expect(outcome).toEqual([expect.objectContaining({ type: 'reply', data: { value: 7 } })]);
+  });
+
   it('unsubscribing sends the cancel message (the server hears the id), and the later reply is ignored', async () => {
     const { socket, seen } = await start();
     const outcome: unknown[] = [];

@@ -14,6 +14,7 @@ import { INTERNALS, type WithInternals } from '../../core/internals';
 import type { CloseInfo } from '../../core/events';
 import { guard, REPLY, Threw } from '../../core/guard';
 import { assertDelayMs } from '../../core/validate-options';
+import { withdraw } from '../../core/send-queue';
 import { OPEN } from '../../core/web-socket-like';
 import { awaitReply } from './reply-index';
 import { RequestTimeoutError } from './request-timeout-error';
@@ -182,6 +183,7 @@ export function request<In, const Out, R extends In = In>(
   const nextId = makeId ?? (() => defaultId(socket));
   // What the application's callbacks throw is reported on the socket's error$ too, as every hook's throw is.
   const report = reporter(socket);
+  const unsend = unsender(socket);
   return new Observable<R>((subscriber) => {
     const id = guard(nextId, undefined, idError);
     if (id instanceof Threw) return subscriber.error(report(id.error));
@@ -192,6 +194,15 @@ export function request<In, const Out, R extends In = In>(
 
     /** Answered, failed, timed out or cancelled: nothing more is sent, and no later message counts. */
     let settled = false;
+    /**
+     * Settles it. Its message, when it still waits in the socket's send queue (sent while not open), comes out: the
+     * request has ended, so the message is never sent, on this connection or a later one. True then: the server never
+     * saw the request, and needs no cancel.
+     */
+    const settle = (): boolean => {
+      settled = true;
+      return unsend(message);
+    };
     let lastClose: CloseInfo | undefined;
     const send = (): void => {
       // The socket reports a refusal of this message synchronously, on error$ (or throws it when nobody listens).
@@ -224,26 +235,25 @@ export function request<In, const Out, R extends In = In>(
     /** The client gives the request up (timeout, or `isReply` threw): cancel it, then tell the subscriber. */
     const giveUp = (error: unknown): void => {
       if (settled) return;
-      settled = true;
-      const problem = sendCancel();
+      const problem = settle() ? undefined : sendCancel();
       subscriber.error(problem ? problem.error : error);
     };
     const fail = (error: unknown): void => {
       if (settled) return;
-      settled = true;
+      settle();
       subscriber.error(error);
     };
     // First, so that the cancel message goes out while the request still holds the connection.
     subscriber.add(() => {
       if (settled) return;
-      settled = true;
       // The subscriber has left: what the cancel callback or send throws has nobody to go to.
-      sendCancel();
+      if (!settle()) sendCancel();
     });
     // With replyIdOf, the requests on the socket hear its closes through one subscription, as they do its messages.
     if (!replyIdOf) subscriber.add(socket.close$.subscribe((close) => (lastClose = close)));
     const take = (candidate: In): void => {
       if (settled) return;
+      // Answered: its message has left the queue (a reply comes only while open, and the queue empties on open).
       settled = true;
       subscriber.next(candidate as R);
       subscriber.complete();
@@ -291,6 +301,15 @@ function reporter(socket: object): <E extends RxWebSocketError>(error: E) => E {
   return (error) => {
     if (typeof internals === 'function') internals.call(socket).report(error);
     return error;
+  };
+}
+
+/** Takes a message out of the socket's send queue (when it is one made by `fromWebSocket`); true when it was there. */
+function unsender(socket: object): (message: unknown) => boolean {
+  const internals = (socket as Partial<WithInternals<unknown, unknown>>)[INTERNALS];
+  return (message) => {
+    const queue = typeof internals === 'function' ? internals.call(socket).queue() : undefined;
+    return queue !== undefined && withdraw(queue, message);
   };
 }
 

@@ -1,7 +1,14 @@
-import { NEVER, Observable } from 'rxjs';
+import { NEVER, Observable, Subject, throwError } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
 import {
   CallbackError,
+  CLOSED,
   constantBackoff,
+  DecodeError,
+  EncodeError,
+  MessageNotSentError,
+  OPEN,
+  type RxWebSocketError,
   fromWebSocket,
   InvalidOptionError,
   json,
@@ -35,6 +42,7 @@ import {
   type Reply,
   type ServerMsg,
 } from './fixtures';
+import { at } from '../../helpers/virtual-time';
 
 /**
  * What is particular to `isReply`, or to neither way of knowing a reply: the behaviours both share run for both in
@@ -285,6 +293,9 @@ describe('request', () => {
       ['undefined', undefined],
       ['a string', 'wss://feed.example/ws'],
       ['an object without close$', { message$: NEVER, open$: NEVER, send: () => undefined }],
+      ['an object without message$', { open$: NEVER, close$: NEVER, send: () => undefined }],
+      ['an object without open$', { message$: NEVER, close$: NEVER, send: () => undefined }],
+      ['an object whose send is no function', { message$: NEVER, open$: NEVER, close$: NEVER, send: 'x' }],
     ])('refuses %s as the socket with a TypeError naming the problem, at the call', (_name, socket) => {
       expect(() => request(socket as ReactiveWebSocket<ServerMsg, ClientMsg>, ask(1), { isReply })).toThrow(
         new TypeError('request: the first argument must be a socket made by fromWebSocket'),
@@ -310,11 +321,46 @@ describe('request', () => {
           .connection(0)
           .sentJson()
           .map((m) => m.id);
-        expect(a).toMatch(/^.+-1$/);
+        // A UUID (crypto.randomUUID, where there is one), a dash, and the counter.
+        expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-1$/);
         expect(b).toBe(a?.replace(/-1$/, '-2'));
         expect(c).toMatch(/-1$/);
         expect(c).not.toBe(a);
       });
+    });
+
+    it.each<[string, unknown]>([
+      ['no crypto', undefined],
+      ['a crypto without randomUUID (no secure context)', {}],
+    ])('with %s, are a random base-36 prefix per socket object and a counter', (_name, crypto) => {
+      const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+      Object.defineProperty(globalThis, 'crypto', { value: crypto, configurable: true, writable: true });
+      try {
+        newScheduler().run(({ flush }) => {
+          const { server, socket } = setup();
+          const other = setup();
+          const reply$ = request(socket, ask(1), { isReply, timeoutMs: 5 });
+          reply$.subscribe({ error: () => undefined });
+          reply$.subscribe({ error: () => undefined });
+          request(other.socket, ask(1), { isReply, timeoutMs: 5 }).subscribe({ error: () => undefined });
+          flush();
+          const [a, b] = server
+            .connection(0)
+            .sentJson()
+            .map((m) => m.id);
+          const [c] = other.server
+            .connection(0)
+            .sentJson()
+            .map((m) => m.id);
+          // Two draws of Math.random in base 36, each without its leading '0.'.
+          expect(a).toMatch(/^[0-9a-z]+-1$/);
+          expect(b).toBe(a?.replace(/-1$/, '-2'));
+          expect(c).toMatch(/^[0-9a-z]+-1$/);
+          expect(c).not.toBe(a);
+        });
+      } finally {
+        if (descriptor) Object.defineProperty(globalThis, 'crypto', descriptor);
+      }
     });
   });
 
@@ -333,6 +379,26 @@ describe('request', () => {
       const options = { isReply, ...bad } as unknown as RequestOptions<ServerMsg, ClientMsg>;
       expect(() => request(socket, ask(1), options)).toThrow(InvalidOptionError);
       expect(() => request(socket, ask(1), options)).toThrow(`request.${name}`);
+    });
+
+    it.each<[string, unknown, unknown, string]>([
+      ['make, no function', 'x', { isReply }, 'Invalid option request.make: "x" (a function)'],
+      ['options left out', ask(1), undefined, 'Invalid option request: undefined (an object)'],
+      ['options null', ask(1), null, 'Invalid option request: null (an object)'],
+      ['options a string', ask(1), 'fast', 'Invalid option request: "fast" (an object)'],
+      [
+        'resend',
+        ask(1),
+        { isReply, resend: 'always' },
+        `Invalid option request.resend: "always" ('never' or 'on-reconnect')`,
+      ],
+      ['cancel', ask(1), { isReply, cancel: 'x' }, 'Invalid option request.cancel: "x" (a function)'],
+      ['id', ask(1), { isReply, id: 1 }, 'Invalid option request.id: 1 (a function)'],
+      ['replyIdOf, no function', ask(1), { replyIdOf: 'id' }, 'Invalid option request.replyIdOf: "id" (a function)'],
+    ])('says what is wrong with %s', (_name, make, options, message) => {
+      const call = (request as unknown as (...all: unknown[]) => unknown).bind(undefined, socket, make, options);
+      expect(call).toThrow(InvalidOptionError);
+      expect(call).toThrow(message);
     });
   });
 
@@ -401,6 +467,309 @@ describe('request', () => {
         expect(server.connections).toHaveLength(2);
         expect(feed.executions).toBe(1);
       });
+    });
+  });
+});
+
+describe('request: sending, and what stops a send', () => {
+  /**
+   * A socket on a double that never opens (and does not retry): what is sent waits in a queue of one, which throws when
+   * full.
+   */
+  const neverOpen = () => {
+    const server = createWebSocketDouble<ServerMsg, ClientMsg>();
+    const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+      ...json<ServerMsg, ClientMsg>(),
+      WebSocketCtor: server.WebSocketCtor,
+      sendQueue: { maxMessages: 1, overflow: 'throw' },
+      reconnect: false,
+    });
+    return { server, socket };
+  };
+
+  it("goes out at once on a socket already open with resend: 'on-reconnect' (open$ will not say it again)", () => {
+    newScheduler().run(({ expectObservable, flush }) => {
+      const { server, socket } = setup();
+      answerRequests(server, { delayMs: 5, reply: doubled });
+      expectObservable(socket.message$, '^ 20ms !').toBe('6ms r', { r: { type: 'reply', id: 'r1', data: 2 } });
+      const reply$ = request(socket, ask(1), { isReply, id: ids(), resend: 'on-reconnect', timeoutMs: 1_000 });
+      expectObservable(reply$, '1ms ^').toBe('6ms (r|)', { r: { type: 'reply', id: 'r1', data: 2 } });
+      flush();
+      expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
+    });
+  });
+
+  it("takes resend: 'never' written out, as the default", () => {
+    newScheduler().run(({ expectObservable }) => {
+      const { server, socket } = setup();
+      answerRequests(server, { delayMs: 5, reply: doubled });
+      expectObservable(request(socket, ask(1), { isReply, id: ids(), resend: 'never' })).toBe('5ms (r|)', {
+        r: { type: 'reply', id: 'r1', data: 2 },
+      });
+    });
+  });
+
+  it('with timeoutMs: Infinity, a request never answered never fails: no timer is set', () => {
+    newScheduler().run(({ flush }) => {
+      const { server, socket } = setup();
+      const seen: unknown[] = [];
+      const subscription = request(socket, ask(1), { isReply, id: ids(), timeoutMs: Infinity }).subscribe({
+        next: (reply) => seen.push(reply),
+        error: (error: unknown) => seen.push(error),
+        complete: () => seen.push('complete'),
+      });
+      flush();
+      expect(seen).toEqual([]);
+      expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
+      // Nothing waited for a frame at Infinity.
+      expect(server.scheduler.now()).toBeLessThan(Infinity);
+      subscription.unsubscribe();
+    });
+  });
+
+  it('fails with what send() throws (a full queue set to throw): no cancel made, nothing sent', () => {
+    newScheduler().run(({ expectObservable, flush }) => {
+      const { server, socket } = neverOpen();
+      socket.send({ type: 'cancel', id: 'x' });
+      const made: string[] = [];
+      const cancelling = (id: string) => (made.push(id), cancel(id));
+      expectObservable(request(socket, ask(1), { isReply, id: ids(), cancel: cancelling, timeoutMs: 50 })).toBe(
+        '#',
+        undefined,
+        expect.objectContaining({ code: 'ERR_SEND_QUEUE_OVERFLOW', rejected: { type: 'request', id: 'r1', data: 1 } }),
+      );
+      flush();
+      expect(made).toEqual([]);
+      expect(server.connections.flatMap((connection) => connection.sentJson())).toEqual([]);
+    });
+  });
+
+  it('at its timeout, fails with what sending the cancel threw, when it throws', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const server = createWebSocketDouble<ServerMsg, ClientMsg>({ autoOpen: true });
+      const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+        ...json<ServerMsg, ClientMsg>(),
+        WebSocketCtor: server.WebSocketCtor,
+        sendQueue: { maxMessages: 1, overflow: 'throw' },
+        reconnect: { backoff: constantBackoff({ delayMs: 100, jitter: 'none' }) },
+      });
+      // Sent at once; the connection drops at 5 ms, and a message sent at 6 ms fills the queue: the cancel, at the
+      // timeout, finds it full.
+      server.script((connection) => (connection.index === 0 ? cold('5ms x', { x: 'drop' }) : undefined));
+      at(server, 6, () => socket.send({ type: 'cancel', id: 'x' }));
+      expectObservable(request(socket, ask(1), { isReply, id: ids(), cancel, timeoutMs: 50 })).toBe(
+        '50ms #',
+        undefined,
+        expect.objectContaining({ code: 'ERR_SEND_QUEUE_OVERFLOW', rejected: { type: 'cancel', id: 'r1' } }),
+      );
+    });
+  });
+
+  describe('made while the socket is not open, its message waiting in the send queue', () => {
+    /** A socket whose first connection opens at 100 ms; its server answers every request 1 ms after it comes. */
+    const opensLate = (cold: TestScheduler['createColdObservable']) => {
+      const server = createWebSocketDouble<ServerMsg, ClientMsg>();
+      server.script(cold('100ms o', { o: 'open' }));
+      const answerer = answerRequests(server, { delayMs: 1, reply: doubled });
+      const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+        ...json<ServerMsg, ClientMsg>(),
+        WebSocketCtor: server.WebSocketCtor,
+      });
+      return { server, socket, answerer };
+    };
+
+    it('goes out when the socket opens, and is answered', () => {
+      newScheduler().run(({ cold, expectObservable }) => {
+        const { socket } = opensLate(cold);
+        expectObservable(request(socket, ask(1), { isReply, id: ids(), cancel, timeoutMs: 1_000 })).toBe('101ms (r|)', {
+          r: { type: 'reply', id: 'r1', data: 2 },
+        });
+      });
+    });
+
+    it.each(['timed out', 'let go'])(
+      'once %s, comes out of the queue: never sent, on this connection or a later one, and no cancel made',
+      (how) => {
+        newScheduler().run(({ cold, expectObservable, flush }) => {
+          const { server, socket, answerer } = opensLate(cold);
+          const made: string[] = [];
+          const cancelling = (id: string) => (made.push(id), cancel(id));
+          // A hold of its own keeps the socket connecting after the request has gone.
+          socket.message$.subscribe();
+          const timedOut = how === 'timed out';
+          const reply$ = request(socket, ask(1), {
+            isReply,
+            id: ids(),
+            cancel: cancelling,
+            timeoutMs: timedOut ? 50 : 1_000,
+          });
+          if (timedOut) {
+            expectObservable(reply$).toBe(
+              '50ms #',
+              undefined,
+              expect.objectContaining({ code: 'ERR_REQUEST_TIMEOUT' }),
+            );
+          } else expectObservable(reply$, '^ 49ms !').toBe('');
+          at(server, 40, () => expect(socket.bufferedAmount).toBeGreaterThan(0));
+          at(server, 60, () => expect(socket.bufferedAmount).toBe(0));
+          flush();
+          expect(server.connection(0).sentJson()).toEqual([]);
+          expect(made).toEqual([]);
+          expect(answerer.runs('r1')).toBe(0);
+          expect(socket.close()).toEqual([]);
+        });
+      },
+    );
+
+    it('takes out its own message only: what the application queued before and after still goes, in order', () => {
+      newScheduler().run(({ cold, expectObservable, flush }) => {
+        const { server, socket } = opensLate(cold);
+        socket.send({ type: 'cancel', id: 'before' });
+        expectObservable(request(socket, ask(1), { isReply, id: ids(), timeoutMs: 50 })).toBe(
+          '50ms #',
+          undefined,
+          expect.objectContaining({ code: 'ERR_REQUEST_TIMEOUT' }),
+        );
+        socket.send({ type: 'cancel', id: 'after' });
+        socket.message$.subscribe();
+        flush();
+        expect(server.connection(0).sentJson()).toEqual([
+          { type: 'cancel', id: 'before' },
+          { type: 'cancel', id: 'after' },
+        ]);
+      });
+    });
+  });
+
+  it('makes no cancel once answered, nor once the socket failed', () => {
+    newScheduler().run(({ expectObservable, flush }) => {
+      const { server, socket } = setup();
+      answerRequests(server, { delayMs: 5, reply: doubled });
+      const made: string[] = [];
+      const cancelling = (id: string) => (made.push(id), cancel(id));
+      expectObservable(request(socket, ask(1), { isReply, id: ids(), cancel: cancelling })).toBe('5ms (r|)', {
+        r: { type: 'reply', id: 'r1', data: 2 },
+      });
+      flush();
+      expect(made).toEqual([]);
+    });
+    newScheduler().run(({ cold, expectObservable, flush }) => {
+      const made: string[] = [];
+      const cancelling = (id: string) => (made.push(id), cancel(id));
+      // A close the policy does not retry ends the socket's streams: the request fails with it.
+      const failing = setup();
+      failing.server.script(cold('3ms c', { c: { close: 1008 } }));
+      expectObservable(request(failing.socket, ask(1), { isReply, id: ids(), cancel: cancelling })).toBe(
+        '3ms #',
+        undefined,
+        expect.objectContaining({ code: 'ERR_WEBSOCKET_CLOSED', closeCode: 1008 }),
+      );
+      flush();
+      expect(made).toEqual([]);
+    });
+  });
+
+  it('fails with the MessageNotSentError when made while close() closes the socket (from a state$ callback)', () => {
+    newScheduler().run(({ flush }) => {
+      const { server, socket } = setup();
+      const errors: unknown[] = [];
+      let made = false;
+      socket.state$.subscribe((state) => {
+        // Once: the request holds the socket, so a later close would make another.
+        if (state.status !== 'closing' || made) return;
+        made = true;
+        request(socket, ask(1), { isReply, id: ids() }).subscribe({ error: (error: unknown) => errors.push(error) });
+      });
+      socket.message$.subscribe();
+      at(server, 1, () => socket.close());
+      flush();
+      expect(errors).toEqual([expect.objectContaining({ code: 'ERR_MESSAGE_NOT_SENT', reason: 'sent-while-closing' })]);
+      expect(server.connection(0).sentJson()).toEqual([]);
+    });
+  });
+
+  it('on a socket that cannot start, fails at once and leaves nothing queued or scheduled', () => {
+    newScheduler().run(({ expectObservable, flush }) => {
+      const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+        ...json<ServerMsg, ClientMsg>(),
+        WebSocketCtor: class {
+          constructor() {
+            throw new Error('no sockets here');
+          }
+        } as unknown as typeof WebSocket,
+        reconnect: false,
+      });
+      expectObservable(request(socket, ask(1), { isReply, id: ids(), cancel, timeoutMs: 50 })).toBe(
+        '#',
+        undefined,
+        expect.objectContaining({ code: 'ERR_TRANSPORT' }),
+      );
+      flush();
+      expect(socket.close()).toEqual([]);
+    });
+  });
+
+  it('is not failed by a message its serializer sends meanwhile that cannot be encoded: only its own refusal counts', () => {
+    newScheduler().run(({ expectObservable, flush }) => {
+      const server = createWebSocketDouble<ServerMsg, ClientMsg>({ autoOpen: true });
+      answerRequests(server, { delayMs: 1, reply: doubled });
+      const reported: unknown[] = [];
+      // A serializer that logs each request by sending a message it cannot encode itself.
+      const socket: ReactiveWebSocket<ServerMsg, ClientMsg> = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+        ...json<ServerMsg, ClientMsg>(),
+        serializer: (message) => {
+          if (message.type === 'cancel' && message.id === 'log') throw new Error('no log');
+          if (message.type === 'request') socket.send({ type: 'cancel', id: 'log' });
+          return JSON.stringify(message);
+        },
+        WebSocketCtor: server.WebSocketCtor,
+      });
+      socket.error$.subscribe((error) => reported.push(error));
+      expectObservable(request(socket, ask(1), { isReply, id: ids() })).toBe('1ms (r|)', {
+        r: { type: 'reply', id: 'r1', data: 2 },
+      });
+      flush();
+      expect(reported).toEqual([expect.objectContaining({ code: 'ERR_ENCODE', value: { type: 'cancel', id: 'log' } })]);
+    });
+  });
+
+  it("on a socket of the application's own, heeds only the errors about its own message while it sends", () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const other: ClientMsg = { type: 'cancel', id: 'other' };
+      const errors = new Subject<RxWebSocketError>();
+      const replies = cold<ServerMsg>('2ms r', { r: { type: 'reply', id: 'r1', data: 2 } });
+      const socket = {
+        message$: replies,
+        open$: NEVER,
+        close$: NEVER,
+        error$: errors,
+        readyState: OPEN,
+        send: () => {
+          errors.next(new EncodeError(other, new Error('no')));
+          errors.next(new SendQueueOverflowError(other, { maxMessages: 1, maxBytes: 10 }));
+          errors.next(new MessageNotSentError([other], 'sent-while-closing'));
+          errors.next(new DecodeError('{', new Error('no')));
+        },
+      };
+      expectObservable(request(socket, ask(1), { isReply, id: ids() })).toBe('2ms (r|)', {
+        r: { type: 'reply', id: 'r1', data: 2 },
+      });
+    });
+  });
+
+  it('on a socket whose message$ fails at once, fails with its error and sends nothing', () => {
+    newScheduler().run(({ expectObservable, flush }) => {
+      const sent: unknown[] = [];
+      const socket = {
+        message$: throwError(() => new Error('gone')),
+        open$: NEVER,
+        close$: NEVER,
+        readyState: CLOSED,
+        send: (message: ClientMsg) => void sent.push(message),
+      };
+      expectObservable(request(socket, ask(1), { isReply, id: ids(), cancel })).toBe('#', undefined, new Error('gone'));
+      flush();
+      expect(sent).toEqual([]);
     });
   });
 });
