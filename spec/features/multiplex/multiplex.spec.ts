@@ -585,15 +585,73 @@ describe('multiplex', () => {
             options,
           );
         const errors: unknown[] = [];
+        const heard: unknown[] = [];
+        socket.error$.subscribe((error) => heard.push(error));
         channel().subscribe({ error: (error: unknown) => errors.push(error) });
         const held = channel({ key: 'blob' }).subscribe();
         flush();
         expect(errors).toHaveLength(1);
         expect(errors[0]).toBeInstanceOf(InvalidOptionError);
         expect(errors[0]).toMatchObject({ code: 'ERR_INVALID_OPTION', option: 'multiplex.key' });
+        expect((errors[0] as Error).message).toBe(
+          'Invalid option multiplex.key: undefined (a Blob subscribe message cannot be read synchronously: give the channel a key)',
+        );
+        // A programming error, for the caller alone: not an event of the socket.
+        expect(heard).toEqual([]);
         expect(server.connection(0).sent).toHaveLength(1);
         held.unsubscribe();
       });
+    });
+
+    it('keeps the kinds of key apart: a given key, a string, binary data and JSON never name the same channel', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<string, unknown>({ autoOpen: true });
+        const socket = fromWebSocket<string, unknown>(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          deserializer: (e) => e.data as string,
+          serializer: (value) =>
+            typeof value === 'string' || value instanceof ArrayBuffer ? value : JSON.stringify(value),
+        });
+        const channel = (message: unknown, key?: string) =>
+          multiplex(
+            socket,
+            () => message,
+            () => 'bye',
+            () => false,
+            key === undefined ? undefined : { key },
+          ).subscribe();
+        channel('sub a', 'a');
+        channel('sub b', 'b');
+        // The string whose text is the given key's, with its prefix.
+        channel('ka');
+        channel(new Uint8Array([1]).buffer);
+        // What binary data inside JSON is keyed as, as the whole message: still JSON, not binary.
+        channel({ '\u0000bytes': '\u0001' });
+        flush();
+        expect(server.connection(0).sent).toHaveLength(5);
+      });
+    });
+
+    it('keys an object subscribe message where there is no Blob (an older runtime)', () => {
+      const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'Blob');
+      Object.defineProperty(globalThis, 'Blob', { value: undefined, configurable: true, writable: true });
+      try {
+        newScheduler().run(({ flush }) => {
+          const { server, socket } = feed({ autoOpen: true });
+          const errors: unknown[] = [];
+          multiplex(
+            socket,
+            () => ({ op: 'sub', channel: 'BTC' }),
+            () => ({ op: 'unsub', channel: 'BTC' }),
+            () => true,
+          ).subscribe({ error: (error: unknown) => errors.push(error) });
+          flush();
+          expect(errors).toEqual([]);
+          expect(server.connection(0).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
+        });
+      } finally {
+        if (descriptor) Object.defineProperty(globalThis, 'Blob', descriptor);
+      }
     });
 
     it('a subscribe message JSON cannot represent (a cycle, a BigInt) errors the subscriber with a CallbackError for multiplex.key, heard on error$ too', () => {
@@ -685,6 +743,28 @@ describe('multiplex(socket, ...) as a function', () => {
     const call = (multiplex as unknown as (...all: unknown[]) => unknown).bind(undefined, socket, ...args);
     expect(call).toThrow(InvalidOptionError);
     expect(call).toThrow(expect.objectContaining({ option }));
+  });
+
+  it.each<[string, unknown[], string]>([
+    [
+      'a subscribe message that is no function',
+      ['sub', () => 'unsub', () => true],
+      'Invalid option multiplex.subscribeMsg: "sub" (a function, the second argument)',
+    ],
+    [
+      'the unsubscribe message maker left out',
+      [() => 'sub'],
+      'Invalid option multiplex.unsubscribeMsg: undefined (a function, the third argument)',
+    ],
+    [
+      'options that are no object',
+      [() => 'sub', () => 'unsub', () => true, 'BTC'],
+      'Invalid option multiplex.options: "BTC" (an object)',
+    ],
+  ])('says what is wrong with %s', (_name, args, message) => {
+    const socket = fromWebSocket<Tick, Command>(FEED_URL, json<Tick, Command>());
+    const call = (multiplex as unknown as (...all: unknown[]) => unknown).bind(undefined, socket, ...args);
+    expect(call).toThrow(message);
   });
 
   it('names the missing filter in its message', () => {

@@ -463,6 +463,33 @@ describe('multiplex with cursorOf (a resumable channel)', () => {
     });
   });
 
+  it('once onResume has let the channel go, the answer that told it is not handed to its filter', () => {
+    newScheduler().run(({ flush }) => {
+      const { server, feed, socket } = setup();
+      const filtered: string[] = [];
+      const subscription = multiplex(
+        socket,
+        (cursor): ClientMsg => ({ type: 'subscribe', channel: 'BTC', ...(cursor !== undefined && { since: cursor }) }),
+        (): ClientMsg => ({ type: 'unsubscribe', channel: 'BTC' }),
+        (msg): msg is Message => (filtered.push(msg.type), msg.type === 'message' && msg.channel === 'BTC'),
+        {
+          cursorOf: (msg) => msg.cursor,
+          isRecovered: (msg) => (msg.type === 'subscribed' ? msg.recovered : undefined),
+          onResume: () => subscription.unsubscribe(),
+        },
+      ).subscribe();
+      at(server, 5, () => feed.publish('BTC', 1));
+      at(server, 10, () => feed.dropConnections());
+      flush();
+      // The first connection's answer and message; on the second, the answer went to onResume alone.
+      expect(filtered).toEqual(['subscribed', 'message']);
+      expect(sent(server, 1)).toEqual([
+        { type: 'subscribe', channel: 'BTC', since: '1' },
+        { type: 'unsubscribe', channel: 'BTC' },
+      ]);
+    });
+  });
+
   describe('what cursorOf returns', () => {
     it('undefined: the message has no cursor; it is delivered, not deduplicated, and the resume uses the last defined cursor', () => {
       newScheduler().run(({ flush }) => {
@@ -521,6 +548,12 @@ describe('multiplex with cursorOf (a resumable channel)', () => {
       ['a negative dedupeWindow', { cursorOf: () => 'c', dedupeWindow: -1 }, 'multiplex.dedupeWindow'],
       ['a fractional dedupeWindow', { cursorOf: () => 'c', dedupeWindow: 1.5 }, 'multiplex.dedupeWindow'],
       ['a cursorOf that is no function', { cursorOf: 'cursor' }, 'multiplex.cursorOf'],
+      ['an isRecovered that is no function', { cursorOf: () => 'c', isRecovered: true }, 'multiplex.isRecovered'],
+      [
+        'an onResume that is no function',
+        { cursorOf: () => 'c', isRecovered: () => true, onResume: 'log' },
+        'multiplex.onResume',
+      ],
     ])('refuse %s with an InvalidOptionError naming it, at the call', (_name, options, option) => {
       const { socket } = setup({ feed: false });
       const call = () =>
@@ -533,6 +566,38 @@ describe('multiplex with cursorOf (a resumable channel)', () => {
         );
       expect(call).toThrow(InvalidOptionError);
       expect(call).toThrow(expect.objectContaining({ option }));
+    });
+
+    it.each<[string, object, string]>([
+      ['isRecovered without cursorOf', { isRecovered: () => true }, 'multiplex.isRecovered: function (needs cursorOf)'],
+      ['dedupeWindow without cursorOf', { dedupeWindow: 5 }, 'multiplex.dedupeWindow: 5 (needs cursorOf)'],
+      ['a cursorOf that is no function', { cursorOf: 'seq' }, 'multiplex.cursorOf: "seq" (a function)'],
+      [
+        'an isRecovered that is no function',
+        { cursorOf: () => 'c', isRecovered: 1 },
+        'multiplex.isRecovered: 1 (a function)',
+      ],
+      [
+        'an onResume that is no function',
+        { cursorOf: () => 'c', isRecovered: () => true, onResume: 1 },
+        'multiplex.onResume: 1 (a function)',
+      ],
+      [
+        'a fractional dedupeWindow',
+        { cursorOf: () => 'c', dedupeWindow: 1.5 },
+        'multiplex.dedupeWindow: 1.5 (an integer ≥ 0)',
+      ],
+    ])('say what is wrong with %s', (_name, options, says) => {
+      const { socket } = setup({ feed: false });
+      expect(() =>
+        multiplex(
+          socket,
+          (): ClientMsg => ({ type: 'subscribe', channel: 'BTC' }),
+          (): ClientMsg => ({ type: 'unsubscribe', channel: 'BTC' }),
+          () => true,
+          options as MultiplexOptions<ServerMsg, ServerMsg>,
+        ),
+      ).toThrow(`Invalid option ${says}`);
     });
 
     it('refuse onResume without isRecovered with a message saying that it needs isRecovered, and why', () => {
