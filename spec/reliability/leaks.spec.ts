@@ -4,6 +4,7 @@ import { keepFigures } from '../helpers/figures';
 import type { CycleArgs, CycleFigures } from './children/cycles';
 import type { LeakFitArgs, LeakFitFigures } from './children/leak-fit';
 import type { LoadArgs, LoadFigures } from './children/load';
+import type { RequestFitArgs, RequestFitFigures } from './children/request-fit';
 
 // The counts here keep `npm test` short; `npm run soak` runs the same children with the big ones.
 const CYCLES: CycleArgs = {
@@ -30,6 +31,8 @@ const FIT: LeakFitArgs = {
   held: 200,
   budgetMs: 60_000,
 };
+
+const REQUEST_FIT: RequestFitArgs = { warmup: 500, checkpoints: 8, requestsPerCheckpoint: 2_000, budgetMs: 60_000 };
 
 /**
  * What a connect/close cycle may leave on the heap beyond what raw `ws` leaves in the same run, in bytes: less than
@@ -92,6 +95,21 @@ describe('fromWebSocket over many cycles and connections, measured in a separate
     expect(figures.libraryBytesPerConnection).toBeLessThanOrEqual(
       figures.rawBytesPerConnection * HEAP_PER_CONNECTION_RATIO,
     );
+  }, 120_000);
+
+  it(`leaves at most ${CYCLE_ALLOWANCE_BYTES} bytes per request let go before its reply beyond what a plain send of it leaves, while another request waits (heap fitted over ${REQUEST_FIT.checkpoints} checkpoints of ${REQUEST_FIT.requestsPerCheckpoint})`, async () => {
+    const result = await runChild<RequestFitFigures & Failed>(
+      join(__dirname, 'children', 'request-fit.ts'),
+      REQUEST_FIT,
+      { timeoutMs: REQUEST_FIT.budgetMs + 30_000 },
+    );
+    keepFigures('request-fit', { args: REQUEST_FIT, ...result });
+    const { figures } = result;
+    expect(figures.error).toBeUndefined();
+    expect(result.exitedByItself).toBe(true);
+    expect(figures.errors).toEqual([]);
+    expect(Math.abs(figures.sends.bytesPerRequest)).toBeLessThan(RAW_NOISE_BYTES);
+    expect(figures.requests.bytesPerRequest).toBeLessThanOrEqual(figures.sends.bytesPerRequest + CYCLE_ALLOWANCE_BYTES);
   }, 120_000);
 
   it(`holds ${LOAD.connections} concurrent connections receiving a stream through ${LOAD.storms} reconnection storms, then frees them`, async () => {

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { filter, firstValueFrom, timeout, type Subscription } from 'rxjs';
 import WebSocket from 'ws';
 import { fromWebSocket, type ConnectionStatus, type ReactiveWebSocket } from '../../../lib/index';
-import { forkServer, readArgs, run, settledHeap } from './common';
+import { forkServer, medianSlope, readArgs, run, settledHeap } from './common';
 
 export interface LeakFitArgs {
   /** Cycles before the first checkpoint, so that lazy initialisation and the JIT are not counted. */
@@ -44,25 +44,6 @@ export interface LeakFitFigures {
   readonly libraryBytesPerConnection: number;
   readonly errors: string[];
   readonly serverConnections: number;
-}
-
-/**
- * The Theil–Sen slope of `ys` over `xs`: the median of the slopes between every two points. A checkpoint that caught
- * something passing (a one-off buffer of a few hundred KiB, say) moves it little, where it would tilt a least-squares
- * line.
- */
-export function medianSlope(xs: readonly number[], ys: readonly number[]): number {
-  const slopes: number[] = [];
-  for (let i = 0; i < xs.length; i++) {
-    for (let j = i + 1; j < xs.length; j++) {
-      slopes.push(((ys[j] as number) - (ys[i] as number)) / ((xs[j] as number) - (xs[i] as number)));
-    }
-  }
-  slopes.sort((a, b) => a - b);
-  const middle = slopes.length / 2;
-  return Number.isInteger(middle)
-    ? ((slopes[middle - 1] as number) + (slopes[middle] as number)) / 2
-    : (slopes[Math.floor(middle)] as number);
 }
 
 run(async (): Promise<LeakFitFigures> => {
