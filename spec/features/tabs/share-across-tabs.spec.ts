@@ -247,6 +247,38 @@ describe('shareAcrossTabs', () => {
       });
     });
 
+    it("subscribe a plain channel once, even for a tab whose socket opened after messages came; a tab's own sends after its channel's subscribe still go", () => {
+      newScheduler().run(({ flush }) => {
+        // No catch-up: the later tab's socket opens after the first two messages, and is handed none of them.
+        const { server, feed, tabs, open } = setup(['a'], { catchUpMs: 0 });
+        const [a] = tabs;
+        /** A channel without cursors: nothing to resume, so nothing a later tab could have missed. */
+        const plain = (tab: Tab, into: number[]): Subscription =>
+          multiplex(
+            tab.socket,
+            (): ClientMsg => ({ type: 'subscribe', channel: 'BTC' }),
+            (): ClientMsg => ({ type: 'unsubscribe', channel: 'BTC' }),
+            (msg): msg is Message => msg.type === 'message' && msg.channel === 'BTC',
+          ).subscribe((msg) => into.push(msg.data));
+        const inA: number[] = [];
+        const inLate: number[] = [];
+        at(server, 5, () => plain(a, inA));
+        at(server, 10, () => feed.publish('BTC', 1));
+        at(server, 20, () => feed.publish('BTC', 2));
+        at(server, 30, () => plain(open('late'), inLate));
+        at(server, 40, () => a.socket.send({ type: 'request', id: 7, data: 1 }));
+        at(server, 50, () => feed.publish('BTC', 3));
+        flush();
+        expect(server.connections).toHaveLength(1);
+        expect(server.connection(0).sentJson()).toEqual([
+          { type: 'subscribe', channel: 'BTC' },
+          { type: 'request', id: 7, data: 1 },
+        ]);
+        expect(inA).toEqual([1, 2, 3]);
+        expect(inLate).toEqual([3]);
+      });
+    });
+
     it("close the connection with the last tab's close code and reason, and close only their own socket before", () => {
       newScheduler().run(({ flush }) => {
         const { server, tabs } = setup();
