@@ -34,7 +34,7 @@ export const DEFAULT_SEND_QUEUE = {
 } as const;
 
 /** A queued message: what goes to the socket, what the application sent (for the errors that report it), its size. */
-interface Entry<Out> {
+export interface Entry<Out> {
   readonly payload: WebSocketPayload;
   readonly value: Out;
   readonly bytes: number;
@@ -111,15 +111,20 @@ export class BoundedQueue<Out> {
   }
 }
 
+/** The entry the last `offer` added, when `size` entries waited before it; undefined when none was added. */
+export function addedSince<Out>(queue: BoundedQueue<Out> | undefined, size: number): Entry<Out> | undefined {
+  return queue && queue.entries.length > size ? queue.entries[queue.entries.length - 1] : undefined;
+}
+
 /**
- * Takes `value`'s entry (the oldest, if it was sent more than once) out of the queue: it was never handed to a socket,
- * and now will not be. False when it is not there. A function of its own rather than a method, so that only the
- * features that withdraw (requests) carry it.
+ * Takes `entry` out of the queue: it was never handed to a socket, and now will not be. False when it is no longer
+ * there (sent, or handed back by `close()`). Functions of their own rather than methods, so that only the features
+ * that withdraw (requests) carry them.
  */
-export function withdraw<Out>(queue: BoundedQueue<Out>, value: Out): boolean {
-  const at = queue.entries.findIndex((entry) => entry.value === value);
+export function withdraw<Out>(queue: BoundedQueue<Out>, entry: Entry<Out>): boolean {
+  const at = queue.entries.indexOf(entry);
   if (at < 0) return false;
-  queue.queuedBytes -= queue.entries[at]!.bytes;
+  queue.queuedBytes -= entry.bytes;
   queue.entries.splice(at, 1);
   return true;
 }

@@ -14,7 +14,7 @@ import { INTERNALS, type WithInternals } from '../../core/internals';
 import type { CloseInfo } from '../../core/events';
 import { guard, REPLY, Threw } from '../../core/guard';
 import { assertDelayMs } from '../../core/validate-options';
-import { withdraw } from '../../core/send-queue';
+import { addedSince, withdraw, type BoundedQueue, type Entry } from '../../core/send-queue';
 import { OPEN } from '../../core/web-socket-like';
 import { awaitReply } from './reply-index';
 import { RequestTimeoutError } from './request-timeout-error';
@@ -183,7 +183,7 @@ export function request<In, const Out, R extends In = In>(
   const nextId = makeId ?? (() => defaultId(socket));
   // What the application's callbacks throw is reported on the socket's error$ too, as every hook's throw is.
   const report = reporter(socket);
-  const unsend = unsender(socket);
+  const queueOf = queueReader(socket);
   return new Observable<R>((subscriber) => {
     const id = guard(nextId, undefined, idError);
     if (id instanceof Threw) return subscriber.error(report(id.error));
@@ -194,14 +194,18 @@ export function request<In, const Out, R extends In = In>(
 
     /** Answered, failed, timed out or cancelled: nothing more is sent, and no later message counts. */
     let settled = false;
+    /** The socket took the message (sent it, or queued it). */
+    let handed = false;
+    /** Its entry in the socket's send queue, when the socket queued it (sent while not open). */
+    let queued: Entry<unknown> | undefined;
     /**
-     * Settles it. Its message, when it still waits in the socket's send queue (sent while not open), comes out: the
-     * request has ended, so the message is never sent, on this connection or a later one. True then: the server never
-     * saw the request, and needs no cancel.
+     * Settles it. Its message, when it still waits in the send queue, comes out: the request has ended, so the message
+     * is never sent, on this connection or a later one. True when the server never saw the request (withdrawn, or
+     * never handed to the socket): it needs no cancel.
      */
     const settle = (): boolean => {
       settled = true;
-      return unsend(message);
+      return !handed || (queued !== undefined && withdraw(queueOf()!, queued));
     };
     let lastClose: CloseInfo | undefined;
     const send = (): void => {
@@ -210,13 +214,18 @@ export function request<In, const Out, R extends In = In>(
       const listening = socket.error$?.subscribe((error) => {
         if (refused === undefined && refuses(error, message)) refused = error;
       });
+      const waiting = queueOf()?.size ?? 0;
       try {
         socket.send(message);
       } catch (error) {
         refused = error;
       }
       listening?.unsubscribe();
-      if (refused === undefined) return;
+      if (refused === undefined) {
+        handed = true;
+        queued = addedSince(queueOf(), waiting);
+        return;
+      }
       settled = true;
       subscriber.error(refused);
     };
@@ -253,8 +262,8 @@ export function request<In, const Out, R extends In = In>(
     if (!replyIdOf) subscriber.add(socket.close$.subscribe((close) => (lastClose = close)));
     const take = (candidate: In): void => {
       if (settled) return;
-      // Answered: its message has left the queue (a reply comes only while open, and the queue empties on open).
-      settled = true;
+      // Answered (by a reply stored for its id, it may still wait in the queue): it need not go.
+      settle();
       subscriber.next(candidate as R);
       subscriber.complete();
     };
@@ -304,13 +313,10 @@ function reporter(socket: object): <E extends RxWebSocketError>(error: E) => E {
   };
 }
 
-/** Takes a message out of the socket's send queue (when it is one made by `fromWebSocket`); true when it was there. */
-function unsender(socket: object): (message: unknown) => boolean {
+/** The socket's send queue, when it is one made by `fromWebSocket` and something has waited in it. */
+function queueReader(socket: object): () => BoundedQueue<unknown> | undefined {
   const internals = (socket as Partial<WithInternals<unknown, unknown>>)[INTERNALS];
-  return (message) => {
-    const queue = typeof internals === 'function' ? internals.call(socket).queue() : undefined;
-    return queue !== undefined && withdraw(queue, message);
-  };
+  return () => (typeof internals === 'function' ? internals.call(socket).queue() : undefined);
 }
 
 /** What the request reports when the socket stopped without an error and no close was seen: `close()`'s own code. */

@@ -1,8 +1,10 @@
-import { NEVER, Observable, Subject, throwError } from 'rxjs';
+import { asyncScheduler, NEVER, Observable, Subject, throwError } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import {
   CallbackError,
   CLOSED,
+  CLOSING,
+  CONNECTING,
   constantBackoff,
   DecodeError,
   EncodeError,
@@ -18,6 +20,7 @@ import {
   SendQueueOverflowError,
   type ReactiveWebSocket,
   type RequestOptions,
+  type WebSocketConstructor,
 } from '../../../lib/index';
 import {
   answerRequests,
@@ -621,6 +624,51 @@ describe('request: sending, and what stops a send', () => {
       },
     );
 
+    it('takes out its own entry, not another of the same value: one sent already leaves a later one queued', () => {
+      newScheduler().run(({ cold, expectObservable, flush }) => {
+        const server = createWebSocketDouble<ServerMsg, ClientMsg>();
+        // The first connection opens at 100 ms and drops at 150; the next, made at 160, opens at 180.
+        server.script((connection) =>
+          connection.index === 0 ? cold('100ms o 49ms x', { o: 'open', x: 'drop' }) : cold('20ms o', { o: 'open' }),
+        );
+        const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+          ...json<ServerMsg, ClientMsg>(),
+          WebSocketCtor: server.WebSocketCtor,
+          reconnect: { backoff: constantBackoff({ delayMs: 10, jitter: 'none' }) },
+        });
+        // Both requests send this very object.
+        const same: ClientMsg = { type: 'request', id: 'same', data: 1 };
+        const first = request(socket, () => same, { isReply, id: () => 'a', cancel, timeoutMs: 170 });
+        const second = request(socket, () => same, { isReply, id: () => 'b', cancel, timeoutMs: 1_000 });
+        expectObservable(first).toBe('170ms #', undefined, expect.objectContaining({ code: 'ERR_REQUEST_TIMEOUT' }));
+        expectObservable(second, '155ms ^ 100ms !').toBe('');
+        flush();
+        expect(server.connection(0).sentJson()).toEqual([same]);
+        // The first request was sent: its cancel goes; the second's message, queued at 155 ms, is not the first's to
+        // take out, and goes at the open (then, let go at 255 ms, the second is cancelled too).
+        expect(server.connection(1).sentJson()).toEqual([
+          same,
+          { type: 'cancel', id: 'a' },
+          { type: 'cancel', id: 'b' },
+        ]);
+      });
+    });
+
+    it("with resend: 'on-reconnect', kept by the request and never sent: no cancel either", () => {
+      newScheduler().run(({ cold, expectObservable, flush }) => {
+        const { server, socket } = opensLate(cold);
+        const made: string[] = [];
+        const cancelling = (id: string) => (made.push(id), cancel(id));
+        socket.message$.subscribe();
+        expectObservable(
+          request(socket, ask(1), { isReply, id: ids(), cancel: cancelling, resend: 'on-reconnect', timeoutMs: 50 }),
+        ).toBe('50ms #', undefined, expect.objectContaining({ code: 'ERR_REQUEST_TIMEOUT' }));
+        flush();
+        expect(made).toEqual([]);
+        expect(server.connection(0).sentJson()).toEqual([]);
+      });
+    });
+
     it('takes out its own message only: what the application queued before and after still goes, in order', () => {
       newScheduler().run(({ cold, expectObservable, flush }) => {
         const { server, socket } = opensLate(cold);
@@ -685,6 +733,56 @@ describe('request: sending, and what stops a send', () => {
       flush();
       expect(errors).toEqual([expect.objectContaining({ code: 'ERR_MESSAGE_NOT_SENT', reason: 'sent-while-closing' })]);
       expect(server.connection(0).sentJson()).toEqual([]);
+    });
+  });
+
+  it('answered while queued (a reply for its id read while the connection closes, as ws delivers it), takes its message out', () => {
+    /** A WebSocket-like driven by hand, which, as `ws` does, still delivers messages once close() has been called. */
+    class HandSocket {
+      static last: HandSocket | undefined;
+      readyState: number = CONNECTING;
+      readonly protocol = '';
+      readonly extensions = '';
+      readonly bufferedAmount = 0;
+      binaryType = 'blob';
+      onopen: ((event: object) => void) | null = null;
+      onmessage: ((event: object) => void) | null = null;
+      onclose: ((event: object) => void) | null = null;
+      onerror: ((event: object) => void) | null = null;
+      constructor(readonly url: string) {
+        HandSocket.last = this;
+      }
+      send(): void {}
+      close(): void {
+        this.readyState = CLOSING;
+      }
+    }
+    newScheduler().run(({ flush }) => {
+      const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+        ...json<ServerMsg, ClientMsg>(),
+        WebSocketCtor: HandSocket as unknown as WebSocketConstructor,
+        reconnect: false,
+      });
+      const replies: unknown[] = [];
+      let made = false;
+      socket.state$.subscribe((state) => {
+        if (state.status !== 'closing' || made) return;
+        made = true;
+        // Made while the last holder's close is under way: its message waits for the next connection.
+        request(socket, ask(1), { isReply, id: () => 'dup' }).subscribe((reply) => replies.push(reply));
+      });
+      const holder = socket.message$.subscribe();
+      asyncScheduler.schedule(() => {
+        const ws = HandSocket.last!;
+        ws.readyState = OPEN;
+        ws.onopen?.({ type: 'open' });
+        holder.unsubscribe();
+        // A reply for the same id (stored by the server for an earlier request with it) read during the handshake.
+        ws.onmessage?.({ type: 'message', data: JSON.stringify({ type: 'reply', id: 'dup', data: 2 }) });
+      }, 1);
+      flush();
+      expect(replies).toEqual([{ type: 'reply', id: 'dup', data: 2 }]);
+      expect(socket.close()).toEqual([]);
     });
   });
 
