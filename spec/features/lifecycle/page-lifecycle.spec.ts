@@ -451,6 +451,19 @@ describe('pageLifecycle', () => {
       expect(() => pageLifecycle({ [name]: value })).toThrow(InvalidOptionError);
     });
 
+    it.each<[string, unknown, string]>([
+      ['options that are a string', 'hidden', 'Invalid option lifecycle: "hidden" (an object)'],
+      ['options that are null', null, 'Invalid option lifecycle: null (an object)'],
+      ['a hiddenCloseAfterMs below 0', { hiddenCloseAfterMs: -1 }, 'Invalid option lifecycle.hiddenCloseAfterMs: -1'],
+      [
+        'events without removeEventListener',
+        { events: { addEventListener: () => undefined } },
+        'Invalid option lifecycle.events: object (an object with addEventListener and removeEventListener)',
+      ],
+    ])('says what is wrong with %s', (_name, options, message) => {
+      expect(() => pageLifecycle(options as PageLifecycleOptions)).toThrow(message);
+    });
+
     it('takes Infinity as never closing a hidden page', () => {
       expect(() => pageLifecycle({ hiddenCloseAfterMs: Infinity })).not.toThrow();
     });

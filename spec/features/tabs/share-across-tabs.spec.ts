@@ -10,6 +10,7 @@ import {
   type ConnectionState,
   type ReactiveWebSocket,
   type RxWebSocketError,
+  type ShareAcrossTabsOptions,
   type WebSocketConstructor,
 } from '../../../lib/index';
 import {
@@ -539,6 +540,37 @@ describe('shareAcrossTabs', () => {
         shareAcrossTabs({ name: 'feed', locks: tab.locks, BroadcastChannel: tab.BroadcastChannel }).wrap(base),
       ).not.toBe(base);
     });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['no options', undefined, 'Invalid option tabs.name: undefined (a non-empty string)'],
+    ['an empty name', { name: '' }, 'Invalid option tabs.name: "" (a non-empty string)'],
+    [
+      'a catchUpMs below 0',
+      { name: 'feed', catchUpMs: -1 },
+      'Invalid option tabs.catchUpMs: -1 (from 0 to 2147483647)',
+    ],
+    ['a catchUpMs not a number', { name: 'feed', catchUpMs: NaN }, 'Invalid option tabs.catchUpMs: NaN (from 0 to'],
+    [
+      'a catchUpMs over the timer limit',
+      { name: 'feed', catchUpMs: 2 ** 31 },
+      'Invalid option tabs.catchUpMs: 2147483648 (from 0 to',
+    ],
+    [
+      'a fractional catchUpMessages',
+      { name: 'feed', catchUpMessages: 1.5 },
+      'Invalid option tabs.catchUpMessages: 1.5 (an integer ≥ 0)',
+    ],
+    ['a negative catchUpMessages', { name: 'feed', catchUpMessages: -1 }, 'Invalid option tabs.catchUpMessages: -1'],
+  ])('says what is wrong with %s', (_name, options, message) => {
+    const call = () => shareAcrossTabs(options as ShareAcrossTabsOptions);
+    expect(call).toThrow(InvalidOptionError);
+    expect(call).toThrow(message);
+  });
+
+  it('takes a catchUpMs of 0 and of the timer limit, and a catchUpMessages of 0', () => {
+    expect(() => shareAcrossTabs({ name: 'feed', catchUpMs: 0, catchUpMessages: 0 })).not.toThrow();
+    expect(() => shareAcrossTabs({ name: 'feed', catchUpMs: 2 ** 31 - 1 })).not.toThrow();
   });
 
   it('takes a non-empty name, and fromWebSocket takes only a sharing it made', () => {
