@@ -39,6 +39,8 @@ interface Tab {
   readonly messages: ServerMsg[];
   readonly errors: RxWebSocketError[];
   readonly states: ConnectionState['status'][];
+  /** The closes its socket reported, as code, reason and wasClean. */
+  readonly closes: [number, string, boolean][];
   readonly subscriptions: Subscription[];
 }
 
@@ -69,8 +71,9 @@ function setup(
         ...(catchUpMs !== undefined && { catchUpMs }),
       }),
     });
-    const tab: Tab = { fake, page, socket, messages: [], errors: [], states: [], subscriptions: [] };
+    const tab: Tab = { fake, page, socket, messages: [], errors: [], states: [], closes: [], subscriptions: [] };
     socket.error$.subscribe((error) => tab.errors.push(error));
+    socket.close$.subscribe((close) => tab.closes.push([close.code, close.reason, close.wasClean]));
     socket.state$.subscribe((state) => tab.states.push(state.status));
     return tab;
   };
@@ -291,6 +294,12 @@ describe('shareAcrossTabs', () => {
         expect(server.connections).toHaveLength(1);
         expect(server.connection(0).clientClose).toEqual({ code: 4003, reason: 'c done', time: 41 });
         expect(tabs.map((tab) => tab.states.at(-1))).toEqual(['closed', 'closed', 'closed']);
+        // Each tab's socket saw its own close, clean, as a browser reports a close the client asked for.
+        expect(tabs.map((tab) => tab.closes)).toEqual([
+          [[4002, 'a done', true]],
+          [[4001, 'b done', true]],
+          [[4003, 'c done', true]],
+        ]);
       });
     });
 
@@ -305,6 +314,7 @@ describe('shareAcrossTabs', () => {
         expect(server.connections).toHaveLength(1);
         expect(server.connection(0).clientClose).toEqual({ code: 1000, reason: '', time: 41 });
         for (const tab of tabs) expect(tab.states.at(-1)).toBe('closed');
+        for (const tab of tabs) expect(tab.closes).toEqual([[1000, '', true]]);
       });
     });
   });
