@@ -303,6 +303,25 @@ describe('shareAcrossTabs', () => {
       });
     });
 
+    it("hand the server's close to every tab, with its code and reason", () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        const ended: unknown[] = [];
+        for (const tab of tabs) tab.socket.message$.subscribe({ error: (error: unknown) => ended.push(error) });
+        // An application code: the default policy does not retry it.
+        at(server, 20, () => server.latest.close(4001, 'bye'));
+        flush();
+        expect(server.connections).toHaveLength(1);
+        for (const tab of tabs) {
+          expect(tab.closes).toEqual([[4001, 'bye', true]]);
+          expect(tab.states.at(-1)).toBe('closed');
+        }
+        expect(ended).toEqual(
+          tabs.map(() => expect.objectContaining({ code: 'ERR_WEBSOCKET_CLOSED', closeCode: 4001 })),
+        );
+      });
+    });
+
     it('keep the connection while any tab holds it, and close it with 1000 once the last lets go', () => {
       newScheduler().run(({ flush }) => {
         const { server, tabs } = setup();
