@@ -338,6 +338,64 @@ describe('shareAcrossTabs', () => {
     });
   });
 
+  describe('the real socket the leader opens', () => {
+    /** One tab leading a shared socket made with `protocols`, on a double that opens every connection at once. */
+    const leadWith = (protocols: string | string[], WebSocketCtor?: WebSocketConstructor) => {
+      const browser = createFakeBrowser({ lockLatencyMs: 0 });
+      const server = createWebSocketDouble<ServerMsg, ClientMsg>({ autoOpen: true });
+      const fake = browser.tab('a');
+      const socket = fromWebSocket<ServerMsg, ClientMsg>(FEED_URL, protocols, {
+        ...json<ServerMsg, ClientMsg>(),
+        WebSocketCtor: WebSocketCtor ?? server.WebSocketCtor,
+        reconnect: { backoff: constantBackoff({ delayMs: 10, jitter: 'none' }) },
+        tabs: shareAcrossTabs({
+          name: 'feed',
+          locks: fake.locks,
+          BroadcastChannel: fake.BroadcastChannel,
+          events: createFakePage(),
+        }),
+      });
+      return { server, socket };
+    };
+
+    it.each<[string, string | string[], string[]]>([
+      ['one sub-protocol', 'feed.v2', ['feed.v2']],
+      ['a list of them', ['feed.v2', 'feed.v1'], ['feed.v2', 'feed.v1']],
+    ])("offers the socket's sub-protocols, given as %s", (_name, protocols, offered) => {
+      newScheduler().run(({ flush }) => {
+        const { server, socket } = leadWith(protocols);
+        socket.message$.subscribe();
+        flush();
+        expect(server.connection(0).protocols).toEqual(offered);
+      });
+    });
+
+    it('fails the attempt as a socket that could not connect when its constructor throws, and retries', () => {
+      newScheduler().run(({ flush }) => {
+        const server = createWebSocketDouble<ServerMsg, ClientMsg>({ autoOpen: true });
+        let calls = 0;
+        const Flaky = function (this: unknown, url: string, protocols?: string | string[]) {
+          if (++calls === 1) throw new SyntaxError('not now');
+          return new (server.WebSocketCtor as unknown as new (u: string, p?: string | string[]) => object)(
+            url,
+            protocols,
+          );
+        } as unknown as WebSocketConstructor;
+        const { socket } = leadWith('feed.v2', Flaky);
+        const closes: [number, boolean][] = [];
+        socket.close$.subscribe((close) => closes.push([close.code, close.wasClean]));
+        const states: string[] = [];
+        socket.state$.subscribe((state) => states.push(state.status));
+        socket.message$.subscribe();
+        flush();
+        expect(calls).toBe(2);
+        expect(closes).toEqual([[1006, false]]);
+        expect(states.at(-1)).toBe('open');
+        expect(server.connections).toHaveLength(1);
+      });
+    });
+  });
+
   describe('when the leader tab goes', () => {
     /** The leader 'a' crashes at 42 while BTC is published every 5 ms; 'c' sends while there is no leader. */
     function handover(options: { handshakeDelayMs?: number; catchUpMs?: number }) {
