@@ -2,7 +2,9 @@ import { firstValueFrom } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { InvalidOptionError, type WebSocketConstructor } from 'rx-websocket';
 import {
+  answerRequests,
   closeEvent,
+  createFeedServerDouble,
   createWebSocketDouble,
   readableFrames,
   type ConnectionDouble,
@@ -645,6 +647,73 @@ describe('createWebSocketDouble', () => {
       );
       expect(await constructed).toBe(server.latest);
       expect(await opened).toBe(1);
+    });
+  });
+});
+
+describe('what the test kit says of a bad option', () => {
+  it.each<[string, () => unknown, string]>([
+    [
+      'a negative handshakeDelayMs',
+      () => createWebSocketDouble({ handshakeDelayMs: -1 }),
+      'Invalid option handshakeDelayMs: -1 (a finite number of milliseconds ≥ 0)',
+    ],
+    [
+      'an infinite closeDelayMs',
+      () => createWebSocketDouble({ closeDelayMs: Infinity }),
+      'Invalid option closeDelayMs: Infinity (a finite number of milliseconds ≥ 0)',
+    ],
+    [
+      'autoOpen with autoRefuse',
+      () => createWebSocketDouble({ autoOpen: true, autoRefuse: true }),
+      'Invalid option autoRefuse: true (autoOpen and autoRefuse cannot both be on)',
+    ],
+    [
+      'server.latest before any connection',
+      () => createWebSocketDouble().latest,
+      'server.latest: no connection has been made yet',
+    ],
+    [
+      'answerRequests with a negative delayMs',
+      () => answerRequests(createWebSocketDouble(), { delayMs: -5 }),
+      'answerRequests(): delayMs must be a finite number of milliseconds ≥ 0, not -5',
+    ],
+    [
+      'answerRequests with an infinite delayMs',
+      () => answerRequests(createWebSocketDouble(), { delayMs: Infinity }),
+      'answerRequests(): delayMs must be a finite number of milliseconds ≥ 0, not Infinity',
+    ],
+    [
+      'a feed double with a fractional historyLength',
+      () => createFeedServerDouble(createWebSocketDouble(), { historyLength: 2.5 }),
+      'Invalid option historyLength: 2.5 (an integer ≥ 0)',
+    ],
+    [
+      'a feed double with a negative historyLength',
+      () => createFeedServerDouble(createWebSocketDouble(), { historyLength: -1 }),
+      'Invalid option historyLength: -1 (an integer ≥ 0)',
+    ],
+  ])('%s: an error that says so', (_name, make, message) => {
+    expect(make).toThrow(message);
+  });
+
+  it('takes a delayMs of 0 for answerRequests, and a historyLength of 0 for the feed double', () => {
+    expect(() => answerRequests(createWebSocketDouble(), { delayMs: 0 })).not.toThrow();
+    expect(() => createFeedServerDouble(createWebSocketDouble(), { historyLength: 0 })).not.toThrow();
+  });
+});
+
+describe('a script let go', () => {
+  it('plays on no later connection', () => {
+    new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(({ cold, flush }) => {
+      const server = createWebSocketDouble();
+      const playing = server.script(cold('-o', { o: 'open' }));
+      new server.WebSocketCtor('wss://a.example/');
+      flush();
+      playing.unsubscribe();
+      new server.WebSocketCtor('wss://a.example/');
+      flush();
+      expect(server.connections.map((connection) => connection.readyState)).toEqual([1, 0]);
     });
   });
 });
