@@ -542,6 +542,19 @@ describe('multiplex with cursorOf (a resumable channel)', () => {
   });
 
   describe('its options', () => {
+    /** A multiplex call with `options` on a socket of its own. */
+    const callWith = (options: object) => {
+      const { socket } = setup({ feed: false });
+      return () =>
+        multiplex(
+          socket,
+          (): ClientMsg => ({ type: 'subscribe', channel: 'BTC' }),
+          (): ClientMsg => ({ type: 'unsubscribe', channel: 'BTC' }),
+          () => true,
+          options as MultiplexOptions<ServerMsg, ServerMsg>,
+        );
+    };
+
     it.each<[string, object, string]>([
       ['onResume without isRecovered', { cursorOf: () => 'c', onResume: () => undefined }, 'multiplex.onResume'],
       ['isRecovered without cursorOf', { isRecovered: () => true }, 'multiplex.isRecovered'],
@@ -555,15 +568,7 @@ describe('multiplex with cursorOf (a resumable channel)', () => {
         'multiplex.onResume',
       ],
     ])('refuse %s with an InvalidOptionError naming it, at the call', (_name, options, option) => {
-      const { socket } = setup({ feed: false });
-      const call = () =>
-        multiplex(
-          socket,
-          (): ClientMsg => ({ type: 'subscribe', channel: 'BTC' }),
-          (): ClientMsg => ({ type: 'unsubscribe', channel: 'BTC' }),
-          () => true,
-          options as MultiplexOptions<ServerMsg, ServerMsg>,
-        );
+      const call = callWith(options);
       expect(call).toThrow(InvalidOptionError);
       expect(call).toThrow(expect.objectContaining({ option }));
     });
@@ -588,29 +593,13 @@ describe('multiplex with cursorOf (a resumable channel)', () => {
         'multiplex.dedupeWindow: 1.5 (an integer ≥ 0)',
       ],
     ])('say what is wrong with %s', (_name, options, says) => {
-      const { socket } = setup({ feed: false });
-      expect(() =>
-        multiplex(
-          socket,
-          (): ClientMsg => ({ type: 'subscribe', channel: 'BTC' }),
-          (): ClientMsg => ({ type: 'unsubscribe', channel: 'BTC' }),
-          () => true,
-          options as MultiplexOptions<ServerMsg, ServerMsg>,
-        ),
-      ).toThrow(`Invalid option ${says}`);
+      expect(callWith(options)).toThrow(`Invalid option ${says}`);
     });
 
     it('refuse onResume without isRecovered with a message saying that it needs isRecovered, and why', () => {
-      const { socket } = setup({ feed: false });
-      expect(() =>
-        multiplex(
-          socket,
-          (): ClientMsg => ({ type: 'subscribe', channel: 'BTC' }),
-          (): ClientMsg => ({ type: 'unsubscribe', channel: 'BTC' }),
-          () => true,
-          { cursorOf: () => 'c', onResume: () => undefined },
-        ),
-      ).toThrow(/onResume needs isRecovered: the server's answer tells whether the gap was filled/);
+      expect(callWith({ cursorOf: () => 'c', onResume: () => undefined })).toThrow(
+        /onResume needs isRecovered: the server's answer tells whether the gap was filled/,
+      );
     });
   });
 });

@@ -307,7 +307,9 @@ describe('request', () => {
   });
 
   describe('ids', () => {
-    it('are by default a random prefix per socket object and a counter, fresh for each subscription', () => {
+    /** The ids of two requests on one socket object (one Observable subscribed twice) and of one on another. */
+    const defaultIds = (): [string | undefined, string | undefined, string | undefined] => {
+      let ids: [string | undefined, string | undefined, string | undefined] = [undefined, undefined, undefined];
       newScheduler().run(({ flush }) => {
         const { server, socket } = setup();
         const other = setup();
@@ -324,12 +326,18 @@ describe('request', () => {
           .connection(0)
           .sentJson()
           .map((m) => m.id);
-        // A UUID (crypto.randomUUID, where there is one), a dash, and the counter.
-        expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-1$/);
-        expect(b).toBe(a?.replace(/-1$/, '-2'));
-        expect(c).toMatch(/-1$/);
-        expect(c).not.toBe(a);
+        ids = [a, b, c];
       });
+      return ids;
+    };
+
+    it('are by default a random prefix per socket object and a counter, fresh for each subscription', () => {
+      const [a, b, c] = defaultIds();
+      // A UUID (crypto.randomUUID, where there is one), a dash, and the counter.
+      expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-1$/);
+      expect(b).toBe(a?.replace(/-1$/, '-2'));
+      expect(c).toMatch(/-1$/);
+      expect(c).not.toBe(a);
     });
 
     it.each<[string, unknown]>([
@@ -339,28 +347,12 @@ describe('request', () => {
       const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
       Object.defineProperty(globalThis, 'crypto', { value: crypto, configurable: true, writable: true });
       try {
-        newScheduler().run(({ flush }) => {
-          const { server, socket } = setup();
-          const other = setup();
-          const reply$ = request(socket, ask(1), { isReply, timeoutMs: 5 });
-          reply$.subscribe({ error: () => undefined });
-          reply$.subscribe({ error: () => undefined });
-          request(other.socket, ask(1), { isReply, timeoutMs: 5 }).subscribe({ error: () => undefined });
-          flush();
-          const [a, b] = server
-            .connection(0)
-            .sentJson()
-            .map((m) => m.id);
-          const [c] = other.server
-            .connection(0)
-            .sentJson()
-            .map((m) => m.id);
-          // Two draws of Math.random in base 36, each without its leading '0.'.
-          expect(a).toMatch(/^[0-9a-z]+-1$/);
-          expect(b).toBe(a?.replace(/-1$/, '-2'));
-          expect(c).toMatch(/^[0-9a-z]+-1$/);
-          expect(c).not.toBe(a);
-        });
+        const [a, b, c] = defaultIds();
+        // Two draws of Math.random in base 36, each without its leading '0.'.
+        expect(a).toMatch(/^[0-9a-z]+-1$/);
+        expect(b).toBe(a?.replace(/-1$/, '-2'));
+        expect(c).toMatch(/^[0-9a-z]+-1$/);
+        expect(c).not.toBe(a);
       } finally {
         if (descriptor) Object.defineProperty(globalThis, 'crypto', descriptor);
       }
