@@ -717,3 +717,103 @@ describe('a script let go', () => {
     });
   });
 });
+
+describe('the socket double, checked as a browser checks a WebSocket', () => {
+  /** A socket of a double whose connections open at once, open after `flush()`. */
+  const openSocket = (flush: () => void) => {
+    const server = createWebSocketDouble({ autoOpen: true });
+    const socket = new server.WebSocketCtor('wss://a.example/');
+    flush();
+    return { server, socket };
+  };
+  const virtual = (work: (flush: () => void) => void) =>
+    new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(({ flush }) => work(flush));
+
+  it.each([3000, 4999, 1000])('close(%i) is taken', (code) => {
+    virtual((flush) => {
+      const { server, socket } = openSocket(flush);
+      socket.close(code);
+      flush();
+      expect(server.connection(0).clientClose?.code).toBe(code);
+    });
+  });
+
+  it.each([2999, 5000, 1001, 3000.5])(
+    'close(%p) throws an InvalidAccessError that says which codes are taken',
+    (code) => {
+      virtual((flush) => {
+        const { socket } = openSocket(flush);
+        expect(() => socket.close(code)).toThrow(`close(${code}): the code must be 1000 or an integer in 3000-4999`);
+      });
+    },
+  );
+
+  it('takes a reason of 123 UTF-8 bytes, and refuses 124 with a SyntaxError that gives the length', () => {
+    virtual((flush) => {
+      const { server, socket } = openSocket(flush);
+      expect(() => socket.close(1000, 'é'.repeat(62))).toThrow(
+        'close(): the reason is 124 UTF-8 bytes long; the limit is 123',
+      );
+      socket.close(1000, 'x'.repeat(123));
+      flush();
+      expect(server.connection(0).clientClose?.reason).toBe('x'.repeat(123));
+    });
+  });
+
+  it('send() while connecting throws an InvalidStateError that says so', () => {
+    virtual(() => {
+      const server = createWebSocketDouble();
+      const socket = new server.WebSocketCtor('wss://a.example/');
+      expect(() => socket.send('early')).toThrow(
+        'send() was called while the socket was still connecting (readyState CONNECTING)',
+      );
+    });
+  });
+
+  it('records the bytes as sent: a buffer changed afterwards does not rewrite the record', () => {
+    virtual((flush) => {
+      const { server, socket } = openSocket(flush);
+      const bytes = new Uint8Array([1, 2, 3]);
+      socket.send(bytes.buffer);
+      bytes[0] = 9;
+      flush();
+      expect([...(server.connection(0).sentMessages()[0] as Uint8Array)]).toEqual([1, 2, 3]);
+    });
+  });
+
+  it.each<[string, string]>([
+    ['http://a.example/feed', 'ws://a.example/feed'],
+    ['https://a.example/feed#part', 'wss://a.example/feed'],
+  ])('takes %s as %s', (given, url) => {
+    virtual(() => {
+      const server = createWebSocketDouble();
+      expect(new server.WebSocketCtor(given).url).toBe(url);
+    });
+  });
+
+  it.each<[string, string | string[], string]>([
+    ['a relative URL', 'feed', '"feed" is not an absolute URL'],
+    ['another scheme', 'ftp://a.example/', 'the URL scheme "ftp:" is not ws:, wss:, http: or https:'],
+    ['a user name read as a scheme', 'user:secret@a.example', 'the URL scheme is not ws:, wss:, http: or https:'],
+    ['a scheme with no host', 'data:text', 'the URL scheme "data:" is not ws:, wss:, http: or https:'],
+  ])('refuses %s with a SyntaxError that says why', (_name, url, message) => {
+    virtual(() => {
+      const server = createWebSocketDouble();
+      expect(() => new server.WebSocketCtor(url)).toThrow(message);
+    });
+  });
+
+  it.each<[string, unknown]>([
+    ['a sub-protocol offered twice', ['feed', 'feed']],
+    ['one that is no token', ['a b']],
+    ['one that is no string', [7]],
+  ])('refuses %s with a SyntaxError that names it', (_name, protocols) => {
+    virtual(() => {
+      const server = createWebSocketDouble();
+      const protocol = JSON.stringify((protocols as unknown[]).at(-1));
+      expect(() => new server.WebSocketCtor('wss://a.example/', protocols as string[])).toThrow(
+        `the sub-protocol ${protocol} is not a token, or is offered twice`,
+      );
+    });
+  });
+});
