@@ -791,7 +791,7 @@ describe('the socket double, checked as a browser checks a WebSocket', () => {
     });
   });
 
-  it.each<[string, string | string[], string]>([
+  it.each<[string, string, string]>([
     ['a relative URL', 'feed', '"feed" is not an absolute URL'],
     ['another scheme', 'ftp://a.example/', 'the URL scheme "ftp:" is not ws:, wss:, http: or https:'],
     ['a user name read as a scheme', 'user:secret@a.example', 'the URL scheme is not ws:, wss:, http: or https:'],
