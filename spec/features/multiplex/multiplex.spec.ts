@@ -36,6 +36,17 @@ function feed(double: WebSocketDoubleOptions = {}) {
   return { server, socket };
 }
 
+/** A socket that reads text and sends `Out` (through `serializer`, when given) over a double that opens at once. */
+function textFeed<Out>(serializer?: (value: Out) => string | ArrayBuffer | Uint8Array) {
+  const server = createWebSocketDouble<string, Out>({ autoOpen: true });
+  const socket = fromWebSocket<string, Out>(FEED_URL, {
+    WebSocketCtor: server.WebSocketCtor,
+    deserializer: (e) => e.data as string,
+    ...(serializer && { serializer }),
+  });
+  return { server, socket };
+}
+
 describe('multiplex', () => {
   it('sends one subscribe per channel, one unsubscribe when the last subscriber leaves, and subscribes again after a reconnection without replaying unsubscribes made while disconnected', () => {
     newScheduler().run(({ cold, flush }) => {
@@ -506,11 +517,7 @@ describe('multiplex', () => {
   describe('its default key', () => {
     it('keys binary subscribe messages by their bytes: two channels with different bytes each subscribe and get their own messages', () => {
       newScheduler().run(({ flush }) => {
-        const server = createWebSocketDouble<string, ArrayBuffer | Uint8Array>({ autoOpen: true });
-        const socket = fromWebSocket<string, ArrayBuffer | Uint8Array>(FEED_URL, {
-          WebSocketCtor: server.WebSocketCtor,
-          deserializer: (e) => e.data as string,
-        });
+        const { server, socket } = textFeed<ArrayBuffer | Uint8Array>();
         const channel = (byte: number, name: string, view = false) =>
           multiplex(
             socket,
@@ -544,15 +551,11 @@ describe('multiplex', () => {
 
     it('keys binary data inside a JSON subscribe message by its bytes too, and a string by itself', () => {
       newScheduler().run(({ flush }) => {
-        const server = createWebSocketDouble<string, unknown>({ autoOpen: true });
-        const socket = fromWebSocket<string, unknown>(FEED_URL, {
-          WebSocketCtor: server.WebSocketCtor,
-          deserializer: (e) => e.data as string,
-          serializer: (value) =>
-            typeof value === 'string'
-              ? value
-              : JSON.stringify(value, (_k, v: unknown) => (v instanceof ArrayBuffer ? [...new Uint8Array(v)] : v)),
-        });
+        const { server, socket } = textFeed<unknown>((value) =>
+          typeof value === 'string'
+            ? value
+            : JSON.stringify(value, (_k, v: unknown) => (v instanceof ArrayBuffer ? [...new Uint8Array(v)] : v)),
+        );
         const channel = (message: unknown) =>
           multiplex(
             socket,
@@ -571,11 +574,7 @@ describe('multiplex', () => {
 
     it('refuses a Blob subscribe message without a key with an InvalidOptionError naming multiplex.key, and takes one with a key', () => {
       newScheduler().run(({ flush }) => {
-        const server = createWebSocketDouble<string, Blob>({ autoOpen: true });
-        const socket = fromWebSocket<string, Blob>(FEED_URL, {
-          WebSocketCtor: server.WebSocketCtor,
-          deserializer: (e) => e.data as string,
-        });
+        const { server, socket } = textFeed<Blob>();
         const channel = (options?: { key: string }) =>
           multiplex(
             socket,
@@ -605,13 +604,9 @@ describe('multiplex', () => {
 
     it('keeps the kinds of key apart: a given key, a string, binary data and JSON never name the same channel', () => {
       newScheduler().run(({ flush }) => {
-        const server = createWebSocketDouble<string, unknown>({ autoOpen: true });
-        const socket = fromWebSocket<string, unknown>(FEED_URL, {
-          WebSocketCtor: server.WebSocketCtor,
-          deserializer: (e) => e.data as string,
-          serializer: (value) =>
-            typeof value === 'string' || value instanceof ArrayBuffer ? value : JSON.stringify(value),
-        });
+        const { server, socket } = textFeed<unknown>((value) =>
+          typeof value === 'string' || value instanceof ArrayBuffer ? value : JSON.stringify(value),
+        );
         const channel = (message: unknown, key?: string) =>
           multiplex(
             socket,
@@ -656,11 +651,7 @@ describe('multiplex', () => {
 
     it('a subscribe message JSON cannot represent (a cycle, a BigInt) errors the subscriber with a CallbackError for multiplex.key, heard on error$ too', () => {
       newScheduler().run(({ flush }) => {
-        const server = createWebSocketDouble<string, unknown>({ autoOpen: true });
-        const socket = fromWebSocket<string, unknown>(FEED_URL, {
-          WebSocketCtor: server.WebSocketCtor,
-          deserializer: (e) => e.data as string,
-        });
+        const { server, socket } = textFeed<unknown>();
         const cycle: { self?: unknown } = {};
         cycle.self = cycle;
         const heard: unknown[] = [];
