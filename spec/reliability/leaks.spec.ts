@@ -5,6 +5,7 @@ import type { CycleArgs, CycleFigures } from './children/cycles';
 import type { LeakFitArgs, LeakFitFigures } from './children/leak-fit';
 import type { LoadArgs, LoadFigures } from './children/load';
 import type { RequestFitArgs, RequestFitFigures } from './children/request-fit';
+import type { TabsFitArgs, TabsFitFigures } from './children/tabs-fit';
 
 // The counts here keep `npm test` short; `npm run soak` runs the same children with the big ones.
 const CYCLES: CycleArgs = {
@@ -33,6 +34,8 @@ const FIT: LeakFitArgs = {
 };
 
 const REQUEST_FIT: RequestFitArgs = { warmup: 500, checkpoints: 8, requestsPerCheckpoint: 2_000, budgetMs: 60_000 };
+
+const TABS_FIT: TabsFitArgs = { warmup: 200, checkpoints: 8, cyclesPerCheckpoint: 200, budgetMs: 60_000 };
 
 /**
  * What a connect/close cycle may leave on the heap beyond what raw `ws` leaves in the same run, in bytes: less than
@@ -110,6 +113,21 @@ describe('fromWebSocket over many cycles and connections, measured in a separate
     expect(figures.errors).toEqual([]);
     expect(Math.abs(figures.sends.bytesPerRequest)).toBeLessThan(RAW_NOISE_BYTES);
     expect(figures.requests.bytesPerRequest).toBeLessThanOrEqual(figures.sends.bytesPerRequest + CYCLE_ALLOWANCE_BYTES);
+  }, 120_000);
+
+  it(`leaves at most ${CYCLE_ALLOWANCE_BYTES} bytes per connect/close cycle of a socket shared across tabs beyond a socket of its own (heap fitted over ${TABS_FIT.checkpoints} checkpoints of ${TABS_FIT.cyclesPerCheckpoint} cycles)`, async () => {
+    const result = await runChild<TabsFitFigures & Failed>(join(__dirname, 'children', 'tabs-fit.ts'), TABS_FIT, {
+      timeoutMs: TABS_FIT.budgetMs + 30_000,
+    });
+    keepFigures('tabs-fit', { args: TABS_FIT, ...result });
+    const { figures } = result;
+    expect(figures.error).toBeUndefined();
+    expect(result.exitedByItself).toBe(true);
+    expect(figures.errors).toEqual([]);
+    // Every cycle opened a real connection, for each socket.
+    expect(figures.serverConnections).toBe(2 * (TABS_FIT.warmup + TABS_FIT.checkpoints * TABS_FIT.cyclesPerCheckpoint));
+    expect(Math.abs(figures.plain.bytesPerCycle)).toBeLessThan(RAW_NOISE_BYTES);
+    expect(figures.shared.bytesPerCycle).toBeLessThanOrEqual(figures.plain.bytesPerCycle + CYCLE_ALLOWANCE_BYTES);
   }, 120_000);
 
   it(`holds ${LOAD.connections} concurrent connections receiving a stream through ${LOAD.storms} reconnection storms, then frees them`, async () => {

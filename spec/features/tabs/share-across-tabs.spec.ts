@@ -51,9 +51,10 @@ function setup(
     handshakeDelayMs = 0,
     catchUpMs,
     lockLatencyMs = 0,
-  }: { handshakeDelayMs?: number; catchUpMs?: number; lockLatencyMs?: number } = {},
+    latencyMs = 1,
+  }: { handshakeDelayMs?: number; catchUpMs?: number; lockLatencyMs?: number; latencyMs?: number } = {},
 ) {
-  const browser: FakeBrowser = createFakeBrowser({ lockLatencyMs });
+  const browser: FakeBrowser = createFakeBrowser({ lockLatencyMs, latencyMs });
   const server = createWebSocketDouble<ServerMsg, ClientMsg>({ autoOpen: true, handshakeDelayMs });
   const feed: FeedServerDouble = createFeedServerDouble(server);
   const open = (name: string): Tab => {
@@ -321,6 +322,25 @@ describe('shareAcrossTabs', () => {
       });
     });
 
+    it("close with the server's close only the sockets the connection had: a tab asking to join as it closes opens a new one", () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        const [a, b, c] = tabs;
+        for (const tab of [a, b]) tab.socket.message$.subscribe({ error: () => undefined });
+        at(server, 20, () => {
+          server.latest.close(4001, 'bye');
+          // c asks the leader to open while the leader hears of the close: its ask comes after the connection ended.
+          listen(c);
+        });
+        flush();
+        expect(a.closes).toEqual([[4001, 'bye', true]]);
+        expect(b.closes).toEqual([[4001, 'bye', true]]);
+        expect(c.closes).toEqual([]);
+        expect(c.states).toEqual(['idle', 'connecting', 'open']);
+        expect(server.connections).toHaveLength(2);
+      });
+    });
+
     it('keep the connection while any tab holds it, and close it with 1000 once the last lets go', () => {
       newScheduler().run(({ flush }) => {
         const { server, tabs } = setup();
@@ -523,6 +543,28 @@ describe('shareAcrossTabs', () => {
         const all = Array.from({ length: published() }, (_, i) => i + 1);
         expect(got.b).toEqual(all);
         expect(got.c).toEqual(all);
+      });
+    });
+
+    it('the tab that leads next ignores what the last leader said, even when it comes after the new connection opened', () => {
+      newScheduler().run(({ flush }) => {
+        // Messages between tabs slower than a reconnection: the frozen leader's last words reach b once b leads.
+        const { browser, server, feed, tabs } = setup(['a', 'b'], { latencyMs: 30 });
+        const [a, b] = tabs;
+        const got: number[] = [];
+        channel(a, 'BTC', []);
+        channel(b, 'BTC', got);
+        let published = 0;
+        for (let frame = 40; frame <= 150; frame += 5) at(server, frame, () => feed.publish('BTC', ++published));
+        at(server, 100, () => {
+          a.page.dispatch('freeze');
+          browser.settle();
+        });
+        flush();
+        expect(browser.holders()['rx-websocket:feed']).toBe('b');
+        // One drop when it took over; a's close of the old connection (heard at 130) is not a second.
+        expect(b.closes).toEqual([[1006, '', false]]);
+        expect(got).toEqual(Array.from({ length: published }, (_, i) => i + 1));
       });
     });
 
