@@ -98,7 +98,7 @@ export function answerRequests<In, Out>(
     if (answer === undefined) return;
     const text = JSON.stringify(answer);
     // The connection ended before the reply was due (the client closed it, or the server dropped it): it is lost.
-    if (connection.closedWith || connection.clientClose || connection.readyState !== 1) return;
+    if (connection.readyState !== 1) return;
     try {
       connection.message(text);
     } catch {

@@ -125,6 +125,124 @@ describe('createFeedServerDouble', () => {
     });
   });
 
+  it('keeps historyLength messages per channel, the newest', () => {
+    newScheduler().run(({ flush }) => {
+      const { feed, at } = setup({ historyLength: 3 });
+      at(1, () => [1, 2, 3, 4, 5].forEach((n) => feed.publish('A', n)));
+      flush();
+      expect(feed.history('A').map((m) => m.cursor)).toEqual(['3', '4', '5']);
+    });
+  });
+
+  it('answers recovered: false to a since written otherwise than it writes cursors, or past its last cursor', () => {
+    newScheduler().run(({ flush }) => {
+      const { feed, socket, frames, at } = setup();
+      at(1, () => [1, 2, 3].forEach((n) => feed.publish('A', n)));
+      at(2, () => socket.send({ type: 'subscribe', channel: 'A', since: '01' }));
+      at(3, () => socket.send({ type: 'subscribe', channel: 'A', since: '1.0' }));
+      at(4, () => socket.send({ type: 'subscribe', channel: 'A', since: '4' }));
+      at(5, () => socket.send({ type: 'subscribe', channel: 'A', since: '2' }));
+      flush();
+      expect(frames).toEqual([
+        [2, { type: 'subscribed', channel: 'A', recovered: false }],
+        [3, { type: 'subscribed', channel: 'A', recovered: false }],
+        [4, { type: 'subscribed', channel: 'A', recovered: false }],
+        [5, { type: 'subscribed', channel: 'A', recovered: true }],
+        [5, { type: 'message', channel: 'A', cursor: '3', data: 3 }],
+      ]);
+    });
+  });
+
+  it('answers a request whose answer throws with an internal error, stored for its repeats like any reply', () => {
+    newScheduler().run(({ flush }) => {
+      let runs = 0;
+      const { feed, socket, frames, at } = setup({
+        answer: () => {
+          runs++;
+          throw new Error('boom');
+        },
+      });
+      at(1, () => socket.send({ type: 'request', id: 'r', data: 1 }));
+      at(2, () => socket.send({ type: 'request', id: 'r', data: 1 }));
+      flush();
+      const failed = { type: 'reply', id: 'r', error: { code: 'internal', message: 'the operation failed' } };
+      expect(frames).toEqual([
+        [1, failed],
+        [2, failed],
+      ]);
+      expect(runs).toBe(1);
+      expect(feed.executions).toBe(1);
+    });
+  });
+
+  it('leaves alone, without a word or a throw, every frame that is not of its protocol', () => {
+    newScheduler().run(({ flush }) => {
+      const server = createWebSocketDouble<FeedServerFrame, FeedClientFrame>({ autoOpen: true });
+      const feed = createFeedServerDouble(server, { answer: (data) => data });
+      const socket = new server.WebSocketCtor('wss://feed.example/ws');
+      const got: unknown[] = [];
+      socket.onmessage = (event) => void got.push(event.data);
+      const frames = [
+        'not json',
+        'null',
+        '42',
+        '"subscribe"',
+        JSON.stringify({ type: 'subscribe' }),
+        JSON.stringify({ type: 'subscribe', channel: 7 }),
+        JSON.stringify({ type: 'subscribe', channel: 'BTC', since: 1 }),
+        JSON.stringify({ type: 'unsubscribe' }),
+        JSON.stringify({ type: 'other', channel: 'BTC' }),
+        JSON.stringify({ type: 'other', id: 'x' }),
+        JSON.stringify({ type: 'request' }),
+        JSON.stringify({ type: 'request', id: 1.5 }),
+        JSON.stringify({ type: 'request', id: null }),
+      ];
+      server.scheduler.schedule(() => {
+        for (const frame of frames) socket.send(frame);
+        socket.send(new Uint8Array([1, 2]));
+        socket.send(new TextEncoder().encode(JSON.stringify({ type: 'subscribe', channel: 'BTC' })));
+      }, 1);
+      flush();
+      expect(got).toEqual([]);
+      expect(feed.subscribers('BTC')).toBe(0);
+      expect(feed.executions).toBe(0);
+    });
+  });
+
+  it("lets go of a connection's subscriptions when it closes, whoever closes it", () => {
+    newScheduler().run(({ flush }) => {
+      const { server, feed, socket, at } = setup();
+      at(1, () => socket.send({ type: 'subscribe', channel: 'BTC' }));
+      at(2, () => expect(feed.subscribers('BTC')).toBe(1));
+      at(3, () => socket.close());
+      flush();
+      expect(feed.subscribers('BTC')).toBe(0);
+      expect(server.connection(0).clientClose?.code).toBe(1000);
+    });
+  });
+
+  it('dropConnections leaves alone a connection still opening, and one the client is closing', () => {
+    newScheduler().run(({ flush }) => {
+      const server = createWebSocketDouble<FeedServerFrame, FeedClientFrame>({ autoOpen: true, handshakeDelayMs: 5 });
+      const feed = createFeedServerDouble(server);
+      const events: string[] = [];
+      const watch = (name: string) => {
+        const socket = new server.WebSocketCtor('wss://feed.example/ws');
+        socket.onopen = () => void events.push(`${name} open`);
+        socket.onclose = (event) => void events.push(`${name} close ${event.code}`);
+        return socket;
+      };
+      const closing = watch('closing');
+      server.scheduler.schedule(() => {
+        watch('opening');
+        closing.close(4000);
+        feed.dropConnections();
+      }, 10);
+      flush();
+      expect(events).toEqual(['closing open', 'closing close 4000', 'opening open']);
+    });
+  });
+
   it('refuses a historyLength that is not an integer ≥ 0', () => {
     const server = createWebSocketDouble();
     expect(() => createFeedServerDouble(server, { historyLength: -1 })).toThrow(InvalidOptionError);

@@ -580,6 +580,50 @@ describe('createWebSocketDouble', () => {
         }),
       ).toThrow('connection #0: {"shout":"hi"} is not a server action');
     });
+
+    it('reports null, and an object with more than one action, listing the actions there are', () => {
+      for (const action of [null, { open: true, close: true }]) {
+        expect(() =>
+          inVirtualTime(({ cold }) => {
+            const { connection } = connect();
+            connection.play(cold('-x', { x: action as unknown as ServerAction<{ price: number }> }));
+          }),
+        ).toThrow(
+          `connection #0: ${JSON.stringify(action)} is not a server action; expected 'open', 'error', 'close', 'drop', 'refuse' or an object with one of the keys open, message, json, error, close, drop, refuse`,
+        );
+      }
+    });
+
+    it('takes each action as an object too: true for its defaults, or its options', () => {
+      inVirtualTime(({ cold, flush }) => {
+        const server = createWebSocketDouble<{ price: number }, { subscribe: string }>();
+        const play = (
+          protocols: string[] | undefined,
+          script: string,
+          values: Record<string, ServerAction<{ price: number }>>,
+        ) => {
+          const socket = new server.WebSocketCtor(URL, protocols);
+          const events = listen(socket, server);
+          server.latest.play(cold(script, values));
+          return { socket, events };
+        };
+        const opened = play(['a', 'b'], '-o-e-c', { o: { open: true }, e: { error: true }, c: { close: true } });
+        const chose = play(['a', 'b'], '-o-c', { o: { open: { protocol: 'b', extensions: 'x' } }, c: { close: 4001 } });
+        const refused = play(undefined, '-r', { r: { refuse: true } });
+        const refusedWith = play(undefined, '-r', { r: { refuse: { status: 503 } } });
+        const dropped = play(undefined, '-o-d', { o: 'open', d: { drop: true } });
+        const closed = play(undefined, '-o-c', { o: 'open', c: 'close' });
+        flush();
+        expect(opened.events).toEqual(['1 open 1', '3 error 1 (no detail)', '5 close 3 1005 "" clean']);
+        expect(opened.socket.protocol).toBe('a');
+        expect(chose.events).toEqual(['1 open 1', '3 close 3 4001 "" clean']);
+        expect([chose.socket.protocol, chose.socket.extensions]).toEqual(['b', 'x']);
+        expect(refused.events).toEqual(['1 error 3 (no detail)', '1 close 3 1006 "" unclean']);
+        expect(refusedWith.events).toEqual(['1 error 3 Unexpected server response: 503', '1 close 3 1006 "" unclean']);
+        expect(dropped.events).toEqual(['1 open 1', '3 error 3 (no detail)', '3 close 3 1006 "" unclean']);
+        expect(closed.events).toEqual(['1 open 1', '3 close 3 1005 "" clean']);
+      });
+    });
   });
 
   describe('inspection', () => {
