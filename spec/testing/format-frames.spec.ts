@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { TestScheduler } from 'rxjs/testing';
 import { WebSocketCloseError } from 'rx-websocket';
 import { closeEvent, formatFrames, formatValue, readableFrames } from 'rx-websocket/testing';
@@ -56,8 +57,82 @@ describe('formatValue', () => {
     ['a typed array by its elements', new Uint16Array([1, 512]), 'Uint16Array [1, 512]'],
     ['a DataView by its bytes', new DataView(new Uint8Array([7, 8]).buffer), 'DataView [7, 8]'],
     ['deep nesting', { a: { b: { c: { d: { e: 1 } } } } }, '{ a: { b: { c: { d: {…} } } } }'],
+    ['deep arrays', [[[[[1]]]]], '[[[[[…]]]]]'],
+    [
+      'deep Maps',
+      new Map([[1, new Map([[2, new Map([[3, new Map([[4, [5]]])]])]])]]),
+      'Map { 1 => Map { 2 => Map { 3 => Map { 4 => […] } } } }',
+    ],
+    ['deep Sets', new Set([new Set([new Set([new Set([[5]])])])]), 'Set { Set { Set { Set { […] } } } }'],
+    ['a Map with a deep key', new Map([[{ a: { b: { c: { d: 1 } } } }, 1]]), 'Map { { a: { b: { c: {…} } } } => 1 }'],
+    [
+      'a Map of two entries',
+      new Map<unknown, unknown>([
+        ['a', 1],
+        [2, 'b'],
+      ]),
+      'Map { "a" => 1, 2 => "b" }',
+    ],
+    ['an empty object', {}, '{}'],
+    ['an object without a prototype', Object.assign(Object.create(null) as object, { a: 1 }), '{ a: 1 }'],
+    ['an empty object without a prototype', Object.create(null), '{}'],
+    [
+      'an anonymous function',
+      (
+        () => () =>
+          undefined
+      )(),
+      '[Function anonymous]',
+    ],
+    ['a bigint', 10n, '10n'],
+    ['a Date', new Date(0), 'Date(1970-01-01T00:00:00.000Z)'],
+    [
+      'exactly as many bytes as are shown',
+      new Uint8Array(16),
+      'Uint8Array [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]',
+    ],
+    [
+      'a close-like object whose wasClean is no boolean',
+      { code: 1000, reason: '', wasClean: 'yes' },
+      '{ code: 1000, reason: "", wasClean: "yes" }',
+    ],
+    [
+      'a close-like object whose code is no number',
+      { code: '1000', reason: '', wasClean: true },
+      '{ code: "1000", reason: "", wasClean: true }',
+    ],
+    [
+      'a close-like object whose reason is no string',
+      { code: 1000, reason: 5, wasClean: true },
+      '{ code: 1000, reason: 5, wasClean: true }',
+    ],
+    [
+      'a close with another key',
+      { code: 1000, reason: '', wasClean: true, extra: 1 },
+      '{ code: 1000, reason: "", wasClean: true, extra: 1 }',
+    ],
+    [
+      'a close event with another key',
+      { type: 'close', code: 1000, reason: '', wasClean: true, extra: 1 },
+      '{ type: "close", code: 1000, reason: "", wasClean: true, extra: 1 }',
+    ],
+    [
+      "an event of another type with a close's keys",
+      { type: 'message', code: 1000, reason: '', wasClean: true },
+      '{ type: "message", code: 1000, reason: "", wasClean: true }',
+    ],
   ])('prints %s readably', (_, value, printed) => {
     expect(formatValue(value)).toBe(printed);
+  });
+
+  it('prints objects where there is no Blob', () => {
+    const { Blob: saved } = globalThis;
+    Reflect.deleteProperty(globalThis, 'Blob');
+    try {
+      expect(formatValue({ a: new Uint8Array([1]) })).toBe('{ a: Uint8Array [1] }');
+    } finally {
+      globalThis.Blob = saved;
+    }
   });
 
   it('prints a cycle without looping', () => {
@@ -91,6 +166,12 @@ describe('formatFrames', () => {
       ]),
     ).toBe('  subscribed 0ms, unsubscribed 5ms\n  subscribed 2ms, never unsubscribed');
     expect(formatFrames([])).toBe('  (nothing)');
+  });
+
+  it('prints anything else in a list as a value: what only looks like a frame or a subscription log too', () => {
+    expect(formatFrames(['x', null, 5, { frame: 1 }, { subscribedFrame: '0' }])).toBe(
+      ['  "x"', '  null', '  5', '  { frame: 1 }', '  { subscribedFrame: "0" }'].join('\n'),
+    );
   });
 });
 
@@ -144,6 +225,81 @@ describe('readableFrames', () => {
     });
     expect(failure.message).toContain(
       '       0ms  next      Symbol(token)\n  (the frames print alike: see the assertion’s own message below)',
+    );
+  });
+
+  it('marks what is missing before what is extra, keeps what is common, and points its stack at the spec', () => {
+    const failure = failureOf(({ cold, expectObservable }) => {
+      expectObservable(cold('ab-d-e', { a: 1, b: 2, d: 4, e: 6 })).toBe('a-cd-e', { a: 1, c: 3, d: 4, e: 5 });
+    });
+    expect(failure.message.split('\n\n')[0]).toBe(
+      [
+        'marble mismatch (- expected, + actual):',
+        '       0ms  next      1',
+        '-      2ms  next      3',
+        '+      1ms  next      2',
+        '       3ms  next      4',
+        '-      5ms  next      5',
+        '+      5ms  next      6',
+      ].join('\n'),
+    );
+    expect(failure.stack?.split('\n')[0]).toBe('MarbleMismatchError: marble mismatch (- expected, + actual):');
+    // Its first frame is the spec's assertion, not this wrapper.
+    expect(failure.stack?.split('\n').find((line) => /^\s+at /.test(line))).toContain('format-frames.spec.ts');
+  });
+
+  it('keeps its own stack when the failure it wraps has none to point at', () => {
+    const assert = readableFrames(() => {
+      const bare = new Error('differs');
+      bare.stack = 'Error: differs';
+      throw bare;
+    });
+    let thrown: Error | undefined;
+    try {
+      assert([1], [2]);
+    } catch (error) {
+      thrown = error as Error;
+    }
+    expect(thrown?.message).toBe('marble mismatch (- expected, + actual):\n-   2\n+   1\n\ndiffers');
+    expect(thrown?.stack).toMatch(/\n\s+at /);
+  });
+
+  it('diffs any two runs as a longest common subsequence: the kept lines are common, and each side reads back whole', () => {
+    /** The length of a longest common subsequence, by the textbook recurrence. */
+    const lcs = (a: readonly number[], b: readonly number[]): number => {
+      const table = a.map(() => b.map(() => 0));
+      const get = (i: number, j: number): number => (i < 0 || j < 0 ? 0 : (table[i]?.[j] ?? 0));
+      a.forEach((x, i) =>
+        b.forEach((y, j) => {
+          (table[i] as number[])[j] = x === y ? get(i - 1, j - 1) + 1 : Math.max(get(i - 1, j), get(i, j - 1));
+        }),
+      );
+      return get(a.length - 1, b.length - 1);
+    };
+    const items = fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 9 });
+    fc.assert(
+      fc.property(items, items, (expected, actual) => {
+        fc.pre(JSON.stringify(expected) !== JSON.stringify(actual));
+        const assert = readableFrames(() => {
+          throw new Error('differs');
+        });
+        let message = '';
+        try {
+          assert(actual, expected);
+        } catch (error) {
+          message = (error as Error).message;
+        }
+        const lines = message.split('\n\n')[0]?.split('\n').slice(1) ?? [];
+        const side = (mark: string): string[] =>
+          lines.filter((line) => line.startsWith('  ') || line.startsWith(mark)).map((line) => line.slice(2));
+        expect(side('-').join('\n')).toBe(formatFrames(expected));
+        expect(side('+').join('\n')).toBe(formatFrames(actual));
+        const kept = lines.filter((line) => line.startsWith('  ')).length;
+        const empty = expected.length === 0 || actual.length === 0;
+        expect(kept).toBe(empty ? 0 : lcs(expected, actual));
+        expect(message).not.toContain('the frames print alike');
+      }),
+      { numRuns: 300, seed: 20 },
     );
   });
 
