@@ -348,6 +348,28 @@ describe('heartbeat through fromWebSocket, in virtual time', () => {
       );
     });
 
+    it('a ping that cannot be made, reported to a listener that drops the connection, leaves no timer of it behind', () => {
+      run({ intervalMs: 100, timeoutMs: 50, ping: () => 42 as unknown as string }, (r) => {
+        const errors: unknown[] = [];
+        r.socket.error$.subscribe((error) => {
+          // The first report drops the connection at once, from inside the ping.
+          if (errors.push(error) === 1) r.socket.reconnect();
+        });
+        r.socket.connect();
+        let due: number[] = [];
+        at(r.scheduler, 120, () => (due = r.scheduler.actions.map((action) => action.delay)));
+        at(r.scheduler, 130, () => r.socket.close());
+        r.flush();
+        expect(errors[0]).toBeInstanceOf(EncodeError);
+        expect((errors[0] as EncodeError).cause).toMatchObject({
+          message: 'heartbeat.ping returned a number, not a string, ArrayBuffer, Blob or ArrayBufferView',
+        });
+        expect(r.server.connections).toHaveLength(2);
+        // The new connection's first ping at 200 and the close at 130; the dropped one's timeout (150) is not there.
+        expect(due.sort((a, b) => a - b)).toEqual([130, 200]);
+      });
+    });
+
     it('traffic keeps a connection whose pings cannot be made', () => {
       run({ intervalMs: 100, timeoutMs: 50, ping: () => 42 as unknown as string }, (r) => {
         const errors = timed(r.scheduler, r.socket.error$);
@@ -415,6 +437,19 @@ describe('heartbeat through fromWebSocket, in virtual time', () => {
         // Ideally ping at 150 and dead at 200; the step costs at most one interval: ping at 200, dead at 250.
         expect(r.server.connection(0).sent.map((f) => f.time + HOUR)).toEqual([200]);
         expect(closes[0]).toEqual({ at: 250, value: HEARTBEAT_CLOSE });
+      });
+    });
+
+    it('forward by an hour while it waits out the rest of an interval: the ping still waits for the silence', () => {
+      run({ intervalMs: 100, timeoutMs: 50, ping: 'ping' }, (r) => {
+        // A message at 30 leaves 30 ms of the interval after the timer at 100; one at 110 falls in that wait.
+        messagesAt(r, [30, 110]);
+        stepClock(r.scheduler, 120, HOUR);
+        r.socket.connect();
+        at(r.scheduler, 240, () => r.socket.close());
+        r.flush();
+        // Ideally at 210; the step brings it forward by what it cannot place (to 200), never to 130.
+        expect(r.server.connection(0).sent.map((f) => f.time - HOUR)).toEqual([200]);
       });
     });
 
