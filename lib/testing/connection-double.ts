@@ -136,7 +136,11 @@ export interface ConnectionDouble<In = unknown, Out = unknown> {
   messageJson(value: In): void;
   /** Fires an error event without closing: with `message`, as `ws` reports errors; without, as a browser does. */
   error(message?: string): void;
-  /** Closes from the server side. See {@link CloseOptions} for the defaults. */
+  /**
+   * Closes from the server side. See {@link CloseOptions} for the defaults. With a close frame (any code but 1006 and
+   * 1015), the socket is CLOSING once the frame is read and fires `close` in a later task of the same frame, as a
+   * browser's does.
+   */
   close(code?: number, reason?: string, wasClean?: boolean): void;
   /** The connection drops without a close frame: an error event, then close 1006, not clean. Before open, the same as {@link refuse}. */
   drop(): void;
@@ -215,10 +219,17 @@ export function createConnection<In, Out>(
     }
   };
 
-  const end = (by: string, close: CloseInfo, failure?: string): void => {
+  const end = (by: string, close: CloseInfo, failure?: string, frame = false): void => {
     phase = 'ended';
     endedBy = by;
-    later(() => finish(close, failure));
+    later(() => {
+      // A close frame is read first (the socket is CLOSING from then on, as a browser's is), and the close event
+      // fires once the connection has ended, in a task of its own: code that runs between sees a closing socket.
+      if (frame && socket.readyState === OPEN) {
+        control.setReadyState(CLOSING);
+        later(() => finish(close, failure));
+      } else finish(close, failure);
+    });
   };
 
   const negotiationProblem = (protocol: string): string | undefined => {
@@ -310,7 +321,7 @@ export function createConnection<In, Out>(
       }
       const close = serverClose(name, code, reason, wasClean);
       if (phase !== 'open') misuse(`close(${close.code})`);
-      end(`close(${close.code})`, close);
+      end(`close(${close.code})`, close, undefined, close.code !== 1006 && close.code !== 1015);
     },
 
     drop() {

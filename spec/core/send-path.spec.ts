@@ -1,5 +1,6 @@
 import { filter } from 'rxjs';
 import {
+  constantBackoff,
   EncodeError,
   fromWebSocket,
   MessageNotSentError,
@@ -245,5 +246,34 @@ describe('the URL before any connection', () => {
     const socket = fromWebSocket(FEED_URL);
     expect(socket.protocol).toBe('');
     expect(socket.extensions).toBe('');
+  });
+});
+
+describe('a send while the server’s close frame is read, before its close event', () => {
+  it('is queued for the next connection: the socket already discards what it is given, so it is not handed to it', () => {
+    newScheduler().run(({ flush }) => {
+      const { server, socket, errors } = setup(
+        { serializer: (value) => String(value), reconnect: { backoff: constantBackoff({ delayMs: 10 }) } },
+        { autoOpen: true },
+      );
+      socket.error$.subscribe((error) => errors.push(error));
+      const states: ConnectionState['status'][] = [];
+      socket.state$.subscribe((state) => states.push(state.status));
+      socket.message$.subscribe({ error: () => undefined });
+      at(server, 5, () => {
+        // Service restart: retried. The frame is read now; the close event fires in a task of its own, after this.
+        server.latest.close(1012);
+        server.scheduler.schedule(() => {
+          expect(server.latest.readyState).toBe(2);
+          socket.send('in the window');
+        });
+      });
+      flush();
+      expect(server.connections).toHaveLength(2);
+      expect(server.connection(0).sentMessages()).toEqual([]);
+      expect(server.connection(1).sentMessages()).toEqual(['in the window']);
+      expect(errors).toEqual([]);
+      expect(states).toEqual(['idle', 'connecting', 'open', 'reconnecting', 'connecting', 'open']);
+    });
   });
 });

@@ -126,6 +126,49 @@ describe('a connection of the server double', () => {
     });
   });
 
+  describe('closing from the server', () => {
+    it('reads the close frame first: the socket is CLOSING until the close event, which fires in a task of its own', () => {
+      virtual((at) => {
+        const { socket, connection, events } = connect({ autoOpen: true });
+        const seen: string[] = [];
+        at(1, () => {
+          connection.close(4000, 'bye');
+          asyncScheduler.schedule(() => {
+            seen.push(`readyState ${socket.readyState}`);
+            // A browser discards a send once closing has begun, and a close() then does nothing.
+            socket.send('discarded');
+            socket.close(4001);
+          });
+        });
+        at(2, () => {
+          expect(seen).toEqual(['readyState 2']);
+          expect(events).toEqual(['0 open 1', '1 close 3 4000 "bye" clean']);
+          expect(connection.sent).toEqual([]);
+          expect(connection.clientClose).toBeUndefined();
+        });
+      });
+    });
+
+    it('without a close frame (a drop, 1006, 1015), goes from OPEN to CLOSED at once', () => {
+      virtual((at) => {
+        const cases = [
+          ['drop', (c: ReturnType<typeof connect>) => c.connection.drop()],
+          ['1006', (c: ReturnType<typeof connect>) => c.connection.close(1006)],
+          ['1015', (c: ReturnType<typeof connect>) => c.connection.close(1015)],
+        ] as const;
+        const seen: string[] = [];
+        for (const [name, end] of cases) {
+          const made = connect({ autoOpen: true });
+          at(1, () => {
+            end(made);
+            asyncScheduler.schedule(() => seen.push(`${name} ${made.socket.readyState}`));
+          });
+        }
+        at(2, () => expect(seen).toEqual(['drop 3', '1006 3', '1015 3']));
+      });
+    });
+  });
+
   describe('fires each event once', () => {
     it('a refusal and the client giving up in the same frame close the socket once', () => {
       virtual((at) => {
