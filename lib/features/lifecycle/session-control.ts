@@ -2,7 +2,6 @@ import { asyncScheduler } from 'rxjs';
 import type { ConnectionListener } from '../../core/connection';
 import type { CloseInfo } from '../../core/events';
 import type { Session } from '../../core/session';
-import { OPEN } from '../../core/web-socket-like';
 
 /**
  * What the page lifecycle asks of one running session. Every call is ignored once the application has called
@@ -11,13 +10,14 @@ import { OPEN } from '../../core/web-socket-like';
 export interface LifecycleControl {
   /**
    * The page is back (visible, resumed, restored, or online): check the connection now. An open one is pinged where
-   * a heartbeat is configured, and dropped at once if the platform already says it is not open; one waiting out a
-   * backoff, or held closed by {@link suspend}, reconnects now with the attempt count reset.
+   * a heartbeat is configured; one whose socket is closing already (the server's close frame read) is left to its
+   * close event, so that the server's code is reported and the policy weighs it; one waiting out a backoff, or held
+   * closed by {@link suspend}, reconnects now with the attempt count reset.
    */
   check(): void;
   /**
    * Closes the connection for the page (hidden too long, or entering the back/forward cache) and holds it closed,
-   * without reconnecting, until {@link check}. Closes with `code` where the socket takes it; a browser takes only 1000
+   * without reconnecting, until {@link check}. A socket closing already is held with the close it reports. Closes with `code` where the socket takes it; a browser takes only 1000
    * and 3000–4999 from a script, and the socket is then let go unclosed, for the browser to close with 1001 as it
    * caches or unloads the page.
    */
@@ -48,14 +48,14 @@ export function controlSession(session: Session<unknown>): LifecycleControl {
       // Held closed for the page, or waiting out a backoff: now, with the attempt count reset.
       if (heldAt === session.generation || (session.phase && !session.dialing)) session.reconnect();
       else if (!connection || !session.isUp) return;
-      else if (connection.socket.readyState !== OPEN) session.reconnect();
+      // Open, or closing (the server's close frame read, its event on the way, which the policy then weighs).
       else beat?.watch(session, connection.socket, true);
     },
     suspend(code: number, reason: string): void {
       if (session.over || session.closeRequested || heldAt === session.generation) return;
       session.dialing = false;
       const { conn: connection } = session;
-      if (!connection || !session.isUp || connection.socket.readyState !== OPEN) {
+      if (!connection || !session.isUp) {
         session.dropAll();
         heldAt = session.generation;
         hold();

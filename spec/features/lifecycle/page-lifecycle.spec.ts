@@ -168,6 +168,43 @@ describe('pageLifecycle', () => {
       });
     });
 
+    it("leaves a connection whose server's close frame is being read to its close event: the code is reported and the policy weighs it", () => {
+      run(
+        {},
+        ({ server, page, at, states, closes }) => {
+          at(50, () => page.hide());
+          at(100, () => {
+            // An application code: the default policy does not retry it. Shown after the frame is read, before its event.
+            server.latest.close(4000, 'go away');
+            server.scheduler.schedule(() => page.show());
+          });
+          at(200, () => {
+            expect(closes).toEqual([{ at: 100, close: { code: 4000, reason: 'go away', wasClean: true } }]);
+            expect(attemptTimes(server)).toEqual([0]);
+            expect(statusesAfter(states, 100)).toEqual(['closed']);
+            // The heartbeat's ping went to a socket that discards what it is given.
+            expect(server.connection(0).sent).toEqual([]);
+          });
+        },
+        { heartbeat: heartbeat({ intervalMs: 30_000, timeoutMs: 300, ping: 'ping' }) },
+      );
+    });
+
+    it("and a retried close's backoff is kept", () => {
+      run({}, ({ server, page, at, states, closes }) => {
+        at(50, () => page.hide());
+        at(100, () => {
+          server.latest.close(1012);
+          server.scheduler.schedule(() => page.show());
+        });
+        at(20_000, () => {
+          expect(closes.map(({ at, close }) => [at, close.code])).toEqual([[100, 1012]]);
+          expect(attemptTimes(server)).toEqual([0, 10_100]);
+          expect(statusesAfter(states, 100)).toEqual(['reconnecting 1 10000 1012', 'connecting 1', 'open']);
+        });
+      });
+    });
+
     it('without a heartbeat, leaves an open connection alone', () => {
       run({}, ({ server, page, at }) => {
         at(100, () => page.hide());
