@@ -82,7 +82,10 @@ export interface SocketDouble extends WebSocketLike {
   readonly CLOSING: 2;
   /** Ready state 3: closed. */
   readonly CLOSED: 3;
-  /** Changes as the browser's does, at the moment the matching event fires. */
+  /**
+   * Changes as the browser's does: with the matching event, and to CLOSING once a server's close frame is read, before
+   * its close event.
+   */
   readonly readyState: ReadyState;
   /** Always 0: the double sends instantly. */
   readonly bufferedAmount: number;

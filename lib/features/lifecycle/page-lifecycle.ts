@@ -55,8 +55,9 @@ export const DEFAULT_PAGE_LIFECYCLE = {
  * - The page is back (visible again, resumed after being frozen, restored from the back/forward cache, or online): the
  *   connection is checked at once. An open one is pinged where a heartbeat is configured; one whose socket is closing
  *   already (the server's close frame read) is left to its close event, which is reported and weighed by the policy;
- *   one waiting out a backoff reconnects now, the attempt count starting again. After `resume`, the check is the next task: the events a frozen page queued (a close among
- *   them) are delivered after `resume`, and a dead socket would still look open.
+ *   one whose socket says it is closed with no close event heard is replaced; one waiting out a backoff reconnects
+ *   now, the attempt count starting again. After `resume`, the check is the next task: the events a frozen page
+ *   queued (a close among them) are delivered after `resume`, and a dead socket would still look open.
  * - The page goes into the back/forward cache (`pagehide` with `persisted`): the connection is let go and held closed
  *   until the page comes back. The browser closes the socket with 1001 (Going Away) as it caches the page (Chromium,
  *   WebKit) or discards it (where an open socket keeps a page out of the cache); a socket that takes 1001 from the

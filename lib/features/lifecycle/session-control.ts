@@ -2,6 +2,7 @@ import { asyncScheduler } from 'rxjs';
 import type { ConnectionListener } from '../../core/connection';
 import type { CloseInfo } from '../../core/events';
 import type { Session } from '../../core/session';
+import { CLOSING, OPEN } from '../../core/web-socket-like';
 
 /**
  * What the page lifecycle asks of one running session. Every call is ignored once the application has called
@@ -11,13 +12,15 @@ export interface LifecycleControl {
   /**
    * The page is back (visible, resumed, restored, or online): check the connection now. An open one is pinged where
    * a heartbeat is configured; one whose socket is closing already (the server's close frame read) is left to its
-   * close event, so that the server's code is reported and the policy weighs it; one waiting out a backoff, or held
-   * closed by {@link suspend}, reconnects now with the attempt count reset.
+   * close event, so that the server's code is reported and the policy weighs it; one whose socket says it is closed
+   * with no close event heard is replaced at once; one waiting out a backoff, or held closed by {@link suspend},
+   * reconnects now with the attempt count reset.
    */
   check(): void;
   /**
    * Closes the connection for the page (hidden too long, or entering the back/forward cache) and holds it closed,
-   * without reconnecting, until {@link check}. A socket closing already is held with the close it reports. Closes with `code` where the socket takes it; a browser takes only 1000
+   * without reconnecting, until {@link check}. A socket closing already (the server's close frame read) is left to
+   * its close event, reported and weighed by the policy: a stop ends the socket, a retry is held for the page. Closes with `code` where the socket takes it; a browser takes only 1000
    * and 3000–4999 from a script, and the socket is then let go unclosed, for the browser to close with 1001 as it
    * caches or unloads the page.
    */
@@ -48,14 +51,35 @@ export function controlSession(session: Session<unknown>): LifecycleControl {
       // Held closed for the page, or waiting out a backoff: now, with the attempt count reset.
       if (heldAt === session.generation || (session.phase && !session.dialing)) session.reconnect();
       else if (!connection || !session.isUp) return;
-      // Open, or closing (the server's close frame read, its event on the way, which the policy then weighs).
-      else beat?.watch(session, connection.socket, true);
+      else if (connection.socket.readyState === OPEN) beat?.watch(session, connection.socket, true);
+      // Closed with no close event heard (lost, or held back): replaced now. A closing one (the server's close frame
+      // read) is left to its close event, which is reported and weighed by the policy.
+      else if (connection.socket.readyState !== CLOSING) session.reconnect();
     },
     suspend(code: number, reason: string): void {
       if (session.over || session.closeRequested || heldAt === session.generation) return;
       session.dialing = false;
       const { conn: connection } = session;
-      if (!connection || !session.isUp) {
+      if (connection?.socket.readyState === CLOSING && session.isUp) {
+        // The server's close frame read: its close is reported and weighed by the policy; a retry is held for the page.
+        const own = connection.listener as ConnectionListener;
+        connection.listener = {
+          opened: ignore,
+          message: (event) => own.message(event),
+          failed: (error) => own.failed(error),
+          closed(close) {
+            own.closed(close);
+            if (session.phase && !session.dialing && !session.over && !session.closeRequested) {
+              session.dropAll();
+              heldAt = session.generation;
+              hold(close);
+            }
+          },
+          timedOut: ignore,
+        };
+        return;
+      }
+      if (!connection || !session.isUp || connection.socket.readyState !== OPEN) {
         session.dropAll();
         heldAt = session.generation;
         hold();

@@ -1,3 +1,4 @@
+import { asyncScheduler } from 'rxjs';
 import { type TestScheduler } from 'rxjs/testing';
 import {
   type CloseInfo,
@@ -117,6 +118,23 @@ function label(state: ConnectionState): string {
   }
 }
 
+/** The double's sockets, with each close event fired `delayMs` late (a slow end of the TCP connection). */
+function slowCloseEvents(ctor: WebSocketConstructor, delayMs: number): WebSocketConstructor {
+  type Handler = ((event: unknown) => void) | null;
+  return class extends (ctor as unknown as new (url: string) => { onclose: Handler }) {
+    constructor(url: string) {
+      super(url);
+      let late: Handler = null;
+      Object.defineProperty(this, 'onclose', {
+        get: () => late,
+        set: (handler: Handler) => {
+          late = handler && ((event) => void asyncScheduler.schedule(() => handler(event), delayMs));
+        },
+      });
+    }
+  } as unknown as WebSocketConstructor;
+}
+
 const attemptTimes = (server: WebSocketServerDouble<string, string>): number[] =>
   server.attempts.map((attempt) => attempt.time);
 
@@ -203,6 +221,53 @@ describe('pageLifecycle', () => {
           expect(statusesAfter(states, 100)).toEqual(['reconnecting 1 10000 1012', 'connecting 1', 'open']);
         });
       });
+    });
+
+    it("with a heartbeat, pings no socket that is closing: a slow close event still brings the server's code", () => {
+      run(
+        {},
+        ({ server, page, at, states, closes }) => {
+          at(50, () => page.hide());
+          at(100, () => {
+            server.latest.close(4000, 'go away');
+            server.scheduler.schedule(() => page.show());
+          });
+          at(5_000, () => {
+            expect(server.connection(0).sent).toEqual([]);
+            expect(closes).toEqual([{ at: 2_100, close: { code: 4000, reason: 'go away', wasClean: true } }]);
+            expect(statusesAfter(states, 100)).toEqual(['closed']);
+          });
+        },
+        { heartbeat: heartbeat({ intervalMs: 30_000, timeoutMs: 300, ping: 'ping' }) },
+        (ctor) => slowCloseEvents(ctor, 2_000),
+      );
+    });
+
+    it('replaces at once a connection whose socket says it is closed when no close event was heard', () => {
+      run(
+        {},
+        ({ server, page, at, states }) => {
+          at(50, () => page.hide());
+          at(100, () => server.latest.drop());
+          at(1_000, () => page.show());
+          at(1_001, () => {
+            expect(attemptTimes(server)).toEqual([0, 1_000]);
+            expect(statusesAfter(states, 1_000)).toEqual(['connecting 0', 'open']);
+          });
+        },
+        {},
+        // A platform that loses the close event of the first connection.
+        (ctor) => {
+          let made = 0;
+          return class extends (ctor as unknown as new (url: string) => { onclose: unknown }) {
+            constructor(url: string) {
+              super(url);
+              if (made++ > 0) return;
+              Object.defineProperty(this, 'onclose', { get: () => null, set: () => undefined });
+            }
+          } as unknown as WebSocketConstructor;
+        },
+      );
     });
 
     it('without a heartbeat, leaves an open connection alone', () => {
@@ -339,6 +404,42 @@ describe('pageLifecycle', () => {
           expect(closes).toEqual([{ at: 61_000, close: { code: 1000, reason: 'page hidden', wasClean: true } }]);
           expect(attemptTimes(server)).toEqual([0, 200_000]);
           expect(statusesAfter(states, 1_000)).toEqual(['reconnecting 0 Infinity 1000', 'connecting 0', 'open']);
+        });
+      });
+    });
+
+    it("hidden while the server's close frame is read: the server's code is reported and the policy weighs it", () => {
+      run({ hiddenCloseAfterMs: 0 }, ({ server, page, at, states, closes }) => {
+        at(100, () => {
+          // Not retried by the default policy: the socket stops, and showing the page does not undo that.
+          server.latest.close(4000, 'go away');
+          page.hide();
+        });
+        at(5_000, () => page.show());
+        at(5_001, () => {
+          expect(closes).toEqual([{ at: 100, close: { code: 4000, reason: 'go away', wasClean: true } }]);
+          expect(attemptTimes(server)).toEqual([0]);
+          expect(statusesAfter(states, 100)).toEqual(['closed']);
+        });
+      });
+    });
+
+    it('and a close the policy retries is held for the page, with that close, until it is visible', () => {
+      run({ hiddenCloseAfterMs: 0 }, ({ server, page, at, states, closes }) => {
+        at(100, () => {
+          server.latest.close(1012);
+          page.hide();
+        });
+        at(50_000, () => page.show());
+        at(50_001, () => {
+          expect(closes.map(({ at, close }) => [at, close.code])).toEqual([[100, 1012]]);
+          expect(attemptTimes(server)).toEqual([0, 50_000]);
+          expect(statusesAfter(states, 100)).toEqual([
+            'reconnecting 1 10000 1012',
+            'reconnecting 0 Infinity 1012',
+            'connecting 0',
+            'open',
+          ]);
         });
       });
     });
