@@ -164,6 +164,14 @@ describe('RelaySocket', () => {
       });
     });
 
+    it("come as a browser's message event: the data, an empty origin and lastEventId, no source, no ports", () => {
+      const { socket } = opened();
+      const events: unknown[] = [];
+      socket.onmessage = (event) => void events.push(event);
+      socket.message('m');
+      expect(events).toEqual([{ type: 'message', data: 'm', origin: '', lastEventId: '', source: null, ports: [] }]);
+    });
+
     it('in binary come as a Blob by default and as the ArrayBuffer with binaryType "arraybuffer"', () => {
       const { socket } = opened();
       const data: unknown[] = [];

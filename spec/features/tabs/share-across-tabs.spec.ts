@@ -641,6 +641,37 @@ describe('shareAcrossTabs', () => {
     });
   });
 
+  describe('two connections shared under different names', () => {
+    it('keep apart: each has its own leader, its own server connection and its own messages', () => {
+      newScheduler().run(({ flush }) => {
+        const browser = createFakeBrowser();
+        const servers = {
+          feed: createWebSocketDouble({ autoOpen: true }),
+          chat: createWebSocketDouble({ autoOpen: true }),
+        };
+        const got: string[] = [];
+        for (const tabName of ['a', 'b']) {
+          const fake = browser.tab(tabName);
+          for (const [name, server] of Object.entries(servers)) {
+            const socket = fromWebSocket<unknown, unknown>(`wss://${name}.example/ws`, {
+              WebSocketCtor: server.WebSocketCtor,
+              tabs: shareAcrossTabs({ name, locks: fake.locks, BroadcastChannel: fake.BroadcastChannel }),
+            });
+            socket.message$.subscribe((message) => got.push(`${tabName} ${name} ${String(message)}`));
+          }
+        }
+        at(servers.feed, 20, () => {
+          servers.feed.latest.message('tick');
+          servers.chat.latest.message('hello');
+        });
+        flush();
+        expect(servers.feed.connections.map((connection) => connection.url)).toEqual(['wss://feed.example/ws']);
+        expect(servers.chat.connections.map((connection) => connection.url)).toEqual(['wss://chat.example/ws']);
+        expect(got.sort()).toEqual(['a chat hello', 'a feed tick', 'b chat hello', 'b feed tick']);
+      });
+    });
+  });
+
   describe('where tabs cannot share', () => {
     it('in Node (no Web Locks), each socket object has its own connection, with the same API', () => {
       newScheduler().run(({ flush }) => {
