@@ -134,7 +134,7 @@ describe('createFeedServerDouble', () => {
     });
   });
 
-  it('answers recovered: false to a since written otherwise than it writes cursors, or past its last cursor', () => {
+  it('answers recovered: false to a since written otherwise than it writes cursors, or past its last cursor, and true to its last', () => {
     newScheduler().run(({ flush }) => {
       const { feed, socket, frames, at } = setup();
       at(1, () => [1, 2, 3].forEach((n) => feed.publish('A', n)));
@@ -142,6 +142,8 @@ describe('createFeedServerDouble', () => {
       at(3, () => socket.send({ type: 'subscribe', channel: 'A', since: '1.0' }));
       at(4, () => socket.send({ type: 'subscribe', channel: 'A', since: '4' }));
       at(5, () => socket.send({ type: 'subscribe', channel: 'A', since: '2' }));
+      // Up to date: recovered, with nothing to replay.
+      at(6, () => socket.send({ type: 'subscribe', channel: 'A', since: '3' }));
       flush();
       expect(frames).toEqual([
         [2, { type: 'subscribed', channel: 'A', recovered: false }],
@@ -149,6 +151,7 @@ describe('createFeedServerDouble', () => {
         [4, { type: 'subscribed', channel: 'A', recovered: false }],
         [5, { type: 'subscribed', channel: 'A', recovered: true }],
         [5, { type: 'message', channel: 'A', cursor: '3', data: 3 }],
+        [6, { type: 'subscribed', channel: 'A', recovered: true }],
       ]);
     });
   });
