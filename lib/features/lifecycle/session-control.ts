@@ -19,10 +19,11 @@ export interface LifecycleControl {
   check(): void;
   /**
    * Closes the connection for the page (hidden too long, or entering the back/forward cache) and holds it closed,
-   * without reconnecting, until {@link check}. A socket closing already (the server's close frame read) is left to
-   * its close event, reported and weighed by the policy: a stop ends the socket, a retry is held for the page. Closes with `code` where the socket takes it; a browser takes only 1000
+   * without reconnecting, until {@link check}. Closes with `code` where the socket takes it; a browser takes only 1000
    * and 3000–4999 from a script, and the socket is then let go unclosed, for the browser to close with 1001 as it
-   * caches or unloads the page.
+   * caches or unloads the page. A socket closing already (the server's close frame read) is left to its close event,
+   * reported and weighed by the policy: a stop ends the socket, and a retry is held for the page unless a check came
+   * meanwhile.
    */
   suspend(code: number, reason: string): void;
 }
@@ -35,6 +36,8 @@ export interface LifecycleControl {
 export function controlSession(session: Session<unknown>): LifecycleControl {
   /** The session's generation while it is held closed for the page. */
   let heldAt: number | undefined;
+  /** A suspend waits for a closing socket's close event, to hold a retry of it; a check calls that off. */
+  let holdAfterClose = false;
   /** Waiting for no delay, the close that made it as `lastClose`. */
   const hold = (close?: CloseInfo): void =>
     session.sessionHost.setState({
@@ -45,6 +48,7 @@ export function controlSession(session: Session<unknown>): LifecycleControl {
     });
   return {
     check(): void {
+      holdAfterClose = false;
       if (session.over || session.closeRequested) return;
       const { conn: connection } = session;
       const beat = session.sessionHost.options.heartbeat;
@@ -63,13 +67,14 @@ export function controlSession(session: Session<unknown>): LifecycleControl {
       if (connection?.socket.readyState === CLOSING && session.isUp) {
         // The server's close frame read: its close is reported and weighed by the policy; a retry is held for the page.
         const own = connection.listener as ConnectionListener;
+        holdAfterClose = true;
         connection.listener = {
           opened: ignore,
           message: (event) => own.message(event),
           failed: (error) => own.failed(error),
           closed(close) {
             own.closed(close);
-            if (session.phase && !session.dialing && !session.over && !session.closeRequested) {
+            if (holdAfterClose && session.phase && !session.dialing && !session.over && !session.closeRequested) {
               session.dropAll();
               heldAt = session.generation;
               hold(close);

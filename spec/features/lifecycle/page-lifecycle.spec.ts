@@ -118,19 +118,32 @@ function label(state: ConnectionState): string {
   }
 }
 
-/** The double's sockets, with each close event fired `delayMs` late (a slow end of the TCP connection). */
+/**
+ * The double's sockets, with each close event fired `delayMs` late (a slow end of the TCP connection): the socket says
+ * CLOSING until then.
+ */
 function slowCloseEvents(ctor: WebSocketConstructor, delayMs: number): WebSocketConstructor {
   type Handler = ((event: unknown) => void) | null;
-  return class extends (ctor as unknown as new (url: string) => { onclose: Handler }) {
+  return class extends (ctor as unknown as new (url: string) => { onclose: Handler; get readyState(): number }) {
+    #fired = false;
     constructor(url: string) {
       super(url);
       let late: Handler = null;
       Object.defineProperty(this, 'onclose', {
         get: () => late,
         set: (handler: Handler) => {
-          late = handler && ((event) => void asyncScheduler.schedule(() => handler(event), delayMs));
+          late =
+            handler &&
+            ((event) =>
+              void asyncScheduler.schedule(() => {
+                this.#fired = true;
+                handler(event);
+              }, delayMs));
         },
       });
+    }
+    override get readyState(): number {
+      return super.readyState === 3 && !this.#fired ? 2 : super.readyState;
     }
   } as unknown as WebSocketConstructor;
 }
@@ -442,6 +455,25 @@ describe('pageLifecycle', () => {
           ]);
         });
       });
+    });
+
+    it('and one visible again before that close event reconnects by the policy, not held', () => {
+      run(
+        { hiddenCloseAfterMs: 0 },
+        ({ server, page, at, states }) => {
+          at(100, () => {
+            server.latest.close(1012);
+            page.hide();
+          });
+          at(500, () => page.show());
+          at(20_000, () => {
+            expect(attemptTimes(server)).toEqual([0, 12_100]);
+            expect(statusesAfter(states, 100)).toEqual(['reconnecting 1 10000 1012', 'connecting 1', 'open']);
+          });
+        },
+        {},
+        (ctor) => slowCloseEvents(ctor, 2_000),
+      );
     });
 
     it('keeps the connection of a page visible again before then', () => {
