@@ -457,6 +457,29 @@ describe('pageLifecycle', () => {
       });
     });
 
+    it('held once when the page is hidden, shown, hidden and cached again before that close event', () => {
+      run(
+        { hiddenCloseAfterMs: 0 },
+        ({ server, page, at, states }) => {
+          at(100, () => {
+            server.latest.close(1012);
+            page.hide();
+          });
+          at(500, () => page.show());
+          at(600, () => {
+            page.hide();
+            page.fire('pagehide', { persisted: true });
+          });
+          at(20_000, () => {
+            expect(attemptTimes(server)).toEqual([0]);
+            expect(statusesAfter(states, 100)).toEqual(['reconnecting 1 10000 1012', 'reconnecting 0 Infinity 1012']);
+          });
+        },
+        {},
+        (ctor) => slowCloseEvents(ctor, 2_000),
+      );
+    });
+
     it('and one visible again before that close event reconnects by the policy, not held', () => {
       run(
         { hiddenCloseAfterMs: 0 },
