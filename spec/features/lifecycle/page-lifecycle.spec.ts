@@ -148,6 +148,18 @@ function slowCloseEvents(ctor: WebSocketConstructor, delayMs: number): WebSocket
   } as unknown as WebSocketConstructor;
 }
 
+/**
+ * The page is hidden at 50; at 100 the server closes with `code`, and the page is shown once the close frame is read,
+ * before its close event fires.
+ */
+function shownWhileClosing({ server, page, at }: Run, code: number, reason?: string): void {
+  at(50, () => page.hide());
+  at(100, () => {
+    server.latest.close(code, reason);
+    server.scheduler.schedule(() => page.show());
+  });
+}
+
 const attemptTimes = (server: WebSocketServerDouble<string, string>): number[] =>
   server.attempts.map((attempt) => attempt.time);
 
@@ -202,13 +214,10 @@ describe('pageLifecycle', () => {
     it("leaves a connection whose server's close frame is being read to its close event: the code is reported and the policy weighs it", () => {
       run(
         {},
-        ({ server, page, at, states, closes }) => {
-          at(50, () => page.hide());
-          at(100, () => {
-            // An application code: the default policy does not retry it. Shown after the frame is read, before its event.
-            server.latest.close(4000, 'go away');
-            server.scheduler.schedule(() => page.show());
-          });
+        (r) => {
+          const { server, at, states, closes } = r;
+          // An application code: the default policy does not retry it.
+          shownWhileClosing(r, 4000, 'go away');
           at(200, () => {
             expect(closes).toEqual([{ at: 100, close: { code: 4000, reason: 'go away', wasClean: true } }]);
             expect(attemptTimes(server)).toEqual([0]);
@@ -222,12 +231,9 @@ describe('pageLifecycle', () => {
     });
 
     it("and a retried close's backoff is kept", () => {
-      run({}, ({ server, page, at, states, closes }) => {
-        at(50, () => page.hide());
-        at(100, () => {
-          server.latest.close(1012);
-          server.scheduler.schedule(() => page.show());
-        });
+      run({}, (r) => {
+        const { server, at, states, closes } = r;
+        shownWhileClosing(r, 1012);
         at(20_000, () => {
           expect(closes.map(({ at, close }) => [at, close.code])).toEqual([[100, 1012]]);
           expect(attemptTimes(server)).toEqual([0, 10_100]);
@@ -239,12 +245,9 @@ describe('pageLifecycle', () => {
     it("with a heartbeat, pings no socket that is closing: a slow close event still brings the server's code", () => {
       run(
         {},
-        ({ server, page, at, states, closes }) => {
-          at(50, () => page.hide());
-          at(100, () => {
-            server.latest.close(4000, 'go away');
-            server.scheduler.schedule(() => page.show());
-          });
+        (r) => {
+          const { server, at, states, closes } = r;
+          shownWhileClosing(r, 4000, 'go away');
           at(5_000, () => {
             expect(server.connection(0).sent).toEqual([]);
             expect(closes).toEqual([{ at: 2_100, close: { code: 4000, reason: 'go away', wasClean: true } }]);
