@@ -160,6 +160,34 @@ function shownWhileClosing({ server, page, at }: Run, code: number, reason?: str
   });
 }
 
+/** A socket as the spec reaches it: the handlers the connection set on it. */
+interface HeldSocket {
+  onmessage: ((event: unknown) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+/** The double's sockets, each kept in `sockets`, so that the spec can fire on one what `ws` still delivers as it closes. */
+function keptIn(sockets: HeldSocket[], ctor: WebSocketConstructor): WebSocketConstructor {
+  return class extends (ctor as unknown as new (url: string) => object) {
+    constructor(url: string) {
+      super(url);
+      sockets.push(this as unknown as HeldSocket);
+    }
+  } as unknown as WebSocketConstructor;
+}
+
+/** A platform that loses the close event of the first connection: its socket says CLOSED, and nothing is heard. */
+function losesFirstCloseEvent(ctor: WebSocketConstructor): WebSocketConstructor {
+  let made = 0;
+  return class extends (ctor as unknown as new (url: string) => { onclose: unknown }) {
+    constructor(url: string) {
+      super(url);
+      if (made++ > 0) return;
+      Object.defineProperty(this, 'onclose', { get: () => null, set: () => undefined });
+    }
+  } as unknown as WebSocketConstructor;
+}
+
 const attemptTimes = (server: WebSocketServerDouble<string, string>): number[] =>
   server.attempts.map((attempt) => attempt.time);
 
@@ -272,17 +300,7 @@ describe('pageLifecycle', () => {
           });
         },
         {},
-        // A platform that loses the close event of the first connection.
-        (ctor) => {
-          let made = 0;
-          return class extends (ctor as unknown as new (url: string) => { onclose: unknown }) {
-            constructor(url: string) {
-              super(url);
-              if (made++ > 0) return;
-              Object.defineProperty(this, 'onclose', { get: () => null, set: () => undefined });
-            }
-          } as unknown as WebSocketConstructor;
-        },
+        losesFirstCloseEvent,
       );
     });
 
@@ -502,6 +520,93 @@ describe('pageLifecycle', () => {
       );
     });
 
+    it("and a reconnect() the application makes from that close's report is kept, not held", () => {
+      run(
+        { hiddenCloseAfterMs: 0 },
+        ({ server, page, at, socket, states }) => {
+          socket.close$.subscribe(() => socket.reconnect());
+          at(100, () => {
+            server.latest.close(1012);
+            page.hide();
+          });
+          at(20_000, () => {
+            expect(attemptTimes(server)).toEqual([0, 2_100]);
+            expect(statusesAfter(states, 100)).toEqual(['connecting 0', 'open']);
+          });
+        },
+        {},
+        (ctor) => slowCloseEvents(ctor, 2_000),
+      );
+    });
+
+    it('held once when the page is cached after its close: a second hold is not announced', () => {
+      run({ hiddenCloseAfterMs: 1_000 }, ({ server, page, at, states }) => {
+        at(100, () => page.hide());
+        at(5_000, () => page.fire('pagehide', { persisted: true }));
+        at(8_000, () => page.show());
+        at(8_001, () => {
+          expect(attemptTimes(server)).toEqual([0, 8_000]);
+          expect(statusesAfter(states, 100)).toEqual(['reconnecting 0 Infinity 1000', 'connecting 0', 'open']);
+        });
+      });
+    });
+
+    it('holds at once, reporting no close, a connection whose socket says it is closed when no close event was heard', () => {
+      run(
+        { hiddenCloseAfterMs: 1_000 },
+        ({ server, page, at, states, closes }) => {
+          at(50, () => page.hide());
+          at(100, () => server.latest.drop());
+          at(20_000, () => {
+            expect(closes).toEqual([]);
+            expect(attemptTimes(server)).toEqual([0]);
+            expect(states.filter(({ at }) => at >= 100)).toEqual([
+              { at: 1_050, state: { status: 'reconnecting', attempt: 0, delayMs: Infinity } },
+            ]);
+          });
+        },
+        {},
+        losesFirstCloseEvent,
+      );
+    });
+
+    it.each<[string, (run: Run) => void]>([
+      [
+        'its own close, for a page hidden that long',
+        ({ page, at }) => {
+          at(50, () => page.hide());
+        },
+      ],
+      [
+        "the server's close frame, read as the page is hidden",
+        ({ server, page, at }) => {
+          at(100, () => {
+            server.latest.close(1012);
+            page.hide();
+          });
+        },
+      ],
+    ])('hears what a socket closing after %s still fires (as ws does): a message, an error', (_, script) => {
+      const sockets: HeldSocket[] = [];
+      run(
+        { hiddenCloseAfterMs: 0 },
+        (r) => {
+          const { at, socket } = r;
+          const heard: unknown[] = [];
+          socket.message$.subscribe((message) => heard.push(message));
+          socket.error$.subscribe((error) => heard.push((error as Error).name));
+          script(r);
+          at(500, () => {
+            sockets[0]?.onmessage?.({ type: 'message', data: 'late' });
+            sockets[0]?.onerror?.({ type: 'error', message: 'Invalid WebSocket frame: invalid opcode 5' });
+          });
+          at(501, () => expect(heard).toEqual(['late', 'TransportError']));
+        },
+        {},
+        (ctor) => keptIn(sockets, slowCloseEvents(ctor, 2_000)),
+      );
+    });
+
     it('keeps the connection of a page visible again before then', () => {
       run({ hiddenCloseAfterMs: 60_000 }, ({ server, page, at }) => {
         at(1_000, () => page.hide());
@@ -580,9 +685,61 @@ describe('pageLifecycle', () => {
         expect(states.find(({ state }) => state.status === 'reconnecting')?.at).toBe(7_000);
       });
     });
+    it('waits for ever, as told, when closeTimeoutMs is Infinity and the server leaves its close unanswered', () => {
+      // A platform timer runs one given an infinite delay at once; a virtual one never does: the delays are read too.
+      const schedule = jest.spyOn(asyncScheduler, 'schedule');
+      let delays: unknown[] | undefined;
+      try {
+        const scheduler = newScheduler();
+        scheduler.run(({ flush }) => {
+          const page = fakePage();
+          page.visibilityState = 'hidden';
+          const server = createWebSocketDouble<string, string>({ autoOpen: true, holdClose: true });
+          const socket = fromWebSocket<string, string>(FEED_URL, {
+            WebSocketCtor: server.WebSocketCtor,
+            lifecycle: pageLifecycle({ hiddenCloseAfterMs: 5_000, events: page }),
+            closeTimeoutMs: Infinity,
+          });
+          const states: ConnectionState[] = [];
+          const closes: CloseInfo[] = [];
+          socket.state$.subscribe((state) => states.push(state));
+          socket.close$.subscribe((close) => closes.push(close));
+          socket.connect();
+          flush();
+          expect(server.connection(0).clientClose).toMatchObject({ code: 1000, time: 5_000 });
+          expect(closes).toEqual([]);
+          expect(states.at(-1)).toEqual({ status: 'open', protocol: '', extensions: '' });
+        });
+        delays = schedule.mock.calls.map(([, delay]) => delay);
+      } finally {
+        schedule.mockRestore();
+      }
+      expect(delays).toContain(5_000);
+      expect(delays).not.toContain(Infinity);
+    });
   });
 
   describe('a close() the application made', () => {
+    it.each<[string, (page: FakePage) => void]>([
+      ['shown', (page) => page.show()],
+      ['cached', (page) => page.fire('pagehide', { persisted: true })],
+    ])('goes on as made when the page is %s from its `closing` state', (_, event) => {
+      run(
+        {},
+        ({ server, page, at, socket, states, closes }) => {
+          socket.state$.subscribe((state) => state.status === 'closing' && event(page));
+          at(100, () => socket.close(4001, 'bye'));
+          at(200, () => {
+            // No ping for the heartbeat, no close of the page's own.
+            expect(server.connection(0).sent).toEqual([]);
+            expect(closes).toEqual([{ at: 100, close: { code: 4001, reason: 'bye', wasClean: true } }]);
+            expect(statusesAfter(states, 100)).toEqual(['closing', 'closed']);
+          });
+        },
+        { heartbeat: heartbeat({ intervalMs: 30_000, timeoutMs: 300, ping: 'ping' }) },
+      );
+    });
+
     it.each<[string, (page: FakePage) => void]>([
       ['visible', (page) => page.show()],
       ['resume', (page) => page.fire('resume')],
