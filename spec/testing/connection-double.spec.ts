@@ -333,6 +333,21 @@ describe('a connection of the server double', () => {
       });
     });
 
+    it("refuses a Blob that would reach the socket after its binaryType turned 'arraybuffer', naming the problem", () => {
+      expect(() =>
+        virtual((at) => {
+          const { socket, connection } = connect({ autoOpen: true });
+          // The delivery is the next task: it throws out of the run, as a misused double does.
+          at(1, () => {
+            connection.message(new Blob(['abc']));
+            socket.binaryType = 'arraybuffer';
+          });
+        }),
+      ).toThrow(
+        `connection #0 to ${URL}: message(): the socket's binaryType is 'arraybuffer', and a Blob cannot be read synchronously in virtual time`,
+      );
+    });
+
     it('a SharedArrayBuffer, copied', () => {
       virtual((at) => {
         const { socket, connection, raw } = connect({ autoOpen: true });

@@ -140,6 +140,11 @@ describe('formatValue', () => {
     cycle.self = cycle;
     expect(formatValue(cycle)).toBe('{ name: "loop", self: [Circular] }');
   });
+
+  it('prints in full an object met twice that is no cycle', () => {
+    const shared = { id: 1 };
+    expect(formatValue({ first: shared, second: [shared] })).toBe('{ first: { id: 1 }, second: [{ id: 1 }] }');
+  });
 });
 
 describe('formatFrames', () => {
@@ -169,8 +174,15 @@ describe('formatFrames', () => {
   });
 
   it('prints anything else in a list as a value: what only looks like a frame or a subscription log too', () => {
-    expect(formatFrames(['x', null, 5, { frame: 1 }, { subscribedFrame: '0' }])).toBe(
-      ['  "x"', '  null', '  5', '  { frame: 1 }', '  { subscribedFrame: "0" }'].join('\n'),
+    expect(formatFrames(['x', null, 5, { frame: 1 }, { notification: { kind: 'C' } }, { subscribedFrame: '0' }])).toBe(
+      [
+        '  "x"',
+        '  null',
+        '  5',
+        '  { frame: 1 }',
+        '  { notification: { kind: "C" } }',
+        '  { subscribedFrame: "0" }',
+      ].join('\n'),
     );
   });
 });
