@@ -83,10 +83,7 @@ function validatePageLifecycle(options: PageLifecycleOptions): void {
     assertDelayMs('lifecycle.hiddenCloseAfterMs', hiddenCloseAfterMs, { never: true });
   if (
     events !== undefined &&
-    (typeof events !== 'object' ||
-      events === null ||
-      typeof events.addEventListener !== 'function' ||
-      typeof events.removeEventListener !== 'function')
+    (typeof events?.addEventListener !== 'function' || typeof events.removeEventListener !== 'function')
   )
     throw new InvalidOptionError('lifecycle.events', events, 'an object with addEventListener and removeEventListener');
 }

@@ -417,12 +417,14 @@ describe('pageLifecycle', () => {
     });
 
     it('ignores a pagehide and pageshow that are not about the cache (a page unloading, a first load)', () => {
-      run({}, ({ server, page, at }) => {
+      run({}, ({ server, page, at, states }) => {
+        // Waiting out a backoff, which a page cached would hold and a page back from the cache would cut short.
+        at(50, () => server.latest.drop());
         at(100, () => page.fire('pagehide', { persisted: false }));
         at(200, () => page.fire('pageshow', { persisted: false }));
         at(300, () => {
           expect(attemptTimes(server)).toEqual([0]);
-          expect(server.latest.readyState).toBe(1);
+          expect(statusesAfter(states, 50)).toEqual([`reconnecting 1 ${BACKOFF_MS} 1006`]);
         });
       });
     });
@@ -618,6 +620,36 @@ describe('pageLifecycle', () => {
       });
     });
 
+    it('counts from the first time the page is hidden, not from a repeated hidden event', () => {
+      run({ hiddenCloseAfterMs: 1_000 }, ({ server, page, at }) => {
+        at(100, () => page.hide());
+        // A second event while hidden (as a browser may fire when the page is frozen or minimised again).
+        at(600, () => page.fire('visibilitychange'));
+        at(900, () => page.show());
+        at(5_000, () => {
+          expect(server.connection(0).clientClose).toBeUndefined();
+          expect(attemptTimes(server)).toEqual([0]);
+        });
+      });
+    });
+
+    it('sets no timer for a page hidden when hiddenCloseAfterMs is Infinity, the default', () => {
+      // A platform timer runs one given an infinite delay at once; a virtual one never does: the delays are read.
+      const schedule = jest.spyOn(asyncScheduler, 'schedule');
+      let delays: unknown[] | undefined;
+      try {
+        run({}, ({ server, page, at }) => {
+          at(100, () => page.hide());
+          at(5_000, () => expect(server.connection(0).clientClose).toBeUndefined());
+        });
+        delays = schedule.mock.calls.map(([, delay]) => delay);
+      } finally {
+        schedule.mockRestore();
+      }
+      expect(delays).toContain(5_000);
+      expect(delays).not.toContain(Infinity);
+    });
+
     it('counts from the start for a page already hidden when the connection starts', () => {
       const scheduler = newScheduler();
       scheduler.run(({ flush }) => {
@@ -800,6 +832,8 @@ describe('pageLifecycle', () => {
       ['hiddenCloseAfterMs', -1],
       ['hiddenCloseAfterMs', '5000'],
       ['events', {}],
+      ['events', null],
+      ['events', { removeEventListener: () => undefined }],
     ])('refuses a bad %s (%p)', (name, value) => {
       expect(() => pageLifecycle({ [name]: value })).toThrow(InvalidOptionError);
     });
