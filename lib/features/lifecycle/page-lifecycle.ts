@@ -57,12 +57,17 @@ export const DEFAULT_PAGE_LIFECYCLE = {
  *   already (the server's close frame read) is left to its close event, which is reported and weighed by the policy;
  *   one whose socket says it is closed with no close event heard is replaced; one waiting out a backoff reconnects
  *   now, the attempt count starting again. After `resume`, the check is the next task: the events a frozen page
- *   queued (a close among them) are delivered after `resume`, and a dead socket would still look open.
+ *   queued (a close among them) are delivered after `resume`, and a dead socket would still look open. A page still
+ *   hidden (back online, or resumed in the background) is checked too, but a connection held closed for it stays
+ *   closed, and `hiddenCloseAfterMs` keeps counting.
  * - The page goes into the back/forward cache (`pagehide` with `persisted`): the connection is let go and held closed
  *   until the page comes back. The browser closes the socket with 1001 (Going Away) as it caches the page (Chromium,
  *   WebKit) or discards it (where an open socket keeps a page out of the cache); a socket that takes 1001 from the
  *   application (Node's `ws`) is closed with it.
  * - With `hiddenCloseAfterMs`, a page hidden that long closes its connection (1000) and reconnects when visible.
+ *
+ * While the page closes a connection, or holds one whose socket is closing already, the heartbeat stops and
+ * `closeTimeoutMs` bounds the wait for the close event (then reported as a 1006 close).
  *
  * Nothing here undoes a `close()` the application made, and a socket nobody holds stays closed. Every listener is
  * removed when the connection ends. Throws `InvalidOptionError` for a bad option (left to development builds in the
@@ -108,26 +113,31 @@ function watchPage(
       control.suspend(1000, 'page hidden');
     }, hiddenCloseAfterMs);
   };
+  // A page still hidden (back online, or resumed in the background) is checked, but neither released from its hold
+  // nor spared the close that `hiddenCloseAfterMs` counts down to.
   const back = (): void => {
-    stopHiddenTimer();
-    control.check();
+    const shown = page.visibilityState !== 'hidden';
+    if (shown) stopHiddenTimer();
+    control.check(shown);
   };
   let recheck: Subscription | undefined;
   const resumed = (): void => {
-    stopHiddenTimer();
     // What the socket heard while the page was frozen (its close among it) is delivered after `resume`: a dead
     // connection may still look open now. The check is the next task, once those events are in.
     recheck?.unsubscribe();
     recheck = asyncScheduler.schedule(() => {
       recheck = undefined;
-      control.check();
+      back();
     });
   };
   const listeners: Readonly<Record<PageEventType, (event: PageEventLike) => void>> = {
     visibilitychange: () => (page.visibilityState === 'hidden' ? hidden() : back()),
     resume: resumed,
     pagehide: (event) => {
-      if (event.persisted) control.suspend(1001, 'page cached');
+      if (!event.persisted) return;
+      // A check the page's `resume` queued comes too late: the page is going into the cache.
+      recheck?.unsubscribe();
+      control.suspend(1001, 'page cached');
     },
     pageshow: (event) => {
       if (event.persisted) back();

@@ -1,5 +1,5 @@
 import { asyncScheduler } from 'rxjs';
-import type { ConnectionListener } from '../../core/connection';
+import type { Connection, ConnectionListener } from '../../core/connection';
 import type { CloseInfo } from '../../core/events';
 import type { Session } from '../../core/session';
 import { CLOSING, OPEN } from '../../core/web-socket-like';
@@ -13,10 +13,11 @@ export interface LifecycleControl {
    * The page is back (visible, resumed, restored, or online): check the connection now. An open one is pinged where
    * a heartbeat is configured; one whose socket is closing already (the server's close frame read) is left to its
    * close event, so that the server's code is reported and the policy weighs it; one whose socket says it is closed
-   * with no close event heard is replaced at once; one waiting out a backoff, or held closed by {@link suspend},
-   * reconnects now with the attempt count reset.
+   * with no close event heard is replaced at once; one waiting out a backoff reconnects now with the attempt count
+   * reset. When `shown` (the page is visible), one held closed by {@link suspend} reconnects too, and a closing
+   * socket's retry is no longer held; a page still hidden keeps them.
    */
-  check(): void;
+  check(shown: boolean): void;
   /**
    * Closes the connection for the page (hidden too long, or entering the back/forward cache) and holds it closed,
    * without reconnecting, until {@link check}. Closes with `code` where the socket takes it; a browser takes only 1000
@@ -47,13 +48,13 @@ export function controlSession(session: Session<unknown>): LifecycleControl {
       ...(close && { lastClose: close }),
     });
   return {
-    check(): void {
-      holdAfterClose = false;
+    check(shown: boolean): void {
+      if (shown) holdAfterClose = false;
       if (session.over || session.closeRequested) return;
       const { conn: connection } = session;
       const beat = session.sessionHost.options.heartbeat;
-      // Held closed for the page, or waiting out a backoff: now, with the attempt count reset.
-      if (heldAt === session.generation || (session.phase && !session.dialing)) session.reconnect();
+      // Held closed for the page (now shown), or waiting out a backoff: now, with the attempt count reset.
+      if (heldAt === session.generation ? shown : session.phase && !session.dialing) session.reconnect();
       else if (!connection || !session.isUp) return;
       else if (connection.socket.readyState === OPEN) beat?.watch(session, connection.socket, true);
       // Closed with no close event heard (lost, or held back): replaced now. A closing one (the server's close frame
@@ -66,13 +67,15 @@ export function controlSession(session: Session<unknown>): LifecycleControl {
       const { conn: connection } = session;
       if (connection?.socket.readyState === CLOSING && session.isUp) {
         // The server's close frame read: its close is reported and weighed by the policy; a retry is held for the page.
+        // The heartbeat stops, as for a close of the page's own, and `closeTimeoutMs` bounds the wait for the event.
         const own = connection.listener as ConnectionListener;
         holdAfterClose = true;
-        connection.listener = {
+        const listener: ConnectionListener = {
           opened: ignore,
           message: (event) => own.message(event),
           failed: (error) => own.failed(error),
           closed(close) {
+            session.closeBound?.unsubscribe();
             own.closed(close);
             if (holdAfterClose && session.phase && !session.dialing && !session.over && !session.closeRequested) {
               session.dropAll();
@@ -82,6 +85,7 @@ export function controlSession(session: Session<unknown>): LifecycleControl {
           },
           timedOut: ignore,
         };
+        waitForClose(connection, listener);
         return;
       }
       if (!connection || !session.isUp || connection.socket.readyState !== OPEN) {
@@ -102,30 +106,35 @@ export function controlSession(session: Session<unknown>): LifecycleControl {
         hold();
         return;
       }
-      // The close event holds the connection closed, instead of the session's reconnecting, within `closeTimeoutMs`.
-      const closed = (close: CloseInfo): void => {
-        session.closeBound?.unsubscribe();
-        session.closeBound = session.conn = undefined;
-        if (!session.notify(() => session.sessionHost.emitClose(close))) hold(close);
-      };
-      const listener: ConnectionListener = {
+      // The close event holds the connection closed, instead of the session's reconnecting.
+      waitForClose(connection, {
         opened: ignore,
         message: (event) => session.message(event),
         failed: (error) => session.failed(error),
-        closed,
+        closed(close) {
+          session.closeBound?.unsubscribe();
+          session.closeBound = session.conn = undefined;
+          if (!session.notify(() => session.sessionHost.emitClose(close))) hold(close);
+        },
         timedOut: ignore,
-      };
-      connection.listener = listener;
-      const { closeTimeoutMs } = session.sessionHost.options;
-      if (closeTimeoutMs !== Infinity)
-        session.closeBound = asyncScheduler.schedule(() => {
-          // The peer did not answer: drop the socket, and report a 1006 close.
-          (connection.socket as { terminate?: () => void }).terminate?.();
-          connection.dispose();
-          closed({ code: 1006, reason: '', wasClean: false });
-        }, closeTimeoutMs);
+      });
     },
   };
+
+  /** Hands `connection`'s events to `listener`, its close event within `closeTimeoutMs` (else a 1006 close). */
+  function waitForClose(connection: Connection, listener: ConnectionListener): void {
+    session.alive?.unsubscribe();
+    session.closeBound?.unsubscribe();
+    connection.listener = listener;
+    const { closeTimeoutMs } = session.sessionHost.options;
+    if (closeTimeoutMs !== Infinity)
+      session.closeBound = asyncScheduler.schedule(() => {
+        // The peer did not answer: drop the socket, and report a 1006 close.
+        (connection.socket as { terminate?: () => void }).terminate?.();
+        connection.dispose();
+        listener.closed({ code: 1006, reason: '', wasClean: false });
+      }, closeTimeoutMs);
+  }
 }
 
 function ignore(): void {}

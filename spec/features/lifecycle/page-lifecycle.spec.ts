@@ -363,9 +363,64 @@ describe('pageLifecycle', () => {
         });
       });
     });
+
+    it('reconnects at once a hidden page waiting out a backoff, and still closes it once hidden that long', () => {
+      run({ hiddenCloseAfterMs: 60_000 }, ({ server, page, at, states }) => {
+        at(50, () => page.hide());
+        at(100, () => server.latest.drop());
+        at(700, () => page.fire('online'));
+        at(70_000, () => {
+          expect(attemptTimes(server)).toEqual([0, 700]);
+          expect(server.connection(1).clientClose).toMatchObject({ code: 1000, reason: 'page hidden', time: 60_050 });
+          expect(statusesAfter(states, 700)).toEqual(['connecting 0', 'open', 'reconnecting 0 Infinity 1000']);
+        });
+      });
+    });
+
+    it.each<[string, (page: FakePage) => void]>([
+      ['back online', (page) => page.fire('online')],
+      ['resumed in the background', (page) => page.fire('resume')],
+    ])('keeps a hidden page %s from the close hiddenCloseAfterMs counts down to', (_, event) => {
+      run({ hiddenCloseAfterMs: 60_000 }, ({ server, page, at }) => {
+        at(1_000, () => page.hide());
+        at(5_000, () => event(page));
+        at(70_000, () => {
+          expect(server.connection(0).clientClose).toMatchObject({ code: 1000, reason: 'page hidden', time: 61_000 });
+          expect(attemptTimes(server)).toEqual([0]);
+        });
+      });
+    });
+
+    it.each<[string, (page: FakePage) => void]>([
+      ['back online', (page) => page.fire('online')],
+      ['resumed in the background', (page) => page.fire('resume')],
+    ])('holds closed a page %s while it is still hidden, until it is shown', (_, event) => {
+      run({ hiddenCloseAfterMs: 1_000 }, ({ server, page, at, states }) => {
+        at(100, () => page.hide());
+        at(5_000, () => event(page));
+        at(8_000, () => page.show());
+        at(8_001, () => {
+          expect(attemptTimes(server)).toEqual([0, 8_000]);
+          expect(statusesAfter(states, 1_100)).toEqual(['reconnecting 0 Infinity 1000', 'connecting 0', 'open']);
+        });
+      });
+    });
   });
 
   describe('the back/forward cache', () => {
+    it('holds a page cached just after it resumed: the check the resume queued does not undo the hold', () => {
+      run({}, ({ server, page, at, states }) => {
+        at(1_000, () => {
+          page.fire('resume');
+          page.fire('pagehide', { persisted: true });
+        });
+        at(50_000, () => {
+          expect(attemptTimes(server)).toEqual([0]);
+          expect(statusesAfter(states, 1_000)).toEqual(['reconnecting 0 Infinity']);
+        });
+      });
+    });
+
     it('lets the socket go as the page enters it (for the browser to close with 1001), and holds the connection closed', () => {
       run({}, ({ server, page, at, states, closes }) => {
         at(100, () => page.fire('pagehide', { persisted: true }));
@@ -503,6 +558,25 @@ describe('pageLifecycle', () => {
       );
     });
 
+    it('and one back online before that close event, still hidden, is held all the same', () => {
+      run(
+        { hiddenCloseAfterMs: 0 },
+        ({ server, page, at, states }) => {
+          at(100, () => {
+            server.latest.close(1012);
+            page.hide();
+          });
+          at(500, () => page.fire('online'));
+          at(20_000, () => {
+            expect(attemptTimes(server)).toEqual([0]);
+            expect(statusesAfter(states, 100)).toEqual(['reconnecting 1 10000 1012', 'reconnecting 0 Infinity 1012']);
+          });
+        },
+        {},
+        (ctor) => slowCloseEvents(ctor, 2_000),
+      );
+    });
+
     it('and one visible again before that close event reconnects by the policy, not held', () => {
       run(
         { hiddenCloseAfterMs: 0 },
@@ -606,6 +680,45 @@ describe('pageLifecycle', () => {
         },
         {},
         (ctor) => keptIn(sockets, slowCloseEvents(ctor, 2_000)),
+      );
+    });
+
+    it("with a heartbeat, stops it while the server's close is pending: the close is the server's, and held", () => {
+      run(
+        { hiddenCloseAfterMs: 0 },
+        ({ server, page, at, states, closes }) => {
+          at(900, () => {
+            server.latest.close(1012);
+            page.hide();
+          });
+          at(20_000, () => {
+            expect(server.connection(0).sent).toEqual([]);
+            expect(closes.map(({ at, close }) => [at, close.code])).toEqual([[3_900, 1012]]);
+            expect(attemptTimes(server)).toEqual([0]);
+            expect(statusesAfter(states, 900)).toEqual(['reconnecting 1 10000 1012', 'reconnecting 0 Infinity 1012']);
+          });
+        },
+        { heartbeat: heartbeat({ intervalMs: 1_000, timeoutMs: 300, ping: 'ping' }) },
+        (ctor) => slowCloseEvents(ctor, 3_000),
+      );
+    });
+
+    it("waits closeTimeoutMs for the close event of a socket whose server's close frame was read, then holds a 1006", () => {
+      run(
+        { hiddenCloseAfterMs: 0 },
+        ({ server, page, at, states, closes }) => {
+          at(900, () => {
+            server.latest.close(1012);
+            page.hide();
+          });
+          at(20_000, () => {
+            expect(closes).toEqual([{ at: 3_900, close: { code: 1006, reason: '', wasClean: false } }]);
+            expect(attemptTimes(server)).toEqual([0]);
+            expect(statusesAfter(states, 900)).toEqual(['reconnecting 1 10000 1006', 'reconnecting 0 Infinity 1006']);
+          });
+        },
+        { closeTimeoutMs: 3_000 },
+        (ctor) => slowCloseEvents(ctor, 100_000),
       );
     });
 
