@@ -21,7 +21,7 @@ import { takeSource, type Source } from './source';
 import type { ClosedState, ConnectionState } from './state';
 import { normalizeUrl, type UrlInput } from './url';
 import { validateProtocols } from './protocols';
-import { OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
+import { CLOSING, OPEN, type WebSocketConstructor, type WebSocketLike } from './web-socket-like';
 
 /** Reconnection settings with every default applied. */
 export interface ResolvedReconnect {
@@ -130,8 +130,10 @@ export class Session<In> implements ConnectionListener {
 
   /**
    * Closes with `code` and `reason` and stops: `closing`, then `closed` with the close event, which comes within
-   * `closeTimeoutMs` (after that the socket is dropped and the close is reported as 1006, not clean). A socket that
-   * is not open yet is just dropped. What waits in the send queue is the caller's (the host's) to report.
+   * `closeTimeoutMs` (after that the socket is dropped and the close is reported as 1006, not clean). A socket closing
+   * already (the server's close frame read, or a close the page lifecycle made) is not closed again: its close event
+   * is waited for the same way, and its code reported. A socket that is not open yet is just dropped. What waits in
+   * the send queue is the caller's (the host's) to report.
    */
   close(code: number, reason: string | undefined): void {
     // Already closing (or being closed by the call this one is nested in): the close event is on its way, as a
@@ -139,15 +141,18 @@ export class Session<In> implements ConnectionListener {
     if (this.over || this.closeRequested) return;
     this.closeRequested = true;
     const socket = this.conn?.socket;
-    if (socket?.readyState !== OPEN || !this.isUp) {
+    const state = socket?.readyState;
+    if (!socket || !this.isUp || (state !== OPEN && state !== CLOSING)) {
       // Connecting or waiting to reconnect: there is no handshake to wait for.
       this.end({ status: 'closed' });
       return;
     }
     const { closeTimeoutMs } = this.sessionHost.options;
-    if (closeTimeoutMs !== Infinity)
+    // A bound on a close under way already (the page lifecycle's) is kept.
+    if (!this.closeBound && closeTimeoutMs !== Infinity)
       this.closeBound = asyncScheduler.schedule(() => this.closeTimedOut(), closeTimeoutMs);
     if (this.notify(() => this.sessionHost.setState({ status: 'closing' }))) return;
+    // A closing socket ignores it, as a browser's does.
     socket.close(code, reason);
   }
 

@@ -232,3 +232,58 @@ describe('fromWebSocket closeTimeoutMs', () => {
     expect(() => fromWebSocket(FEED_URL, { closeTimeoutMs: 0 })).not.toThrow();
   });
 });
+
+describe("fromWebSocket close() once the server's close frame is read", () => {
+  /** The server closes with 4001 at frame 5; the application calls close() before the close event fires. */
+  function closedAsTheServerCloses(options: { closeTimeoutMs?: number }, fireCloseEvent: boolean) {
+    const result = {
+      states: [] as [number, ConnectionState][],
+      closes: [] as [number, unknown][],
+      readyState: -1,
+      clientClose: undefined as unknown,
+    };
+    newScheduler().run(({ flush }) => {
+      const server = createWebSocketDouble({ autoOpen: true });
+      const socket = fromWebSocket(FEED_URL, { ...options, WebSocketCtor: server.WebSocketCtor });
+      socket.state$.subscribe((state) => result.states.push([server.scheduler.now(), state]));
+      socket.close$.subscribe((close) => result.closes.push([server.scheduler.now(), close]));
+      socket.connect();
+      at(server, 5, () => {
+        const connection = server.latest;
+        if (!fireCloseEvent) {
+          // A close event that never comes: the socket says CLOSING for ever.
+          const client = connection.socket as unknown as { onclose: unknown };
+          Object.defineProperty(client, 'onclose', { get: () => null, set: () => undefined });
+        }
+        connection.close(4001, 'bye');
+        server.scheduler.schedule(() => {
+          result.readyState = connection.readyState;
+          socket.close(1000, 'done');
+          result.clientClose = connection.clientClose;
+        });
+      });
+      flush();
+    });
+    return result;
+  }
+
+  it("is not sent again: the server's close is waited for and reported, and ends the socket", () => {
+    const { states, closes, readyState, clientClose } = closedAsTheServerCloses({}, true);
+    expect(readyState).toBe(2);
+    expect(clientClose).toBeUndefined();
+    expect(closes).toEqual([[5, closeEvent(4001, 'bye')]]);
+    expect(states.slice(-2)).toEqual([
+      [5, { status: 'closing' }],
+      [5, { status: 'closed', close: closeEvent(4001, 'bye') }],
+    ]);
+  });
+
+  it('is bounded by closeTimeoutMs when the close event never comes', () => {
+    const { states, closes } = closedAsTheServerCloses({ closeTimeoutMs: 300 }, false);
+    expect(closes).toEqual([[305, NOT_CLEAN]]);
+    expect(states.slice(-2)).toEqual([
+      [5, { status: 'closing' }],
+      [305, { status: 'closed', close: NOT_CLEAN }],
+    ]);
+  });
+});

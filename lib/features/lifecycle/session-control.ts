@@ -112,6 +112,8 @@ export function controlSession(session: Session<unknown>): LifecycleControl {
         message: (event) => session.message(event),
         failed: (error) => session.failed(error),
         closed(close) {
+          // The application's close() came meanwhile: the session ends with this close.
+          if (session.closeRequested) return session.closed(close);
           session.closeBound?.unsubscribe();
           session.closeBound = session.conn = undefined;
           if (!session.notify(() => session.sessionHost.emitClose(close))) hold(close);

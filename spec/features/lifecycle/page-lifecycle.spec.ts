@@ -902,6 +902,35 @@ describe('pageLifecycle', () => {
       });
     });
 
+    it.each<[string, number, number, CloseInfo]>([
+      ['comes', 2_000, 5_000, { code: 1000, reason: 'page hidden', wasClean: true }],
+      ['never comes: closeTimeoutMs bounds it', 100_000, 2_000, { code: 1006, reason: '', wasClean: false }],
+    ])(
+      "made while the page's own close is under way waits for its close event, which %s, and ends with it",
+      (_, closeEventMs, closeTimeoutMs, close) => {
+        run(
+          { hiddenCloseAfterMs: 1_000 },
+          ({ server, page, at, socket, states, closes }) => {
+            at(100, () => page.hide());
+            at(1_500, () => socket.close(4001, 'bye'));
+            at(200_000, () => {
+              expect(server.connection(0).clientClose).toMatchObject({
+                code: 1000,
+                reason: 'page hidden',
+                time: 1_100,
+              });
+              expect(closes).toEqual([{ at: 3_100, close }]);
+              expect(attemptTimes(server)).toEqual([0]);
+              expect(statusesAfter(states, 1_100)).toEqual(['closing', 'closed']);
+              expect(states.at(-1)?.state).toEqual({ status: 'closed', close });
+            });
+          },
+          { closeTimeoutMs },
+          (ctor) => slowCloseEvents(ctor, closeEventMs),
+        );
+      },
+    );
+
     it('is never undone after the page held the connection closed', () => {
       run({ hiddenCloseAfterMs: 1_000 }, ({ server, page, at, socket, states }) => {
         at(100, () => page.hide());
