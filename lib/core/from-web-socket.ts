@@ -60,10 +60,11 @@ export interface ReactiveWebSocket<In, Out> {
    * Closes with `code` (1000 or 3000–4999) and `reason` (at most 123 UTF-8 bytes), and stops reconnecting; the
    * closing handshake is bounded by `closeTimeoutMs`. The streams complete once the close event arrives. A socket
    * closing already (the server's close frame read) is not closed again: its close, with the server's code, is
-   * waited for the same way and reported on `close$` and in the `closed` state. Messages still waiting in the send queue are not sent: `close()` returns them (empty when there are none) and
-   * reports them on `error$` as a `MessageNotSentError` (`reason: 'close-called'`). It never throws for them; it
-   * throws `InvalidCloseCodeError` / `InvalidCloseReasonError` for an invalid code or reason, and then closes nothing.
-   * A stream subscribed while it closes (or from a callback of the close) gets a new connection once this one has closed.
+   * waited for the same way and reported on `close$` and in the `closed` state. Messages still waiting in the send
+   * queue are not sent: `close()` returns them (empty when there are none) and reports them on `error$` as a
+   * `MessageNotSentError` (`reason: 'close-called'`). It never throws for them; it throws `InvalidCloseCodeError` /
+   * `InvalidCloseReasonError` for an invalid code or reason, and then closes nothing. A stream subscribed while it
+   * closes (or from a callback of the close) gets a new connection once this one has closed.
    */
   close(code?: number, reason?: string): readonly Out[];
   /** Drops the current socket and connects again now, with the backoff reset. */
