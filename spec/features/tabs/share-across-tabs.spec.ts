@@ -50,9 +50,16 @@ function setup(
   {
     handshakeDelayMs = 0,
     catchUpMs,
+    catchUpMessages,
     lockLatencyMs = 0,
     latencyMs = 1,
-  }: { handshakeDelayMs?: number; catchUpMs?: number; lockLatencyMs?: number; latencyMs?: number } = {},
+  }: {
+    handshakeDelayMs?: number;
+    catchUpMs?: number;
+    catchUpMessages?: number;
+    lockLatencyMs?: number;
+    latencyMs?: number;
+  } = {},
 ) {
   const browser: FakeBrowser = createFakeBrowser({ lockLatencyMs, latencyMs });
   const server = createWebSocketDouble<ServerMsg, ClientMsg>({ autoOpen: true, handshakeDelayMs });
@@ -70,6 +77,7 @@ function setup(
         BroadcastChannel: fake.BroadcastChannel,
         events: page,
         ...(catchUpMs !== undefined && { catchUpMs }),
+        ...(catchUpMessages !== undefined && { catchUpMessages }),
       }),
     });
     const tab: Tab = { fake, page, socket, messages: [], errors: [], states: [], closes: [], subscriptions: [] };
@@ -194,6 +202,26 @@ describe('shareAcrossTabs', () => {
       });
     });
 
+    it.each([
+      [2, [1, 2, 3]],
+      [3, []],
+    ])(
+      'hand a tab that joins late up to catchUpMessages of what the connection brought (%p before it joins), and none past that',
+      (before, expected) => {
+        newScheduler().run(({ flush }) => {
+          const { server, tabs, open } = setup(['a'], { catchUpMs: 1_000, catchUpMessages: 2 });
+          listen(tabs[0]);
+          const reply = (id: number) => server.latest.messageJson({ type: 'reply', id, data: id });
+          for (let id = 1; id <= before; id++) at(server, 10 * id, () => reply(id));
+          let early: Tab | undefined;
+          at(server, 50, () => listen((early = open('early'))));
+          if (before < 3) at(server, 90, () => reply(3));
+          flush();
+          expect(early?.messages.map((m) => (m.type === 'reply' ? m.id : m.type))).toEqual(expected);
+        });
+      },
+    );
+
     it('let a tab that opens while messages stream ask once it holds its own lock, and open at once', () => {
       newScheduler().run(({ flush }) => {
         // Locks granted slower than messages travel: messages reach the new tab before its own lock.
@@ -281,6 +309,82 @@ describe('shareAcrossTabs', () => {
         ]);
         expect(inA).toEqual([1, 2, 3]);
         expect(inLate).toEqual([3]);
+      });
+    });
+
+    it('unsubscribe a channel when the last tab holding it lets go, a tab whose socket closed meanwhile no longer counted', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        const [a, b, c] = tabs;
+        listen(c);
+        let inAChannel: Subscription | undefined;
+        at(server, 10, () => (inAChannel = channel(a, 'BTC', [])));
+        at(server, 20, () => channel(b, 'BTC', []));
+        at(server, 30, () => b.socket.close());
+        at(server, 40, () => inAChannel?.unsubscribe());
+        flush();
+        expect(server.connection(0).sentJson()).toEqual([
+          { type: 'subscribe', channel: 'BTC' },
+          { type: 'unsubscribe', channel: 'BTC' },
+        ]);
+        expect(server.connection(0).sent.map((frame) => frame.time)).toEqual([expect.any(Number), 41]);
+      });
+    });
+
+    it('keep counting a channel two tabs hold when a third tab, without it, closes its socket', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        const [a, b, c] = tabs;
+        listen(c);
+        let inAChannel: Subscription | undefined;
+        let inBChannel: Subscription | undefined;
+        at(server, 10, () => (inAChannel = channel(a, 'BTC', [])));
+        at(server, 20, () => (inBChannel = channel(b, 'BTC', [])));
+        at(server, 30, () => c.socket.close());
+        at(server, 40, () => inAChannel?.unsubscribe());
+        at(server, 50, () => inBChannel?.unsubscribe());
+        flush();
+        expect(server.connection(0).sentJson()).toEqual([
+          { type: 'subscribe', channel: 'BTC' },
+          { type: 'unsubscribe', channel: 'BTC' },
+        ]);
+        expect(server.connection(0).sent.map((frame) => frame.time)).toEqual([expect.any(Number), 51]);
+      });
+    });
+
+    it("keep the other tabs' sockets when a tab that follows goes: their sends still go, the connection stays", () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        const [a, b, c] = tabs;
+        tabs.forEach(listen);
+        at(server, 20, () => {
+          // The follower 'c' goes without a goodbye: its lock released, its code stopped.
+          c.fake.crash();
+          for (const subscription of c.subscriptions) subscription.unsubscribe();
+        });
+        at(server, 40, () => {
+          a.socket.send({ type: 'request', id: 'a1', data: 1 });
+          b.socket.send({ type: 'request', id: 'b1', data: 1 });
+        });
+        flush();
+        expect(server.connections).toHaveLength(1);
+        expect(server.connection(0).clientClose).toBeUndefined();
+        expect(
+          server
+            .connection(0)
+            .sentJson()
+            .map((frame) => (frame.type === 'request' ? frame.id : frame.type)),
+        ).toEqual(['a1', 'b1']);
+      });
+    });
+
+    it("hand the connection's error event to every tab's socket", () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        tabs.forEach(listen);
+        at(server, 20, () => server.latest.error());
+        flush();
+        for (const tab of tabs) expect(tab.errors.map((error) => error.code)).toEqual(['ERR_TRANSPORT']);
       });
     });
 
@@ -401,14 +505,14 @@ describe('shareAcrossTabs', () => {
           );
         } as unknown as WebSocketConstructor;
         const { socket } = leadWith('feed.v2', Flaky);
-        const closes: [number, boolean][] = [];
-        socket.close$.subscribe((close) => closes.push([close.code, close.wasClean]));
+        const closes: [number, string, boolean][] = [];
+        socket.close$.subscribe((close) => closes.push([close.code, close.reason, close.wasClean]));
         const states: string[] = [];
         socket.state$.subscribe((state) => states.push(state.status));
         socket.message$.subscribe();
         flush();
         expect(calls).toBe(2);
-        expect(closes).toEqual([[1006, false]]);
+        expect(closes).toEqual([[1006, '', false]]);
         expect(states.at(-1)).toBe('open');
         expect(server.connections).toHaveLength(1);
       });
@@ -527,11 +631,13 @@ describe('shareAcrossTabs', () => {
 
     it('it closes its socket and lets go of the lock at once: another tab leads, one new connection, each channel resubscribed once from its cursor, no gap or repeat in any tab', () => {
       newScheduler().run(({ flush }) => {
-        const { browser, server, got, published } = frozen();
+        const { browser, server, tabs, got, published } = frozen();
         let leaderAt45: string | undefined;
         at(server, 45, () => (leaderAt45 = browser.holders()['rx-websocket:feed']));
         flush();
         expect(leaderAt45).toBe('b');
+        // The tabs that follow see a drop, to reconnect through the next leader.
+        for (const tab of tabs.slice(1)) expect(tab.closes[0]).toEqual([1006, '', false]);
         expect(server.connections).toHaveLength(2);
         expect(server.connection(0).clientClose).toEqual({ code: 1000, reason: 'leader tab frozen', time: 42 });
         expect(
