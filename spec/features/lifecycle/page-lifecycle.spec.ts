@@ -188,6 +188,14 @@ function losesFirstCloseEvent(ctor: WebSocketConstructor): WebSocketConstructor 
   } as unknown as WebSocketConstructor;
 }
 
+/** At `time` the server closes with 1012 (a retried code), and the page is hidden as its close frame is read. */
+function hiddenAsServerCloses({ server, page, at }: Pick<Run, 'server' | 'page' | 'at'>, time: number): void {
+  at(time, () => {
+    server.latest.close(1012);
+    page.hide();
+  });
+}
+
 const attemptTimes = (server: WebSocketServerDouble<string, string>): number[] =>
   server.attempts.map((attempt) => attempt.time);
 
@@ -517,10 +525,7 @@ describe('pageLifecycle', () => {
 
     it('and a close the policy retries is held for the page, with that close, until it is visible', () => {
       run({ hiddenCloseAfterMs: 0 }, ({ server, page, at, states, closes }) => {
-        at(100, () => {
-          server.latest.close(1012);
-          page.hide();
-        });
+        hiddenAsServerCloses({ server, page, at }, 100);
         at(50_000, () => page.show());
         at(50_001, () => {
           expect(closes.map(({ at, close }) => [at, close.code])).toEqual([[100, 1012]]);
@@ -539,10 +544,7 @@ describe('pageLifecycle', () => {
       run(
         { hiddenCloseAfterMs: 0 },
         ({ server, page, at, states }) => {
-          at(100, () => {
-            server.latest.close(1012);
-            page.hide();
-          });
+          hiddenAsServerCloses({ server, page, at }, 100);
           at(500, () => page.show());
           at(600, () => {
             page.hide();
@@ -562,10 +564,7 @@ describe('pageLifecycle', () => {
       run(
         { hiddenCloseAfterMs: 0 },
         ({ server, page, at, states }) => {
-          at(100, () => {
-            server.latest.close(1012);
-            page.hide();
-          });
+          hiddenAsServerCloses({ server, page, at }, 100);
           at(500, () => page.fire('online'));
           at(20_000, () => {
             expect(attemptTimes(server)).toEqual([0]);
@@ -581,10 +580,7 @@ describe('pageLifecycle', () => {
       run(
         { hiddenCloseAfterMs: 0 },
         ({ server, page, at, states }) => {
-          at(100, () => {
-            server.latest.close(1012);
-            page.hide();
-          });
+          hiddenAsServerCloses({ server, page, at }, 100);
           at(500, () => page.show());
           at(20_000, () => {
             expect(attemptTimes(server)).toEqual([0, 12_100]);
@@ -601,10 +597,7 @@ describe('pageLifecycle', () => {
         { hiddenCloseAfterMs: 0 },
         ({ server, page, at, socket, states }) => {
           socket.close$.subscribe(() => socket.reconnect());
-          at(100, () => {
-            server.latest.close(1012);
-            page.hide();
-          });
+          hiddenAsServerCloses({ server, page, at }, 100);
           at(20_000, () => {
             expect(attemptTimes(server)).toEqual([0, 2_100]);
             expect(statusesAfter(states, 100)).toEqual(['connecting 0', 'open']);
@@ -656,10 +649,7 @@ describe('pageLifecycle', () => {
       [
         "the server's close frame, read as the page is hidden",
         ({ server, page, at }) => {
-          at(100, () => {
-            server.latest.close(1012);
-            page.hide();
-          });
+          hiddenAsServerCloses({ server, page, at }, 100);
         },
       ],
     ])('hears what a socket closing after %s still fires (as ws does): a message, an error', (_, script) => {
@@ -687,10 +677,7 @@ describe('pageLifecycle', () => {
       run(
         { hiddenCloseAfterMs: 0 },
         ({ server, page, at, states, closes }) => {
-          at(900, () => {
-            server.latest.close(1012);
-            page.hide();
-          });
+          hiddenAsServerCloses({ server, page, at }, 900);
           at(20_000, () => {
             expect(server.connection(0).sent).toEqual([]);
             expect(closes.map(({ at, close }) => [at, close.code])).toEqual([[3_900, 1012]]);
@@ -707,10 +694,7 @@ describe('pageLifecycle', () => {
       run(
         { hiddenCloseAfterMs: 0 },
         ({ server, page, at, states, closes }) => {
-          at(900, () => {
-            server.latest.close(1012);
-            page.hide();
-          });
+          hiddenAsServerCloses({ server, page, at }, 900);
           at(20_000, () => {
             expect(closes).toEqual([{ at: 3_900, close: { code: 1006, reason: '', wasClean: false } }]);
             expect(attemptTimes(server)).toEqual([0]);
