@@ -1,5 +1,6 @@
 import { asyncScheduler } from 'rxjs';
 import type { PageEventLike } from '../../features/lifecycle/page-lifecycle';
+import type { WebSocketPayload } from '../../core/events';
 import type { WebSocketConstructor } from '../../core/web-socket-like';
 import { Leader } from './leader';
 import type { TabPageEvents, TabPageEventType } from './page-events';
@@ -43,6 +44,12 @@ export class Hub {
   /** This tab's id: random, so that no two tabs share one. */
   readonly id = `${Math.random().toString(36).slice(2)}${(++tabs).toString(36)}`;
   private readonly relays = new Map<number, RelaySocket>();
+  /**
+   * Sockets closed under their sends, by number: where what the leader hands back of those sends goes (the socket's
+   * object's next socket sends it first). Kept until that next socket opens: the leader answers in order, so by then
+   * every send of the last one has been answered.
+   */
+  private readonly ended = new Map<number, WebSocketPayload[]>();
   private sockets = 0;
   private readonly channel: BroadcastChannelLike;
   /** The leader's id, once known. */
@@ -126,8 +133,11 @@ export class Hub {
     return sock;
   }
 
-  remove(relay: RelaySocket): void {
-    if (this.relays.get(relay.sock) === relay) this.relays.delete(relay.sock);
+  /** `relay` closed; `sent`: under sends that may still be handed back. */
+  remove(relay: RelaySocket, sent: boolean): void {
+    if (this.relays.get(relay.sock) !== relay) return;
+    this.relays.delete(relay.sock);
+    if (sent) this.ended.set(relay.sock, relay.carried);
   }
 
   toLeader(message: ToLeader): void {
@@ -172,13 +182,22 @@ export class Hub {
   private deliver(message: FromLeader): void {
     if (message.from !== this.leaderId) this.follow(message.from);
     switch (message.k) {
-      case 'opened':
-        if (message.tab === this.id)
-          this.relays.get(message.sock)?.opened(message.protocol, message.extensions, message.backlog);
-        return;
+      case 'opened': {
+        const relay = message.tab === this.id ? this.relays.get(message.sock) : undefined;
+        if (!relay) return;
+        for (const [sock, carried] of this.ended) if (carried === relay.carried) this.ended.delete(sock);
+        return relay.opened(message.protocol, message.extensions, message.backlog);
+      }
       case 'message':
         for (const relay of [...this.relays.values()]) relay.message(message.data);
         return;
+      case 'unsent': {
+        if (message.tab !== this.id) return;
+        const relay = this.relays.get(message.sock);
+        if (relay) return relay.unsent(message.data);
+        if (message.data !== undefined) this.ended.get(message.sock)?.push(message.data);
+        return;
+      }
       case 'error':
         for (const relay of this.named(message.socks)) relay.errored();
         return;

@@ -1,4 +1,5 @@
 import { asyncScheduler, type Subscription } from 'rxjs';
+import type { WebSocketPayload } from '../../core/events';
 import type { ChannelFrame } from '../../core/internals';
 import { OPEN, type WebSocketConstructor, type WebSocketLike } from '../../core/web-socket-like';
 import { relayKey, type FromLeader, type RelayKey, type ToLeader } from './wire';
@@ -59,7 +60,7 @@ export class Leader {
       case 'open':
         return this.open(message.tab, message.sock, message.url, message.protocols);
       case 'send':
-        return this.send(relayKey(message.tab, message.sock), message.data, message.frame);
+        return this.send(message.tab, message.sock, message.data, message.frame);
       case 'close':
         return this.detach(relayKey(message.tab, message.sock), message.code, message.reason);
       case 'who':
@@ -158,10 +159,15 @@ export class Leader {
     real?.close(1000, 'leader tab frozen');
   }
 
-  private send(key: RelayKey, data: Parameters<WebSocketLike['send']>[0], frame: ChannelFrame | undefined): void {
+  private send(tab: string, sock: number, data: WebSocketPayload, frame: ChannelFrame | undefined): void {
+    const key = relayKey(tab, sock);
     const entry = this.attached.get(key);
     const { real } = this;
-    if (entry?.openedAt === undefined || real?.readyState !== OPEN) return;
+    // A browser's socket says CLOSING once the server's close frame is read, and a socket of one tab would keep what
+    // is sent then for its next connection: so does the tab, with what is handed back.
+    if (entry?.openedAt === undefined || real?.readyState !== OPEN) {
+      return this.broadcast({ k: 'unsent', from: this.id, tab, sock, data: frame ? undefined : data });
+    }
     if (frame && !this.counts(key, entry, frame)) return;
     real.send(data);
   }

@@ -34,11 +34,18 @@ export class RelaySocket implements WebSocketLike, ChannelFrameAware {
   private askedOf: string | undefined;
   /** What `multiplex` says of the frame it sends now. */
   private frame: ChannelFrame | undefined;
+  /** Closing because the leader's connection is (the server's close frame is read), not because it was closed. */
+  private ending = false;
 
   constructor(
     private readonly hub: Hub,
     readonly url: string,
     readonly protocols?: string | string[],
+    /**
+     * What the leader handed back, unsent, to any socket of the same socket object: sent first on the next one that
+     * opens, before the sends its session flushes on `open`.
+     */
+    readonly carried: WebSocketPayload[] = [],
   ) {
     this.sock = hub.add(this);
   }
@@ -66,10 +73,11 @@ export class RelaySocket implements WebSocketLike, ChannelFrameAware {
 
   /** The hub knows a leader (a new one): ask it to open; a socket open through another leader has lost it. */
   leader(id: string): void {
-    if (this.readyState === CONNECTING && this.askedOf !== id) {
+    if (this.askedOf === id) return;
+    if (this.readyState === CONNECTING) {
       this.askedOf = id;
       this.hub.toLeader({ k: 'open', tab: this.hub.id, sock: this.sock, url: this.url, protocols: this.protocols });
-    } else if (this.readyState === OPEN && this.askedOf !== id) this.closed(1006, '', false);
+    } else if (this.readyState === OPEN || this.ending) this.closed(1006, '', false);
   }
 
   opened(protocol: string, extensions: string, backlog: readonly unknown[]): void {
@@ -77,6 +85,9 @@ export class RelaySocket implements WebSocketLike, ChannelFrameAware {
     this.readyState = OPEN;
     this.protocol = protocol;
     this.extensions = extensions;
+    const { id } = this.hub;
+    for (const data of this.carried.splice(0))
+      this.hub.toLeader({ k: 'send', tab: id, sock: this.sock, data, frame: undefined });
     this.onopen?.({ type: 'open' });
     for (const data of backlog) this.message(data);
   }
@@ -87,14 +98,28 @@ export class RelaySocket implements WebSocketLike, ChannelFrameAware {
     this.onmessage?.({ type: 'message', data: delivered, origin: '', lastEventId: '', source: null, ports: [] });
   }
 
+  /**
+   * The leader did not send `data`: its connection is closing. As a browser's socket once the server's close frame
+   * is read, this one says CLOSING (its session keeps what is sent next for the next connection) and waits for the
+   * close; `data` goes first on the next socket of its socket object.
+   */
+  unsent(data: WebSocketPayload | undefined): void {
+    if (data !== undefined) this.carried.push(data);
+    if (this.readyState !== OPEN) return;
+    this.readyState = CLOSING;
+    this.ending = true;
+  }
+
   errored(): void {
     if (this.readyState !== CLOSED) this.onerror?.({ type: 'error' });
   }
 
   closed(code: number, reason: string, wasClean: boolean): void {
     if (this.readyState === CLOSED) return;
+    // Closed under it, not by its own close(): what it sent meanwhile may still be handed back.
+    const sent = this.readyState === OPEN || this.ending;
     this.readyState = CLOSED;
-    this.hub.remove(this);
+    this.hub.remove(this, sent);
     this.onclose?.({ type: 'close', code, reason, wasClean });
   }
 }

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../../core/errors';
+import type { WebSocketPayload } from '../../core/events';
 import { MAX_TIMER_DELAY_MS } from '../../reconnect/backoff';
 import type { TabSharing } from '../../core/tabs-contract';
 import type { WebSocketConstructor } from '../../core/web-socket-like';
@@ -66,7 +67,7 @@ export const DEFAULT_SHARE_ACROSS_TABS = {
  * The tab holding the Web Lock named after `name` (the leader) holds the one real socket; the others talk to it over
  * a `BroadcastChannel`. Every tab keeps the whole surface of its socket object: its messages (every message reaches
  * every tab), states, open and close events, its sends (in order per tab; what cannot be sent is reported in the tab
- * that sent it) and its channels. A `multiplex` channel is counted across tabs: one subscribe while any tab wants it,
+ * that sent it; what reaches the leader as its connection closes goes first on the next one) and its channels. A `multiplex` channel is counted across tabs: one subscribe while any tab wants it,
  * one unsubscribe when the last lets go. When the leader tab closes, crashes or navigates away, the browser passes
  * the lock on; when its page is frozen or goes into the back/forward cache, it closes the socket (1000) and lets go of
  * the lock itself, and rejoins as an ordinary tab when the page is back. Every tab sees a drop (1006), the next leader opens
@@ -104,9 +105,11 @@ export function shareAcrossTabs(options: ShareAcrossTabsOptions): TabSharing {
       const real = base ?? (typeof WebSocket == 'function' ? WebSocket : undefined);
       if (!locks || !BroadcastChannelCtor || !real) return base;
       const hub = () => hubFor(locks, BroadcastChannelCtor, name, real, catchUp, page);
+      // One socket object's sockets, one after the other: what the leader hands back to one goes on the next.
+      const carried: WebSocketPayload[] = [];
       return class SharedSocket extends RelaySocket {
         constructor(url: string, protocols?: string | string[]) {
-          super(hub(), url, protocols);
+          super(hub(), url, protocols, carried);
         }
       };
     },

@@ -43,6 +43,18 @@ export type FromLeader =
       readonly backlog: readonly unknown[];
     }
   | { readonly k: 'message'; readonly from: string; readonly data: unknown }
+  | {
+      /**
+       * A tab's send that did not go: the connection is closing (the server's close frame is read) or is not this
+       * socket's. `data` is handed back to go on the socket's next connection; a channel's frame is not (`multiplex`
+       * makes its frames again there).
+       */
+      readonly k: 'unsent';
+      readonly from: string;
+      readonly tab: string;
+      readonly sock: number;
+      readonly data: WebSocketPayload | undefined;
+    }
   | { readonly k: 'error'; readonly from: string; readonly socks: readonly RelayKey[] }
   | {
       readonly k: 'closed';

@@ -1,3 +1,4 @@
+import type { WebSocketPayload } from '../../../lib/core/events';
 import { CHANNEL_FRAME, type ChannelFrame } from '../../../lib/core/internals';
 import type { Hub } from '../../../lib/features/tabs/hub';
 import { RelaySocket } from '../../../lib/features/tabs/relay-socket';
@@ -13,8 +14,10 @@ interface FakeHub {
   readonly id: string;
   readonly asked: ToLeader[];
   readonly removed: RelaySocket[];
+  /** For each socket removed: whether it closed under sends that may still be handed back. */
+  readonly removedUnderSends: boolean[];
   add(relay: RelaySocket): number;
-  remove(relay: RelaySocket): void;
+  remove(relay: RelaySocket, sent: boolean): void;
   toLeader(message: ToLeader): void;
 }
 
@@ -24,17 +27,20 @@ function fakeHub(): FakeHub {
     id: 'tab1',
     asked: [],
     removed: [],
+    removedUnderSends: [],
     add: () => ++sockets,
-    remove: (relay) => void hub.removed.push(relay),
+    remove: (relay, sent) => {
+      hub.removed.push(relay);
+      hub.removedUnderSends.push(sent);
+    },
     toLeader: (message) => void hub.asked.push(message),
   };
   return hub;
 }
 
 /** A relay and every event it gave, in order, as text. */
-function relay(protocols?: string | string[]) {
-  const hub = fakeHub();
-  const socket = new RelaySocket(hub as unknown as Hub, 'wss://feed.example/ws', protocols);
+function relay(protocols?: string | string[], carried?: WebSocketPayload[], hub = fakeHub()) {
+  const socket = new RelaySocket(hub as unknown as Hub, 'wss://feed.example/ws', protocols, carried);
   const events: string[] = [];
   socket.onopen = () => void events.push('open');
   socket.onmessage = (event) => void events.push(`message ${String(event.data)}`);
@@ -44,8 +50,8 @@ function relay(protocols?: string | string[]) {
 }
 
 /** A relay opened through leader `L`. */
-function opened(protocols?: string | string[]) {
-  const made = relay(protocols);
+function opened(protocols?: string | string[], carried?: WebSocketPayload[]) {
+  const made = relay(protocols, carried);
   made.socket.leader('L');
   made.socket.opened('chat', 'permessage-deflate', []);
   made.events.length = 0;
@@ -289,6 +295,63 @@ describe('RelaySocket', () => {
       socket.closed(4002, 'again', false);
       expect(events).toEqual(["close 4001 'gone' true"]);
       expect(hub.removed).toEqual([socket]);
+    });
+
+    it("unsent, while open: says CLOSING as a browser's socket that read the server's close frame, and keeps the data for the next socket of its object", () => {
+      const carried: WebSocketPayload[] = [];
+      const { hub, socket, events } = opened(undefined, carried);
+      socket.unsent('a');
+      socket.unsent(undefined);
+      socket.unsent('b');
+      expect(socket.readyState).toBe(2);
+      expect(carried).toEqual(['a', 'b']);
+      // What is sent now is dropped, as a browser drops it: the session keeps it in its queue instead.
+      socket.send('c');
+      expect(hub.asked).toEqual([]);
+      // The close comes from the leader; its own close() no longer asks anything.
+      socket.close(1000);
+      expect(hub.asked).toEqual([]);
+      socket.closed(1012, 'restart', true);
+      expect(events).toEqual(["close 1012 'restart' true"]);
+      expect(hub.removedUnderSends).toEqual([true]);
+    });
+
+    it('unsent, while open: loses the connection (1006, not clean) when another leads before the close comes', () => {
+      const { socket, events } = opened();
+      socket.unsent('a');
+      socket.leader('L');
+      expect(events).toEqual([]);
+      socket.leader('M');
+      expect(events).toEqual(["close 1006 '' false"]);
+    });
+
+    it('unsent, while its own close is under way: keeps the data, and its close completes as its own when another leads', () => {
+      newScheduler().run(({ flush }) => {
+        const carried: WebSocketPayload[] = [];
+        const { hub, socket, events } = opened(undefined, carried);
+        socket.close(4000, 'bye');
+        socket.unsent('a');
+        socket.leader('M');
+        flush();
+        expect(carried).toEqual(['a']);
+        expect(events).toEqual(["close 4000 'bye' true"]);
+        expect(hub.removedUnderSends).toEqual([false]);
+      });
+    });
+
+    it('what was handed back goes first, once, when the next socket of the object opens', () => {
+      const carried: WebSocketPayload[] = ['a', 'b'];
+      const hub = fakeHub();
+      const next = relay(undefined, carried, hub);
+      next.socket.onopen = () => void hub.asked.push({ k: 'who' });
+      next.socket.leader('L');
+      next.socket.opened('', '', []);
+      expect(hub.asked.slice(1)).toEqual([
+        { k: 'send', tab: 'tab1', sock: 1, data: 'a', frame: undefined },
+        { k: 'send', tab: 'tab1', sock: 1, data: 'b', frame: undefined },
+        { k: 'who' },
+      ]);
+      expect(carried).toEqual([]);
     });
 
     it('error: reported while not closed, and not after', () => {

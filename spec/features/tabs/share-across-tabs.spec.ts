@@ -426,6 +426,88 @@ describe('shareAcrossTabs', () => {
       });
     });
 
+    it("send on the next connection, in order and once, what tabs sent while the server's close was under way", () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        const [a, b] = tabs;
+        tabs.forEach(listen);
+        const ids = (index: number) =>
+          server
+            .connection(index)
+            .sentJson()
+            .map((frame) => (frame.type === 'request' ? String(frame.id) : frame.type));
+        let leaderReadyState = -1;
+        at(server, 20, () => {
+          // The leader's socket has read the server's close frame; its close event comes later. A browser's socket
+          // says CLOSING then, and a socket of one tab would keep what is sent for the next connection.
+          server.latest.close(1012, 'restart');
+          server.scheduler.schedule(() => {
+            a.socket.send({ type: 'request', id: 'a1', data: 1 });
+            // The leader's tab knows from its first send: its socket says CLOSING, and keeps the next in its queue.
+            leaderReadyState = a.socket.readyState;
+            a.socket.send({ type: 'request', id: 'a2', data: 2 });
+            // The others' sends reach the leader after the connection has closed: handed back too.
+            b.socket.send({ type: 'request', id: 'b1', data: 1 });
+            b.socket.send({ type: 'request', id: 'b2', data: 2 });
+          });
+        });
+        at(server, 21, () => b.socket.send({ type: 'request', id: 'b3', data: 3 }));
+        flush();
+        expect(leaderReadyState).toBe(2);
+        expect(server.connections).toHaveLength(2);
+        expect(ids(0)).toEqual([]);
+        expect(ids(1).filter((id) => id.startsWith('a'))).toEqual(['a1', 'a2']);
+        expect(ids(1).filter((id) => id.startsWith('b'))).toEqual(['b1', 'b2', 'b3']);
+        for (const tab of tabs) {
+          expect(tab.errors).toEqual([]);
+          expect(tab.closes).toEqual([[1012, 'restart', true]]);
+        }
+      });
+    });
+
+    it("resubscribe once a channel a tab started while the server's close was under way", () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        const [a, b] = tabs;
+        listen(a);
+        listen(b);
+        const inB: number[] = [];
+        at(server, 20, () => {
+          server.latest.close(1012, 'restart');
+          // b still hears the connection as open: its subscribe goes to the leader, which cannot send it.
+          server.scheduler.schedule(() => channel(b, 'BTC', inB));
+        });
+        flush();
+        expect(server.connections).toHaveLength(2);
+        expect(server.connection(0).sentJson()).toEqual([]);
+        expect(server.connection(1).sentJson()).toEqual([{ type: 'subscribe', channel: 'BTC' }]);
+        expect(b.errors).toEqual([]);
+      });
+    });
+
+    it("close a tab's socket whose leader went while its connection was closing, and send what it handed back on the next", () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        const [a, b] = tabs;
+        tabs.forEach(listen);
+        at(server, 20, () => {
+          const connection = server.latest;
+          // The leader's socket reads the server's close frame, and its close event never comes.
+          const real = connection.socket as unknown as { onclose: unknown };
+          Object.defineProperty(real, 'onclose', { get: () => null, set: () => undefined });
+          connection.close(1012, 'restart');
+          server.scheduler.schedule(() => b.socket.send({ type: 'request', id: 'b1', data: 1 }));
+        });
+        // b has heard that the connection is closing (its socket says CLOSING); then the leader tab goes.
+        at(server, 25, () => crash(a, server));
+        flush();
+        expect(b.closes).toEqual([[1006, '', false]]);
+        expect(b.states.at(-1)).toBe('open');
+        expect(server.connections).toHaveLength(2);
+        expect(server.connection(1).sentJson()).toEqual([{ type: 'request', id: 'b1', data: 1 }]);
+      });
+    });
+
     it("close with the server's close only the sockets the connection had: a tab asking to join as it closes opens a new one", () => {
       newScheduler().run(({ flush }) => {
         const { server, tabs } = setup();
