@@ -46,8 +46,8 @@ export class Hub {
   private readonly relays = new Map<number, RelaySocket>();
   /**
    * Sockets closed under their sends, by number: where what the leader hands back of those sends goes (the socket's
-   * object's next socket sends it first). Kept until that next socket opens: the leader answers in order, so by then
-   * every send of the last one has been answered.
+   * object's next socket sends it first). The leader answers in order: kept until it answers the close this tab then
+   * tells it of, or until the object's next socket opens.
    */
   private readonly ended = new Map<number, WebSocketPayload[]>();
   private sockets = 0;
@@ -137,7 +137,9 @@ export class Hub {
   remove(relay: RelaySocket, sent: boolean): void {
     if (this.relays.get(relay.sock) !== relay) return;
     this.relays.delete(relay.sock);
-    if (sent) this.ended.set(relay.sock, relay.carried);
+    if (!sent) return;
+    this.ended.set(relay.sock, relay.carried);
+    this.toLeader({ k: 'close', tab: this.id, sock: relay.sock, code: undefined, reason: undefined });
   }
 
   toLeader(message: ToLeader): void {
@@ -202,6 +204,8 @@ export class Hub {
         for (const relay of this.named(message.socks)) relay.errored();
         return;
       case 'closed':
+        for (const sock of this.ended.keys())
+          if (message.socks.includes(relayKey(this.id, sock))) this.ended.delete(sock);
         for (const relay of this.named(message.socks)) relay.closed(message.code, message.reason, message.wasClean);
         return;
     }

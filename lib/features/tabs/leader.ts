@@ -61,8 +61,14 @@ export class Leader {
         return this.open(message.tab, message.sock, message.url, message.protocols);
       case 'send':
         return this.send(message.tab, message.sock, message.data, message.frame);
-      case 'close':
-        return this.detach(relayKey(message.tab, message.sock), message.code, message.reason);
+      case 'close': {
+        const key = relayKey(message.tab, message.sock);
+        // A socket the connection no longer has (closed under its sends): every send it made before has been answered
+        // by now; its tab may forget it.
+        if (!this.detach(key, message.code, message.reason))
+          this.broadcast({ k: 'closed', from: this.id, socks: [key], code: 1006, reason: '', wasClean: false });
+        return;
+      }
       case 'who':
         return this.broadcast({ k: 'leader', from: this.id });
     }
@@ -90,7 +96,14 @@ export class Leader {
   }
 
   private tellOpen(key: RelayKey, entry: Attached, real: RealSocket): void {
-    if (this.real !== real || this.attached.get(key) !== entry || entry.openedAt !== undefined) return;
+    // Not onto a connection that is closing (the server's close frame read since the socket asked): it closes with it.
+    if (
+      this.real !== real ||
+      real.readyState !== OPEN ||
+      this.attached.get(key) !== entry ||
+      entry.openedAt !== undefined
+    )
+      return;
     // A socket that catches up has had everything the connection brought: as if open from its start.
     const { backlog } = this;
     entry.openedAt = backlog ? 0 : this.received;
@@ -199,18 +212,19 @@ export class Leader {
    * A tab's socket let go (or its tab went): the last one closes the real socket, with the code and reason it closed
    * with (1000 when its tab went).
    */
-  private detach(key: RelayKey, code = 1000, reason?: string): void {
-    if (!this.attached.delete(key)) return;
+  private detach(key: RelayKey, code = 1000, reason?: string): boolean {
+    if (!this.attached.delete(key)) return false;
     for (const [name, channel] of this.channels) {
       channel.members.delete(key);
       if (channel.members.size === 0) this.channels.delete(name);
     }
     const { real } = this;
-    if (this.attached.size > 0 || !real) return;
+    if (this.attached.size > 0 || !real) return true;
     this.real = undefined;
     this.forget();
     real.onopen = real.onmessage = real.onerror = real.onclose = null;
     real.close(code, reason);
+    return true;
   }
 
   private forget(): void {

@@ -22,6 +22,7 @@ import {
   type FeedServerFrame,
   type WebSocketServerDouble,
 } from '../../../lib/testing/index';
+import { hubFor } from '../../../lib/features/tabs/hub';
 import { createFakeBrowser, createFakePage, type FakeBrowser, type FakePage, type FakeTab } from './fake-browser';
 import { at, newScheduler } from '../../helpers/virtual-time';
 
@@ -106,6 +107,16 @@ function channel(tab: Tab, name: string, into: number[]): Subscription {
   ).subscribe((msg) => into.push(msg.data));
   tab.subscriptions.push(subscription);
   return subscription;
+}
+
+/** Another socket object of `tab`, shared under the same name. */
+function anotherSocket(tab: Tab, server: WebSocketServerDouble<ServerMsg, ClientMsg>): Socket {
+  return fromWebSocket<ServerMsg, ClientMsg>(FEED_URL, {
+    ...json<ServerMsg, ClientMsg>(),
+    WebSocketCtor: server.WebSocketCtor,
+    reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
+    tabs: shareAcrossTabs({ name: 'feed', locks: tab.fake.locks, BroadcastChannel: tab.fake.BroadcastChannel }),
+  });
 }
 
 /** The tab went: no goodbye, its locks released by the browser, its connection to the server cut if it had one. */
@@ -505,6 +516,74 @@ describe('shareAcrossTabs', () => {
         expect(b.states.at(-1)).toBe('open');
         expect(server.connections).toHaveLength(2);
         expect(server.connection(1).sentJson()).toEqual([{ type: 'request', id: 'b1', data: 1 }]);
+      });
+    });
+
+    it("do not open a tab's socket onto a connection whose server's close frame was read after it asked: it closes with it, and opens on the next", () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        const [a, , c] = tabs;
+        listen(a);
+        listen(c);
+        const late = anotherSocket(c, server);
+        const states: string[] = [];
+        const closes: [number, string, boolean][] = [];
+        late.state$.subscribe((state) => states.push(state.status));
+        late.close$.subscribe((close) => closes.push([close.code, close.reason, close.wasClean]));
+        let release = (): void => undefined;
+        const closeTheConnection = (): void => {
+          const connection = server.latest;
+          // Its close event is held until 25.
+          const real = connection.socket as unknown as { onclose: ((event: unknown) => void) | null };
+          const onclose = real.onclose;
+          Object.defineProperty(real, 'onclose', { get: () => null, set: () => undefined });
+          release = () => onclose?.({ type: 'close', code: 1012, reason: 'restart', wasClean: true });
+          connection.close(1012, 'restart');
+        };
+        at(server, 20, () => {
+          late.message$.subscribe();
+          late.send({ type: 'request', id: 'c1', data: 1 });
+          // Its ask is posted in a task of this instant and reaches the leader at 21; the server's close frame is
+          // read there right after, before the leader tells it that it is open.
+          server.scheduler.schedule(() => server.scheduler.schedule(closeTheConnection, 1));
+        });
+        at(server, 25, () => release());
+        flush();
+        expect(states.slice(0, 4)).toEqual(['idle', 'connecting', 'reconnecting', 'connecting']);
+        expect(closes).toEqual([[1012, 'restart', true]]);
+        expect(server.connection(0).sentJson()).toEqual([]);
+        expect(server.connection(1).sentJson()).toEqual([{ type: 'request', id: 'c1', data: 1 }]);
+      });
+    });
+
+    it('let a tab forget its sockets closed under their sends once the leader has answered what they sent, though they never open again', () => {
+      newScheduler().run(({ flush }) => {
+        const { browser, server, tabs } = setup();
+        const [, b] = tabs;
+        tabs.forEach(listen);
+        const held = Array.from({ length: 5 }, () => anotherSocket(b, server).message$.subscribe());
+        // One the application closes itself first: its close is told once, as any.
+        at(server, 15, () => held[0]?.unsubscribe());
+        at(server, 20, () => server.latest.close(1012, 'restart'));
+        // The application lets the others go while they wait to reconnect.
+        at(server, 25, () => held.forEach((subscription) => subscription.unsubscribe()));
+        flush();
+        const hub = hubFor(
+          b.fake.locks,
+          b.fake.BroadcastChannel,
+          'feed',
+          server.WebSocketCtor,
+          { ms: 0, messages: 0 },
+          undefined,
+        );
+        expect((hub as unknown as { ended: Map<number, unknown> }).ended.size).toBe(0);
+        // What it took: b told the leader of each of its five sockets closed under it (and once of the one it closed
+        // itself), and the leader answered each.
+        const told = browser.posted.filter(
+          ({ tab, message }) => tab === 'b' && (message as { k: string }).k === 'close',
+        );
+        expect(told).toHaveLength(6);
+        expect(server.connection(0).clientClose).toBeUndefined();
       });
     });
 
