@@ -381,6 +381,23 @@ describe('Connection', () => {
       expect(latest().closeCalls).toEqual([]);
     });
 
+    it('starts no count for a socket that is not connecting when made: its own events end it', () => {
+      /** A WebSocket-like that has failed by the time its constructor returns, and says so in a close event later. */
+      class FailedAtOnce extends FakeWebSocket {
+        override readyState = CLOSED;
+      }
+      testScheduler().run(({ expectObservable }) => {
+        timer(6_000).subscribe(() => latest().closes(1006, '', false));
+        expectObservable(
+          typesOrTimeout(
+            connection(
+              config({ WebSocketCtor: FailedAtOnce as unknown as WebSocketConstructor, connectTimeoutMs: 5_000 }),
+            ),
+          ),
+        ).toBe('s 5999ms (c|)', { s: 'socket', c: 'close' });
+      });
+    });
+
     it('never times out with Infinity', () => {
       testScheduler().run(({ expectObservable }) => {
         expectObservable(typesOrTimeout(connection(config({ connectTimeoutMs: Infinity }))), '^ 3600000ms !').toBe(
@@ -585,6 +602,22 @@ describe('Connection', () => {
 
     beforeEach(() => {
       EmitterWebSocket.created = [];
+    });
+
+    it("is told apart from a browser-style socket that has an 'on' method but no removeListener: that one is handled through its onopen, onmessage, onerror and onclose", () => {
+      const calls: string[] = [];
+      class OnOnly extends FakeWebSocket {
+        on(event: string): void {
+          calls.push(event);
+        }
+      }
+      const recording = record(connection(config({ WebSocketCtor: OnOnly as unknown as WebSocketConstructor })));
+      latest().serverOpens();
+      latest().serverSends('hi');
+      latest().closes(1000, 'done');
+      expect(calls).toEqual([]);
+      expect(types(recording)).toEqual(['socket', 'open', 'close']);
+      expect(delivered).toHaveLength(1);
     });
 
     it('listens to its own events: text decoded from the Buffer, binary data as it comes, one event object each, with every field of a browser message event', () => {
