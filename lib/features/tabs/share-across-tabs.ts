@@ -67,8 +67,9 @@ export const DEFAULT_SHARE_ACROSS_TABS = {
  * The tab holding the Web Lock named after `name` (the leader) holds the one real socket; the others talk to it over
  * a `BroadcastChannel`. Every tab keeps the whole surface of its socket object: its messages (every message reaches
  * every tab), states, open and close events, its sends (in order per tab; what cannot be sent is reported in the tab
- * that sent it; what reaches the leader as its connection closes goes first on the next one) and its channels. A `multiplex` channel is counted across tabs: one subscribe while any tab wants it,
- * one unsubscribe when the last lets go. When the leader tab closes, crashes or navigates away, the browser passes
+ * that sent it; what reaches the leader as its connection closes goes first on the next one) and its channels. A
+ * `multiplex` channel is counted across tabs: one subscribe while any tab wants it, one unsubscribe when the last lets
+ * go. When the leader tab closes, crashes or navigates away, the browser passes
  * the lock on; when its page is frozen or goes into the back/forward cache, it closes the socket (1000) and lets go of
  * the lock itself, and rejoins as an ordinary tab when the page is back. Every tab sees a drop (1006), the next leader opens
  * the socket, and each tab reconnects through it by its own reconnect settings; resumable channels resubscribe from their cursors, and what was sent meanwhile
