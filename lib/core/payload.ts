@@ -1,6 +1,17 @@
 import type { WebSocketPayload } from './events';
 import { utf8ByteLength } from './utf8';
 
+/**
+ * A copy of a binary payload that the library owns, so that the application may reuse or transfer its buffer once
+ * `send` has returned: an `ArrayBuffer` for an `ArrayBuffer` or `SharedArrayBuffer`, a `Uint8Array` of the same bytes
+ * for a view. Strings and Blobs are immutable and stay as they are.
+ */
+export function ownCopy(payload: WebSocketPayload): WebSocketPayload {
+  if (ArrayBuffer.isView(payload))
+    return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength).slice();
+  return isArrayBuffer(payload) ? new Uint8Array(payload).slice().buffer : payload;
+}
+
 /** Whether a WebSocket can send `value` as it is. */
 export function isPayload(value: unknown): value is WebSocketPayload {
   return typeof value === 'string' || ArrayBuffer.isView(value) || isArrayBuffer(value) || isBlob(value);

@@ -1,6 +1,6 @@
 import { InvalidOptionError } from './errors';
 import type { WebSocketPayload } from './events';
-import { isArrayBuffer, payloadByteLength } from './payload';
+import { ownCopy, payloadByteLength } from './payload';
 
 /** Bounds of the queue that holds messages sent while the socket is not open. */
 export interface SendQueueOptions {
@@ -131,14 +131,4 @@ export function withdraw<Out>(queue: BoundedQueue<Out>, entry: Entry<Out>): bool
 
 function isLimit(value: unknown, integer: boolean): boolean {
   return typeof value === 'number' && value >= 0 && (value === Infinity || !integer || Number.isInteger(value));
-}
-
-/**
- * A copy of a binary payload that this queue owns: an `ArrayBuffer` for an `ArrayBuffer` or `SharedArrayBuffer`, a
- * `Uint8Array` of the same bytes for a view. Strings and Blobs are immutable and stay as they are.
- */
-function ownCopy(payload: WebSocketPayload): WebSocketPayload {
-  if (ArrayBuffer.isView(payload))
-    return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength).slice();
-  return isArrayBuffer(payload) ? new Uint8Array(payload).slice().buffer : payload;
 }

@@ -1,6 +1,7 @@
 import { asyncScheduler } from 'rxjs';
 import type { CloseInfo, WebSocketPayload } from '../../core/events';
 import { CHANNEL_FRAME, type ChannelFrame, type ChannelFrameAware } from '../../core/internals';
+import { ownCopy } from '../../core/payload';
 import { CLOSED, CLOSING, CONNECTING, OPEN, type WebSocketLike } from '../../core/web-socket-like';
 import type { Hub } from './hub';
 
@@ -104,7 +105,8 @@ export class RelaySocket implements WebSocketLike, ChannelFrameAware {
    * close; `data` goes first on the next socket of its socket object.
    */
   unsent(data: WebSocketPayload | undefined): void {
-    if (data !== undefined) this.carried.push(data);
+    // Kept past the send: a copy (in the leader's own tab the data is the application's own buffer, not a clone).
+    if (data !== undefined) this.carried.push(ownCopy(data));
     if (this.readyState !== OPEN) return;
     this.readyState = CLOSING;
     this.ending = true;

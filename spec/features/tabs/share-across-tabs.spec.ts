@@ -476,6 +476,35 @@ describe('shareAcrossTabs', () => {
       });
     });
 
+    it("send what the leader's own tab handed back as it was sent, though its buffer is reused after send()", () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        const [a] = tabs;
+        listen(a);
+        const raw = fromWebSocket<unknown, Uint8Array>(FEED_URL, {
+          WebSocketCtor: server.WebSocketCtor,
+          reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
+          tabs: shareAcrossTabs({ name: 'feed', locks: a.fake.locks, BroadcastChannel: a.fake.BroadcastChannel }),
+        });
+        raw.message$.subscribe();
+        at(server, 20, () => {
+          server.latest.close(1012, 'restart');
+          server.scheduler.schedule(() => {
+            const buffer = new Uint8Array([1, 2, 3]);
+            raw.send(buffer);
+            // The application reuses its buffer once send() has returned, as it may.
+            buffer.fill(9);
+          });
+        });
+        flush();
+        const binary = server
+          .connection(1)
+          .sent.map((frame) => frame.data)
+          .filter((data) => typeof data !== 'string');
+        expect(binary.map((data) => [...(data as Uint8Array)])).toEqual([[1, 2, 3]]);
+      });
+    });
+
     it("resubscribe once a channel a tab started while the server's close was under way", () => {
       newScheduler().run(({ flush }) => {
         const { server, tabs } = setup();
