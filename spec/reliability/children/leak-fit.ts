@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { filter, firstValueFrom, timeout, type Subscription } from 'rxjs';
 import WebSocket from 'ws';
 import { fromWebSocket, type ConnectionStatus, type ReactiveWebSocket } from '../../../lib/index';
-import { forkServer, medianSlope, readArgs, run, settledHeap } from './common';
+import { forkServer, lowestSettledHeap, medianSlope, readArgs, run, settledHeap } from './common';
 
 export interface LeakFitArgs {
   /** Cycles before the first checkpoint, so that lazy initialisation and the JIT are not counted. */
@@ -103,7 +103,7 @@ run(async (): Promise<LeakFitFigures> => {
         busyMs += performance.now() - started;
       }
       cycles.push(point * args.cyclesPerCheckpoint);
-      heapBytes.push((await settledHeap()).heapBytes);
+      heapBytes.push(await lowestSettledHeap());
     }
     return {
       cycles,

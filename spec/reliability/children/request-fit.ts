@@ -7,7 +7,7 @@
 import './interpreter-only';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { fromWebSocket, json, request } from '../../../lib/index';
-import { forkServer, medianSlope, readArgs, run, settledHeap } from './common';
+import { forkServer, lowestSettledHeap, medianSlope, readArgs, run } from './common';
 
 export interface RequestFitArgs {
   /** Requests before the first checkpoint, so that lazy initialisation is not counted. */
@@ -76,7 +76,7 @@ run(async (): Promise<RequestFitFigures> => {
     for (let point = 0; point <= args.checkpoints; point++) {
       if (point > 0) await repeat(args.requestsPerCheckpoint, job);
       counts.push(point * args.requestsPerCheckpoint);
-      heapBytes.push((await settledHeap()).heapBytes);
+      heapBytes.push(await lowestSettledHeap());
     }
     return { counts, heapBytes, bytesPerRequest: medianSlope(counts.slice(1), heapBytes.slice(1)) };
   };

@@ -15,7 +15,7 @@ import {
   type ReactiveWebSocket,
   type WebSocketConstructor,
 } from '../../../lib/index';
-import { forkServer, medianSlope, readArgs, run, settledHeap } from './common';
+import { forkServer, lowestSettledHeap, medianSlope, readArgs, run } from './common';
 
 export interface TabsFitArgs {
   /** Cycles before the first checkpoint, so that lazy initialisation is not counted. */
@@ -92,15 +92,6 @@ run(async (): Promise<TabsFitFigures> => {
     }
     if (performance.now() > deadline) throw new Error(`the run took longer than its budget of ${args.budgetMs} ms`);
   };
-  /**
-   * The lowest of three settled readings: now and then a reading comes out about 100 KB high, what the last cycles left
-   * that a later turn of the event loop frees (two such readings in a fit of eight moved its slope by tens of bytes).
-   */
-  const lowestHeap = async (): Promise<number> => {
-    let lowest = Infinity;
-    for (let reading = 0; reading < 3; reading++) lowest = Math.min(lowest, (await settledHeap()).heapBytes);
-    return lowest;
-  };
   const measure = async (socket: ReactiveWebSocket<unknown, never>): Promise<TabsFit> => {
     await cycle(socket, args.warmup);
     const counts: number[] = [];
@@ -108,7 +99,7 @@ run(async (): Promise<TabsFitFigures> => {
     for (let point = 0; point <= args.checkpoints; point++) {
       if (point > 0) await cycle(socket, args.cyclesPerCheckpoint);
       counts.push(point * args.cyclesPerCheckpoint);
-      heapBytes.push(await lowestHeap());
+      heapBytes.push(await lowestSettledHeap());
     }
     return { counts, heapBytes, bytesPerCycle: medianSlope(counts.slice(1), heapBytes.slice(1)) };
   };
