@@ -4,7 +4,9 @@ import {
   constantBackoff,
   exponentialBackoff,
   fromWebSocket,
+  MessageNotSentError,
   TransportError,
+  type SendQueueOverflowError,
   type BackoffStrategy,
   type CloseInfo,
   type ReactiveWebSocket,
@@ -17,6 +19,11 @@ import type { RawData } from 'ws';
 
 const text = (data: RawData): string =>
   (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)).toString();
+
+const reportOf = (error: SendQueueOverflowError | MessageNotSentError | undefined): string =>
+  error instanceof MessageNotSentError
+    ? `${error.reason} of ${error.messages.join()}`
+    : `${error?.name} of ${String(error?.rejected)}`;
 
 /** Errors that a dropped connection legitimately reports on error$ (connection refused, reset...). */
 export function isExpectedDropError(error: unknown): boolean {
@@ -333,7 +340,7 @@ export async function runRandomCuts(options: CutOptions): Promise<CutFigures> {
     proxy.disarm();
     const calm = performance.now();
     // No cut from here on. Every client must come back and get messages through both ways: first one sent after
-    // the calm (the sender keeps going), then, once the sender stops, its very last one.
+    // the calm (the sender keeps going), then, once the sender stops and the client is open, one more.
     const downMarks = down.map((d) => d.last);
     const sentAtCalm = ledgers.map((l) => l.sent.length);
     const describe = (): string =>
@@ -342,9 +349,14 @@ export async function runRandomCuts(options: CutOptions): Promise<CutFigures> {
           let status = '';
           socket.state$.subscribe((st) => (status = st.status)).unsubscribe();
           const last = (arrived[i] as number[]).at(-1);
-          return `client ${i}: ${status}, last arrived ${last} of ${ledgers[i]?.sent.length} sent, down ${down[i]?.last} (${downMarks[i]} at calm)`;
+          return (
+            `client ${i}: ${status} (readyState ${socket.readyState}, ${socket.bufferedAmount} B buffered or queued), ` +
+            `last arrived ${last} of ${ledgers[i]?.sent.length} sent, down ${down[i]?.last} (${downMarks[i]} at calm), ` +
+            `${ledgers[i]?.reported.length} reported (last ${ledgers[i]?.reported.at(-1)}, ${reportOf(ledgers[i]?.lastReport)}), ${ledgers[i]?.opens} opens, ` +
+            `next after it ${JSON.stringify(ledgers[i]?.sent[(last ?? -1) + 1])}, calm at ${calm.toFixed(0)}, now ${performance.now().toFixed(0)}`
+          );
         })
-        .join('; ');
+        .join('; ') + `; proxy pairs open ${proxy.open}, server connections ${server.wss.clients.size}`;
     const settled = (condition: () => boolean, what: string): Promise<void> =>
       arrivals.until(condition, settleTimeoutMs, what).catch((error: Error) => {
         throw new Error(`${error.message}: ${describe()}`);
@@ -356,7 +368,10 @@ export async function runRandomCuts(options: CutOptions): Promise<CutFigures> {
       'every client to get a message through each way after the last cut',
     );
     clearInterval(sender);
-    const finals = ledgers.map((l) => l.sent.length - 1);
+    // The sender's last message may have found its client still reconnecting with a full queue, and been reported as
+    // refused. Once each client is open (what it queued flushed), it sends one more, which must arrive.
+    await Promise.all(sockets.map((s, i) => whenOpen(s, settleTimeoutMs, `client ${i} to be open after the calm`)));
+    const finals = ledgers.map((l) => l.sendNext());
     await settled(
       () => finals.every((id, i) => (arrived[i] as number[]).includes(id)),
       'the last message of every client',

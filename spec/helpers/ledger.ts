@@ -23,6 +23,8 @@ export interface Ledger {
   readonly sent: SentRecord[];
   /** Ids reported on error$ as refused by the queue or never sent. */
   readonly reported: number[];
+  /** The last error that reported some (for a failure's message). */
+  readonly lastReport: SendQueueOverflowError | MessageNotSentError | undefined;
   readonly opens: number;
   /** Sends the next id; returns it. */
   sendNext(): number;
@@ -34,6 +36,7 @@ export interface Ledger {
 export function createLedger(socket: ReactiveWebSocket<unknown, string>): Ledger {
   const sent: SentRecord[] = [];
   const reported: number[] = [];
+  let lastReport: SendQueueOverflowError | MessageNotSentError | undefined;
   const otherErrors: unknown[] = [];
   let opens = 0;
   let open = false;
@@ -43,13 +46,17 @@ export function createLedger(socket: ReactiveWebSocket<unknown, string>): Ledger
     socket.error$.subscribe((error) => {
       if (error instanceof SendQueueOverflowError) reported.push(Number(error.rejected));
       else if (error instanceof MessageNotSentError) for (const m of error.messages) reported.push(Number(m));
-      else otherErrors.push(error);
+      else return void otherErrors.push(error);
+      lastReport = error;
     }),
   ];
   return {
     sent,
     reported,
     otherErrors,
+    get lastReport() {
+      return lastReport;
+    },
     get opens() {
       return opens;
     },
