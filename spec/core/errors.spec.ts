@@ -147,6 +147,20 @@ describe('ConnectionTimeoutError', () => {
   });
 });
 
+describe('ConnectionTimeoutError and WebSocketConstructorError, their whole messages', () => {
+  it('says no more than the URL and the timeout when no provider is awaited', () => {
+    expect(new ConnectionTimeoutError(5_000, TOKEN_URL).message).toBe(
+      'WebSocket to wss://feed.example/live did not open within 5000 ms',
+    );
+  });
+
+  it('quotes what the constructor said after saying it refused its arguments', () => {
+    expect(new WebSocketConstructorError('RangeError: Unsupported protocol version: 7').message).toBe(
+      'WebSocket constructor refused its arguments: RangeError: Unsupported protocol version: 7',
+    );
+  });
+});
+
 describe('ConnectionTimeoutError for a provider that gave no value in time', () => {
   it('names the provider, and the URL only once it is known, without its secrets', () => {
     const url = new ConnectionTimeoutError(5_000, undefined, 'url');

@@ -174,6 +174,15 @@ describe('resolveOptions', () => {
       },
     );
 
+    it('says what a delay takes: from 0 for lingerMs, and Infinity as well for closeTimeoutMs', () => {
+      expect(invalid({ lingerMs: -1 }).message).toBe(
+        `Invalid option lingerMs: -1 (a number of milliseconds from 0 to ${MAX_TIMER_DELAY_MS})`,
+      );
+      expect(invalid({ closeTimeoutMs: -1 }).message).toBe(
+        `Invalid option closeTimeoutMs: -1 (a number of milliseconds from 0 to ${MAX_TIMER_DELAY_MS}, or Infinity (never))`,
+      );
+    });
+
     it('accepts 0 for lingerMs and resetAfterMs', () => {
       expect(resolveOptions({ lingerMs: 0, reconnect: { resetAfterMs: 0 } }).lingerMs).toBe(0);
     });

@@ -88,6 +88,14 @@ describe('isPayload, for an object that only names an ArrayBuffer in its tag', (
   });
 });
 
+describe('isPayload, for an object whose tag only starts like an ArrayBuffer', () => {
+  it('is not fooled by a tag that begins like one', () => {
+    const impostor = { [Symbol.toStringTag]: 'ArrayBuffer] [object Impostor', byteLength: 4 };
+    expect(Object.prototype.toString.call(impostor)).toBe('[object ArrayBuffer] [object Impostor]');
+    expect(isPayload(impostor)).toBe(false);
+  });
+});
+
 describe('payloadByteLength', () => {
   it('counts strings in UTF-8 bytes', () => {
     expect(payloadByteLength('')).toBe(0);
