@@ -40,5 +40,6 @@ export default {
     '.tmp',
     'examples/angular',
   ],
-  thresholds: { high: 90, low: 80, break: 80 },
+  // Recorded in docs/mutation-testing.md: 88.6% for the whole library, 91.0% for the core (each of its files run alone).
+  thresholds: { high: 90, low: 85, break: 85 },
 };
