@@ -31,16 +31,19 @@ export interface WithInternals<In, Out> {
 
 /**
  * @internal The key of an optional method of a WebSocket-like: `multiplex` calls it with what the frame it is about to
- * send is (a channel's subscribe or unsubscribe), and with `undefined` once sent. A socket shared across tabs counts a
- * channel's subscribers with it; every other socket lacks it.
+ * send is (a channel's subscribe or unsubscribe), `request` with a frame it sends again on every open, and either with
+ * `undefined` once sent. A socket shared across tabs counts a channel's subscribers with it, and hands back no data of
+ * such a frame when the connection is closing (its sender makes it again on the next open); every other socket lacks
+ * it.
  */
 export const CHANNEL_FRAME: unique symbol = Symbol('rx-websocket.channel-frame');
 
-/** @internal What `multiplex` says of the frame it sends next. */
+/** @internal What `multiplex` (or `request`) says of the frame it sends next. */
 export interface ChannelFrame {
-  /** The channel's key, as `multiplex` keys its channels. */
+  /** The channel's key, as `multiplex` keys its channels; `''` for a request. */
   readonly key: string;
-  readonly op: 'subscribe' | 'unsubscribe';
+  /** A channel's subscribe or unsubscribe, or a request that is sent again on every open (`resend: 'on-reconnect'`). */
+  readonly op: 'subscribe' | 'unsubscribe' | 'resend';
   /** A subscribe made with a cursor (a resumable channel resubscribing). */
   readonly resumes: boolean;
 }

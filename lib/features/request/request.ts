@@ -10,11 +10,18 @@ import {
   type CallbackHook,
   type RxWebSocketError,
 } from '../../core/errors';
-import { INTERNALS, type WithInternals } from '../../core/internals';
+import {
+  CHANNEL_FRAME,
+  INTERNALS,
+  type ChannelFrame,
+  type ChannelFrameAware,
+  type SocketInternals,
+  type WithInternals,
+} from '../../core/internals';
 import type { CloseInfo } from '../../core/events';
 import { guard, REPLY, Threw } from '../../core/guard';
 import { assertDelayMs } from '../../core/validate-options';
-import { addedSince, withdraw, type BoundedQueue, type Entry } from '../../core/send-queue';
+import { addedSince, withdraw, type Entry } from '../../core/send-queue';
 import { OPEN } from '../../core/web-socket-like';
 import { awaitReply } from './reply-index';
 import { RequestTimeoutError } from './request-timeout-error';
@@ -96,7 +103,8 @@ export interface RequestBaseOptions<Out> {
    * a repeated id from its store of replies (as the reference server does). `'never'` sends it once: if the connection
    * drops before the reply, the request times out. `'never'` is the default because a resend is only safe with a
    * server that recognises the repeated id: every other would run the request twice. A request that resends does not
-   * wait in the send queue while the socket is not open (the queue could refuse it): it goes out on the next open.
+   * wait in the send queue while the socket is not open (the queue could refuse it): it goes out on the next open (made
+   * from a `state$` callback of `open`, when `open$` announces that open).
    * @default 'never'
    */
   readonly resend?: 'never' | 'on-reconnect';
@@ -181,9 +189,11 @@ export function request<In, const Out, R extends In = In>(
     id: makeId,
   } = options;
   const nextId = makeId ?? (() => defaultId(socket));
+  const resent = resend === 'on-reconnect';
+  const internals = internalsOf(socket);
   // What the application's callbacks throw is reported on the socket's error$ too, as every hook's throw is.
-  const report = reporter(socket);
-  const queueOf = queueReader(socket);
+  const report = <E extends RxWebSocketError>(error: E): E => (internals()?.report(error), error);
+  const queueOf = () => internals()?.queue();
   return new Observable<R>((subscriber) => {
     const id = guard(nextId, undefined, idError);
     if (id instanceof Threw) return subscriber.error(report(id.error));
@@ -215,11 +225,15 @@ export function request<In, const Out, R extends In = In>(
         if (refused === undefined && refuses(error, message)) refused = error;
       });
       const waiting = queueOf()?.size ?? 0;
+      // Sent again on every open: a socket shared across tabs hands none of it back when the connection is closing.
+      const current = (resent && internals()?.current()) as Partial<ChannelFrameAware> | undefined;
+      current?.[CHANNEL_FRAME]?.(RESEND_FRAME);
       try {
         socket.send(message);
       } catch (error) {
         refused = error;
       }
+      current?.[CHANNEL_FRAME]?.(undefined);
       listening?.unsubscribe();
       if (refused === undefined) {
         handed = true;
@@ -285,7 +299,7 @@ export function request<In, const Out, R extends In = In>(
     );
     // Holding the connection may have ended it at once (a socket that cannot start).
     if (settled) return;
-    if (resend === 'on-reconnect') {
+    if (resent) {
       subscriber.add(
         socket.open$.subscribe(() => {
           if (!settled) send();
@@ -297,27 +311,22 @@ export function request<In, const Out, R extends In = In>(
     }
     // A request that is resent does not wait in the send queue: each open sends it, the next one included. The queue
     // could refuse it (full, or the connection closing), which the request would not hear, and it holds the message
-    // anyway.
-    if (resend !== 'on-reconnect' || socket.readyState === OPEN) send();
+    // anyway. Nor does it go on a socket that open$ has yet to announce (made from a state$ callback of `open`): open$
+    // sends it then.
+    if (!resent || (internals()?.isOpen() ?? socket.readyState === OPEN)) send();
   });
 }
 
 type IsReply<In> = (message: In, id: string) => boolean;
 
-/** Reports on the socket's `error$` (when it is one made by `fromWebSocket`), and hands the error back. */
-function reporter(socket: object): <E extends RxWebSocketError>(error: E) => E {
+/** The internals of a socket made by `fromWebSocket`; undefined for any other socket. */
+function internalsOf(socket: object): () => SocketInternals<unknown, unknown> | undefined {
   const internals = (socket as Partial<WithInternals<unknown, unknown>>)[INTERNALS];
-  return (error) => {
-    if (typeof internals === 'function') internals.call(socket).report(error);
-    return error;
-  };
+  return () => (typeof internals === 'function' ? internals.call(socket) : undefined);
 }
 
-/** The socket's send queue, when it is one made by `fromWebSocket` and something has waited in it. */
-function queueReader(socket: object): () => BoundedQueue<unknown> | undefined {
-  const internals = (socket as Partial<WithInternals<unknown, unknown>>)[INTERNALS];
-  return () => (typeof internals === 'function' ? internals.call(socket).queue() : undefined);
-}
+/** What a request sent again on every open says of its frame. */
+const RESEND_FRAME: ChannelFrame = { key: '', op: 'resend', resumes: false };
 
 /** What the request reports when the socket stopped without an error and no close was seen: `close()`'s own code. */
 const NORMAL_CLOSE: CloseInfo = /* @__PURE__ */ Object.freeze({ code: 1000, reason: '', wasClean: true });

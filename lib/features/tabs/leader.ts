@@ -181,7 +181,7 @@ export class Leader {
     if (entry?.openedAt === undefined || real?.readyState !== OPEN) {
       return this.broadcast({ k: 'unsent', from: this.id, tab, sock, data: frame ? undefined : data });
     }
-    if (frame && !this.counts(key, entry, frame)) return;
+    if (frame && frame.op !== 'resend' && !this.counts(key, entry, frame)) return;
     real.send(data);
   }
 

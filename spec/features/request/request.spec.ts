@@ -34,6 +34,7 @@ import {
 import {
   ask,
   cancel,
+  counting,
   doubled,
   ids,
   isReply,
@@ -491,6 +492,42 @@ describe('request: sending, and what stops a send', () => {
       expectObservable(reply$, '1ms ^').toBe('6ms (r|)', { r: { type: 'reply', id: 'r1', data: 2 } });
       flush();
       expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
+    });
+  });
+
+  it("goes out at once on a socket-like already open with resend: 'on-reconnect', by its readyState", () => {
+    newScheduler().run(({ expectObservable, flush }) => {
+      const { server, socket } = setup();
+      answerRequests(server, { delayMs: 5, reply: doubled });
+      socket.message$.subscribe();
+      // A socket of the application's own making, over one made by fromWebSocket: only its readyState says it is open.
+      const own = counting(socket);
+      const reply$ = request(own, ask(1), { isReply, id: ids(), resend: 'on-reconnect', timeoutMs: 1_000 });
+      expectObservable(reply$, '1ms ^').toBe('6ms (r|)', { r: { type: 'reply', id: 'r1', data: 2 } });
+      flush();
+      expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
+    });
+  });
+
+  it("made from a state$ callback of open with resend: 'on-reconnect', goes once: when open$ announces the socket", () => {
+    newScheduler().run(({ flush }) => {
+      const { server, socket } = setup();
+      answerRequests(server, { delayMs: 5, reply: doubled });
+      const seen: unknown[] = [];
+      let made = false;
+      socket.state$.subscribe((state) => {
+        if (state.status !== 'open' || made) return;
+        made = true;
+        request(socket, ask(1), { isReply, id: ids(), resend: 'on-reconnect', timeoutMs: 1_000 }).subscribe({
+          next: (reply) => seen.push(reply),
+          error: (error: unknown) => seen.push(error),
+          complete: () => seen.push('complete'),
+        });
+      });
+      socket.message$.subscribe();
+      flush();
+      expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
+      expect(seen).toEqual([{ type: 'reply', id: 'r1', data: 2 }, 'complete']);
     });
   });
 

@@ -6,6 +6,7 @@ import {
   InvalidOptionError,
   json,
   multiplex,
+  request,
   shareAcrossTabs,
   type ConnectionState,
   type ReactiveWebSocket,
@@ -473,6 +474,45 @@ describe('shareAcrossTabs', () => {
           expect(tab.errors).toEqual([]);
           expect(tab.closes).toEqual([[1012, 'restart', true]]);
         }
+      });
+    });
+
+    it("send once on the next connection a request made while the server's close was under way (resend: 'on-reconnect')", () => {
+      newScheduler().run(({ flush }) => {
+        const { server, tabs } = setup();
+        const [a, b] = tabs;
+        tabs.forEach(listen);
+        const sent = (index: number) =>
+          server
+            .connection(index)
+            .sentJson()
+            .map((frame) => (frame.type === 'request' ? `${String(frame.id)}:${String(frame.data)}` : frame.type));
+        const settled: unknown[] = [];
+        const ask = (tab: Tab, id: string, data: number) =>
+          request(tab.socket, (made): ClientMsg => ({ type: 'request', id: made, data }), {
+            isReply: (msg, made) => msg.type === 'reply' && msg.id === made,
+            id: () => id,
+            resend: 'on-reconnect',
+            timeoutMs: Infinity,
+          }).subscribe({ error: (error: unknown) => settled.push(error), complete: () => settled.push(id) });
+        at(server, 20, () => {
+          server.latest.close(1012, 'restart');
+          server.scheduler.schedule(() => {
+            // The leader's own tab, then another: both requests are handed back by the leader, with no data to carry,
+            // and go again when their tabs' sockets open.
+            ask(a, 'a1', 1);
+            ask(b, 'b1', 2);
+            // A plain send in the same instant is carried to the next connection, as before.
+            b.socket.send({ type: 'request', id: 'b2', data: 3 });
+          });
+        });
+        flush();
+        expect(server.connections).toHaveLength(2);
+        expect(sent(0)).toEqual([]);
+        expect(sent(1).filter((frame) => frame.startsWith('a'))).toEqual(['a1:1']);
+        expect(sent(1).filter((frame) => frame.startsWith('b'))).toEqual(['b2:3', 'b1:2']);
+        expect(settled).toEqual([]);
+        for (const tab of tabs) expect(tab.errors).toEqual([]);
       });
     });
 
