@@ -216,17 +216,9 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
         first = { message: made as Out };
         key = keyed;
       } else key = `k${given}`;
-      let channel = channels.get(key);
-      if (!channel) {
-        const started = open(key, subscribeMsg, unsubscribeMsg, filter, first, options);
-        if (started instanceof Threw) {
-          host.report(started.error);
-          subscriber.error(started.error);
-          return;
-        }
-        channel = started;
-      }
-      const joined = channel;
+      const joined = channels.get(key) ?? open(key, subscribeMsg, unsubscribeMsg, filter, first, options);
+      // Ended as it started (its first subscribe could not go, or the socket stopped meanwhile): as its members did.
+      if (joined.final) return joined.final(subscriber);
       joined.members = [...joined.members, subscriber];
       return () => {
         const { members } = joined;
@@ -238,7 +230,7 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
 
   /**
    * A new channel: subscribed now (when open) and after every open, its messages handed to its members. `first` is the
-   * subscribe message already made for the key. What stopped it from starting comes back as a `Threw`.
+   * subscribe message already made for the key. A channel that ended as it started says how in `final`.
    */
   function open(
     key: string,
@@ -247,7 +239,7 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
     filter: (message: In) => boolean,
     first: { readonly message: Out } | undefined,
     options: MultiplexOptions<In, In> | undefined,
-  ): Channel<In> | Threw {
+  ): Channel<In> {
     const channel: Channel<In> = { members: [], stop: () => undefined };
     // Only a resumable channel keeps cursors: a plain one's messages take the path without them.
     const resume = options?.cursorOf
@@ -260,6 +252,8 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
     const subscribe = (made?: { readonly message: Out }): Threw | undefined => {
       const message = made ? made.message : guard(subscribeMsg, resume?.cursor(), subscribeError);
       if (message instanceof Threw) return message;
+      // subscribeMsg may have let the channel go: nothing to subscribe, and nobody would unsubscribe it.
+      if (stopped) return undefined;
       const sent = send(message, { key, op: 'subscribe', resumes: resume?.cursor() !== undefined });
       if (!sent) {
         subscribedOn = host.current();
@@ -271,6 +265,7 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
     const end = (notify: (member: Subscriber<In>) => void): void => {
       const { members } = channel;
       channel.members = [];
+      channel.final = notify;
       channel.stop();
       members.forEach(notify);
     };
@@ -295,6 +290,9 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
       messages?.unsubscribe();
       if (problem) host.report(problem.error);
     };
+    // Registered before it subscribes to the socket, which may call the application (a state$ subscriber told
+    // `connecting`): a call with the same key made from there joins this channel rather than starting another.
+    channels.set(key, channel);
     channel.opens = host.open$.subscribe(() => {
       // An earlier open$ subscriber may have closed the socket or started another: nothing to subscribe on then.
       if (!host.isOpen()) return;
@@ -323,12 +321,9 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
       error: (error: unknown) => end((member) => member.error(error)),
       complete: () => end((member) => member.complete()),
     });
+    // Not open when the socket stopped as the channel subscribed (a state$ subscriber closed it): the channel has ended.
     const problem = host.isOpen() ? subscribe(first) : undefined;
-    if (problem) {
-      channel.stop();
-      return problem;
-    }
-    channels.set(key, channel);
+    if (problem) fail(problem.error);
     return channel;
   }
 
@@ -358,6 +353,8 @@ interface Channel<In> {
   /** Its subscriptions to `open$` and `message$` (the latter holds the socket open). */
   opens?: Subscription;
   messages?: Subscription;
+  /** How it ended, for a subscriber that comes to it as it ends (one that started it). */
+  final?: (member: Subscriber<In>) => void;
 }
 
 function wrapper(hook: CallbackHook): (cause: unknown) => RxWebSocketError {

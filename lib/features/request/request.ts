@@ -299,10 +299,13 @@ export function request<In, const Out, R extends In = In>(
     );
     // Holding the connection may have ended it at once (a socket that cannot start).
     if (settled) return;
+    /** The socket is open and `open$` has said so (or, for a socket not made by `fromWebSocket`, it says it is open). */
+    const announced = () => internals()?.isOpen() ?? socket.readyState === OPEN;
     if (resent) {
       subscriber.add(
         socket.open$.subscribe(() => {
-          if (!settled) send();
+          // An earlier open$ subscriber may have closed the socket or started another: the next open sends it then.
+          if (!settled && announced()) send();
         }),
       );
     }
@@ -313,7 +316,7 @@ export function request<In, const Out, R extends In = In>(
     // could refuse it (full, or the connection closing), which the request would not hear, and it holds the message
     // anyway. Nor does it go on a socket that open$ has yet to announce (made from a state$ callback of `open`): open$
     // sends it then.
-    if (!resent || (internals()?.isOpen() ?? socket.readyState === OPEN)) send();
+    if (!resent || announced()) send();
   });
 }
 

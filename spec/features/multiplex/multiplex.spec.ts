@@ -253,6 +253,101 @@ describe('multiplex', () => {
     });
   });
 
+  describe('when the application re-enters as a channel starts', () => {
+    /** A socket over a double that opens at once and reconnects 10 ms after a drop, and its BTC channel. */
+    function reentrant() {
+      const server = createWebSocketDouble<Tick, Command>({ autoOpen: true });
+      const socket = fromWebSocket<Tick, Command>(FEED_URL, {
+        ...json<Tick, Command>(),
+        WebSocketCtor: server.WebSocketCtor,
+        reconnect: { backoff: constantBackoff({ delayMs: 10, jitter: 'none' }) },
+      });
+      const btc = (subscribeMsg: () => Command = () => ({ op: 'sub', channel: 'BTC' })) =>
+        multiplex(
+          socket,
+          subscribeMsg,
+          () => ({ op: 'unsub', channel: 'BTC' }),
+          (tick) => tick.channel === 'BTC',
+        );
+      const log = (into: unknown[]) => ({
+        next: (tick: unknown) => into.push(tick),
+        error: (error: unknown) => into.push(error),
+        complete: () => into.push('complete'),
+      });
+      return { server, socket, btc, log };
+    }
+
+    it('a socket closed by a state$ subscriber as the channel starts ends the channel, as message$, and the key starts afresh later', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, socket, btc, log } = reentrant();
+        let closed = false;
+        socket.state$.subscribe((state) => {
+          if (state.status === 'connecting' && !closed) {
+            closed = true;
+            socket.close();
+          }
+        });
+        const first: unknown[] = [];
+        const viaMessages: unknown[] = [];
+        const firstSubscription = btc().subscribe(log(first));
+        expect(first).toEqual(['complete']);
+        expect(firstSubscription.closed).toBe(true);
+        const later: unknown[] = [];
+        at(server, 5, () => btc().subscribe(log(later)));
+        at(server, 5, () => socket.message$.subscribe(log(viaMessages)));
+        at(server, 10, () => server.latest.messageJson({ channel: 'BTC', n: 1 }));
+        flush();
+        expect(server.connections).toHaveLength(1);
+        expect(server.connection(0).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
+        expect(later).toEqual([{ channel: 'BTC', n: 1 }]);
+        expect(viaMessages).toEqual([{ channel: 'BTC', n: 1 }]);
+      });
+    });
+
+    it('the same key subscribed from a state$ callback as its channel starts joins that channel: one subscribe, no unsubscribe while one remains', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const { server, socket, btc } = reentrant();
+        server.script((connection) => (connection.index === 0 ? cold('6ms x', { x: 'drop' }) : undefined));
+        const b: unknown[] = [];
+        let joined: { unsubscribe(): void } | undefined;
+        socket.state$.subscribe((state) => {
+          if (state.status === 'connecting' && !joined) joined = btc().subscribe((tick) => b.push(tick));
+        });
+        const a = btc().subscribe();
+        at(server, 30, () => a.unsubscribe());
+        at(server, 40, () => server.latest.messageJson({ channel: 'BTC', n: 2 }));
+        at(server, 50, () => joined!.unsubscribe());
+        flush();
+        expect(server.connection(0).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
+        expect(server.connection(1).sentJson()).toEqual([
+          { op: 'sub', channel: 'BTC' },
+          { op: 'unsub', channel: 'BTC' },
+        ]);
+        expect(server.connection(1).clientClose?.time).toBe(50);
+        expect(b).toEqual([{ channel: 'BTC', n: 2 }]);
+      });
+    });
+
+    it('a channel whose last subscriber leaves from subscribeMsg, as it resubscribes after a reconnection, sends no subscribe', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const { server, socket, btc } = reentrant();
+        server.script((connection) => (connection.index === 0 ? cold('5ms x', { x: 'drop' }) : undefined));
+        let calls = 0;
+        const held: { subscription?: { unsubscribe(): void } } = {};
+        held.subscription = btc(() => {
+          // 1: the default key; 2: the first open; 3: the reopening at 15 ms, where the view has gone meanwhile.
+          if (++calls === 3) held.subscription!.unsubscribe();
+          return { op: 'sub', channel: 'BTC' };
+        }).subscribe();
+        socket.connect();
+        flush();
+        expect(calls).toBe(3);
+        expect(server.connection(0).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
+        expect(server.connection(1).sentJson()).toEqual([]);
+      });
+    });
+  });
+
   describe('when its filter throws', () => {
     it('errors the channel with a CallbackError holding what it threw, reports it on error$, sends the unsubscribe message, and leaves the socket running', () => {
       newScheduler().run(({ cold, flush }) => {

@@ -221,6 +221,54 @@ describe.each(FORMS)('request, knowing its reply by %s', (_form, match) => {
       });
     });
 
+    it("goes once on the next connection when an earlier open$ subscriber reconnects at an open (resend: 'on-reconnect')", () => {
+      newScheduler().run(({ cold, flush }) => {
+        const { server, socket } = setup();
+        // The first connection drops at 4 ms; the second opens at 14 ms and is replaced at once; the third at 24 ms.
+        server.script((connection) => (connection.index === 0 ? cold('4ms x', { x: 'drop' }) : undefined));
+        let reconnected = false;
+        socket.open$.subscribe((open) => {
+          if (open.attempt > 0 && !reconnected) {
+            reconnected = true;
+            socket.reconnect();
+          }
+        });
+        const answerer = answerRequests(server, { delayMs: 50, reply: doubled });
+        const seen: unknown[] = [];
+        request(socket, ask(1), { ...match, id: ids(), resend: 'on-reconnect', timeoutMs: 1_000 }).subscribe({
+          next: (reply) => seen.push(reply),
+          error: (error: unknown) => seen.push(error),
+        });
+        flush();
+        expect(server.connections).toHaveLength(3);
+        expect(server.connection(1).sentJson()).toEqual([]);
+        expect(server.connection(2).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
+        expect(answerer.received.map((received) => received.connection)).toEqual([0, 2]);
+        expect(seen).toEqual([{ type: 'reply', id: 'r1', data: 2 }]);
+      });
+    });
+
+    it("ends as the socket does when an earlier open$ subscriber closes it at an open (resend: 'on-reconnect')", () => {
+      newScheduler().run(({ cold, flush }) => {
+        const { server, socket } = setup();
+        server.script((connection) => (connection.index === 0 ? cold('4ms x', { x: 'drop' }) : undefined));
+        socket.open$.subscribe((open) => {
+          if (open.attempt > 0) socket.close();
+        });
+        const errors: unknown[] = [];
+        socket.error$.subscribe((error) => errors.push(error));
+        const seen: unknown[] = [];
+        request(socket, ask(1), { ...match, id: ids(), resend: 'on-reconnect', timeoutMs: 1_000 }).subscribe({
+          error: (error: unknown) => seen.push(error),
+        });
+        flush();
+        expect(seen).toEqual([new WebSocketCloseError({ code: 1000, reason: '', wasClean: true })]);
+        // The drop's error alone: nothing was refused.
+        expect(errors.map((error) => (error as Error).name)).toEqual(['TransportError']);
+        expect(server.connection(1).sentJson()).toEqual([]);
+      });
+    });
+
     it("does not resend with resend: 'never': the request times out", () => {
       newScheduler().run(({ cold, expectObservable, flush }) => {
         const { server, socket } = setup();
