@@ -40,6 +40,6 @@ export default {
     '.tmp',
     'examples/angular',
   ],
-  // Recorded in docs/mutation-testing.md: 89.0% for the whole library, 91.0% for the core (each of its files run alone).
+  // Recorded in docs/mutation-testing.md: 91.2% for the whole library, 91.0% for the core (each of its files run alone).
   thresholds: { high: 90, low: 85, break: 85 },
 };
