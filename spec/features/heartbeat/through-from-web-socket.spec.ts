@@ -210,14 +210,15 @@ describe('heartbeat through fromWebSocket, in virtual time', () => {
   });
 
   describe('what counts as traffic', () => {
-    it('any message: a feed that speaks every 90 ms is never pinged', () => {
+    it('any message: a feed that speaks every 90 ms is never pinged, and with no isPong each one reaches message$', () => {
       run({ intervalMs: 100, timeoutMs: 50, ping: 'ping' }, (r) => {
         const closes = timed(r.scheduler, r.socket.close$);
+        const messages = timed(r.scheduler, r.socket.message$);
         messagesAt(r, [90, 180, 270, 360, 450]);
-        r.socket.connect();
         at(r.scheduler, 500, () => r.socket.close());
         r.flush();
         expect(r.server.connection(0).sent).toEqual([]);
+        expect(messages.map((m) => m.at)).toEqual([90, 180, 270, 360, 450]);
         expect(closes.map((c) => c.value.code)).toEqual([1000]);
       });
     });
