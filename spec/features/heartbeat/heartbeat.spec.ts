@@ -97,6 +97,26 @@ describe('heartbeat', () => {
     });
   });
 
+  describe('with a timeout longer than the interval', () => {
+    it('pings at once when the traffic that kept the connection is already an interval old', () => {
+      const scheduler = newScheduler();
+      scheduler.run(({ expectObservable, cold, flush }) => {
+        const fake = fakeSocket(false);
+        const { traffic, mark } = trafficOn(scheduler);
+        const options = resolveHeartbeat({ intervalMs: 50, timeoutMs: 100, ping: 'ping' });
+        const pingsAt: number[] = [];
+        fake.socket.send = () => void pingsAt.push(scheduler.now());
+        // Ping at 50, traffic at 60; the timeout's timer at 150 finds it 90 ms old: the next ping goes then.
+        cold('60ms a').subscribe(mark);
+        expectObservable(watchHeartbeat(fake.socket, options, traffic, mark, noReport)).toBe('250ms a', {
+          a: undefined,
+        });
+        flush();
+        expect(pingsAt).toEqual([50, 150]);
+      });
+    });
+  });
+
   describe('where the socket has protocol pings', () => {
     it('sends ping frames, counts pongs as traffic, and removes its listeners when unsubscribed', () => {
       const scheduler = newScheduler();

@@ -116,6 +116,29 @@ describe('heartbeat under throttled and frozen timers', () => {
     });
   });
 
+  it('a timer exactly twice as late as it was set for counts as late; one just under that does not', () => {
+    /** The ping of 100 is silent; its 30 ms timeout timer fires at `firesAt`. Returns the pings and the death. */
+    const silentWithTimeoutAt = (firesAt: number, marbles: string): number[] => {
+      const scheduler = newScheduler();
+      let pings: number[] = [];
+      scheduler.run(({ expectObservable, flush }) => {
+        const timers = lateTimers(scheduler, (due) => (due === 130 ? firesAt : due));
+        const { socket, pingsAt } = pingCounter(scheduler);
+        const { traffic, mark } = trafficOn(scheduler);
+        expectObservable(watchHeartbeat(socket, OPTIONS, traffic, mark, noReport, timers)).toBe(marbles, {
+          a: undefined,
+        });
+        flush();
+        pings = pingsAt;
+      });
+      return pings;
+    };
+    // Set at 100 for 30 ms: at 160 it is 60 ms after it was set, twice the 30: forgiven, a second ping, dead at 190.
+    expect(silentWithTimeoutAt(160, '190ms a')).toEqual([100, 160]);
+    // At 159 it is under twice: the silence proves the connection dead.
+    expect(silentWithTimeoutAt(159, '159ms a')).toEqual([100]);
+  });
+
   it('gives the benefit of the doubt once: a second late timer on a silent connection declares it dead', () => {
     const scheduler = newScheduler();
     scheduler.run(({ expectObservable, flush }) => {

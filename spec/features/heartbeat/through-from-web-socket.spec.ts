@@ -95,6 +95,42 @@ function terminating(server: WebSocketServerDouble<string, string>, terminated: 
   return TerminatingSocket;
 }
 
+/** The ping frames of a protocol-ping socket (as ws's): those the client sent, and a way to deliver the peer's. */
+interface PingFrames {
+  readonly sentAt: number[];
+  /** Delivers a ping or pong frame from the peer to every socket listening for it (here, one at a time). */
+  frame(kind: 'ping' | 'pong'): void;
+}
+
+/** The double's socket class with ws's ping(), on() and off(): the heartbeat uses ping frames, not messages. */
+function pinging(
+  server: WebSocketServerDouble<string, string>,
+  scheduler: TestScheduler,
+): {
+  Ctor: WebSocketConstructor;
+  frames: PingFrames;
+} {
+  const listeners = new Map<string, Set<() => void>>();
+  const sentAt: number[] = [];
+  class PingingSocket extends server.WebSocketCtor {
+    ping(): void {
+      sentAt.push(scheduler.frame);
+    }
+    on(event: string, listener: () => void): void {
+      const set = listeners.get(event) ?? new Set<() => void>();
+      set.add(listener);
+      listeners.set(event, set);
+    }
+    off(event: string, listener: () => void): void {
+      listeners.get(event)?.delete(listener);
+    }
+  }
+  return {
+    Ctor: PingingSocket,
+    frames: { sentAt, frame: (kind) => listeners.get(kind)?.forEach((listener) => listener()) },
+  };
+}
+
 describe('heartbeat through fromWebSocket, in virtual time', () => {
   describe('with the default timings', () => {
     it('pings after 30 s of silence and drops the connection 10 s later, reporting both timings', () => {
@@ -233,6 +269,28 @@ describe('heartbeat through fromWebSocket, in virtual time', () => {
         // Ping at 100, an ordinary message at 120: alive at 150; the next ping would go at 220.
         expect(r.server.connection(0).sent.map((f) => f.time)).toEqual([100]);
         expect(closes.map((c) => c.value.code)).toEqual([1000]);
+      });
+    });
+
+    it("the peer's ping frames and pongs: a connection that hears only those is never dropped", () => {
+      run({ intervalMs: 100, timeoutMs: 50 }, (r) => {
+        const { Ctor, frames } = pinging(r.server, r.scheduler);
+        const socket = fromWebSocket<string, string>(FEED_URL, {
+          WebSocketCtor: Ctor,
+          heartbeat: heartbeat({ intervalMs: 100, timeoutMs: 50 }),
+        });
+        const closes = timed(r.scheduler, socket.close$);
+        const messages = timed(r.scheduler, socket.message$);
+        socket.connect();
+        for (const time of [90, 180, 270]) at(r.scheduler, time, () => frames.frame('ping'));
+        // Silent from 270: a ping frame at 370, answered by a pong at 380; the next one at 480 is not answered.
+        at(r.scheduler, 380, () => frames.frame('pong'));
+        at(r.scheduler, 600, () => socket.close());
+        r.flush();
+        expect(frames.sentAt).toEqual([370, 480]);
+        expect(r.server.connection(0).sent).toEqual([]);
+        expect(messages).toEqual([]);
+        expect(closes).toEqual([{ at: 530, value: HEARTBEAT_CLOSE }]);
       });
     });
 
