@@ -275,7 +275,8 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     };
   }
 
-  send(value: Out): void {
+  /** Returns what it reported on `error$` instead of sending (read by the features through their internal `send`). */
+  send(value: Out): RxWebSocketError | undefined {
     const { serializer } = this.options;
     let payload: unknown = value;
     if (serializer) {
@@ -298,7 +299,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
       socket.send(payload);
       return;
     }
-    this.enqueue(payload, value);
+    return this.enqueue(payload, value);
   }
   close(code?: number, reason?: string): readonly Out[] {
     assertValidClose(code, reason);
@@ -404,7 +405,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
   }
 
   /** Not open: into the queue, as a copy (apart from `send`, whose open path stays small). */
-  private enqueue(payload: WebSocketPayload, value: Out): void {
+  private enqueue(payload: WebSocketPayload, value: Out): RxWebSocketError | undefined {
     // The client is closing this connection: a message queued now would reach a later, unrelated one. (Not when the
     // last subscriber left: then it waits for the next one, as it does once closed.)
     if (this.state.status === 'closing' && !this.stopping) {
@@ -420,7 +421,7 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     if (!queued) {
       const overflow = new SendQueueOverflowError(value, this.limits);
       if (this.limits.overflow === 'throw') throw overflow;
-      this.report(overflow);
+      return this.report(overflow);
     }
   }
 
@@ -460,9 +461,10 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     else this.closeWhenFlushed = true;
   }
 
-  /** An error of the send path: on `error$`, or thrown to the caller when nobody listens there. */
-  private report(error: RxWebSocketError): void {
+  /** An error of the send path: on `error$` (and returned), or thrown to the caller when nobody listens there. */
+  private report(error: RxWebSocketError): RxWebSocketError {
     if (!this.reportError(error)) throw error;
+    return error;
   }
 
   // SessionHost: what the running session calls.

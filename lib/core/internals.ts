@@ -16,8 +16,11 @@ export interface SocketInternals<In, Out> {
   isOpen(): boolean;
   /** The current socket, as an identity: a channel unsubscribes only on the socket it subscribed on. */
   current(): object | undefined;
-  /** Sends, or reports on `error$` what it cannot send; throws it instead when nobody listens there. */
-  send(value: Out): void;
+  /**
+   * Sends, or reports on `error$` what it cannot send and returns that error; throws it instead when nobody listens
+   * there.
+   */
+  send(value: Out): RxWebSocketError | undefined;
   /** Emits `error` on `error$`; false when nobody listens there. */
   report(error: RxWebSocketError): boolean;
   /** The send queue, once something waited in it. */

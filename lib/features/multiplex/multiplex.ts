@@ -109,10 +109,10 @@ const registry = /* @__PURE__ */ new WeakMap<object, Channels<unknown, unknown>>
  *
  * What the application's callbacks throw, and what the socket cannot send, never escapes into the socket's handlers:
  * - `subscribeMsg` (as `CallbackError` 'multiplex.subscribeMsg'), the default key (`CallbackError` 'multiplex.key') and
- *   a subscribe message that `send` throws for (nobody listens on `error$`, or an overflow set to throw) end the
- *   channel: reported on `error$`, then every subscriber gets the error; the channel holds nothing. A `Blob` subscribe
- *   message without a key errors its subscriber alone with `InvalidOptionError` 'multiplex.key'. A subscribe message
- *   that `send` reports on `error$` itself leaves the channel running; it subscribes again after the next open.
+ *   a subscribe message that cannot be sent (the serializer refuses it, or the socket throws) end the channel:
+ *   reported on `error$` once, then every subscriber gets the error; the channel holds nothing and sends no
+ *   unsubscribe. A `Blob` subscribe message without a key errors its subscriber alone with `InvalidOptionError`
+ *   'multiplex.key'.
  * - `filter` (`CallbackError` 'multiplex.filter'), `cursorOf` ('multiplex.cursorOf': the message is not delivered)
  *   and `isRecovered` ('multiplex.isRecovered') end the channel the same way, and its unsubscribe message is sent.
  * - `cursorOf` returning neither a string nor `undefined` (`CallbackError` 'multiplex.cursorOf', saying what it
@@ -248,8 +248,8 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
     /** The socket the subscribe message last went to. */
     let subscribedOn: object | undefined;
     let stopped = false;
-    /** Sends the subscribe message (the one `made` for the key, or a new one); what stops it, as a `Threw`. */
-    const subscribe = (made?: { readonly message: Out }): Threw | undefined => {
+    /** Sends the subscribe message (the one `made` for the key, or a new one); what stops it (see `send`). */
+    const subscribe = (made?: { readonly message: Out }): Problem => {
       const message = made ? made.message : guard(subscribeMsg, resume?.cursor(), subscribeError);
       if (message instanceof Threw) return message;
       // subscribeMsg may have let the channel go: nothing to subscribe, and nobody would unsubscribe it.
@@ -269,9 +269,13 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
       channel.stop();
       members.forEach(notify);
     };
-    /** A callback threw or a message could not be sent: heard on error$, then by every member; nothing is held. */
-    const fail = (error: RxWebSocketError): void => {
-      host.report(error);
+    /**
+     * A callback threw or a message could not be sent: heard on error$ (once: the socket reported a refused send
+     * itself), then by every member; nothing is held.
+     */
+    const fail = (problem: Threw | RxWebSocketError): void => {
+      const error = problem instanceof Threw ? problem.error : problem;
+      if (problem instanceof Threw) host.report(error);
       end((member) => member.error(error));
     };
     channel.stop = () => {
@@ -282,13 +286,13 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
       opens?.unsubscribe();
       // Unsubscribing where the channel never subscribed, or from a socket that has ended or is not open, would be
       // a stale message. Whatever making or sending it does (neither throws), the channel's hold on the socket goes.
-      let problem: Threw | undefined;
+      let problem: Problem;
       if (host.isOpen() && subscribedOn !== undefined && subscribedOn === host.current() && !messages?.closed) {
         const message = call(unsubscribeMsg, 'multiplex.unsubscribeMsg');
         problem = message instanceof Threw ? message : send(message, { key, op: 'unsubscribe', resumes: false });
       }
       messages?.unsubscribe();
-      if (problem) host.report(problem.error);
+      if (problem instanceof Threw) host.report(problem.error);
     };
     // Registered before it subscribes to the socket, which may call the application (a state$ subscriber told
     // `connecting`): a call with the same key made from there joins this channel rather than starting another.
@@ -297,21 +301,21 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
       // An earlier open$ subscriber may have closed the socket or started another: nothing to subscribe on then.
       if (!host.isOpen()) return;
       const problem = subscribe();
-      if (problem) fail(problem.error);
+      if (problem) fail(problem);
     });
     channel.messages = host.message$.subscribe({
       // A plain channel's message costs a filter call; a resumable one's, a cursorOf call and an array store more.
       next: (message) => {
         if (resume?.awaiting()) {
           const answered = resume.answer(message);
-          if (answered) return fail(answered.error);
+          if (answered) return fail(answered);
           // onResume may have let the channel go.
           if (stopped) return;
         }
         const accepted = guard(filter, message, filterError, FILTER);
-        if (accepted instanceof Threw) return fail(accepted.error);
+        if (accepted instanceof Threw) return fail(accepted);
         const admitted = accepted && (!resume || resume.admit(message));
-        if (admitted instanceof Threw) fail(admitted.error);
+        if (admitted instanceof Threw) fail(admitted);
         else if (admitted) {
           // The members as they are now: one that joins or leaves meanwhile makes a new array.
           const { members } = channel;
@@ -323,21 +327,21 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
     });
     // Not open when the socket stopped as the channel subscribed (a state$ subscriber closed it): the channel has ended.
     const problem = host.isOpen() ? subscribe(first) : undefined;
-    if (problem) fail(problem.error);
+    if (problem) fail(problem);
     return channel;
   }
 
   /**
-   * `host.send`, with what it throws (nobody listens on error$, or an overflow set to throw) as a `Threw`. A socket
-   * that counts channels (one shared across tabs) is told which channel frame goes through it.
+   * `host.send`: undefined once sent, what it reported on error$ instead (the serializer threw), or what it threw
+   * (nobody listens on error$, or the socket threw) as a `Threw`. A socket that counts channels (one shared across
+   * tabs) is told which channel frame goes through it.
    */
-  function send(message: Out, frame: ChannelFrame): Threw | undefined {
+  function send(message: Out, frame: ChannelFrame): Problem {
     const socket = host.current() as Partial<ChannelFrameAware> | undefined;
     const tell = socket?.[CHANNEL_FRAME];
     tell?.call(socket, frame);
     try {
-      host.send(message);
-      return undefined;
+      return host.send(message);
     } catch (error) {
       return new Threw(error as RxWebSocketError);
     } finally {
@@ -345,6 +349,9 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
     }
   }
 }
+
+/** What stopped a message: a `Threw` for what nobody has heard yet, an error the socket reported itself on error$. */
+type Problem = Threw | RxWebSocketError | undefined;
 
 /** One channel: its subscribers, and how to stop it once the last has left. */
 interface Channel<In> {

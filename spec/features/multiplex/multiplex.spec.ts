@@ -166,6 +166,27 @@ describe('multiplex', () => {
       });
     });
 
+    it('a subscribe message the serializer rejects while error$ is listened to errors the subscriber with the EncodeError reported there once, and sends no unsubscribe later', () => {
+      newScheduler().run(({ flush }) => {
+        const { server, socket, channel, control } = rejectingSetup();
+        const reported: unknown[] = [];
+        socket.error$.subscribe((error) => reported.push(error));
+        const hold = socket.connect();
+        const errors: unknown[] = [];
+        let sub: { unsubscribe(): void } | undefined;
+        at(server, 5, () => (sub = channel.subscribe({ error: (e: unknown) => errors.push(e) })));
+        at(server, 6, () => (control.rejecting = false));
+        at(server, 7, () => sub?.unsubscribe());
+        at(server, 8, () => hold.unsubscribe());
+        flush();
+        expect(reported).toHaveLength(1);
+        expect(reported[0]).toBeInstanceOf(EncodeError);
+        expect(errors).toEqual(reported);
+        expect(server.connection(0).sent).toEqual([]);
+        expect(openSockets(server)).toEqual([]);
+      });
+    });
+
     it('a channel whose subscribe message could not be sent does not hold the socket open for ever', () => {
       newScheduler().run(({ flush }) => {
         const { server, socket, channel } = rejectingSetup();
@@ -540,6 +561,62 @@ describe('multiplex', () => {
         expect(openSockets(server)).toEqual([]);
       });
     });
+
+    it.each([
+      ['a plain channel', undefined],
+      [
+        'a resumable channel',
+        {
+          cursorOf: (m: { ch: string; seq?: string }) => m.seq,
+          isRecovered: (m: { ch: string; seq?: string }) => (m.ch === 'resumed' ? true : undefined),
+          onResume: (event: unknown) => void event,
+        },
+      ],
+    ])(
+      '%s whose subscribe message the serializer rejects while error$ is listened to: the EncodeError, reported once, ends the channel, with no unsubscribe and no resume awaited',
+      (_kind, options) => {
+        newScheduler().run(({ cold, flush }) => {
+          const unhandled = unhandledErrors();
+          const server = createWebSocketDouble<{ ch: string; seq?: string }, { sub?: string; unsub?: string }>();
+          server.script((c) => cold(c.index === 0 ? '-o 4ms x' : '-o', { o: 'open', x: 'drop' }));
+          let sends = 0;
+          const socket = fromWebSocket<{ ch: string; seq?: string }, { sub?: string; unsub?: string }>(FEED_URL, {
+            WebSocketCtor: server.WebSocketCtor,
+            deserializer: (e) => JSON.parse(e.data as string) as { ch: string; seq?: string },
+            serializer: (value) => {
+              if (++sends === 2) throw new Error('cannot encode');
+              return JSON.stringify(value);
+            },
+            reconnect: { backoff: constantBackoff({ delayMs: 10 }) },
+          });
+          // The drop is reported too (a TransportError): only what encoding refused is counted.
+          const reported: unknown[] = [];
+          socket.error$.subscribe((error) => error instanceof EncodeError && reported.push(error));
+          const hold = socket.connect();
+          const events: unknown[] = [];
+          const channel = multiplex(
+            socket,
+            (cursor) => ({ sub: cursor ?? 'a' }),
+            () => ({ unsub: 'a' }),
+            (m) => m.ch === 'a',
+            options && { ...options, onResume: (event) => events.push(event) },
+          ).subscribe({ next: (m) => events.push(m), error: (error: unknown) => events.push(error) });
+          at(server, 2, () => server.latest.messageJson({ ch: 'a', seq: '1' }));
+          // The second connection opens at 16: its subscribe is rejected. What comes after it is not the channel's.
+          at(server, 20, () => server.latest.messageJson({ ch: 'a', seq: '2' }));
+          at(server, 25, () => channel.unsubscribe());
+          at(server, 30, () => hold.unsubscribe());
+          flush();
+          expect(unhandled).toEqual([]);
+          expect(reported).toHaveLength(1);
+          expect(reported[0]).toBeInstanceOf(EncodeError);
+          expect(events).toEqual([{ ch: 'a', seq: '1' }, reported[0]]);
+          expect(server.connection(0).sentJson()).toEqual([{ sub: 'a' }]);
+          expect(server.connection(1).sentJson()).toEqual([]);
+          expect(openSockets(server)).toEqual([]);
+        });
+      },
+    );
 
     it('a subscribeMsg that throws on a re-subscribe: error$ and every subscriber of the channel get the CallbackError', () => {
       newScheduler().run(({ cold, flush }) => {
