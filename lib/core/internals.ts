@@ -17,8 +17,8 @@ export interface SocketInternals<In, Out> {
   /** The current socket, as an identity: a channel unsubscribes only on the socket it subscribed on. */
   current(): object | undefined;
   /**
-   * Sends, or reports on `error$` what it cannot send and returns that error; throws it instead when nobody listens
-   * there.
+   * Sends (or queues, when not open), or reports on `error$` what it cannot send and returns that error. Throws it
+   * instead when nobody listens there; throws as `send` does when the socket throws or a full queue is set to throw.
    */
   send(value: Out): RxWebSocketError | undefined;
   /** Emits `error` on `error$`; false when nobody listens there. */

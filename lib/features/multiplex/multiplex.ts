@@ -109,10 +109,11 @@ const registry = /* @__PURE__ */ new WeakMap<object, Channels<unknown, unknown>>
  *
  * What the application's callbacks throw, and what the socket cannot send, never escapes into the socket's handlers:
  * - `subscribeMsg` (as `CallbackError` 'multiplex.subscribeMsg'), the default key (`CallbackError` 'multiplex.key') and
- *   a subscribe message that cannot be sent (the serializer refuses it, or the socket throws) end the channel:
- *   reported on `error$` once, then every subscriber gets the error; the channel holds nothing and sends no
- *   unsubscribe. A `Blob` subscribe message without a key errors its subscriber alone with `InvalidOptionError`
- *   'multiplex.key'.
+ *   a subscribe message that cannot be sent (it cannot be encoded, or the socket throws) end the channel, whether or
+ *   not anyone listens on `error$`: reported on `error$` once, then every subscriber gets the error; the channel holds
+ *   nothing and sends no unsubscribe. A `Blob` subscribe message without a key errors its subscriber alone with
+ *   `InvalidOptionError` 'multiplex.key'. A `subscribeMsg` that closes or reconnects the socket sends nothing on it:
+ *   the channel ends with the socket, or subscribes on the next open.
  * - `filter` (`CallbackError` 'multiplex.filter'), `cursorOf` ('multiplex.cursorOf': the message is not delivered)
  *   and `isRecovered` ('multiplex.isRecovered') end the channel the same way, and its unsubscribe message is sent.
  * - `cursorOf` returning neither a string nor `undefined` (`CallbackError` 'multiplex.cursorOf', saying what it
@@ -252,8 +253,9 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
     const subscribe = (made?: { readonly message: Out }): Problem => {
       const message = made ? made.message : guard(subscribeMsg, resume?.cursor(), subscribeError);
       if (message instanceof Threw) return message;
-      // subscribeMsg may have let the channel go: nothing to subscribe, and nobody would unsubscribe it.
-      if (stopped) return undefined;
+      // subscribeMsg may have let the channel go (nothing to subscribe, and nobody would unsubscribe it), or closed or
+      // replaced the socket (the message would wait in the queue, and the next open subscribes the channel anyway).
+      if (stopped || !host.isOpen()) return undefined;
       const sent = send(message, { key, op: 'subscribe', resumes: resume?.cursor() !== undefined });
       if (!sent) {
         subscribedOn = host.current();
@@ -332,9 +334,9 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
   }
 
   /**
-   * `host.send`: undefined once sent, what it reported on error$ instead (the serializer threw), or what it threw
-   * (nobody listens on error$, or the socket threw) as a `Threw`. A socket that counts channels (one shared across
-   * tabs) is told which channel frame goes through it.
+   * `host.send` (the socket is open): undefined once sent; the error it reported on error$ instead (the message could
+   * not be encoded); or what it threw (that error when nobody listens on error$, or the socket's own) as a `Threw`. A
+   * socket that counts channels (one shared across tabs) is told which channel frame goes through it.
    */
   function send(message: Out, frame: ChannelFrame): Problem {
     const socket = host.current() as Partial<ChannelFrameAware> | undefined;

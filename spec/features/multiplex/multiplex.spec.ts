@@ -367,6 +367,58 @@ describe('multiplex', () => {
         expect(server.connection(1).sentJson()).toEqual([]);
       });
     });
+
+    it('a subscribeMsg that closes the socket as the channel resubscribes: nothing is sent or reported, and the channel completes with the socket', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const { server, socket, btc, log } = reentrant();
+        server.script((connection) => (connection.index === 0 ? cold('5ms x', { x: 'drop' }) : undefined));
+        const errors: unknown[] = [];
+        // Listened to: a message sent while closing is reported there, not thrown.
+        socket.error$.subscribe((error) => errors.push(error));
+        let calls = 0;
+        const seen: unknown[] = [];
+        btc(() => {
+          // 1: the default key; 2: the first open; 3: the reopening at 15 ms.
+          if (++calls === 3) socket.close();
+          return { op: 'sub', channel: 'BTC' };
+        }).subscribe(log(seen));
+        flush();
+        expect(calls).toBe(3);
+        expect(seen).toEqual(['complete']);
+        expect(errors.map((error) => (error as Error).name)).toEqual(['TransportError']);
+        expect(server.connection(1).sentJson()).toEqual([]);
+        expect(openSockets(server)).toEqual([]);
+      });
+    });
+
+    it('a subscribeMsg that reconnects as the channel resubscribes: the channel subscribes once, on the next connection', () => {
+      newScheduler().run(({ cold, flush }) => {
+        const { server, socket, btc, log } = reentrant();
+        server.script((connection) => (connection.index === 0 ? cold('5ms x', { x: 'drop' }) : undefined));
+        const errors: unknown[] = [];
+        socket.error$.subscribe((error) => errors.push(error));
+        let calls = 0;
+        const seen: unknown[] = [];
+        const channel = btc(() => {
+          if (++calls === 3) socket.reconnect();
+          return { op: 'sub', channel: 'BTC' };
+        }).subscribe(log(seen));
+        at(server, 50, () => server.latest.messageJson({ channel: 'BTC', n: 1 }));
+        at(server, 60, () => channel.unsubscribe());
+        flush();
+        expect(calls).toBe(4);
+        expect(seen).toEqual([{ channel: 'BTC', n: 1 }]);
+        expect(errors.map((error) => (error as Error).name)).toEqual(['TransportError']);
+        expect(server.connections.map((connection) => connection.sentJson())).toEqual([
+          [{ op: 'sub', channel: 'BTC' }],
+          [],
+          [
+            { op: 'sub', channel: 'BTC' },
+            { op: 'unsub', channel: 'BTC' },
+          ],
+        ]);
+      });
+    });
   });
 
   describe('when its filter throws', () => {
