@@ -36,6 +36,7 @@ import {
   cancel,
   counting,
   doubled,
+  FORMS,
   ids,
   isReply,
   newScheduler,
@@ -714,6 +715,120 @@ describe('request: sending, and what stops a send', () => {
           { type: 'cancel', id: 'before' },
           { type: 'cancel', id: 'after' },
         ]);
+      });
+    });
+
+    describe('made while the connection closes for its last holder, which takes 20 ms', () => {
+      /** A socket held until 5 ms, whose server answers every request 1 ms after it comes and each close in 20 ms. */
+      const leaving = () => {
+        const server = createWebSocketDouble<ServerMsg, ClientMsg>({ autoOpen: true, closeDelayMs: 20 });
+        const answerer = answerRequests(server, { delayMs: 1, reply: doubled });
+        const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+          ...json<ServerMsg, ClientMsg>(),
+          WebSocketCtor: server.WebSocketCtor,
+        });
+        const hold = socket.message$.subscribe();
+        at(server, 5, () => hold.unsubscribe());
+        return { server, socket, answerer };
+      };
+
+      it('goes on the next connection, and is answered', () => {
+        newScheduler().run(({ expectObservable, flush }) => {
+          const { server, socket, answerer } = leaving();
+          const reply$ = request(socket, ask(1), { isReply, id: ids(), cancel, timeoutMs: 1_000 });
+          // Made at 6 ms: the first connection closes at 25, the next opens then, and the answer comes 1 ms later.
+          expectObservable(reply$, '6ms ^').toBe('26ms (r|)', { r: { type: 'reply', id: 'r1', data: 2 } });
+          flush();
+          expect(server.connections.map((connection) => connection.sentJson())).toEqual([[], [ask(1)('r1')]]);
+          expect(answerer.runs('r1')).toBe(1);
+        });
+      });
+
+      it('goes on the next connection, and a drop of that one before the reply does not fail it', () => {
+        newScheduler().run(({ cold, expectObservable }) => {
+          const server = createWebSocketDouble<ServerMsg, ClientMsg>({ autoOpen: true, closeDelayMs: 20 });
+          // The second connection (opened at 25 ms) drops at 30; the third (made at 40) answers at once.
+          const reply = { type: 'reply', id: 'r1', data: 2 } as const;
+          server.script((connection) =>
+            connection.index === 1
+              ? cold('5ms d', { d: 'drop' })
+              : connection.index === 2
+                ? cold('r', { r: { json: reply } })
+                : undefined,
+          );
+          const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+            ...json<ServerMsg, ClientMsg>(),
+            WebSocketCtor: server.WebSocketCtor,
+            reconnect: { backoff: constantBackoff({ delayMs: 10, jitter: 'none' }) },
+          });
+          const hold = socket.message$.subscribe();
+          at(server, 5, () => hold.unsubscribe());
+          const reply$ = request(socket, ask(1), { isReply, id: ids(), timeoutMs: 1_000 });
+          expectObservable(reply$, '6ms ^').toBe('40ms (r|)', { r: reply });
+        });
+      });
+
+      it.each(FORMS)(
+        'handed back by close() (%s), fails with a MessageNotSentError once that connection has closed: no cancel, no new connection',
+        (_, form) => {
+          newScheduler().run(({ expectObservable, flush }) => {
+            const { server, socket } = leaving();
+            const reported: RxWebSocketError[] = [];
+            socket.error$.subscribe((error) => reported.push(error));
+            const reply$ = request(socket, ask(1), { ...form, id: ids(), cancel, timeoutMs: 1_000 });
+            expectObservable(reply$, '6ms ^').toBe(
+              '25ms #',
+              undefined,
+              expect.objectContaining({
+                code: 'ERR_MESSAGE_NOT_SENT',
+                reason: 'close-called',
+                messages: [ask(1)('r1')],
+              }),
+            );
+            at(server, 7, () => expect(socket.close()).toEqual([ask(1)('r1')]));
+            flush();
+            expect(reported).toEqual([
+              expect.objectContaining({ code: 'ERR_MESSAGE_NOT_SENT', reason: 'close-called' }),
+            ]);
+            expect(server.connections.map((connection) => connection.sentJson())).toEqual([[]]);
+            expect(socket.readyState).toBe(CLOSED);
+          });
+        },
+      );
+
+      it('handed back by close() with nobody on error$, fails the same way', () => {
+        newScheduler().run(({ expectObservable, flush }) => {
+          const { server, socket } = leaving();
+          const reply$ = request(socket, ask(1), { isReply, id: ids(), cancel, timeoutMs: 1_000 });
+          expectObservable(reply$, '6ms ^').toBe(
+            '25ms #',
+            undefined,
+            expect.objectContaining({ code: 'ERR_MESSAGE_NOT_SENT', reason: 'close-called' }),
+          );
+          at(server, 7, () => socket.close());
+          flush();
+          expect(server.connections.map((connection) => connection.sentJson())).toEqual([[]]);
+        });
+      });
+    });
+
+    it('sent once the socket opens, is not failed by a later drop: a reply on the next connection still answers it', () => {
+      newScheduler().run(({ cold, expectObservable }) => {
+        const server = createWebSocketDouble<ServerMsg, ClientMsg>();
+        // The first connection opens at 100 ms and drops at 120; the next, made at 130, opens at once.
+        server.script((connection) =>
+          connection.index === 0
+            ? cold('100ms o 19ms d', { o: 'open', d: 'drop' })
+            : cold('o 9ms r', { o: 'open', r: { json: { type: 'reply', id: 'r1', data: 2 } } }),
+        );
+        const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+          ...json<ServerMsg, ClientMsg>(),
+          WebSocketCtor: server.WebSocketCtor,
+          reconnect: { backoff: constantBackoff({ delayMs: 10, jitter: 'none' }) },
+        });
+        expectObservable(request(socket, ask(1), { isReply, id: ids(), timeoutMs: 1_000 })).toBe('140ms (r|)', {
+          r: { type: 'reply', id: 'r1', data: 2 },
+        });
       });
     });
   });
