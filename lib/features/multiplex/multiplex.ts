@@ -101,9 +101,7 @@ const registry = /* @__PURE__ */ new WeakMap<object, Channels<unknown, unknown>>
  * delivered twice, and {@link MultiplexOptions.onResume} tells the app whether each gap was filled.
  *
  * Channels with the same key are shared: by default the subscribe message itself when a string, its bytes when binary,
- * else its JSON, as `subscribeMsg(undefined)` makes it (see {@link MultiplexOptions.key}). A channel ends when the
- * socket's streams do (`close()`); a subscriber that comes while `close()` closes the socket holds the next connection,
- * as a subscriber of `message$` does, through a channel of its own that subscribes once that connection opens.
+ * else its JSON, as `subscribeMsg(undefined)` makes it (see {@link MultiplexOptions.key}).
  *
  * The message types come from `socket` alone, as `socket.send` takes them: the callbacks are typed by it and need no
  * annotations, their object literals keeping their literal types against a union of outgoing messages. (`Out` is
@@ -161,7 +159,7 @@ export function multiplex<In, Out>(
           : 'multiplex: not a socket',
       );
     }
-    channels = createChannels(internals.call(socket), socket as ReactiveWebSocket<In, Out>);
+    channels = createChannels(internals.call(socket));
     registry.set(socket, channels as unknown as Channels<unknown, unknown>);
   }
   if (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__) checkCall(subscribeMsg, unsubscribeMsg, filter, options);
@@ -195,10 +193,7 @@ function checkCall(subscribeMsg: unknown, unsubscribeMsg: unknown, filter: unkno
 }
 
 /** The channels over one socket, reached through `host`. */
-function createChannels<In, Out>(
-  host: MultiplexHost<In, Out>,
-  socket: Pick<ReactiveWebSocket<In, Out>, 'state$'>,
-): Channels<In, Out> {
+function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out> {
   const channels = new Map<string, Channel<In>>();
   return (
     subscribeMsg: (cursor: string | undefined) => Out,
@@ -222,11 +217,7 @@ function createChannels<In, Out>(
         first = { message: made as Out };
         key = keyed;
       } else key = `k${given}`;
-      const running = channels.get(key);
-      // A channel running while close() closes the socket ends with it: a subscriber that comes now holds the next
-      // connection instead, as one of message$ does, through a channel of its own that subscribes on its open.
-      const joined =
-        running && !closing(socket) ? running : open(key, subscribeMsg, unsubscribeMsg, filter, first, options);
+      const joined = channels.get(key) ?? open(key, subscribeMsg, unsubscribeMsg, filter, first, options);
       // Ended as it started (its first subscribe could not go, or the socket stopped meanwhile): as its members did.
       if (joined.final) return joined.final(subscriber);
       joined.members = [...joined.members, subscriber];
@@ -363,13 +354,6 @@ function createChannels<In, Out>(
 
 /** What stopped a message: a `Threw` for what nobody has heard yet, an error the socket reported itself on error$. */
 type Problem = Threw | RxWebSocketError | undefined;
-
-/** Whether `close()` is closing the socket now: its state, read by a subscription of a moment (state$ only observes). */
-function closing(socket: Pick<ReactiveWebSocket<unknown, unknown>, 'state$'>): boolean {
-  let status: string | undefined;
-  socket.state$.subscribe((state) => (status = state.status)).unsubscribe();
-  return status === 'closing';
-}
 
 /** One channel: its subscribers, and how to stop it once the last has left. */
 interface Channel<In> {

@@ -248,42 +248,6 @@ describe('multiplex', () => {
       });
     });
 
-    it('a subscriber that joins a running channel while close() closes the socket holds the next connection, as one of message$ does: the running channel ends with the close', () => {
-      newScheduler().run(({ flush }) => {
-        // Every connection opens at once; the server completes a client's close in 20 ms.
-        const { server, socket } = feed({ autoOpen: true, closeDelayMs: 20 });
-        const btc = () =>
-          multiplex(
-            socket,
-            () => ({ op: 'sub', channel: 'BTC' }) as const,
-            () => ({ op: 'unsub', channel: 'BTC' }) as const,
-            (message) => message.channel === 'BTC',
-          );
-        const log: unknown[] = [];
-        const record = (who: string) => ({
-          next: (tick: Tick) => log.push([who, tick.n, server.scheduler.now()]),
-          complete: () => log.push([who, 'complete', server.scheduler.now()]),
-        });
-        btc().subscribe(record('first'));
-        at(server, 1, () => server.latest.messageJson({ channel: 'BTC', n: 1 }));
-        at(server, 5, () => socket.close());
-        at(server, 6, () => btc().subscribe(record('late')));
-        // On the next connection, opened at 25 ms.
-        at(server, 50, () => server.latest.messageJson({ channel: 'BTC', n: 2 }));
-        flush();
-        expect(log).toEqual([
-          ['first', 1, 1],
-          ['first', 'complete', 25],
-          ['late', 2, 50],
-        ]);
-        expect(server.connections.map((connection) => connection.sentJson())).toEqual([
-          [{ op: 'sub', channel: 'BTC' }],
-          [{ op: 'sub', channel: 'BTC' }],
-        ]);
-        expect(openSockets(server)).toEqual([1]);
-      });
-    });
-
     it('a channel started while the socket is already closed (from a close$ callback) subscribes once, on the next open', () => {
       newScheduler().run(({ cold, flush }) => {
         const server = createWebSocketDouble<Tick, Command>();
