@@ -168,8 +168,7 @@ socket.send(JSON.stringify({ subscribe: 'BTC' }));`,
  * lifecycle's and the heartbeat's handling of the session in their features rather than in the session (message$ only
  * 7,385, default app 7,512, + heartbeat 8,413, + pageLifecycle 8,237 (8,382 with a closing socket left to its close
  * event, and a page still hidden kept held), + multiplex 9,012, + request 8,776 (9,003 with a resent request's frames
- * marked for tab sharing; 9,052 with a request handed back by `close()` while the connection closes for its last
- * holder told so), + shareAcrossTabs 9,718 B; 10,310 B with what the leader cannot send handed back) with about 1% of room.
+ * marked for tab sharing; 9,058 with a request whose message `close()` hands back told so), + shareAcrossTabs 9,718 B; 10,310 B with what the leader cannot send handed back) with about 1% of room.
  */
 export const OWN_GZIP_BUDGETS: Readonly<Record<string, number>> = {
   'rx-websocket-message-only': 7_460,
@@ -188,7 +187,7 @@ export const OWN_GZIP_BUDGETS: Readonly<Record<string, number>> = {
  * `spec/package/size.spec.ts`. Measured 901 B (heartbeat) and 846 B (pageLifecycle), each now carrying its own handling
  * of the session (counting traffic and recognising pongs, a dead connection's drop; the hold and the check, and a
  * closing socket left to its close event, a retry of it held for the page), which the
- * default app no longer does; 1,500 B (multiplex), 1,460 B (request, with `replyIdOf`'s index by id, the check of a refused send, taking an ended request's message out of the send queue, marking a resent request's frames so that a leader tab hands none of them back, and telling a request that `close()` handed back while the connection closed for its last holder: 1,502 B), 2,770 B (shareAcrossTabs, with the frozen leader stepping down, and what the leader cannot send as its connection closes handed back to go on the next); with about 20–50 B of
+ * default app no longer does; 1,500 B (multiplex), 1,460 B (request, with `replyIdOf`'s index by id, the check of a refused send, taking an ended request's message out of the send queue, marking a resent request's frames so that a leader tab hands none of them back, and telling a request whose message `close()` handed back: 1,498 B), 2,770 B (shareAcrossTabs, with the frozen leader stepping down, and what the leader cannot send as its connection closes handed back to go on the next); with about 20–50 B of
  * room. Each feature's app is the default app with the feature added.
  */
 export const FEATURE_COST_CEILINGS: Readonly<Record<string, number>> = {

@@ -307,7 +307,9 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     // it closes is not queued for a later connection.
     this.closeWhenFlushed = this.stopping = false;
     const { session } = this;
-    const unsent = this.queue?.size ? this.queue.drain().map((entry) => entry.value) : NOTHING_UNSENT;
+    const unsent = this.queue?.size
+      ? this.queue.drain().map((entry) => ((entry.handedBack = true), entry.value))
+      : NOTHING_UNSENT;
     // Reported before the close starts; an error$ subscriber may close (or subscribe again) meanwhile.
     if (unsent.length > 0) this.reportError(new MessageNotSentError(unsent, 'close-called'));
     // A session that a callback ended or replaced meanwhile is left as it is: the one closed is the one there was.

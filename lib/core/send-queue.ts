@@ -38,6 +38,8 @@ export interface Entry<Out> {
   readonly payload: WebSocketPayload;
   readonly value: Out;
   readonly bytes: number;
+  /** Set when `close()` handed it back unsent: a request whose message it was can tell it from one sent on open. */
+  handedBack?: true;
 }
 
 /** The queue's limits, with every default applied. */

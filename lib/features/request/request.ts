@@ -22,7 +22,7 @@ import type { CloseInfo } from '../../core/events';
 import { guard, REPLY, Threw } from '../../core/guard';
 import { assertDelayMs } from '../../core/validate-options';
 import { addedSince, withdraw, type Entry } from '../../core/send-queue';
-import { CLOSING, OPEN } from '../../core/web-socket-like';
+import { OPEN } from '../../core/web-socket-like';
 import { awaitReply } from './reply-index';
 import { RequestTimeoutError } from './request-timeout-error';
 
@@ -151,9 +151,10 @@ export const DEFAULT_REQUEST = {
  * - The socket stops for good before the reply: the request errors with `message$`'s error, or, when it stopped
  *   without one (`close()`, or a close the reconnection policy ends on without an error), with a
  *   `WebSocketCloseError` for the last close. A request never waits on a socket that can no longer answer it.
- * - Made while the connection closes for its last holder, its message waits in the send queue for the next one; should
- *   `close()` hand it back meanwhile, the request fails with a `MessageNotSentError` (`'close-called'`) once that
- *   connection has closed, and sends no cancel.
+ * - Its message waiting in the send queue (made while not open, or while the connection closes for its last holder),
+ *   `close()` may hand it back: then the request fails with a `MessageNotSentError` (`'close-called'`) at the next
+ *   close or open it hears (that connection's close event, or the next connection a holder made since asks for), and
+ *   never sends a cancel for it, even when it ends first.
  * - What `make`, `isReply`, `replyIdOf`, `cancel` or `id` throws ends the request with a `CallbackError` naming the
  *   hook (`'request.make'`...), given to the subscriber; nothing reaches the socket's handlers. So does what `send`
  *   throws for the request (a `'throw'` overflow, or an `EncodeError` when nobody listens on `error$`).
@@ -218,7 +219,7 @@ export function request<In, const Out, R extends In = In>(
      */
     const settle = (): boolean => {
       settled = true;
-      return !handed || (queued !== undefined && withdraw(queueOf()!, queued));
+      return !handed || (queued !== undefined && (queued.handedBack || withdraw(queueOf()!, queued)));
     };
     let lastClose: CloseInfo | undefined;
     const send = (): void => {
@@ -241,14 +242,13 @@ export function request<In, const Out, R extends In = In>(
       if (refused === undefined) {
         handed = true;
         queued = addedSince(queueOf(), waiting);
-        // Queued while the connection closes for the last holder's leaving: it waits for the next one, unless close()
-        // hands it back meanwhile (reported on error$ then). The close that ends this connection tells which.
-        if (queued && socket.readyState === CLOSING) {
-          const watch = socket.close$.subscribe(() => {
-            watch.unsubscribe();
-            if (!queueOf()!.entries.includes(queued!)) fail(new MessageNotSentError([message], 'close-called'));
-          });
-          subscriber.add(watch);
+        // Queued: it goes on the next open, unless close() hands it back meanwhile (reported on error$ then, and the
+        // connection may be closing for the last holder's leaving, this request held for the next). The next close or
+        // open tells the request.
+        if (queued) {
+          const told = () => queued!.handedBack && fail(new MessageNotSentError([message], 'close-called'));
+          subscriber.add(socket.close$.subscribe(told));
+          subscriber.add(socket.open$.subscribe(told));
         }
         return;
       }

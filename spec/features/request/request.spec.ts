@@ -40,6 +40,7 @@ import {
   ids,
   isReply,
   newScheduler,
+  replyIdOf,
   setup,
   unhandledDuring,
   URL,
@@ -792,6 +793,79 @@ describe('request: sending, and what stops a send', () => {
             ]);
             expect(server.connections.map((connection) => connection.sentJson())).toEqual([[]]);
             expect(socket.readyState).toBe(CLOSED);
+          });
+        },
+      );
+
+      it('made from a state$ callback of closing and handed back by close(), fails once that connection has closed', () => {
+        newScheduler().run(({ flush }) => {
+          const { server, socket } = leaving();
+          const errors: unknown[] = [];
+          let made = false;
+          socket.state$.subscribe((state) => {
+            // The socket still says it is open here: the close is about to be made.
+            if (state.status !== 'closing' || made) return;
+            made = true;
+            request(socket, ask(1), { isReply, id: ids(), cancel, timeoutMs: 1_000 }).subscribe({
+              error: (error: unknown) => errors.push([server.scheduler.now(), error]),
+            });
+          });
+          at(server, 7, () => expect(socket.close()).toEqual([ask(1)('r1')]));
+          flush();
+          expect(errors).toEqual([
+            [25, expect.objectContaining({ code: 'ERR_MESSAGE_NOT_SENT', reason: 'close-called' })],
+          ]);
+          expect(server.connections.map((connection) => connection.sentJson())).toEqual([[]]);
+          expect(socket.readyState).toBe(CLOSED);
+        });
+      });
+
+      it('handed back by close() from a close$ callback after its own, fails when the next connection it holds opens', () => {
+        newScheduler().run(({ expectObservable, flush }) => {
+          const { server, socket } = leaving();
+          const reply$ = request(socket, ask(1), { replyIdOf, id: ids(), cancel, timeoutMs: 1_000 });
+          // Heard after the request's own close$ subscription, made as it queued its message at 6 ms.
+          at(server, 7, () => {
+            const closing = socket.close$.subscribe(() => {
+              closing.unsubscribe();
+              expect(socket.close()).toEqual([ask(1)('r1')]);
+            });
+          });
+          expectObservable(reply$, '6ms ^').toBe(
+            '25ms #',
+            undefined,
+            expect.objectContaining({ code: 'ERR_MESSAGE_NOT_SENT', reason: 'close-called' }),
+          );
+          flush();
+          // The request held the next connection, and let it go once told: nothing went on either.
+          expect(server.connections.map((connection) => connection.sentJson())).toEqual([[], []]);
+        });
+      });
+
+      it.each(['timed out', 'let go'])(
+        'handed back by close(), then %s before that connection has closed: no cancel is made',
+        (how) => {
+          newScheduler().run(({ expectObservable, flush }) => {
+            const { server, socket } = leaving();
+            const reported: RxWebSocketError[] = [];
+            socket.error$.subscribe((error) => reported.push(error));
+            const made: string[] = [];
+            const cancelling = (id: string) => (made.push(id), cancel(id));
+            const reply$ = request(socket, ask(1), { isReply, id: ids(), cancel: cancelling, timeoutMs: 10 });
+            if (how === 'timed out') {
+              expectObservable(reply$, '6ms ^').toBe(
+                '16ms #',
+                undefined,
+                expect.objectContaining({ code: 'ERR_REQUEST_TIMEOUT' }),
+              );
+            } else expectObservable(reply$, '6ms ^ 3ms !').toBe('');
+            at(server, 7, () => socket.close());
+            flush();
+            expect(made).toEqual([]);
+            expect(reported).toEqual([
+              expect.objectContaining({ code: 'ERR_MESSAGE_NOT_SENT', reason: 'close-called' }),
+            ]);
+            expect(server.connections.map((connection) => connection.sentJson())).toEqual([[]]);
           });
         },
       );
