@@ -101,7 +101,11 @@ const registry = /* @__PURE__ */ new WeakMap<object, Channels<unknown, unknown>>
  * delivered twice, and {@link MultiplexOptions.onResume} tells the app whether each gap was filled.
  *
  * Channels with the same key are shared: by default the subscribe message itself when a string, its bytes when binary,
- * else its JSON, as `subscribeMsg(undefined)` makes it (see {@link MultiplexOptions.key}).
+ * else its JSON, as `subscribeMsg(undefined)` makes it (see {@link MultiplexOptions.key}). A channel ends when the
+ * socket's streams do (`close()`, a close the policy does not retry); a subscriber that joins it as that session ends
+ * (while `close()` closes the socket, or from a callback of the closed state) holds the next connection instead, as a
+ * subscriber of `message$` does: as the channel ends, such subscribers join a channel made again, which subscribes
+ * (afresh, with no cursor) once that connection opens.
  *
  * The message types come from `socket` alone, as `socket.send` takes them: the callbacks are typed by it and need no
  * annotations, their object literals keeping their literal types against a union of outgoing messages. (`Out` is
@@ -159,7 +163,7 @@ export function multiplex<In, Out>(
           : 'multiplex: not a socket',
       );
     }
-    channels = createChannels(internals.call(socket));
+    channels = createChannels(internals.call(socket), socket as ReactiveWebSocket<In, Out>);
     registry.set(socket, channels as unknown as Channels<unknown, unknown>);
   }
   if (typeof __RXWS_DEV__ == 'undefined' || __RXWS_DEV__) checkCall(subscribeMsg, unsubscribeMsg, filter, options);
@@ -193,7 +197,10 @@ function checkCall(subscribeMsg: unknown, unsubscribeMsg: unknown, filter: unkno
 }
 
 /** The channels over one socket, reached through `host`. */
-function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out> {
+function createChannels<In, Out>(
+  host: MultiplexHost<In, Out>,
+  socket: Pick<ReactiveWebSocket<In, Out>, 'state$'>,
+): Channels<In, Out> {
   const channels = new Map<string, Channel<In>>();
   return (
     subscribeMsg: (cursor: string | undefined) => Out,
@@ -217,10 +224,19 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
         first = { message: made as Out };
         key = keyed;
       } else key = `k${given}`;
-      const joined = channels.get(key) ?? open(key, subscribeMsg, unsubscribeMsg, filter, first, options);
-      // Ended as it started (its first subscribe could not go, or the socket stopped meanwhile): as its members did.
-      if (joined.final) return joined.final(subscriber);
-      joined.members = [...joined.members, subscriber];
+      let joined: Channel<In>;
+      /** Joins the channel running for the key, or a new one; called again for a member the channel carries over. */
+      const join = (): void => {
+        const running = channels.get(key);
+        joined = running ?? open(key, subscribeMsg, unsubscribeMsg, filter, first, options);
+        // Ended as it started (its first subscribe could not go, or the socket stopped meanwhile): as its members did.
+        if (joined.final) return joined.final(subscriber);
+        joined.members = [...joined.members, subscriber];
+        // A channel ending with the socket's session (close() closes it, or it has closed): a subscriber of message$
+        // that comes now holds the next one, and so does this member, through a channel made again as this one ends.
+        if (running && !running.carried && ending(socket)) (running.late ??= new Map()).set(subscriber, join);
+      };
+      join();
       return () => {
         const { members } = joined;
         if (!members.includes(subscriber)) return;
@@ -241,7 +257,8 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
     first: { readonly message: Out } | undefined,
     options: MultiplexOptions<In, In> | undefined,
   ): Channel<In> {
-    const channel: Channel<In> = { members: [], stop: () => undefined };
+    // Made while the socket's session ends: its hold on message$ is already for the next one.
+    const channel: Channel<In> = { members: [], stop: () => undefined, carried: ending(socket) };
     // Only a resumable channel keeps cursors: a plain one's messages take the path without them.
     const resume = options?.cursorOf
       ? createResume(options as ResumeOptions<In, In>, (error) => host.report(error))
@@ -263,13 +280,16 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
       }
       return sent;
     };
-    /** The socket's streams ended: so does the channel, for every member. */
-    const end = (notify: (member: Subscriber<In>) => void): void => {
-      const { members } = channel;
+    /**
+     * The channel ends, for every member; when the socket's streams ended (`carry`), those that came as its session
+     * ended join the channel made again for the next one instead.
+     */
+    const end = (notify: (member: Subscriber<In>) => void, carry?: boolean): void => {
+      const { members, late } = channel;
       channel.members = [];
       channel.final = notify;
       channel.stop();
-      members.forEach(notify);
+      for (const member of members) ((carry && late?.get(member)) || notify)(member);
     };
     /**
      * A callback threw or a message could not be sent: heard on error$ (once: the socket reported a refused send
@@ -300,6 +320,9 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
     // `connecting`): a call with the same key made from there joins this channel rather than starting another.
     channels.set(key, channel);
     channel.opens = host.open$.subscribe(() => {
+      // Open: a later end of the session is this channel's own, for every member.
+      channel.carried = false;
+      channel.late = undefined;
       // An earlier open$ subscriber may have closed the socket or started another: nothing to subscribe on then.
       if (!host.isOpen()) return;
       const problem = subscribe();
@@ -324,8 +347,8 @@ function createChannels<In, Out>(host: MultiplexHost<In, Out>): Channels<In, Out
           for (let i = 0; i < members.length; i++) members[i]!.next(message);
         }
       },
-      error: (error: unknown) => end((member) => member.error(error)),
-      complete: () => end((member) => member.complete()),
+      error: (error: unknown) => end((member) => member.error(error), true),
+      complete: () => end((member) => member.complete(), true),
     });
     // Not open when the socket stopped as the channel subscribed (a state$ subscriber closed it): the channel has ended.
     const problem = host.isOpen() ? subscribe(first) : undefined;
@@ -364,6 +387,20 @@ interface Channel<In> {
   messages?: Subscription;
   /** How it ended, for a subscriber that comes to it as it ends (one that started it). */
   final?: (member: Subscriber<In>) => void;
+  /** Made while the socket's session ended: until it opens, it holds the next session, not the one ending. */
+  carried: boolean;
+  /** Members that joined as the session it runs on ended, each with how it joins the channel made again. */
+  late?: Map<Subscriber<In>, () => void>;
+}
+
+/**
+ * Whether the socket's session is ending: `close()` is closing it, or it has closed (from a callback of its end). Its
+ * state, read by a subscription of a moment (`state$` only observes).
+ */
+function ending(socket: Pick<ReactiveWebSocket<unknown, unknown>, 'state$'>): boolean {
+  let status: string | undefined;
+  socket.state$.subscribe((state) => (status = state.status)).unsubscribe();
+  return status === 'closing' || status === 'closed';
 }
 
 function wrapper(hook: CallbackHook): (cause: unknown) => RxWebSocketError {

@@ -1,6 +1,10 @@
-import { config, NEVER, retry } from 'rxjs';
+import { asyncScheduler, config, NEVER, retry } from 'rxjs';
 import {
   CallbackError,
+  CLOSED,
+  CLOSING,
+  CONNECTING,
+  OPEN,
   constantBackoff,
   EncodeError,
   fromWebSocket,
@@ -8,6 +12,7 @@ import {
   json,
   multiplex,
   WebSocketCloseError,
+  type WebSocketConstructor,
 } from '../../../lib/index';
 import {
   createWebSocketDouble,
@@ -245,6 +250,286 @@ describe('multiplex', () => {
         flush();
         expect(server.connection(0).sentJson()).toEqual([{ op: 'sub', channel: 'BTC' }]);
         held.unsubscribe();
+      });
+    });
+
+    describe("joined while the socket's session ends (the server completes a client's close in 20 ms)", () => {
+      /** A socket whose connections open at once, a BTC channel on it, and a recorder of what each subscriber gets. */
+      const ending = () => {
+        const { server, socket } = feed({ autoOpen: true, closeDelayMs: 20 });
+        const btc = () =>
+          multiplex(
+            socket,
+            () => ({ op: 'sub', channel: 'BTC' }) as const,
+            () => ({ op: 'unsub', channel: 'BTC' }) as const,
+            (message) => message.channel === 'BTC',
+          );
+        const log: unknown[] = [];
+        const record = (who: string) => ({
+          next: (tick: Tick) => log.push([who, tick.n, server.scheduler.now()]),
+          complete: () => log.push([who, 'complete', server.scheduler.now()]),
+        });
+        const sent = () => server.connections.map((connection) => connection.sentJson());
+        return { server, socket, btc, log, record, sent };
+      };
+      const SUB = { op: 'sub', channel: 'BTC' };
+      const UNSUB = { op: 'unsub', channel: 'BTC' };
+
+      it('a subscriber that joins a running channel while close() closes the socket holds the next connection, as one of message$ does: the running channel ends with the close', () => {
+        newScheduler().run(({ flush }) => {
+          const { server, socket, btc, log, record, sent } = ending();
+          btc().subscribe(record('first'));
+          at(server, 1, () => server.latest.messageJson({ channel: 'BTC', n: 1 }));
+          at(server, 5, () => socket.close());
+          at(server, 6, () => btc().subscribe(record('late')));
+          // On the next connection, opened at 25 ms.
+          at(server, 50, () => server.latest.messageJson({ channel: 'BTC', n: 2 }));
+          flush();
+          expect(log).toEqual([
+            ['first', 1, 1],
+            ['first', 'complete', 25],
+            ['late', 2, 50],
+          ]);
+          expect(sent()).toEqual([[SUB], [SUB]]);
+          expect(openSockets(server)).toEqual([1]);
+        });
+      });
+
+      it.each(['close() closes it', 'its last subscriber left'])(
+        'two subscribers that come while %s share one channel on the next connection: one subscribe, and no unsubscribe while one stays',
+        (how) => {
+          newScheduler().run(({ flush }) => {
+            const { server, socket, btc, log, record, sent } = ending();
+            const first = btc().subscribe(record('first'));
+            at(server, 5, () => (how === 'close() closes it' ? socket.close() : first.unsubscribe()));
+            const late = [6, 7].map((ms) => {
+              const held = { subscription: undefined as { unsubscribe(): void } | undefined };
+              at(server, ms, () => (held.subscription = btc().subscribe(record(`at ${ms}`))));
+              return held;
+            });
+            at(server, 40, () => late[0]!.subscription!.unsubscribe());
+            at(server, 50, () => server.latest.messageJson({ channel: 'BTC', n: 2 }));
+            flush();
+            expect(sent()).toEqual([how === 'close() closes it' ? [SUB] : [SUB, UNSUB], [SUB]]);
+            expect(log.filter((entry) => (entry as unknown[])[0] !== 'first')).toEqual([['at 7', 2, 50]]);
+            expect(openSockets(server)).toEqual([1]);
+          });
+        },
+      );
+
+      it.each(['close()', "the server's 1008, which the policy does not retry"])(
+        'one that comes from a state$ callback of the closed state that %s ends in holds the next connection too',
+        (how) => {
+          newScheduler().run(({ flush }) => {
+            const { server, socket, btc, log, record, sent } = ending();
+            const byServer = how !== 'close()';
+            btc().subscribe({
+              ...record('first'),
+              error: (error: { code: string }) => log.push(['first', error.code, server.scheduler.now()]),
+            });
+            let joined = false;
+            socket.state$.subscribe((state) => {
+              if (state.status !== 'closed' || joined) return;
+              joined = true;
+              btc().subscribe(record('from closed'));
+            });
+            at(server, 5, () => (byServer ? server.latest.close(1008) : socket.close()));
+            at(server, 50, () => server.latest.messageJson({ channel: 'BTC', n: 2 }));
+            flush();
+            expect(log).toEqual([
+              byServer ? ['first', 'ERR_WEBSOCKET_CLOSED', 5] : ['first', 'complete', 25],
+              ['from closed', 2, 50],
+            ]);
+            expect(sent()).toEqual([[SUB], [SUB]]);
+          });
+        },
+      );
+
+      it("one that comes from the ending channel's own completion, and one that came before it, share the channel made again", () => {
+        newScheduler().run(({ flush }) => {
+          const { server, socket, btc, log, record, sent } = ending();
+          btc().subscribe({ complete: () => btc().subscribe(record('from complete')) });
+          at(server, 5, () => socket.close());
+          at(server, 6, () => btc().subscribe(record('late')));
+          at(server, 50, () => server.latest.messageJson({ channel: 'BTC', n: 2 }));
+          flush();
+          expect(log).toEqual([
+            ['from complete', 2, 50],
+            ['late', 2, 50],
+          ]);
+          expect(sent()).toEqual([[SUB], [SUB]]);
+        });
+      });
+
+      it('a channel made as the socket closes for its last subscriber, closed by close() before it opens, ends for every member: none is carried over again', () => {
+        newScheduler().run(({ cold, flush }) => {
+          const server = createWebSocketDouble<Tick, Command>({ closeDelayMs: 20 });
+          // Only the first connection opens.
+          server.script((connection) => (connection.index === 0 ? cold('o', { o: 'open' }) : undefined));
+          const socket = fromWebSocket<Tick, Command>(FEED_URL, {
+            ...json<Tick, Command>(),
+            WebSocketCtor: server.WebSocketCtor,
+            // A connection that never opens waits for ever, rather than timing out and trying again.
+            reconnect: { connectTimeoutMs: Infinity },
+          });
+          const channel = () =>
+            multiplex(
+              socket,
+              () => ({ op: 'sub', channel: 'BTC' }) as const,
+              () => ({ op: 'unsub', channel: 'BTC' }) as const,
+              (message) => message.channel === 'BTC',
+            );
+          const log: unknown[] = [];
+          const first = channel().subscribe();
+          at(server, 5, () => first.unsubscribe());
+          // Both come while the first connection closes: the channel made at 6 ms holds the next one already.
+          at(server, 6, () => channel().subscribe({ complete: () => log.push(['at 6', server.scheduler.now()]) }));
+          at(server, 7, () => channel().subscribe({ complete: () => log.push(['at 7', server.scheduler.now()]) }));
+          // The second connection, made at 25 ms, is still connecting.
+          at(server, 30, () => socket.close());
+          flush();
+          expect(log).toEqual([
+            ['at 6', 30],
+            ['at 7', 30],
+          ]);
+          expect(server.connections).toHaveLength(2);
+        });
+      });
+
+      it("a channel started from a close$ callback of a close that ends the socket, joined from the closed state's callback, holds the next connection for both, and ends with it", () => {
+        newScheduler().run(({ cold, flush }) => {
+          const server = createWebSocketDouble<Tick, Command>({ closeDelayMs: 20 });
+          // The first connection opens at once and is closed by the server with 1008 (not retried) at 5 ms.
+          server.script((connection) =>
+            cold(connection.index === 0 ? 'o 4ms c' : 'o', { o: 'open', c: { close: 1008 } }),
+          );
+          const socket = fromWebSocket<Tick, Command>(FEED_URL, {
+            ...json<Tick, Command>(),
+            WebSocketCtor: server.WebSocketCtor,
+          });
+          const channel = () =>
+            multiplex(
+              socket,
+              () => ({ op: 'sub', channel: 'BTC' }) as const,
+              () => ({ op: 'unsub', channel: 'BTC' }) as const,
+              (message) => message.channel === 'BTC',
+            );
+          const log: unknown[] = [];
+          const record = (who: string) => ({
+            next: (tick: Tick) => log.push([who, tick.n, server.scheduler.now()]),
+            complete: () => log.push([who, 'complete', server.scheduler.now()]),
+          });
+          const once = <T>(
+            source: { subscribe(next: (value: T) => void): { unsubscribe(): void } },
+            act: (value: T) => boolean,
+          ) => {
+            let done = false;
+            source.subscribe((value) => {
+              if (!done && act(value)) done = true;
+            });
+          };
+          once(socket.close$, () => (channel().subscribe(record('from close$')), true));
+          once(
+            socket.state$,
+            (state) => state.status === 'closed' && (channel().subscribe(record('from closed')), true),
+          );
+          socket.connect();
+          // The next connection opens at once; close() at 30 ms ends it at 50.
+          at(server, 20, () => server.latest.messageJson({ channel: 'BTC', n: 1 }));
+          at(server, 30, () => socket.close());
+          flush();
+          expect(log).toEqual([
+            ['from close$', 1, 20],
+            ['from closed', 1, 20],
+            ['from close$', 'complete', 50],
+            ['from closed', 'complete', 50],
+          ]);
+          expect(server.connections).toHaveLength(2);
+        });
+      });
+
+      it('a channel whose filter throws as the socket closes errors every member, those that came late too: none is carried over', () => {
+        /** A WebSocket-like driven by hand, which, as `ws` does, still delivers messages once close() has been called. */
+        class HandSocket {
+          static made: HandSocket[] = [];
+          readyState: number = CONNECTING;
+          readonly protocol = '';
+          readonly extensions = '';
+          readonly bufferedAmount = 0;
+          binaryType = 'blob';
+          onopen: ((event: object) => void) | null = null;
+          onmessage: ((event: object) => void) | null = null;
+          onclose: ((event: object) => void) | null = null;
+          onerror: ((event: object) => void) | null = null;
+          constructor(readonly url: string) {
+            HandSocket.made.push(this);
+          }
+          send(): void {}
+          close(): void {
+            this.readyState = CLOSING;
+          }
+        }
+        newScheduler().run(({ flush }) => {
+          const socket = fromWebSocket<Tick, Command>(FEED_URL, {
+            ...json<Tick, Command>(),
+            WebSocketCtor: HandSocket as unknown as WebSocketConstructor,
+            // A connection that never opens waits for ever, rather than timing out and trying again.
+            reconnect: { connectTimeoutMs: Infinity },
+          });
+          const channel = () =>
+            multiplex(
+              socket,
+              () => ({ op: 'sub', channel: 'BTC' }) as const,
+              () => ({ op: 'unsub', channel: 'BTC' }) as const,
+              (message) => {
+                if (message.n < 0) throw new Error('bad tick');
+                return message.channel === 'BTC';
+              },
+            );
+          const errors: unknown[] = [];
+          const record = (who: string) => ({ error: (error: unknown) => errors.push([who, error]) });
+          channel().subscribe(record('first'));
+          asyncScheduler.schedule(() => {
+            const ws = HandSocket.made[0]!;
+            ws.readyState = OPEN;
+            ws.onopen?.({ type: 'open' });
+            socket.close();
+            channel().subscribe(record('late'));
+            // Read during the closing handshake.
+            ws.onmessage?.({ type: 'message', data: JSON.stringify({ channel: 'BTC', n: -1 }) });
+            ws.readyState = CLOSED;
+            ws.onclose?.({ type: 'close', code: 1000, reason: '', wasClean: true });
+          }, 1);
+          flush();
+          const failed = expect.objectContaining({ code: 'ERR_CALLBACK', hook: 'multiplex.filter' });
+          expect(errors).toEqual([
+            ['first', failed],
+            ['late', failed],
+          ]);
+          expect(HandSocket.made).toHaveLength(1);
+        });
+      });
+
+      it('once the channel made again has opened, a later close() ends it for every member, those that came late included, and carries over those that come as it closes', () => {
+        newScheduler().run(({ flush }) => {
+          const { server, socket, btc, log, record, sent } = ending();
+          btc().subscribe(record('first'));
+          at(server, 5, () => socket.close());
+          at(server, 6, () => btc().subscribe(record('late')));
+          // The next connection opens at 25 ms; its close, made at 30, ends at 50. One that comes meanwhile is carried
+          // over in turn, to the connection after it.
+          at(server, 30, () => socket.close());
+          at(server, 31, () => btc().subscribe(record('later')));
+          at(server, 60, () => server.latest.messageJson({ channel: 'BTC', n: 3 }));
+          flush();
+          expect(log).toEqual([
+            ['first', 'complete', 25],
+            ['late', 'complete', 50],
+            ['later', 3, 60],
+          ]);
+          expect(sent()).toEqual([[SUB], [SUB], [SUB]]);
+          expect(openSockets(server)).toEqual([2]);
+        });
       });
     });
 
