@@ -234,7 +234,11 @@ function createChannels<In, Out>(
         joined.members = [...joined.members, subscriber];
         // A channel ending with the socket's session (close() closes it, or it has closed): a subscriber of message$
         // that comes now holds the next one, and so does this member, through a channel made again as this one ends.
-        if (running && !running.carried && ending(socket)) (running.late ??= new Map()).set(subscriber, join);
+        // (On the connection of the moment: one that ended before this channel's next opened is not this session.)
+        if (running && !running.carried && ending(socket)) {
+          const on = host.current();
+          (running.late ??= new Map()).set(subscriber, () => host.current() === on && (join(), true));
+        }
       };
       join();
       return () => {
@@ -289,7 +293,11 @@ function createChannels<In, Out>(
       channel.members = [];
       channel.final = notify;
       channel.stop();
-      for (const member of members) ((carry && late?.get(member)) || notify)(member);
+      for (const member of members) {
+        // A member that left meanwhile (from another's callback) is not carried anywhere.
+        const carried = carry && !member.closed && late?.get(member);
+        if (!(carried && carried())) notify(member);
+      }
     };
     /**
      * A callback threw or a message could not be sent: heard on error$ (once: the socket reported a refused send
@@ -389,8 +397,11 @@ interface Channel<In> {
   final?: (member: Subscriber<In>) => void;
   /** Made while the socket's session ended: until it opens, it holds the next session, not the one ending. */
   carried: boolean;
-  /** Members that joined as the session it runs on ended, each with how it joins the channel made again. */
-  late?: Map<Subscriber<In>, () => void>;
+  /**
+   * Members that joined as the session it runs on ended, each with how it joins the channel made again: false, having
+   * joined nothing, when that session is not the one ending now.
+   */
+  late?: Map<Subscriber<In>, () => boolean>;
 }
 
 /**

@@ -510,6 +510,64 @@ describe('multiplex', () => {
         });
       });
 
+      it("one that comes late and leaves from another member's completion is carried nowhere: nothing is held or sent", () => {
+        newScheduler().run(({ flush }) => {
+          const { server, socket, btc, sent } = ending();
+          let late: { unsubscribe(): void } | undefined;
+          btc().subscribe({ complete: () => late!.unsubscribe() });
+          at(server, 5, () => socket.close());
+          at(server, 6, () => (late = btc().subscribe()));
+          flush();
+          expect(sent()).toEqual([[SUB]]);
+          expect(openSockets(server)).toEqual([]);
+          expect(socket.readyState).toBe(CLOSED);
+        });
+      });
+
+      it('one that came late to a channel started from a close$ callback, whose next connection close() ends before it opens, ends with it: it is not carried over twice', () => {
+        newScheduler().run(({ cold, flush }) => {
+          const server = createWebSocketDouble<Tick, Command>({ closeDelayMs: 20 });
+          // The server closes the first connection with 1008 (not retried) at 4 ms; the second never opens.
+          server.script((connection) =>
+            connection.index === 0 ? cold('o 3ms c', { o: 'open', c: { close: 1008 } }) : undefined,
+          );
+          const socket = fromWebSocket<Tick, Command>(FEED_URL, {
+            ...json<Tick, Command>(),
+            WebSocketCtor: server.WebSocketCtor,
+            reconnect: { connectTimeoutMs: Infinity },
+          });
+          const channel = () =>
+            multiplex(
+              socket,
+              () => ({ op: 'sub', channel: 'BTC' }) as const,
+              () => ({ op: 'unsub', channel: 'BTC' }) as const,
+              (message) => message.channel === 'BTC',
+            );
+          const log: unknown[] = [];
+          const done = (who: string) => ({ complete: () => log.push([who, server.scheduler.now()]) });
+          socket.connect();
+          let fromClose = false;
+          let fromClosed = false;
+          socket.close$.subscribe(() => {
+            if (fromClose) return;
+            fromClose = true;
+            channel().subscribe(done('from close$'));
+          });
+          socket.state$.subscribe((state) => {
+            if (state.status !== 'closed' || fromClosed) return;
+            fromClosed = true;
+            channel().subscribe(done('from closed'));
+          });
+          at(server, 30, () => socket.close());
+          flush();
+          expect(log).toEqual([
+            ['from close$', 30],
+            ['from closed', 30],
+          ]);
+          expect(server.connections).toHaveLength(2);
+        });
+      });
+
       it('once the channel made again has opened, a later close() ends it for every member, those that came late included, and carries over those that come as it closes', () => {
         newScheduler().run(({ flush }) => {
           const { server, socket, btc, log, record, sent } = ending();
