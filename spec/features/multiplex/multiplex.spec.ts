@@ -1133,9 +1133,10 @@ describe('multiplex', () => {
         channel({ id: new Uint8Array([1]).buffer }).subscribe();
         channel({ id: new Uint8Array([2]).buffer }).subscribe();
         channel('{}').subscribe();
+        channel('[]').subscribe();
         channel({}).subscribe();
         flush();
-        expect(server.connection(0).sentMessages()).toEqual(['{"id":[1]}', '{"id":[2]}', '{}', '{}']);
+        expect(server.connection(0).sentMessages()).toEqual(['{"id":[1]}', '{"id":[2]}', '{}', '[]', '{}']);
       });
     });
 

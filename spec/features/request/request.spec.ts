@@ -511,6 +511,25 @@ describe('request: sending, and what stops a send', () => {
     });
   });
 
+  it("waits for open$ on a socket-like not open yet with resend: 'on-reconnect', by its readyState: it goes once", () => {
+    newScheduler().run(({ cold, expectObservable, flush }) => {
+      const server = createWebSocketDouble<ServerMsg, ClientMsg>();
+      server.script(cold('10ms o', { o: 'open' }));
+      answerRequests(server, { delayMs: 5, reply: doubled });
+      const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+        ...json<ServerMsg, ClientMsg>(),
+        WebSocketCtor: server.WebSocketCtor,
+      });
+      // A socket of the application's own making, over one made by fromWebSocket: only its readyState says it is open.
+      const own = counting(socket);
+      const reply$ = request(own, ask(1), { isReply, id: ids(), resend: 'on-reconnect', timeoutMs: 1_000 });
+      // Made at 1 ms, the connection opens at 11; the answer comes 5 ms after the request.
+      expectObservable(reply$, '1ms ^').toBe('16ms (r|)', { r: { type: 'reply', id: 'r1', data: 2 } });
+      flush();
+      expect(server.connection(0).sentJson()).toEqual([{ type: 'request', id: 'r1', data: 1 }]);
+    });
+  });
+
   it("made from a state$ callback of open with resend: 'on-reconnect', goes once: when open$ announces the socket", () => {
     newScheduler().run(({ flush }) => {
       const { server, socket } = setup();
