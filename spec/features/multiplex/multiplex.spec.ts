@@ -295,6 +295,22 @@ describe('multiplex', () => {
         });
       });
 
+      it('members that joined a running channel while the socket was open end with it at a close(): none is carried over', () => {
+        newScheduler().run(({ flush }) => {
+          const { server, socket, btc, log, record, sent } = ending();
+          btc().subscribe(record('first'));
+          at(server, 2, () => btc().subscribe(record('second')));
+          at(server, 5, () => socket.close());
+          flush();
+          expect(log).toEqual([
+            ['first', 'complete', 25],
+            ['second', 'complete', 25],
+          ]);
+          expect(sent()).toEqual([[SUB]]);
+          expect(openSockets(server)).toEqual([]);
+        });
+      });
+
       it.each(['close() closes it', 'its last subscriber left'])(
         'two subscribers that come while %s share one channel on the next connection: one subscribe, and no unsubscribe while one stays',
         (how) => {
