@@ -1,4 +1,4 @@
-import { asyncScheduler, config, NEVER, retry } from 'rxjs';
+import { asyncScheduler, config, NEVER, type Observable, retry } from 'rxjs';
 import {
   CallbackError,
   CLOSED,
@@ -16,6 +16,7 @@ import {
 } from '../../../lib/index';
 import {
   createWebSocketDouble,
+  type ConnectionScript,
   type WebSocketDoubleOptions,
   type WebSocketServerDouble,
 } from '../../../lib/testing/index';
@@ -254,9 +255,21 @@ describe('multiplex', () => {
     });
 
     describe("joined while the socket's session ends (the server completes a client's close in 20 ms)", () => {
-      /** A socket whose connections open at once, a BTC channel on it, and a recorder of what each subscriber gets. */
-      const ending = () => {
-        const { server, socket } = feed({ autoOpen: true, closeDelayMs: 20 });
+      /**
+       * A socket whose connections open at once (or as `script` says: one that never opens waits for ever, rather than
+       * timing out and trying again), a BTC channel on it, and a recorder of what each subscriber gets.
+       */
+      const ending = (
+        script?: ConnectionScript<Tick, Command>,
+        url: string | (() => string | Observable<string>) = FEED_URL,
+      ) => {
+        const server = createWebSocketDouble<Tick, Command>({ autoOpen: !script, closeDelayMs: 20 });
+        if (script) server.script(script);
+        const socket = fromWebSocket<Tick, Command>(url, {
+          ...json<Tick, Command>(),
+          WebSocketCtor: server.WebSocketCtor,
+          reconnect: { connectTimeoutMs: Infinity },
+        });
         const btc = () =>
           multiplex(
             socket,
@@ -379,62 +392,63 @@ describe('multiplex', () => {
 
       it('a channel made as the socket closes for its last subscriber, closed by close() before it opens, ends for every member: none is carried over again', () => {
         newScheduler().run(({ cold, flush }) => {
-          const server = createWebSocketDouble<Tick, Command>({ closeDelayMs: 20 });
           // Only the first connection opens.
-          server.script((connection) => (connection.index === 0 ? cold('o', { o: 'open' }) : undefined));
-          const socket = fromWebSocket<Tick, Command>(FEED_URL, {
-            ...json<Tick, Command>(),
-            WebSocketCtor: server.WebSocketCtor,
-            // A connection that never opens waits for ever, rather than timing out and trying again.
-            reconnect: { connectTimeoutMs: Infinity },
-          });
-          const channel = () =>
-            multiplex(
-              socket,
-              () => ({ op: 'sub', channel: 'BTC' }) as const,
-              () => ({ op: 'unsub', channel: 'BTC' }) as const,
-              (message) => message.channel === 'BTC',
-            );
-          const log: unknown[] = [];
+          const {
+            server,
+            socket,
+            btc: channel,
+            log,
+            record,
+          } = ending((connection) => (connection.index === 0 ? cold('o', { o: 'open' }) : undefined));
           const first = channel().subscribe();
           at(server, 5, () => first.unsubscribe());
           // Both come while the first connection closes: the channel made at 6 ms holds the next one already.
-          at(server, 6, () => channel().subscribe({ complete: () => log.push(['at 6', server.scheduler.now()]) }));
-          at(server, 7, () => channel().subscribe({ complete: () => log.push(['at 7', server.scheduler.now()]) }));
+          at(server, 6, () => channel().subscribe(record('at 6')));
+          at(server, 7, () => channel().subscribe(record('at 7')));
           // The second connection, made at 25 ms, is still connecting.
           at(server, 30, () => socket.close());
           flush();
           expect(log).toEqual([
-            ['at 6', 30],
-            ['at 7', 30],
+            ['at 6', 'complete', 30],
+            ['at 7', 'complete', 30],
           ]);
           expect(server.connections).toHaveLength(2);
         });
       });
 
+      it('the same while the next connection waits for its URL: none is carried over again', () => {
+        newScheduler().run(({ cold, flush }) => {
+          // The URL comes at once the first time; the next attempt waits for one that never comes.
+          let asked = 0;
+          const { server, socket, btc, log, record } = ending(
+            (connection) => (connection.index === 0 ? cold('o', { o: 'open' }) : undefined),
+            () => (asked++ === 0 ? FEED_URL : NEVER),
+          );
+          const first = btc().subscribe();
+          at(server, 5, () => first.unsubscribe());
+          at(server, 6, () => btc().subscribe(record('at 6')));
+          at(server, 7, () => btc().subscribe(record('at 7')));
+          at(server, 30, () => socket.close());
+          flush();
+          expect(log).toEqual([
+            ['at 6', 'complete', 30],
+            ['at 7', 'complete', 30],
+          ]);
+          expect(asked).toBe(2);
+          expect(server.connections).toHaveLength(1);
+        });
+      });
+
       it("a channel started from a close$ callback of a close that ends the socket, joined from the closed state's callback, holds the next connection for both, and ends with it", () => {
         newScheduler().run(({ cold, flush }) => {
-          const server = createWebSocketDouble<Tick, Command>({ closeDelayMs: 20 });
           // The first connection opens at once and is closed by the server with 1008 (not retried) at 5 ms.
-          server.script((connection) =>
-            cold(connection.index === 0 ? 'o 4ms c' : 'o', { o: 'open', c: { close: 1008 } }),
-          );
-          const socket = fromWebSocket<Tick, Command>(FEED_URL, {
-            ...json<Tick, Command>(),
-            WebSocketCtor: server.WebSocketCtor,
-          });
-          const channel = () =>
-            multiplex(
-              socket,
-              () => ({ op: 'sub', channel: 'BTC' }) as const,
-              () => ({ op: 'unsub', channel: 'BTC' }) as const,
-              (message) => message.channel === 'BTC',
-            );
-          const log: unknown[] = [];
-          const record = (who: string) => ({
-            next: (tick: Tick) => log.push([who, tick.n, server.scheduler.now()]),
-            complete: () => log.push([who, 'complete', server.scheduler.now()]),
-          });
+          const {
+            server,
+            socket,
+            btc: channel,
+            log,
+            record,
+          } = ending((connection) => cold(connection.index === 0 ? 'o 4ms c' : 'o', { o: 'open', c: { close: 1008 } }));
           const once = <T>(
             source: { subscribe(next: (value: T) => void): { unsubscribe(): void } },
             act: (value: T) => boolean,
@@ -542,43 +556,34 @@ describe('multiplex', () => {
 
       it('one that came late to a channel started from a close$ callback, whose next connection close() ends before it opens, ends with it: it is not carried over twice', () => {
         newScheduler().run(({ cold, flush }) => {
-          const server = createWebSocketDouble<Tick, Command>({ closeDelayMs: 20 });
           // The server closes the first connection with 1008 (not retried) at 4 ms; the second never opens.
-          server.script((connection) =>
+          const {
+            server,
+            socket,
+            btc: channel,
+            log,
+            record,
+          } = ending((connection) =>
             connection.index === 0 ? cold('o 3ms c', { o: 'open', c: { close: 1008 } }) : undefined,
           );
-          const socket = fromWebSocket<Tick, Command>(FEED_URL, {
-            ...json<Tick, Command>(),
-            WebSocketCtor: server.WebSocketCtor,
-            reconnect: { connectTimeoutMs: Infinity },
-          });
-          const channel = () =>
-            multiplex(
-              socket,
-              () => ({ op: 'sub', channel: 'BTC' }) as const,
-              () => ({ op: 'unsub', channel: 'BTC' }) as const,
-              (message) => message.channel === 'BTC',
-            );
-          const log: unknown[] = [];
-          const done = (who: string) => ({ complete: () => log.push([who, server.scheduler.now()]) });
           socket.connect();
           let fromClose = false;
           let fromClosed = false;
           socket.close$.subscribe(() => {
             if (fromClose) return;
             fromClose = true;
-            channel().subscribe(done('from close$'));
+            channel().subscribe(record('from close$'));
           });
           socket.state$.subscribe((state) => {
             if (state.status !== 'closed' || fromClosed) return;
             fromClosed = true;
-            channel().subscribe(done('from closed'));
+            channel().subscribe(record('from closed'));
           });
           at(server, 30, () => socket.close());
           flush();
           expect(log).toEqual([
-            ['from close$', 30],
-            ['from closed', 30],
+            ['from close$', 'complete', 30],
+            ['from closed', 'complete', 30],
           ]);
           expect(server.connections).toHaveLength(2);
         });
