@@ -390,54 +390,36 @@ describe('multiplex', () => {
         });
       });
 
-      it('a channel made as the socket closes for its last subscriber, closed by close() before it opens, ends for every member: none is carried over again', () => {
-        newScheduler().run(({ cold, flush }) => {
-          // Only the first connection opens.
-          const {
-            server,
-            socket,
-            btc: channel,
-            log,
-            record,
-          } = ending((connection) => (connection.index === 0 ? cold('o', { o: 'open' }) : undefined));
-          const first = channel().subscribe();
-          at(server, 5, () => first.unsubscribe());
-          // Both come while the first connection closes: the channel made at 6 ms holds the next one already.
-          at(server, 6, () => channel().subscribe(record('at 6')));
-          at(server, 7, () => channel().subscribe(record('at 7')));
-          // The second connection, made at 25 ms, is still connecting.
-          at(server, 30, () => socket.close());
-          flush();
-          expect(log).toEqual([
-            ['at 6', 'complete', 30],
-            ['at 7', 'complete', 30],
-          ]);
-          expect(server.connections).toHaveLength(2);
-        });
-      });
-
-      it('the same while the next connection waits for its URL: none is carried over again', () => {
-        newScheduler().run(({ cold, flush }) => {
-          // The URL comes at once the first time; the next attempt waits for one that never comes.
-          let asked = 0;
-          const { server, socket, btc, log, record } = ending(
-            (connection) => (connection.index === 0 ? cold('o', { o: 'open' }) : undefined),
-            () => (asked++ === 0 ? FEED_URL : NEVER),
-          );
-          const first = btc().subscribe();
-          at(server, 5, () => first.unsubscribe());
-          at(server, 6, () => btc().subscribe(record('at 6')));
-          at(server, 7, () => btc().subscribe(record('at 7')));
-          at(server, 30, () => socket.close());
-          flush();
-          expect(log).toEqual([
-            ['at 6', 'complete', 30],
-            ['at 7', 'complete', 30],
-          ]);
-          expect(asked).toBe(2);
-          expect(server.connections).toHaveLength(1);
-        });
-      });
+      it.each([
+        ['a second connection that never opens', false],
+        ['a next attempt still waiting for its URL', true],
+      ])(
+        'a channel made as the socket closes for its last subscriber, closed by close() before it opens (%s), ends for every member: none is carried over again',
+        (_, waitsForUrl) => {
+          newScheduler().run(({ cold, flush }) => {
+            // Only the first connection opens; with waitsForUrl, the next attempt waits for a URL that never comes.
+            let asked = 0;
+            const { server, socket, btc, log, record } = ending(
+              (connection) => (connection.index === 0 ? cold('o', { o: 'open' }) : undefined),
+              () => (asked++ === 0 || !waitsForUrl ? FEED_URL : NEVER),
+            );
+            const first = btc().subscribe();
+            at(server, 5, () => first.unsubscribe());
+            // Both come while the first connection closes: the channel made at 6 ms holds the next one already.
+            at(server, 6, () => btc().subscribe(record('at 6')));
+            at(server, 7, () => btc().subscribe(record('at 7')));
+            // The next attempt, made at 25 ms, is still connecting.
+            at(server, 30, () => socket.close());
+            flush();
+            expect(log).toEqual([
+              ['at 6', 'complete', 30],
+              ['at 7', 'complete', 30],
+            ]);
+            expect(asked).toBe(2);
+            expect(server.connections).toHaveLength(waitsForUrl ? 1 : 2);
+          });
+        },
+      );
 
       it("a channel started from a close$ callback of a close that ends the socket, joined from the closed state's callback, holds the next connection for both, and ends with it", () => {
         newScheduler().run(({ cold, flush }) => {
