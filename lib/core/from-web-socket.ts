@@ -1,13 +1,19 @@
 import { asyncScheduler, Observable, Subject, type Subscriber, type Subscription, type TeardownLogic } from 'rxjs';
 import { assertValidClose } from '../reconnect/close-codes';
 import type { NativeMessageEvent } from './connection';
-import { EncodeError, MessageNotSentError, SendQueueOverflowError, type RxWebSocketError } from './errors';
+import {
+  EncodeError,
+  MessageNotSentError,
+  SendQueueOverflowError,
+  type MessageNotSentReason,
+  type RxWebSocketError,
+} from './errors';
 import type { Threw } from './guard';
 import type { CloseInfo, OpenInfo, WebSocketData, WebSocketMessageEvent, WebSocketPayload } from './events';
 import { assertBinaryType, resolveOptions, type ResolvedOptions, type WebSocketOptions } from './options';
 import { describeNonPayload, isPayload } from './payload';
 import { INTERNALS, type SocketInternals, type WithInternals } from './internals';
-import { BoundedQueue, resolveSendQueueLimits, type SendQueueLimits } from './send-queue';
+import { BoundedQueue, resolveSendQueueLimits, type Entry, type SendQueueLimits } from './send-queue';
 import { Session, type SessionHost } from './session';
 import type { Source } from './source';
 import type { ClosedState, ConnectionState } from './state';
@@ -149,6 +155,21 @@ type Kind =
 const IDLE: ConnectionState = { status: 'idle' };
 const NOBODY: readonly Member[] = [];
 const NOTHING_UNSENT: readonly never[] = Object.freeze([]);
+
+/** The error that reports these entries unsent, each marked with it for a request waiting on one of them. */
+function unsentError<Out>(
+  entries: readonly Entry<Out>[],
+  reason: MessageNotSentReason,
+  cause?: unknown,
+): MessageNotSentError<Out> {
+  const error = new MessageNotSentError(
+    entries.map((entry) => entry.value),
+    reason,
+    cause,
+  );
+  for (const entry of entries) entry.unsent = error;
+  return error;
+}
 
 /** One subscriber of one public stream; RxJS calls `unsubscribe` when it leaves. @internal */
 class Member {
@@ -307,14 +328,12 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
     // it closes is not queued for a later connection.
     this.closeWhenFlushed = this.stopping = false;
     const { session } = this;
-    const unsent = this.queue?.size
-      ? this.queue.drain().map((entry) => ((entry.handedBack = true), entry.value))
-      : NOTHING_UNSENT;
+    const unsent = this.queue?.size ? unsentError(this.queue.drain(), 'close-called') : undefined;
     // Reported before the close starts; an error$ subscriber may close (or subscribe again) meanwhile.
-    if (unsent.length > 0) this.reportError(new MessageNotSentError(unsent, 'close-called'));
+    if (unsent) this.reportError(unsent);
     // A session that a callback ended or replaced meanwhile is left as it is: the one closed is the one there was.
     if (session && session === this.session) session.close(code ?? 1000, reason);
-    return unsent;
+    return unsent ? unsent.messages : NOTHING_UNSENT;
   }
   reconnect(): void {
     this.session?.reconnect();
@@ -444,17 +463,17 @@ class ReactiveSocket<In, Out> implements ReactiveWebSocket<In, Out>, SessionHost
    */
   private flush(socket: WebSocketLike): void {
     if (!this.queue?.size) return;
-    let failed: Out[] | undefined;
+    let failed: Entry<Out>[] | undefined;
     let cause: unknown;
     for (const entry of this.queue.drain()) {
       try {
         socket.send(entry.payload);
       } catch (error) {
         if (!failed) cause = error;
-        (failed ??= []).push(entry.value);
+        (failed ??= []).push(entry);
       }
     }
-    if (failed) this.emit(ERRORS, new MessageNotSentError(failed, 'send-threw', cause));
+    if (failed) this.emit(ERRORS, unsentError(failed, 'send-threw', cause));
   }
 
   /** `send$` completed or errored: close with 1000 once what is queued has gone out. */

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from './errors';
+import { InvalidOptionError, type MessageNotSentError } from './errors';
 import type { WebSocketPayload } from './events';
 import { ownCopy, payloadByteLength } from './payload';
 
@@ -38,8 +38,11 @@ export interface Entry<Out> {
   readonly payload: WebSocketPayload;
   readonly value: Out;
   readonly bytes: number;
-  /** Set when `close()` handed it back unsent: a request whose message it was can tell it from one sent on open. */
-  handedBack?: true;
+  /**
+   * Set when it left the queue unsent (`close()` handed it back, or the socket threw on it at the open's flush): what
+   * was reported on `error$` for it. A request whose message it was can tell it from one sent on open.
+   */
+  unsent?: MessageNotSentError<Out>;
 }
 
 /** The queue's limits, with every default applied. */

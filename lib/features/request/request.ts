@@ -154,7 +154,8 @@ export const DEFAULT_REQUEST = {
  * - Its message waiting in the send queue (made while not open, or while the connection closes for its last holder),
  *   `close()` may hand it back: then the request fails with a `MessageNotSentError` (`'close-called'`) at the next
  *   close or open it hears (that connection's close event, or the next connection a holder made since asks for), and
- *   never sends a cancel for it, even when it ends first.
+ *   never sends a cancel for it, even when it ends first. So when the socket throws on it as the queue goes out at the
+ *   open: a `MessageNotSentError` (`'send-threw'`, what the socket threw as its `cause`) at that open.
  * - What `make`, `isReply`, `replyIdOf`, `cancel` or `id` throws ends the request with a `CallbackError` naming the
  *   hook (`'request.make'`...), given to the subscriber; nothing reaches the socket's handlers. So does what `send`
  *   throws for the request (a `'throw'` overflow, or an `EncodeError` when nobody listens on `error$`).
@@ -219,7 +220,7 @@ export function request<In, const Out, R extends In = In>(
      */
     const settle = (): boolean => {
       settled = true;
-      return !handed || (queued !== undefined && (queued.handedBack || withdraw(queueOf()!, queued)));
+      return !handed || (queued !== undefined && (queued.unsent !== undefined || withdraw(queueOf()!, queued)));
     };
     let lastClose: CloseInfo | undefined;
     const send = (): void => {
@@ -242,11 +243,14 @@ export function request<In, const Out, R extends In = In>(
       if (refused === undefined) {
         handed = true;
         queued = addedSince(queueOf(), waiting);
-        // Queued: it goes on the next open, unless close() hands it back meanwhile (reported on error$ then, and the
-        // connection may be closing for the last holder's leaving, this request held for the next). The next close or
-        // open tells the request.
+        // Queued: it goes on the next open, unless close() hands it back meanwhile (the connection may be closing for
+        // the last holder's leaving, this request held for the next), or the socket throws on it at the open's flush.
+        // Either is reported on error$, and the next close or open tells the request.
         if (queued) {
-          const told = () => queued!.handedBack && fail(new MessageNotSentError([message], 'close-called'));
+          const told = (): void => {
+            const unsent = queued!.unsent;
+            if (unsent) fail(new MessageNotSentError([message], unsent.reason, unsent.cause));
+          };
           subscriber.add(socket.close$.subscribe(told));
           subscriber.add(socket.open$.subscribe(told));
         }

@@ -738,6 +738,71 @@ describe('request: sending, and what stops a send', () => {
       });
     });
 
+    describe("that the socket throws on at the open's flush", () => {
+      /** A socket whose first connection opens at 100 ms and whose socket throws on every request it is handed. */
+      const throwsOnRequests = (cold: TestScheduler['createColdObservable']) => {
+        const server = createWebSocketDouble<ServerMsg, ClientMsg>();
+        server.script(cold('100ms o', { o: 'open' }));
+        const thrown = new TypeError('cannot send this');
+        const Base = server.WebSocketCtor;
+        const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
+          ...json<ServerMsg, ClientMsg>(),
+          WebSocketCtor: class extends Base {
+            override send(data: string): void {
+              if (data.includes('"request"')) throw thrown;
+              super.send(data);
+            }
+          },
+        });
+        const made: string[] = [];
+        const cancelling = (id: string) => (made.push(id), cancel(id));
+        const reported: unknown[] = [];
+        socket.error$.subscribe((error) => reported.push(error));
+        // A hold of its own keeps the connection whatever the request does.
+        socket.message$.subscribe();
+        return { server, socket, thrown, made, cancelling, reported };
+      };
+
+      it("fails at that open with a MessageNotSentError ('send-threw', what the socket threw as its cause), no cancel sent", () => {
+        newScheduler().run(({ cold, expectObservable, flush }) => {
+          const { server, socket, thrown, made, cancelling, reported } = throwsOnRequests(cold);
+          expectObservable(request(socket, ask(1), { isReply, id: ids(), cancel: cancelling, timeoutMs: 1_000 })).toBe(
+            '100ms #',
+            undefined,
+            expect.objectContaining({
+              code: 'ERR_MESSAGE_NOT_SENT',
+              reason: 'send-threw',
+              messages: [{ type: 'request', id: 'r1', data: 1 }],
+              cause: thrown,
+            }),
+          );
+          flush();
+          expect(reported).toEqual([expect.objectContaining({ code: 'ERR_MESSAGE_NOT_SENT', reason: 'send-threw' })]);
+          expect(made).toEqual([]);
+          expect(server.connection(0).sentJson()).toEqual([]);
+        });
+      });
+
+      it('let go on hearing that report on error$, before the open is announced: sends no cancel', () => {
+        newScheduler().run(({ cold, flush }) => {
+          const { server, socket, made, cancelling, reported } = throwsOnRequests(cold);
+          const heard: unknown[] = [];
+          const subscription = request(socket, ask(1), {
+            isReply,
+            id: ids(),
+            cancel: cancelling,
+            timeoutMs: 1_000,
+          }).subscribe({ next: (reply) => heard.push(reply), error: (error) => heard.push(error) });
+          socket.error$.subscribe(() => subscription.unsubscribe());
+          flush();
+          expect(heard).toEqual([]);
+          expect(reported).toHaveLength(1);
+          expect(made).toEqual([]);
+          expect(server.connection(0).sentJson()).toEqual([]);
+        });
+      });
+    });
+
     describe('made while the connection closes for its last holder, which takes 20 ms', () => {
       /** A socket held until 5 ms, whose server answers every request 1 ms after it comes and each close in 20 ms. */
       const leaving = () => {
