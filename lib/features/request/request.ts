@@ -19,6 +19,7 @@ import {
   type WithInternals,
 } from '../../core/internals';
 import type { CloseInfo } from '../../core/events';
+import type { ReactiveWebSocket } from '../../core/from-web-socket';
 import { guard, REPLY, Threw } from '../../core/guard';
 import { assertDelayMs } from '../../core/validate-options';
 import { addedSince, withdraw, type Entry } from '../../core/send-queue';
@@ -152,10 +153,11 @@ export const DEFAULT_REQUEST = {
  *   without one (`close()`, or a close the reconnection policy ends on without an error), with a
  *   `WebSocketCloseError` for the last close. A request never waits on a socket that can no longer answer it.
  * - Its message waiting in the send queue (made while not open, or while the connection closes for its last holder),
- *   `close()` may hand it back: then the request fails with a `MessageNotSentError` (`'close-called'`) at the next
- *   close or open it hears (that connection's close event, or the next connection a holder made since asks for), and
- *   never sends a cancel for it, even when it ends first. So when the socket throws on it as the queue goes out at the
- *   open: a `MessageNotSentError` (`'send-threw'`, what the socket threw as its `cause`) at that open.
+ *   `close()` may hand it back, or the socket may throw on it as the queue goes out at the open. Then the request
+ *   fails with a `MessageNotSentError` (`'close-called'`, or `'send-threw'` with what the socket threw as its `cause`)
+ *   at the next close, open or change of state it hears (that connection's close event, the state after it, the
+ *   open, or a reconnection made from a callback of the report), and never sends a cancel for it, even when it ends
+ *   first.
  * - What `make`, `isReply`, `replyIdOf`, `cancel` or `id` throws ends the request with a `CallbackError` naming the
  *   hook (`'request.make'`...), given to the subscriber; nothing reaches the socket's handlers. So does what `send`
  *   throws for the request (a `'throw'` overflow, or an `EncodeError` when nobody listens on `error$`).
@@ -245,14 +247,18 @@ export function request<In, const Out, R extends In = In>(
         queued = addedSince(queueOf(), waiting);
         // Queued: it goes on the next open, unless close() hands it back meanwhile (the connection may be closing for
         // the last holder's leaving, this request held for the next), or the socket throws on it at the open's flush.
-        // Either is reported on error$, and the next close or open tells the request.
+        // Either is reported on error$, and the next close, open or change of state tells the request (a callback of
+        // that report may drop the socket, which then neither closes nor opens).
         if (queued) {
           const told = (): void => {
             const unsent = queued!.unsent;
             if (unsent) fail(new MessageNotSentError([message], unsent.reason, unsent.cause));
           };
+          // Queued only by a socket made by fromWebSocket, which has state$.
+          const { state$ } = socket as unknown as Pick<ReactiveWebSocket<In, Out>, 'state$'>;
           subscriber.add(socket.close$.subscribe(told));
           subscriber.add(socket.open$.subscribe(told));
+          subscriber.add(state$.subscribe(told));
         }
         return;
       }

@@ -739,10 +739,13 @@ describe('request: sending, and what stops a send', () => {
     });
 
     describe("that the socket throws on at the open's flush", () => {
-      /** A socket whose first connection opens at 100 ms and whose socket throws on every request it is handed. */
+      /**
+       * A socket whose first connection opens at 100 ms, and any later one 200 ms after it is made, and whose socket
+       * throws on every request it is handed.
+       */
       const throwsOnRequests = (cold: TestScheduler['createColdObservable']) => {
         const server = createWebSocketDouble<ServerMsg, ClientMsg>();
-        server.script(cold('100ms o', { o: 'open' }));
+        server.script((connection) => cold(connection.index === 0 ? '100ms o' : '200ms o', { o: 'open' }));
         const thrown = new TypeError('cannot send this');
         const Base = server.WebSocketCtor;
         const socket = fromWebSocket<ServerMsg, ClientMsg>(URL, {
@@ -780,6 +783,33 @@ describe('request: sending, and what stops a send', () => {
           expect(reported).toEqual([expect.objectContaining({ code: 'ERR_MESSAGE_NOT_SENT', reason: 'send-threw' })]);
           expect(made).toEqual([]);
           expect(server.connection(0).sentJson()).toEqual([]);
+        });
+      });
+
+      it.each([
+        ['an error$ subscriber', 'error$'],
+        ['a state$ subscriber of open that sends first', 'state$'],
+      ] as const)('%s reconnecting at that open: fails then all the same, no cancel sent', (_, where) => {
+        newScheduler().run(({ cold, expectObservable, flush }) => {
+          const { server, socket, thrown, made, cancelling } = throwsOnRequests(cold);
+          // Dropped without a close event: the connection that follows opens 200 ms later.
+          let reconnected = false;
+          const reconnect = () => void (!reconnected && ((reconnected = true), socket.reconnect()));
+          if (where === 'error$') socket.error$.subscribe(reconnect);
+          else
+            socket.state$.subscribe((state) => {
+              if (state.status !== 'open') return;
+              socket.send({ type: 'cancel', id: 'first' });
+              reconnect();
+            });
+          expectObservable(request(socket, ask(1), { isReply, id: ids(), cancel: cancelling, timeoutMs: 150 })).toBe(
+            '100ms #',
+            undefined,
+            expect.objectContaining({ code: 'ERR_MESSAGE_NOT_SENT', reason: 'send-threw', cause: thrown }),
+          );
+          flush();
+          expect(made).toEqual([]);
+          expect(server.connections).toHaveLength(2);
         });
       });
 
@@ -904,7 +934,7 @@ describe('request: sending, and what stops a send', () => {
         });
       });
 
-      it('handed back by close() from a close$ callback after its own, fails when the next connection it holds opens', () => {
+      it('handed back by close() from a close$ callback after its own, fails at the closed state that follows: no new connection', () => {
         newScheduler().run(({ expectObservable, flush }) => {
           const { server, socket } = leaving();
           const reply$ = request(socket, ask(1), { replyIdOf, id: ids(), cancel, timeoutMs: 1_000 });
@@ -921,8 +951,8 @@ describe('request: sending, and what stops a send', () => {
             expect.objectContaining({ code: 'ERR_MESSAGE_NOT_SENT', reason: 'close-called' }),
           );
           flush();
-          // The request held the next connection, and let it go once told: nothing went on either.
-          expect(server.connections.map((connection) => connection.sentJson())).toEqual([[], []]);
+          // Told before the next connection, which it would have held, was made: nothing went, and none was made.
+          expect(server.connections.map((connection) => connection.sentJson())).toEqual([[]]);
         });
       });
 
