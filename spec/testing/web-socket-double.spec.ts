@@ -640,6 +640,7 @@ describe('createWebSocketDouble', () => {
     it('explains what is missing when asked for a connection that does not exist', () => {
       const server = createWebSocketDouble();
       expect(() => server.latest).toThrow('server.latest: no connection has been made yet');
+      expect(() => server.connection(0)).toThrow('no connection #0: none has been made yet');
       new server.WebSocketCtor(URL);
       expect(() => server.connection(3)).toThrow('no connection #3: only 1 (0-0) so far');
     });
