@@ -168,7 +168,7 @@ socket.send(JSON.stringify({ subscribe: 'BTC' }));`,
  * lifecycle's and the heartbeat's handling of the session in their features rather than in the session (message$ only
  * 7,385, default app 7,512, + heartbeat 8,413, + pageLifecycle 8,237 (8,382 with a closing socket left to its close
  * event, and a page still hidden kept held), + multiplex 9,012 (9,177 with a channel joined as the socket's session ends carried over to the next one), + request 8,776 (9,003 with a resent request's frames
- * marked for tab sharing; 9,058 with a request whose message `close()` hands back told so, 9,088 with one the socket throws on at the open told so too), + shareAcrossTabs 9,718 B; 10,310 B with what the leader cannot send handed back) with about 1% of room.
+ * marked for tab sharing; 9,058 with a request whose message `close()` hands back told so, 9,086 with one the socket throws on at the open told so too), + shareAcrossTabs 9,718 B; 10,310 B with what the leader cannot send handed back) with about 1% of room.
  */
 export const OWN_GZIP_BUDGETS: Readonly<Record<string, number>> = {
   'rx-websocket-message-only': 7_460,

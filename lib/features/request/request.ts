@@ -247,8 +247,8 @@ export function request<In, const Out, R extends In = In>(
         queued = addedSince(queueOf(), waiting);
         // Queued: it goes on the next open, unless close() hands it back meanwhile (the connection may be closing for
         // the last holder's leaving, this request held for the next), or the socket throws on it at the open's flush.
-        // Either is reported on error$, and the next close, open or change of state tells the request (a callback of
-        // that report may drop the socket, which then neither closes nor opens).
+        // Either is reported on error$, and the next open or change of state tells the request: a close event is
+        // followed by one, and a callback of that report may drop the socket, which then neither closes nor opens.
         if (queued) {
           const told = (): void => {
             const unsent = queued!.unsent;
@@ -256,7 +256,6 @@ export function request<In, const Out, R extends In = In>(
           };
           // Queued only by a socket made by fromWebSocket, which has state$.
           const { state$ } = socket as unknown as Pick<ReactiveWebSocket<In, Out>, 'state$'>;
-          subscriber.add(socket.close$.subscribe(told));
           subscriber.add(socket.open$.subscribe(told));
           subscriber.add(state$.subscribe(told));
         }
