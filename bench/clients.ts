@@ -32,6 +32,7 @@ export const CLIENT_IDS = [
   'ws',
   'ws-onmessage',
   'ws-observable',
+  'ws-cursors',
   'rx-websocket',
   'rx-websocket-candidate',
   'rx-websocket-resumable',
@@ -47,6 +48,7 @@ export const CLIENT_LABELS: Readonly<Record<ClientId, string>> = {
   ws: "ws, .on('message')",
   'ws-onmessage': 'ws, .onmessage',
   'ws-observable': 'ws into a bare Observable',
+  'ws-cursors': 'ws, cursors kept by hand',
   'rx-websocket': 'rx-websocket',
   'rx-websocket-candidate': 'rx-websocket (candidate)',
   'rx-websocket-resumable': 'rx-websocket, a resumable channel',
@@ -64,6 +66,8 @@ export const CLIENT_USAGE: Readonly<Record<ClientId, string>> = {
     '`new WebSocket(url)`; `ws.onmessage = (event) => JSON.parse(event.data)` (the browser-style handler)',
   'ws-observable':
     "`new Observable((subscriber) => ws.on('message', (data) => subscriber.next(JSON.parse(data))))`, subscribed once: what RxJS's own `Subscriber` adds per message, the floor of any RxJS client",
+  'ws-cursors':
+    "as ws, each message's `seq` read as a string cursor, compared with the last one and stored in a ring of 1,024 by hand before it reaches the application: the least any resumable channel does per message, its floor",
   'rx-websocket':
     '`fromWebSocket(url, { deserializer: json().deserializer, WebSocketCtor: ws })`, default reconnection; `message$.subscribe`; `socket.send(text)`',
   'rx-websocket-candidate': 'as rx-websocket, built from the lib/ copy given by `--candidate <dir>`',
@@ -239,6 +243,23 @@ export function createDrivers(WS: WsClass): Readonly<Record<ClientId, Driver>> {
     }).subscribe(onMessage),
   );
 
+  // What a resumable channel does per message at the least, written inline: the cursor (as the resumable client's
+  // cursorOf makes it), a repeat of the last one dropped, the ring of the latest cursors a resumption looks up.
+  const rawCursors = rawEmitter('ws-cursors', (ws, onMessage) => {
+    const ring: string[] = [];
+    let next = 0;
+    let last: string | undefined;
+    ws.on('message', (data) => {
+      const message = JSON.parse((data as Buffer).toString()) as { seq: number };
+      const cursor = String(message.seq);
+      if (cursor === last) return;
+      ring[next] = cursor;
+      next = next + 1 === 1024 ? 0 : next + 1;
+      last = cursor;
+      onMessage(message);
+    });
+  });
+
   const rxjsWebSocket: Driver = {
     id: 'rxjs-webSocket',
     open(url, onMessage) {
@@ -305,6 +326,7 @@ export function createDrivers(WS: WsClass): Readonly<Record<ClientId, Driver>> {
     ws: raw,
     'ws-onmessage': rawOnMessage,
     'ws-observable': rawObservable,
+    'ws-cursors': rawCursors,
     'rx-websocket': rxWebSocketDriver('rx-websocket', { fromWebSocket, json }, WS),
     'rx-websocket-candidate': rxWebSocketDriver('rx-websocket-candidate', candidate, WS),
     'rx-websocket-resumable': rxWebSocketResumableDriver(

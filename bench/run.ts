@@ -142,6 +142,7 @@ const CYCLE_SLOPE_MARGIN = 16;
 const RECEIVE_ONLY: readonly ClientId[] = [
   'ws-onmessage',
   'ws-observable',
+  'ws-cursors',
   'rx-websocket-resumable',
   'rx-websocket-resumable-candidate',
 ];
@@ -613,6 +614,18 @@ function checkTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
         met: ratio >= 0.99,
       });
     }
+    // A resumable channel against raw ws, and against its own floor: the same cursor bookkeeping written inline.
+    const channel = results.receive.find((row) => row.id === 'rx-websocket-resumable');
+    const byHand = results.receive.find((row) => row.id === 'ws-cursors');
+    if (channel)
+      checks.push({
+        name: "a resumable channel's receive throughput vs raw ws",
+        target: '≥ 0.95× ws',
+        measured: byHand
+          ? `${percent(channel.ratioToWs)} (${percent(channel.medianMessagesPerSecond / byHand.medianMessagesPerSecond)} cursors kept by hand, which reach ${percent(byHand.ratioToWs)})`
+          : percent(channel.ratioToWs),
+        met: channel.ratioToWs >= 0.95,
+      });
     const peers = results.receive.filter((row) => !row.id.startsWith('ws') && !row.id.startsWith('rx-websocket'));
     const best = peers.reduce<ThroughputSummary | undefined>(
       (top, row) => (top === undefined || row.medianMessagesPerSecond > top.medianMessagesPerSecond ? row : top),

@@ -60,7 +60,7 @@ describe('the benchmark in --smoke mode', () => {
 
   it('measures every client in every socket workload', () => {
     const ids = (rows: readonly { id: string }[] | undefined): string[] => (rows ?? []).map((row) => row.id).sort();
-    const receiveOnly = ['ws-onmessage', 'ws-observable', 'rx-websocket-resumable'];
+    const receiveOnly = ['ws-onmessage', 'ws-observable', 'ws-cursors', 'rx-websocket-resumable'];
     const everyClient = results?.clients.map((client) => client.id).filter((id) => !receiveOnly.includes(id)) ?? [];
     expect(ids(results?.receive)).toEqual([...everyClient, ...receiveOnly].sort());
     expect(ids(results?.dispatch)).toEqual([...everyClient, ...receiveOnly].sort());
@@ -118,6 +118,7 @@ describe('the benchmark in --smoke mode', () => {
   it('checks every target, met or not', () => {
     expect(results?.targets.map((target) => target.name)).toEqual([
       'receive throughput vs the bare-Observable floor',
+      "a resumable channel's receive throughput vs raw ws",
       'receive throughput vs every peer',
       'send throughput vs raw ws',
       'heap per idle connection vs raw ws',
@@ -133,5 +134,8 @@ describe('the benchmark in --smoke mode', () => {
       'reconnection storm, default backoff',
     ]);
     for (const target of results?.targets ?? []) expect(typeof target.met).toBe('boolean');
+    // A resumable channel is also set against its floor, the same bookkeeping written by hand on raw ws.
+    const channel = results?.targets.find((target) => target.name.startsWith('a resumable channel'));
+    expect(channel?.measured).toMatch(/^\d\.\d{3}× \(\d\.\d{3}× cursors kept by hand, which reach \d\.\d{3}×\)$/);
   });
 });
