@@ -14,6 +14,7 @@ import { webSocket } from 'rxjs/webSocket';
 import WebSocket from 'ws';
 import * as candidate from './candidate-lib';
 import { fromWebSocket, json, multiplex, type WebSocketConstructor } from '../lib/index';
+import { DEFAULT_DEDUPE_WINDOW } from '../lib/features/multiplex/resume';
 
 /** One open connection, whatever the client. */
 export interface Connection {
@@ -254,7 +255,7 @@ export function createDrivers(WS: WsClass): Readonly<Record<ClientId, Driver>> {
       const cursor = String(message.seq);
       if (cursor === last) return;
       ring[next] = cursor;
-      next = next + 1 === 1024 ? 0 : next + 1;
+      next = next + 1 === DEFAULT_DEDUPE_WINDOW ? 0 : next + 1;
       last = cursor;
       onMessage(message);
     });
